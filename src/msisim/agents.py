@@ -1,0 +1,117 @@
+"""Mesa agents as views onto the model's arrays.
+
+A :class:`Stakeholder` holds only its index; every attribute reads (and writes) a row of the
+model's :class:`~msisim.state.StakeholderState`. So ``model.agents``, ``AgentSet.select``,
+``agg`` and ``groupby``, DataCollector agent reporters and SolaraViz portrayals work as Mesa
+users expect, while the rules update the arrays in bulk.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import mesa
+import numpy as np
+
+if TYPE_CHECKING:  # pragma: no cover
+    from msisim.model import GovernanceModel
+
+
+class Stakeholder(mesa.Agent):
+    """A stakeholder: a row of the model's stakeholder arrays.
+
+    Attributes are live views: ``agent.position`` is a row of ``model.stakeholders.position``
+    (assigning to it writes through to the array).
+    """
+
+    model: GovernanceModel
+
+    def __init__(self, model: GovernanceModel, index: int) -> None:
+        super().__init__(model)
+        self.index = index
+
+    @property
+    def _state(self) -> Any:
+        return self.model.stakeholders
+
+    @property
+    def category(self) -> str:
+        """Category name."""
+        return self.model.category_names[int(self._state.category[self.index])]
+
+    @property
+    def position(self) -> np.ndarray:
+        """True interest in policy space (a view)."""
+        return self._state.position[self.index]
+
+    @position.setter
+    def position(self, value: np.ndarray) -> None:
+        self._state.position[self.index] = value
+
+    @property
+    def advocated(self) -> np.ndarray:
+        """Position argued and voted for (a view)."""
+        return self._state.advocated[self.index]
+
+    @advocated.setter
+    def advocated(self, value: np.ndarray) -> None:
+        self._state.advocated[self.index] = value
+
+    @property
+    def resources(self) -> float:
+        """Time, money and civic skills."""
+        return float(self._state.resources[self.index])
+
+    @property
+    def affectedness(self) -> float:
+        """How strongly decisions touch this stakeholder, in [0, 1]."""
+        return float(self._state.affectedness[self.index])
+
+    @property
+    def engagement(self) -> float:
+        """Propensity to take part, in [0, 1]."""
+        return float(self._state.engagement[self.index])
+
+    @engagement.setter
+    def engagement(self, value: float) -> None:
+        self._state.engagement[self.index] = value
+
+    @property
+    def is_member(self) -> bool:
+        """In the forum this round (seated or attending, not excluded)."""
+        return bool(self._state.member[self.index])
+
+    @property
+    def is_seated(self) -> bool:
+        """Holds a seat in the seated body."""
+        return bool(self._state.seated[self.index])
+
+    @property
+    def is_excluded(self) -> bool:
+        """Turned away by the convener this round."""
+        return bool(self._state.excluded[self.index])
+
+    @property
+    def voice(self) -> float:
+        """Voice weight this round (0 outside the forum)."""
+        return float(self._state.voice[self.index])
+
+    @property
+    def terms_served(self) -> int:
+        """Consecutive terms served."""
+        return int(self._state.terms_served[self.index])
+
+
+class Selector(mesa.Agent):
+    """The selector (representative forums) or convener (open forums).
+
+    Its ``capture`` is the level used in selection and gatekeeping this round: the exogenous
+    ``selector_capture`` when set, otherwise 0 until lobbying makes it endogenous.
+    """
+
+    model: GovernanceModel
+
+    @property
+    def capture(self) -> float:
+        """Capture level in [0, 1]."""
+        return float(self.model.forum.selector_capture)

@@ -1,0 +1,235 @@
+"""Outcome metrics (MODEL.md §4), each a pure function with its formula, range and source.
+
+Inclusiveness: :func:`rose_index`, :func:`expected_rose_index`, :func:`representation_ratio`,
+:func:`viewpoint_coverage`, :func:`gini`. Responsiveness: :func:`congruence_error`,
+:func:`mean_citizen_distance`, :func:`responsiveness`, :func:`adaptation_lags`. Capture:
+:func:`lobby_bias`. Helpers: :func:`shares`, :func:`weighted_median`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from functools import lru_cache
+
+import numpy as np
+from scipy.spatial import cKDTree
+from scipy.special import gammaln
+
+
+def shares(counts: np.ndarray) -> np.ndarray:
+    """Normalise non-negative counts (or weights) to shares; all zeros stay zeros.
+
+    Range: each share in [0, 1]; they sum to 1 unless all counts are 0.
+    """
+    counts = np.asarray(counts, dtype=float)
+    total = counts.sum()
+    return counts / total if total > 0 else np.zeros_like(counts)
+
+
+def rose_index(forum_shares: np.ndarray, population_shares: np.ndarray) -> float:
+    """Rose index of proportionality, ``1 - 0.5 * sum_g |S_g - P_g|``.
+
+    ``S_g`` is category g's share of the forum (by headcount or by voice), ``P_g`` its share of
+    the population. Equals 1 minus the Loosemore–Hanby index of disproportionality.
+
+    Range: [0, 1]; 1 = the forum mirrors the population.
+
+    Source: Rose (1984), Loosemore & Hanby (1971); as used for descriptive representation by
+    Gerring, Jerzak & Oncel (2024), "The Composition of Descriptive Representation",
+    American Political Science Review.
+    """
+    s = np.asarray(forum_shares, dtype=float)
+    p = np.asarray(population_shares, dtype=float)
+    return float(1.0 - 0.5 * np.abs(s - p).sum())
+
+
+def binomial_mean_absolute_deviation(n: int, p: float) -> float:
+    """``E|X - n p|`` for ``X ~ Binomial(n, p)``, exactly, by de Moivre's formula.
+
+    ``E|X - np| = 2 k C(n, k) p^k (1 - p)^(n - k + 1)`` with ``k = floor(n p) + 1``
+    (de Moivre 1730; see Diaconis & Zabell 1991, Statistical Science 6(3)). 0 when p is 0 or 1.
+    """
+    if n <= 0 or p <= 0.0 or p >= 1.0:
+        return 0.0
+    k = int(np.floor(n * p)) + 1
+    if k > n:
+        return 0.0
+    log_term = (
+        np.log(2 * k)
+        + gammaln(n + 1)
+        - gammaln(k + 1)
+        - gammaln(n - k + 1)
+        + k * np.log(p)
+        + (n - k + 1) * np.log1p(-p)
+    )
+    return float(np.exp(log_term))
+
+
+@lru_cache(maxsize=4096)
+def _expected_rose_cached(body_size: int, population_shares: tuple[float, ...]) -> float:
+    mad = sum(binomial_mean_absolute_deviation(body_size, p) for p in population_shares)
+    return 1.0 - 0.5 * mad / body_size
+
+
+def expected_rose_index(body_size: int, population_shares: Sequence[float]) -> float:
+    """Expected Rose index of a body of ``body_size`` members drawn at random from the population.
+
+    Each member's category is an independent draw with probabilities ``P_g``, so the count
+    ``X_g ~ Binomial(M, P_g)`` and ``E[Rose] = 1 - 0.5 * sum_g E|X_g - M P_g| / M``, computed
+    exactly (:func:`binomial_mean_absolute_deviation`). This is the baseline a selection
+    process should reach: a random body of size M is itself imperfectly proportional.
+
+    Range: [0, 1], increasing toward 1 with M. An empty body gets 0.5 (all ``S_g = 0``).
+
+    Source: Gerring, Jerzak & Oncel (2024), APSR, "The Composition of Descriptive
+    Representation" (expected Rose index under random selection).
+    """
+    if body_size <= 0:
+        return rose_index(np.zeros(len(population_shares)), np.asarray(population_shares))
+    key = tuple(round(float(p), 12) for p in population_shares)
+    return _expected_rose_cached(int(body_size), key)
+
+
+def representation_ratio(forum_shares: np.ndarray, population_shares: np.ndarray) -> np.ndarray:
+    """Representation ratio ``S_g / P_g`` per category (1 = proportional; 0 = absent).
+
+    Range: [0, 1 / P_g]. Categories with ``P_g = 0`` get 0.
+    """
+    s = np.asarray(forum_shares, dtype=float)
+    p = np.asarray(population_shares, dtype=float)
+    return np.divide(s, p, out=np.zeros_like(s), where=p > 0)
+
+
+def gini(values: np.ndarray) -> float:
+    """Gini coefficient of non-negative values, ``sum_i sum_j |x_i - x_j| / (2 n^2 mean)``.
+
+    Computed in O(n log n) from the sorted values. Range: [0, 1 - 1/n]; 0 = equal voice.
+    Empty or all-zero input gives 0.
+    """
+    x = np.sort(np.asarray(values, dtype=float))
+    n = x.shape[0]
+    total = x.sum()
+    if n == 0 or total <= 0:
+        return 0.0
+    index = np.arange(1, n + 1)
+    return float((2.0 * (index * x).sum() / (n * total)) - (n + 1) / n)
+
+
+def viewpoint_coverage(
+    true_positions: np.ndarray, member_positions: np.ndarray, radius: float
+) -> float:
+    """Share of stakeholders whose true position is within ``radius`` of a member's advocated one.
+
+    ``(1/n) * #{i : min_j |x_i - a_j| <= radius}``, using a k-d tree (O(m log m + n log m)).
+    Estimated on a fixed random sample of stakeholders by the model.
+
+    Range: [0, 1]; 0 for an empty forum.
+    """
+    if member_positions.shape[0] == 0 or true_positions.shape[0] == 0:
+        return 0.0
+    tree = cKDTree(member_positions)
+    dist, _ = tree.query(true_positions, k=1, distance_upper_bound=radius * (1 + 1e-12))
+    return float(np.mean(dist <= radius))
+
+
+def weighted_median(values: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """Coordinate-wise weighted median of ``values`` (``[n, d]`` or ``[n]``).
+
+    For each coordinate the smallest value at which the cumulative weight reaches half the
+    total; when it reaches exactly half, the midpoint with the next value (so equal weights
+    give :func:`numpy.median`). Weights must be non-negative with a positive sum.
+    """
+    x = np.asarray(values, dtype=float)
+    w = np.asarray(weights, dtype=float)
+    one_d = x.ndim == 1
+    if one_d:
+        x = x[:, None]
+    order = np.argsort(x, axis=0, kind="stable")
+    xs = np.take_along_axis(x, order, axis=0)
+    cw = np.cumsum(w[order], axis=0)
+    half = cw[-1] / 2.0
+    out = np.empty(x.shape[1])
+    for k in range(x.shape[1]):
+        i = int(np.searchsorted(cw[:, k], half[k] * (1 - 1e-12)))
+        i = min(i, x.shape[0] - 1)
+        if np.isclose(cw[i, k], half[k], rtol=1e-12, atol=0) and i + 1 < x.shape[0]:
+            out[k] = 0.5 * (xs[i, k] + xs[i + 1, k])
+        else:
+            out[k] = xs[i, k]
+    return out[0:1].reshape(()) if one_d else out
+
+
+def congruence_error(policy: np.ndarray, public_ideal: np.ndarray) -> float:
+    """Many-to-one congruence: distance ``|policy - m|`` between policy and public ideal.
+
+    Range: [0, sqrt(d)]. Source: Golder & Stramski (2010), "Ideological Congruence and
+    Electoral Institutions", AJPS 54(1).
+    """
+    return float(np.linalg.norm(np.asarray(policy) - np.asarray(public_ideal)))
+
+
+def mean_citizen_distance(policy: np.ndarray, positions: np.ndarray, weights: np.ndarray) -> float:
+    """Many-to-many congruence: weighted mean distance ``sum_i w_i |policy - x_i| / sum_i w_i``.
+
+    Weights are affectedness. Range: [0, sqrt(d)]. Source: Golder & Stramski (2010).
+    """
+    dist = np.linalg.norm(positions - policy, axis=1)
+    return float(np.average(dist, weights=weights)) if weights.sum() > 0 else float(dist.mean())
+
+
+def responsiveness(error: float, n_dims: int) -> float:
+    """Responsiveness ``1 - error / sqrt(d)`` (``sqrt(d)``: largest distance in ``[0, 1]^d``).
+
+    Range: [0, 1]; 1 = the policy is at the public ideal.
+    """
+    return float(1.0 - error / np.sqrt(n_dims))
+
+
+def lobby_bias(policy: np.ndarray, public_ideal: np.ndarray, lobby_ideal: np.ndarray) -> float:
+    """Projection of the policy on the public-ideal-to-lobby axis.
+
+    ``(policy - m) . (L - m) / |L - m|^2``: 0 when the policy is at the public ideal ``m``,
+    1 at the lobby ideal ``L``, negative when it leans away from the lobby. Range:
+    unbounded in principle, within about [-sqrt(d)/|L - m|, sqrt(d)/|L - m|] in the unit cube;
+    0 when ``L = m``.
+    """
+    axis = np.asarray(lobby_ideal, dtype=float) - np.asarray(public_ideal, dtype=float)
+    norm2 = float(axis @ axis)
+    if norm2 <= 0:
+        return 0.0
+    return float((np.asarray(policy) - public_ideal) @ axis / norm2)
+
+
+def adaptation_lags(
+    errors: np.ndarray, shock_steps: Sequence[int], *, tolerance: float, window: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Steps until the congruence error recovers after each shock.
+
+    ``errors[t - 1]`` is the error observed at step t (steps are 1-based). For a shock at step
+    s, the pre-shock level is the mean error over steps ``[s - window, s - 1]`` (the error at
+    step s itself when s = 1); the lag is the smallest ``k >= 0`` with
+    ``error[s + k] <= pre + tolerance``. A shock never absorbed within the run is *censored*:
+    its lag is the number of steps observed after it, ``T - s + 1``.
+
+    Range: [0, T - s + 1] per shock.
+
+    Returns:
+        ``(lags, censored)``: per shock inside the run, its lag and whether it was censored.
+    """
+    errors = np.asarray(errors, dtype=float)
+    t_max = errors.shape[0]
+    lags, censored = [], []
+    for s in shock_steps:
+        if s > t_max:
+            continue
+        before = errors[max(0, s - 1 - window) : s - 1]
+        pre = before.mean() if before.size else errors[s - 1]
+        after = errors[s - 1 :]
+        ok = np.flatnonzero(after <= pre + tolerance)
+        if ok.size:
+            lags.append(float(ok[0]))
+            censored.append(False)
+        else:
+            lags.append(float(after.shape[0]))
+            censored.append(True)
+    return np.array(lags), np.array(censored, dtype=bool)

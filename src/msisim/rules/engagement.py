@@ -1,0 +1,50 @@
+"""Step 6 — engagement: efficacy feedback, exclusion, reversion and outreach."""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def update_engagement(
+    engagement: np.ndarray,
+    baseline: np.ndarray,
+    distance_before: np.ndarray,
+    distance_after: np.ndarray,
+    excluded: np.ndarray,
+    *,
+    rate: float,
+    scale: float,
+    reversion: float,
+    exclusion_penalty: float,
+) -> np.ndarray:
+    """New engagement after a decision (efficacy feedback), clipped to ``[0, 1]``.
+
+    ``e += rate * clip((dist_before - dist_after) / scale, -1, 1)`` (closer to one's
+    interest: more engaged; pushed away: less), ``- exclusion_penalty`` for those turned away
+    this round, ``+ reversion * (baseline - e)`` toward the category's baseline.
+    """
+    gain = np.clip((distance_before - distance_after) / scale, -1.0, 1.0)
+    new = (
+        engagement
+        + rate * gain
+        - exclusion_penalty * excluded
+        + reversion * (baseline - engagement)
+    )
+    return np.clip(new, 0.0, 1.0)
+
+
+def outreach_boost(
+    engagement: np.ndarray, category: np.ndarray, n_categories: int, outreach: float
+) -> np.ndarray:
+    """Engagement added by outreach (stakeholder mapping before participation).
+
+    Every stakeholder of a category whose mean engagement is below the population's mean
+    engagement gains ``outreach``; returns the per-stakeholder boost (zeros when off).
+    """
+    if outreach <= 0:
+        return np.zeros_like(engagement)
+    counts = np.bincount(category, minlength=n_categories)
+    sums = np.bincount(category, weights=engagement, minlength=n_categories)
+    means = np.divide(sums, counts, out=np.zeros(n_categories), where=counts > 0)
+    low = means < engagement.mean()
+    return outreach * low[category]
