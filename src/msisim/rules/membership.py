@@ -129,8 +129,8 @@ def select_seats(
     """
     score_rule = selection_rule(selection)
     n = position.shape[0]
-    steps_forward = rng.random(n) < engagement if engaged_only else np.ones(n, dtype=bool)
-    noise: np.ndarray = rng.random(n)
+    steps_forward = rng.random(size=n) < engagement if engaged_only else np.ones(n, dtype=bool)
+    noise = np.asarray(rng.random(n), dtype=float)
     lobby_distance = np.linalg.norm(advocated - lobby_ideal, axis=1)
     seated = np.zeros(n, dtype=bool)
     for pool, k in zip(pools, seats, strict=True):
