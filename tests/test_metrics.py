@@ -180,7 +180,7 @@ def test_expected_rose_increases_with_body_size() -> None:
     assert all(a < b for a, b in itertools.pairwise(values)), (
         f"a larger random body is more proportional on average: {values}"
     )
-    assert values[-1] > 0.98, "a random body of 1000 is nearly proportional"
+    assert values[-1] > 0.97, "a random body of 1000 is nearly proportional"
     # Over consecutive sizes it never decreases (ties occur, e.g. M = 2 and 3 at P = .5).
     dense = np.array([metrics.expected_rose_index(m, shares) for m in range(1, 201)])
     assert np.all(np.diff(dense) >= -1e-12), "expected Rose is non-decreasing in body size"

@@ -1,0 +1,1 @@
+"""Surfaces that draw: figures from tidy tables (matplotlib/seaborn)."""

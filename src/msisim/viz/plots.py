@@ -1,0 +1,70 @@
+"""Figures from tidy tables of per-step metrics."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import pandas as pd  # noqa: E402
+import seaborn as sns  # noqa: E402
+
+#: Axis labels of the metrics most figures show.
+LABELS = {
+    "rose": "Rose index (headcount)",
+    "grassroots_share": "Grassroots share of members",
+    "viewpoint_coverage": "Viewpoint coverage",
+    "congruence_error": "Congruence error |policy - m|",
+    "responsiveness": "Responsiveness",
+    "lobby_bias": "Lobby bias",
+    "captured_share": "Share of members strongly tied",
+    "true_rose": "Rose index (true)",
+    "voice_gini": "Voice Gini",
+}
+
+
+def plot_metrics_over_time(
+    series: pd.DataFrame,
+    metrics: Sequence[str],
+    path: str | Path,
+    *,
+    hue: str = "scenario",
+    title: str | None = None,
+) -> Path:
+    """Draw each metric over time, one line per ``hue`` with a 95% band over replicates.
+
+    Args:
+        series: Tidy per-step table with columns ``step``, ``hue``, ``replicate`` and the metrics.
+        metrics: Metric columns to draw, one panel each.
+        path: PNG file to write (folders are created).
+        hue: Column distinguishing the lines.
+        title: Figure title.
+
+    Returns:
+        The path written.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    n = len(metrics)
+    cols = min(3, n)
+    rows = -(-n // cols)
+    sns.set_theme(style="whitegrid", context="notebook")
+    fig, axes = plt.subplots(rows, cols, figsize=(5.2 * cols, 3.6 * rows), squeeze=False)
+    for ax, metric in zip(axes.flat, metrics, strict=False):
+        sns.lineplot(
+            data=series, x="step", y=metric, hue=hue, errorbar=("ci", 95), ax=ax,
+            estimator="mean", n_boot=200, seed=0, legend=ax is axes.flat[0],
+        )  # fmt: skip
+        ax.set_title(LABELS.get(metric, metric))
+        ax.set_ylabel("")
+    for ax in list(axes.flat)[n:]:
+        ax.set_visible(False)
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
