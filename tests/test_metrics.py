@@ -273,11 +273,6 @@ def test_weighted_median_unequal_weights_hand_cases() -> None:
     np.testing.assert_allclose(got, [0.9, 0.3], err_msg="median is taken per coordinate")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="weighted_median: when the cumulative weight hits exactly half, it averages with the "
-    "next sorted value even if that value has zero weight",
-)
 def test_weighted_median_ignores_zero_weight_values() -> None:
     # A zero-weight value must not matter: median of {1, 3} with equal weights is 2.
     got = metrics.weighted_median(np.array([1.0, 2.0, 3.0]), np.array([1.0, 0.0, 1.0]))

@@ -90,13 +90,13 @@ def test_seed_zero_is_a_seed():
 
 
 def test_no_global_random_state_is_used():
-    state_np = np.random.get_state()[1].copy()
+    state_np = np.random.get_state()[1].copy()  # noqa: NPY002
     import random
 
     state_py = random.getstate()
     m = GovernanceModel(membership="open", n_stakeholders=300, rng=2)
     m.run_for(20)
-    assert np.array_equal(np.random.get_state()[1], state_np), "numpy global state untouched"
+    assert np.array_equal(np.random.get_state()[1], state_np), "numpy global state untouched"  # noqa: NPY002
     assert random.getstate() == state_py, "stdlib global random state untouched"
 
 

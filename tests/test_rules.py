@@ -7,6 +7,7 @@ to work out by hand.
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import numpy as np
@@ -180,6 +181,21 @@ def test_select_seats_full_capture_seats_closest_to_lobby() -> None:
         )
 
 
+def test_select_seats_partial_capture_screens_out_the_least_conforming() -> None:
+    # 10 candidates (everyone stands), capture .5: the selector keeps only the
+    # ceil(.5 * 10) = 5 closest to the lobby (x = 1, i.e. indices 5..9) before ranking, so
+    # even merit, which on its own would seat the richest (indices 0, 1), seats from 5..9.
+    n = 10
+    for seed in range(5):
+        seated = membership.select_seats(
+            [np.arange(n)],
+            [2],
+            **_seat_kwargs(n, selection="merit", capture=0.5, rng=np.random.default_rng(seed)),
+        )
+        assert seated.sum() == 2, "both seats filled"
+        assert not seated[:5].any(), "candidates far from the lobby are screened out"
+
+
 def test_select_seats_term_limited_not_seated_when_others_exist() -> None:
     n = 10
     eligible = np.ones(n, dtype=bool)
@@ -306,7 +322,7 @@ def test_attendance_probability_hand_values() -> None:
 def test_attendance_probability_decreases_with_cost_and_support_cancels_it() -> None:
     costs = [0.0, 0.5, 1.0, 2.0, 5.0]
     p = [_attendance(intercept=1.0, cost=c)[0] for c in costs]
-    assert all(a > b for a, b in zip(p, p[1:], strict=False)), f"costlier -> rarer: {p}"
+    assert all(a > b for a, b in itertools.pairwise(p)), f"costlier -> rarer: {p}"
     for c in costs:
         assert _attendance(intercept=1.0, cost=c, support=1.0)[0] == pytest.approx(p[0]), (
             "full support (1) cancels the participation cost"
@@ -335,27 +351,46 @@ def test_gatekeep_uncaptured_excludes_nobody_and_draws_nothing() -> None:
     assert rng.bit_generator.state == state, "capture 0 draws no random numbers"
 
 
-def test_gatekeep_full_capture_spares_the_closest_and_ignores_non_attendees() -> None:
+def test_gatekeep_full_capture_spares_the_lobby_view_and_ignores_non_attendees() -> None:
     lobby = np.array([0.9, 0.1])
-    advocated = np.array([[0.9, 0.1], [0.5, 0.5], [0.1, 0.9], [0.85, 0.15], [0.0, 1.0]])
+    # attendees: 1 (middle), 2 (the corner farthest from the lobby), 3 (at the lobby ideal)
+    advocated = np.array([[0.9, 0.1], [0.5, 0.5], [0.0, 1.0], [0.9, 0.1], [0.0, 1.0]])
     attending = np.array([False, True, True, True, False])
-    # Among attendees 1, 2, 3 the closest to the lobby is 3 (rank 0: never excluded) and the
-    # farthest is 2 (rank 1: excluded with probability capture * 1 = 1).
     for seed in range(30):
         excluded = membership.gatekeep(
             attending, advocated, lobby, 1.0, np.random.default_rng(seed)
         )
-        assert not excluded[3], "the attendee closest to the lobby is never excluded"
-        assert excluded[2], "with capture 1 the farthest attendee is always excluded"
+        assert not excluded[3], "an attendee advocating the lobby ideal is never excluded"
+        assert excluded[2], "with capture 1 the farthest possible view is always excluded"
         assert not excluded[[0, 4]].any(), "non-attendees are never excluded"
-    # the middle attendee (rank .5) is excluded about half the time at capture 1
+    # the middle attendee: distance |(0.5,0.5)-(0.9,0.1)| = 0.566 over the farthest corner
+    # distance |(0,1)-(0.9,0.1)| = 1.273 -> excluded with probability 0.444 at capture 1
     rate = np.mean(
         [
             membership.gatekeep(attending, advocated, lobby, 1.0, np.random.default_rng(s))[1]
-            for s in range(400)
+            for s in range(1000)
         ]
     )
-    assert rate == pytest.approx(0.5, abs=0.1), "exclusion probability = capture * rank"
+    assert rate == pytest.approx(0.4444, abs=0.05), "exclusion probability = capture * d / D"
+
+
+def test_gatekeep_never_excludes_a_lone_attendee_at_the_lobby_ideal() -> None:
+    lobby = np.array([0.9, 0.1])
+    advocated = np.array([[0.9, 0.1], [0.1, 0.9]])
+    attending = np.array([True, False])
+    excluded = membership.gatekeep(attending, advocated, lobby, 1.0, np.random.default_rng(0))
+    assert not excluded[0], "an attendee advocating the lobby ideal is the closest: never excluded"
+
+
+def test_gatekeep_treats_identical_views_alike() -> None:
+    lobby = np.array([0.9, 0.1])
+    # attendees 0 and 1 both advocate the lobby ideal (closest), attendee 2 is far away
+    advocated = np.array([[0.9, 0.1], [0.9, 0.1], [0.1, 0.9]])
+    attending = np.ones(3, dtype=bool)
+    hits = np.zeros(3)
+    for seed in range(50):
+        hits += membership.gatekeep(attending, advocated, lobby, 1.0, np.random.default_rng(seed))
+    assert hits[0] == hits[1] == 0, "the attendees closest to the lobby are never excluded"
 
 
 # --------------------------------------------------------------------------- 4. deliberation
@@ -385,7 +420,12 @@ def test_bounded_confidence_beyond_epsilon_no_move() -> None:
     for positions, eps in (([[0.1], [0.9]], 0.3), ([[0.25], [0.75]], 0.5)):
         advocated = np.array(positions)
         moved = deliberation.bounded_confidence(
-            advocated, np.array([0, 1]), np.ones(2), epsilon=eps, mu=0.5, rng=np.random.default_rng(2)
+            advocated,
+            np.array([0, 1]),
+            np.ones(2),
+            epsilon=eps,
+            mu=0.5,
+            rng=np.random.default_rng(2),
         )
         assert moved == 0, f"distance >= epsilon={eps}: no exchange (strict bound)"
         np.testing.assert_array_equal(advocated, positions, err_msg="positions unchanged")

@@ -2,8 +2,8 @@
 
 import numpy as np
 import pytest
-from conftest import UNIFORM_CITIZENS
 
+from conftest import UNIFORM_CITIZENS
 from msisim import GovernanceModel
 from msisim.metrics import expected_rose_index
 

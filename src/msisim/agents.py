@@ -115,3 +115,48 @@ class Selector(mesa.Agent):
     def capture(self) -> float:
         """Capture level in [0, 1]."""
         return float(self.model.forum.selector_capture)
+
+    @property
+    def ties(self) -> np.ndarray:
+        """Tie strength with each lobbyist, ``float64[L]`` (a view)."""
+        return self.model.lobby_state.selector_ties
+
+
+class Lobbyist(mesa.Agent):
+    """A lobbyist: an ideal point, a per-step budget and a targeting strategy.
+
+    Its ties with stakeholders are row ``index`` of the model's ``lobby_state.ties`` array; its tie
+    with the selector is ``lobby_state.selector_ties[index]``. Spending happens in bulk in
+    :meth:`msisim.model.GovernanceModel.lobby`.
+    """
+
+    model: GovernanceModel
+
+    def __init__(self, model: GovernanceModel, index: int) -> None:
+        super().__init__(model)
+        self.index = index
+
+    @property
+    def ideal(self) -> np.ndarray:
+        """The lobby's ideal point."""
+        return self.model.lobby_ideal
+
+    @property
+    def budget(self) -> float:
+        """Budget spent per step."""
+        return float(self.model.params.context.lobby_budget)
+
+    @property
+    def strategy(self) -> str:
+        """Targeting strategy: ``allies``, ``swing`` or ``influential``."""
+        return self.model.params.context.lobby_strategy
+
+    @property
+    def ties(self) -> np.ndarray:
+        """Tie strength with every stakeholder, ``float64[N]`` (a view)."""
+        return self.model.lobby_state.ties[self.index]
+
+    @property
+    def selector_tie(self) -> float:
+        """Tie strength with the selector/convener."""
+        return float(self.model.lobby_state.selector_ties[self.index])

@@ -11,6 +11,7 @@ import argparse
 import logging
 import sys
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -20,7 +21,7 @@ from msisim.model import GovernanceModel
 logger = logging.getLogger("msisim")
 
 #: Scenarios of the main job: label -> flat parameters.
-COMPARE_SCENARIOS: dict[str, dict[str, object]] = {
+COMPARE_SCENARIOS: dict[str, dict[str, Any]] = {
     "representative": {"membership": "representative"},
     "open": {"membership": "open"},
 }
@@ -36,7 +37,7 @@ KEY_SERIES = [
 
 
 def run_scenarios(
-    scenarios: dict[str, dict[str, object]], *, replicates: int, steps: int, seed: int
+    scenarios: dict[str, dict[str, Any]], *, replicates: int, steps: int, seed: int
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Run each scenario ``replicates`` times on common random numbers.
 
@@ -46,9 +47,7 @@ def run_scenarios(
     Returns:
         ``(runs, series)``: one row per run of summary outcomes, and the tidy per-step table.
     """
-    seeds = [
-        int(s.generate_state(1)[0]) for s in np.random.SeedSequence(seed).spawn(replicates)
-    ]
+    seeds = [int(s.generate_state(1)[0]) for s in np.random.SeedSequence(seed).spawn(replicates)]
     runs, series = [], []
     for label, params in scenarios.items():
         for r, run_seed in enumerate(seeds):

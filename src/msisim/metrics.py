@@ -137,13 +137,16 @@ def weighted_median(values: np.ndarray, weights: np.ndarray) -> np.ndarray:
 
     For each coordinate the smallest value at which the cumulative weight reaches half the
     total; when it reaches exactly half, the midpoint with the next value (so equal weights
-    give :func:`numpy.median`). Weights must be non-negative with a positive sum.
+    give :func:`numpy.median`). Values with zero weight are ignored. Weights must be
+    non-negative with a positive sum.
     """
     x = np.asarray(values, dtype=float)
     w = np.asarray(weights, dtype=float)
     one_d = x.ndim == 1
     if one_d:
         x = x[:, None]
+    if (w == 0).any() and (w > 0).any():  # zero-weight values play no part
+        x, w = x[w > 0], w[w > 0]
     order = np.argsort(x, axis=0, kind="stable")
     xs = np.take_along_axis(x, order, axis=0)
     cw = np.cumsum(w[order], axis=0)
@@ -233,3 +236,21 @@ def adaptation_lags(
             lags.append(float(after.shape[0]))
             censored.append(True)
     return np.array(lags), np.array(censored, dtype=bool)
+
+
+def odds_ratio(n_aligned: int, n_members: int, pool_share: float) -> float:
+    """Selection odds of lobby-aligned stakeholders versus the pool.
+
+    ``[(A + 0.5) / (M - A + 0.5)] / [p / (1 - p)]`` where ``A`` of the ``M`` members are
+    lobby-aligned (true interest closer to the lobby ideal than the population's median
+    distance) and ``p`` is the aligned share of the population (about 0.5). The 0.5 added to
+    each count (Haldane–Anscombe correction) keeps the ratio finite for all-aligned or
+    none-aligned bodies.
+
+    Range: (0, inf); 1 = aligned stakeholders are neither favoured nor screened out; for an
+    empty forum, 1.
+    """
+    if n_members <= 0 or not 0.0 < pool_share < 1.0:
+        return 1.0
+    odds_members = (n_aligned + 0.5) / (n_members - n_aligned + 0.5)
+    return float(odds_members / (pool_share / (1.0 - pool_share)))

@@ -38,11 +38,13 @@ Membership = Literal[
 SeatAllocation = Literal["equal", "proportional", "explicit"]
 Selection = Literal["random", "election", "merit"]
 DecisionRule = Literal["consensus", "majority", "weighted_mean"]
+LobbyStrategy = Literal["allies", "swing", "influential"]
 
 MEMBERSHIP_RULES: tuple[str, ...] = get_args(Membership)
 SEAT_ALLOCATIONS: tuple[str, ...] = get_args(SeatAllocation)
 SELECTION_RULES: tuple[str, ...] = get_args(Selection)
 DECISION_RULES: tuple[str, ...] = get_args(DecisionRule)
+LOBBY_STRATEGIES: tuple[str, ...] = get_args(LobbyStrategy)
 
 #: Largest population the model accepts: 10^7 stakeholders already need ~2 GB of arrays.
 MAX_STAKEHOLDERS = 10_000_000
@@ -396,6 +398,15 @@ class DesignParams:
             ``representative_with_consultation``.
         outreach: Engagement added per step to the least engaged categories (stakeholder
             mapping before participation); 0 switches outreach off.
+        transparency: Lobby register, in [0, 1]: a tie's pull on a member's advocated
+            position, and the selector's capture by its ties, are scaled by
+            ``1 - transparency``.
+        cooling_off: Steps after leaving a seat during which a former member cannot be
+            lobbied; their ties are cut to 0 on leaving. 0 = no cooling-off: ties are only
+            weakened (kept at ``rotation_tie_retention``).
+        rotation_tie_retention: Share of a departing member's ties kept when there is no
+            cooling-off period.
+        recusal: Members with a strong tie (>= ``strong_tie``) are recused from decisions.
     """
 
     membership: Membership = "representative"
@@ -418,6 +429,10 @@ class DesignParams:
     participation_support: tuple[tuple[str, float], ...] = ()
     consultation_weight: float = 0.3
     outreach: float = 0.0
+    transparency: float = 0.0
+    cooling_off: int = 0
+    rotation_tie_retention: float = 0.5
+    recusal: bool = False
 
     def __post_init__(self) -> None:
         set_ = object.__setattr__
@@ -474,6 +489,16 @@ class DesignParams:
             check_float("consultation_weight", self.consultation_weight, 0, 1),
         )
         set_(self, "outreach", check_float("outreach", self.outreach, 0, 1))
+        set_(self, "transparency", check_float("transparency", self.transparency, 0, 1))
+        set_(self, "cooling_off", check_int("cooling_off", self.cooling_off, 0))
+        set_(
+            self,
+            "rotation_tie_retention",
+            check_float("rotation_tie_retention", self.rotation_tie_retention, 0, 1),
+        )
+        if not isinstance(self.recusal, (bool, np.bool_)):
+            _fail("recusal", self.recusal, "must be true or false")
+        set_(self, "recusal", bool(self.recusal))
 
     @property
     def is_seated(self) -> bool:
@@ -548,7 +573,23 @@ class ContextParams:
         drift: Standard deviation of a per-step random drift of every true position.
         selector_capture: Exogenous capture level of the selector/convener in [0, 1]; ``None``
             means uncaptured (0) until lobbying makes it endogenous.
-        lobby_ideal: The lobby's ideal point; it also defines the direction of lobby bias.
+        lobby_ideal: The lobby's ideal point, shared by all lobbyists; it also defines the
+            direction of lobby bias.
+        n_lobbyists: Number of lobbyists (each a ``Lobbyist`` agent).
+        lobby_budget: Budget each lobbyist spends per step (0 = no lobbying).
+        lobby_strategy: Whom lobbyists target among members: ``allies`` (advocating closest
+            to the lobby ideal), ``swing`` (closest to the last proposal) or ``influential``
+            (highest voice).
+        lobby_focus: Share of the members each lobbyist targets per step (at least one).
+        selector_spending: Share of each lobbyist's budget spent on the selector/convener.
+        tie_cost: Spending that closes ``1 - 1/e`` (63%) of the gap to a full tie:
+            ``tie += (1 - tie) * (1 - exp(-spend / tie_cost))``.
+        tie_decay: Share of every tie lost per step.
+        lobby_pull: Per-step pull of a full, unregistered tie on a member's advocated
+            position toward the lobby ideal.
+        astroturf_share: Share of an open round's room filled with participants paid by the
+            lobby, who claim the most under-represented categories but advocate the lobby
+            ideal (0 = none).
     """
 
     participation_cost: float = 1.0
@@ -556,6 +597,15 @@ class ContextParams:
     drift: float = 0.0
     selector_capture: float | None = None
     lobby_ideal: tuple[float, ...] = (0.9, 0.1)
+    n_lobbyists: int = 1
+    lobby_budget: float = 0.0
+    lobby_strategy: LobbyStrategy = "allies"
+    lobby_focus: float = 0.2
+    selector_spending: float = 0.2
+    tie_cost: float = 1.0
+    tie_decay: float = 0.05
+    lobby_pull: float = 0.1
+    astroturf_share: float = 0.0
 
     def __post_init__(self) -> None:
         set_ = object.__setattr__
@@ -576,6 +626,23 @@ class ContextParams:
                 check_float("selector_capture", self.selector_capture, 0, 1),
             )
         set_(self, "lobby_ideal", check_point("lobby_ideal", self.lobby_ideal))
+        set_(self, "n_lobbyists", check_int("n_lobbyists", self.n_lobbyists, 0, 1000))
+        set_(self, "lobby_budget", check_float("lobby_budget", self.lobby_budget, 0, 1e6))
+        check_choice("lobby_strategy", self.lobby_strategy, LOBBY_STRATEGIES)
+        set_(self, "lobby_focus", check_float("lobby_focus", self.lobby_focus, 0, 1, lo_open=True))
+        set_(
+            self,
+            "selector_spending",
+            check_float("selector_spending", self.selector_spending, 0, 1),
+        )
+        set_(self, "tie_cost", check_float("tie_cost", self.tie_cost, 0, 1e6, lo_open=True))
+        set_(self, "tie_decay", check_float("tie_decay", self.tie_decay, 0, 1))
+        set_(self, "lobby_pull", check_float("lobby_pull", self.lobby_pull, 0, 1))
+        set_(
+            self,
+            "astroturf_share",
+            check_float("astroturf_share", self.astroturf_share, 0, 0.9),
+        )
 
 
 # --------------------------------------------------------------------------- simulation
@@ -597,6 +664,8 @@ class SimulationParams:
         adaptation_tolerance: A shock is absorbed once the congruence error is back within
             this distance of its pre-shock level.
         adaptation_window: Steps before a shock averaged into its pre-shock error level.
+        strong_tie: Tie strength from which a member counts as captured (``captured_share``)
+            and, with ``recusal``, is recused from decisions.
     """
 
     n_steps: int = 200
@@ -605,6 +674,7 @@ class SimulationParams:
     summary_burn_in: float = 0.5
     adaptation_tolerance: float = 0.02
     adaptation_window: int = 10
+    strong_tie: float = 0.5
 
     def __post_init__(self) -> None:
         set_ = object.__setattr__
@@ -630,6 +700,11 @@ class SimulationParams:
             check_float("adaptation_tolerance", self.adaptation_tolerance, 0, 10, lo_open=True),
         )
         set_(self, "adaptation_window", check_int("adaptation_window", self.adaptation_window, 1))
+        set_(
+            self,
+            "strong_tie",
+            check_float("strong_tie", self.strong_tie, 0, 1, lo_open=True),
+        )
 
 
 # --------------------------------------------------------------------------- bundle
@@ -679,12 +754,13 @@ class Params:
         d = pop.n_dims
         if len(ctx.lobby_ideal) != d:
             _fail("lobby_ideal", ctx.lobby_ideal, f"must have n_dims={d} coordinates")
-        for key, _ in des.seats_per_category + des.participation_support:
-            if key not in names:
-                raise ValueError(
-                    f"unknown category {key!r} in design parameters; "
-                    f"categories are: {', '.join(names)}"
-                )
+        for field_name in ("seats_per_category", "participation_support"):
+            for key, _ in getattr(des, field_name):
+                if key not in names:
+                    raise ValueError(
+                        f"{field_name} names unknown category {key!r}; "
+                        f"categories are: {', '.join(names)}"
+                    )
         for shock in ctx.shocks:
             if shock.category != "all" and shock.category not in names:
                 _fail(

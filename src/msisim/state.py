@@ -56,6 +56,27 @@ class StakeholderState:
 
 
 @dataclass
+class LobbyState:
+    """Ties between lobbyists, stakeholders and the selector.
+
+    Attributes:
+        ties: Tie strength of each lobbyist with each stakeholder, ``float64[L, N]`` in [0, 1].
+        selector_ties: Tie strength of each lobbyist with the selector, ``float64[L]``.
+        cooling_until: Step until which a former member cannot be lobbied, ``int64[N]``.
+        n_paid: Paid (astroturf) participants in the room this round.
+        paid_claims: Categories the paid participants claim, ``int64[K]``.
+        paid_voice: Voice weight of each paid participant this round.
+    """
+
+    ties: np.ndarray
+    selector_ties: np.ndarray
+    cooling_until: np.ndarray
+    n_paid: int = 0
+    paid_claims: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    paid_voice: float = 0.0
+
+
+@dataclass
 class ForumState:
     """State of the forum itself.
 

@@ -218,9 +218,11 @@ def gatekeep(
 ) -> np.ndarray:
     """Attendees a captured convener turns away; returns the ``excluded`` mask (``bool[N]``).
 
-    Each attendee is excluded with probability ``capture * r``, where ``r`` in [0, 1] is the
-    percentile rank of their distance to the lobby ideal among attendees (1 = farthest):
-    the less conforming a view, the likelier it is screened out. No draws when uncaptured.
+    Each attendee is excluded with probability ``capture * |a - L| / D``, where ``|a - L|`` is
+    the distance of their advocated position to the lobby ideal and ``D`` the largest
+    distance from the lobby ideal to any point of ``[0, 1]^d`` (a corner): the less
+    conforming a view, the likelier it is screened out; a view at the lobby ideal never is.
+    No draws when uncaptured.
     """
     excluded = np.zeros(attending.shape[0], dtype=bool)
     if capture <= 0:
@@ -228,6 +230,8 @@ def gatekeep(
     idx = np.flatnonzero(attending)
     if idx.shape[0] == 0:
         return excluded
-    rank = percentile_rank(np.linalg.norm(advocated[idx] - lobby_ideal, axis=1))
-    excluded[idx] = rng.random(idx.shape[0]) < capture * rank
+    farthest = float(np.linalg.norm(np.maximum(lobby_ideal, 1.0 - lobby_ideal)))
+    distance = np.linalg.norm(advocated[idx] - lobby_ideal, axis=1)
+    nonconformity = np.clip(distance / farthest, 0.0, 1.0) if farthest > 0 else distance * 0
+    excluded[idx] = rng.random(idx.shape[0]) < capture * nonconformity
     return excluded

@@ -1,0 +1,167 @@
+"""Governance scorecard: 4 arenas x 6 principles on a 1-10 scale (MODEL.md §4).
+
+After the Indonesia Governance Index of the Partnership for Governance Reform (Kemitraan,
+2008/2012), which rates the government, bureaucracy, civil society and economic society
+arenas on participation, fairness, accountability, transparency, efficiency and
+effectiveness, each on 1-10, from indicators and a well-informed-person survey.
+
+Each (arena, principle) cell maps one model indicator ``x`` (oriented so that higher is
+better) over *fixed theoretical bounds* ``[lo, hi]`` to ``score = 1 + 9 * clip((x - lo) /
+(hi - lo), 0, 1)``. The indicators, computed by the model from its state (see
+:meth:`msisim.model.GovernanceModel.scorecard`), are:
+
+============== =====================================================================  ========
+principle      indicator for arena a (its members = real forum members of its           bounds
+               categories; P_a, S_a, V_a = population, headcount and voice shares)
+============== =====================================================================  ========
+participation  representation ratio ``S_a / P_a``                                       [0, 1]
+fairness       voice parity ``min(V_a, P_a) / max(V_a, P_a)``                           [0, 1]
+accountability ``1 - mean |advocated - category median interest| / 0.5`` of members     [0, 1]
+transparency   ``1 - mean(tie * (1 - transparency))`` of members (hidden influence)     [0, 1]
+efficiency     ``1 - gridlock rate`` of the forum (same for every arena)                [0, 1]
+effectiveness  ``1 - mean |policy - interest| / 0.5`` over the arena's stakeholders      [0, 1]
+============== =====================================================================  ========
+
+An arena with no members in the room gets the lowest participation, fairness and
+accountability (nobody there to speak or answer for it) and full transparency (nobody there
+to be tied). The combined index is the weighted mean of the scores, with weights the
+product of the arena weight and the principle weight (equal by default), normalised.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+
+ARENAS: tuple[str, ...] = ("government", "bureaucracy", "civil_society", "economic_society")
+PRINCIPLES: tuple[str, ...] = (
+    "participation",
+    "fairness",
+    "accountability",
+    "transparency",
+    "efficiency",
+    "effectiveness",
+)
+
+#: Which stakeholder categories make up each arena (categories absent from the table are
+#: skipped; an arena with none is left out of the scorecard).
+ARENA_CATEGORIES: dict[str, tuple[str, ...]] = {
+    "government": ("government",),
+    "bureaucracy": ("bureaucracy",),
+    "civil_society": ("civil_society", "grassroots", "academia"),
+    "economic_society": ("business",),
+}
+
+#: Fixed theoretical bounds of each principle's indicator.
+BOUNDS: dict[str, tuple[float, float]] = {p: (0.0, 1.0) for p in PRINCIPLES}
+
+
+def to_score(value: float, lower: float, upper: float) -> float:
+    """Map an indicator to the 1-10 scale over fixed bounds: ``1 + 9 * clip((x-lo)/(hi-lo))``."""
+    return float(1.0 + 9.0 * np.clip((value - lower) / (upper - lower), 0.0, 1.0))
+
+
+def _weights(
+    given: Mapping[str, float] | None, names: tuple[str, ...], what: str
+) -> dict[str, float]:
+    weights = {n: 1.0 for n in names}
+    for key, value in (given or {}).items():
+        if key not in names:
+            raise ValueError(f"unknown {what} {key!r} in weights; valid: {', '.join(names)}")
+        if not np.isfinite(value) or value < 0:
+            raise ValueError(f"{what} weight {key}={value!r} is invalid: must be >= 0")
+        weights[key] = float(value)
+    if sum(weights.values()) <= 0:
+        raise ValueError(f"{what} weights must not all be 0")
+    return weights
+
+
+def build_scorecard(
+    indicators: Mapping[tuple[str, str], float],
+    *,
+    arena_weights: Mapping[str, float] | None = None,
+    principle_weights: Mapping[str, float] | None = None,
+) -> pd.DataFrame:
+    """Tidy scorecard from indicators keyed by ``(arena, principle)``.
+
+    Returns:
+        One row per cell: ``arena, principle, indicator, lower, upper, score, weight``; the
+        weights sum to 1 over the rows.
+    """
+    aw = _weights(arena_weights, ARENAS, "arena")
+    pw = _weights(principle_weights, PRINCIPLES, "principle")
+    rows = []
+    for (arena, principle), value in indicators.items():
+        lo, hi = BOUNDS[principle]
+        rows.append(
+            {
+                "arena": arena,
+                "principle": principle,
+                "indicator": float(value),
+                "lower": lo,
+                "upper": hi,
+                "score": to_score(value, lo, hi),
+                "weight": aw[arena] * pw[principle],
+            }
+        )
+    table = pd.DataFrame(rows)
+    total = table["weight"].sum()
+    table["weight"] = table["weight"] / total if total > 0 else 0.0
+    return table
+
+
+def governance_index(table: pd.DataFrame) -> float:
+    """Weighted mean score of a scorecard table (1-10)."""
+    return float((table["score"] * table["weight"]).sum())
+
+
+def simulate_questionnaire(
+    table: pd.DataFrame,
+    respondents: Mapping[str, np.ndarray],
+    respondent_ties: Mapping[str, np.ndarray],
+    *,
+    noise: float,
+    tie_bias: float,
+    rng: np.random.Generator,
+) -> pd.DataFrame:
+    """Simulated well-informed-person questionnaire.
+
+    Each respondent of an arena rates every principle for that arena:
+    ``rating = clip(round(score + Normal(0, noise) + tie_bias * tie), 1, 10)`` — honest but
+    noisy, and inflated in proportion to the respondent's tie with the lobby.
+
+    Args:
+        table: The scorecard (true scores).
+        respondents: Stakeholder indices sampled per arena.
+        respondent_ties: Their combined lobby tie, per arena.
+        noise: Standard deviation of a rating's error, in scale points.
+        tie_bias: Points added by a full tie.
+        rng: Generator for the rating errors.
+
+    Returns:
+        One row per (arena, principle, respondent): ``arena, principle, respondent, tie,
+        score, rating``.
+    """
+    rows = []
+    for arena, group in table.groupby("arena", sort=False):
+        who = respondents.get(str(arena), np.zeros(0, dtype=np.int64))
+        ties = respondent_ties.get(str(arena), np.zeros(0))
+        for _, cell in group.iterrows():
+            errors = rng.normal(0.0, noise, size=who.shape[0])
+            ratings = np.clip(np.rint(cell["score"] + errors + tie_bias * ties), 1, 10)
+            for i, t, r in zip(who, ties, ratings, strict=True):
+                rows.append(
+                    {
+                        "arena": arena,
+                        "principle": cell["principle"],
+                        "respondent": int(i),
+                        "tie": float(t),
+                        "score": float(cell["score"]),
+                        "rating": float(r),
+                    }
+                )
+    return pd.DataFrame(
+        rows, columns=["arena", "principle", "respondent", "tie", "score", "rating"]
+    )
