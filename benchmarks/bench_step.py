@@ -6,6 +6,8 @@ For each template and size, the model is built once per repetition (not timed), 
 ``--steps`` steps (timed), and the median over ``--repeats`` repetitions is reported in
 microseconds per stakeholder-step, with the ratio of each size's cost to the smallest size's.
 Agent-level collection is off; the model's own per-step metrics are on (they are part of a step).
+Scenarios ``+lobby`` add 3 lobbyists with a budget of 2 each and print their cost relative to
+the same template without lobbying.
 """
 
 from __future__ import annotations
@@ -21,9 +23,12 @@ import numpy as np
 
 from msisim import GovernanceModel
 
+LOBBY = {"n_lobbyists": 3, "lobby_budget": 2.0}
 SCENARIOS: dict[str, dict[str, object]] = {
     "representative": {"membership": "representative"},
     "open": {"membership": "open"},
+    "representative+lobby": {"membership": "representative", **LOBBY},
+    "open+lobby": {"membership": "open", **LOBBY},
 }
 
 
@@ -48,15 +53,24 @@ def main() -> None:
         f"{platform.python_version()}, numpy {np.__version__}; median of {args.repeats} runs "
         f"of {args.steps} steps"
     )
-    print(f"{'scenario':<16}{'N':>9}{'s/run':>9}{'us/stakeholder-step':>22}{'vs smallest N':>15}")
+    print(
+        f"{'scenario':<22}{'N':>9}{'s/run':>9}{'us/stakeholder-step':>22}"
+        f"{'vs smallest N':>15}{'vs no lobby':>13}"
+    )
+    cost: dict[tuple[str, int], float] = {}
     for name in args.scenarios:
         base = None
         for size in args.sizes:
-            runs = [time_run(size, args.steps, SCENARIOS[name], seed) for seed in range(args.repeats)]
+            runs = [
+                time_run(size, args.steps, SCENARIOS[name], seed) for seed in range(args.repeats)
+            ]
             median = statistics.median(runs)
             per = median / (size * args.steps) * 1e6
+            cost[(name, size)] = per
             base = base or per
-            print(f"{name:<16}{size:>9}{median:>9.3f}{per:>22.4f}{per / base:>14.2f}x")
+            plain = cost.get((name.removesuffix("+lobby"), size))
+            versus = f"{per / plain:>12.2f}x" if name.endswith("+lobby") and plain else ""
+            print(f"{name:<22}{size:>9}{median:>9.3f}{per:>22.4f}{per / base:>14.2f}x{versus}")
 
 
 if __name__ == "__main__":

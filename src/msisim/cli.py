@@ -1,8 +1,9 @@
 """Command-line entry point ``msisim``.
 
 ``msisim compare`` runs the Bollow comparison on the default population: the representative
-and open templates side by side, several replicates each, prints a summary table with 95%
-confidence intervals and writes a figure of the key metrics over time.
+and open templates side by side, without and with a lobby, several replicates each; it
+prints a summary table with 95% confidence intervals and the governance scorecards, and
+writes figures of the key metrics over time and of the scorecards.
 """
 
 from __future__ import annotations
@@ -20,46 +21,60 @@ from msisim.model import GovernanceModel
 
 logger = logging.getLogger("msisim")
 
+#: Lobby of the main job's lobbied scenarios: three lobbyists sharing the default lobby ideal.
+MAIN_LOBBY: dict[str, Any] = {"n_lobbyists": 3, "lobby_budget": 2.0}
+
 #: Scenarios of the main job: label -> flat parameters.
 COMPARE_SCENARIOS: dict[str, dict[str, Any]] = {
     "representative": {"membership": "representative"},
     "open": {"membership": "open"},
+    "representative+lobby": {"membership": "representative", **MAIN_LOBBY},
+    "open+lobby": {"membership": "open", **MAIN_LOBBY},
 }
 
 KEY_OUTCOMES = [
-    "n_members", "rose", "expected_rose", "grassroots_share", "viewpoint_coverage",
-    "voice_gini", "congruence_error", "responsiveness", "lobby_bias", "gridlock_rate",
+    "n_members", "rose", "true_rose", "expected_rose", "grassroots_share",
+    "viewpoint_coverage", "voice_gini", "congruence_error", "responsiveness", "lobby_bias",
+    "captured_share", "selector_capture", "selection_odds_ratio", "gridlock_rate",
+    "governance_index",
 ]  # fmt: skip
 KEY_SERIES = [
-    "rose", "grassroots_share", "viewpoint_coverage", "congruence_error", "responsiveness",
-    "lobby_bias",
+    "rose", "grassroots_share", "viewpoint_coverage", "responsiveness", "lobby_bias",
+    "captured_share",
 ]  # fmt: skip
 
 
 def run_scenarios(
     scenarios: dict[str, dict[str, Any]], *, replicates: int, steps: int, seed: int
-) -> tuple[pd.DataFrame, pd.DataFrame]:
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Run each scenario ``replicates`` times on common random numbers.
 
     Replicate ``r`` of every scenario uses the same seed (spawned from ``seed``), so the
     scenarios differ only by design.
 
     Returns:
-        ``(runs, series)``: one row per run of summary outcomes, and the tidy per-step table.
+        ``(runs, series, scorecards)``: one row per run of summary outcomes, the tidy
+        per-step table, and the tidy scorecard of every run at its end.
     """
     seeds = [int(s.generate_state(1)[0]) for s in np.random.SeedSequence(seed).spawn(replicates)]
-    runs, series = [], []
+    runs: list[dict[str, Any]] = []
+    series: list[pd.DataFrame] = []
+    cards: list[pd.DataFrame] = []
     for label, params in scenarios.items():
         for r, run_seed in enumerate(seeds):
             model = GovernanceModel(rng=run_seed, n_steps=steps, collect=False, **params)
             model.run()
             runs.append({"scenario": label, "replicate": r, "seed": run_seed, **model.summary()})
-            frame = model.series_frame()
-            frame.insert(0, "replicate", r)
-            frame.insert(0, "scenario", label)
-            series.append(frame)
+            for table, store in ((model.series_frame(), series), (model.scorecard(), cards)):
+                table.insert(0, "replicate", r)
+                table.insert(0, "scenario", label)
+                store.append(table)
             logger.info("%s replicate %d done", label, r)
-    return pd.DataFrame(runs), pd.concat(series, ignore_index=True)
+    return (
+        pd.DataFrame(runs),
+        pd.concat(series, ignore_index=True),
+        pd.concat(cards, ignore_index=True),
+    )
 
 
 def summary_table(runs: pd.DataFrame, outcomes: list[str]) -> pd.DataFrame:
@@ -80,28 +95,41 @@ def summary_table(runs: pd.DataFrame, outcomes: list[str]) -> pd.DataFrame:
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
-    """Run the representative vs open comparison and report it."""
-    from msisim.viz.plots import plot_metrics_over_time
+    """Run the representative vs open comparison, with and without a lobby, and report it."""
+    from msisim.viz.plots import plot_metrics_over_time, plot_scorecards
 
     out = Path(args.out)
-    runs, series = run_scenarios(
+    out.mkdir(parents=True, exist_ok=True)
+    runs, series, cards = run_scenarios(
         COMPARE_SCENARIOS, replicates=args.replicates, steps=args.steps, seed=args.seed
     )
-    out.mkdir(parents=True, exist_ok=True)
     runs.to_csv(out / "runs.csv", index=False)
-    table = summary_table(runs, KEY_OUTCOMES)
+    cards.to_csv(out / "scorecards.csv", index=False)
     figure = plot_metrics_over_time(
         series, KEY_SERIES, out / "metrics_over_time.png",
-        title=f"Representative vs open forum (N={runs.shape[0] // len(COMPARE_SCENARIOS)} "
-        f"replicates, mean and 95% CI)",
+        title=f"Representative vs open forum, with and without a lobby "
+        f"({args.replicates} replicates: mean and 95% CI)",
     )  # fmt: skip
+    heatmap = plot_scorecards(cards, out / "scorecards.png")
+    lobby = ", ".join(f"{k}={v}" for k, v in MAIN_LOBBY.items())
     print(
-        f"Representative vs open forum: default population, {args.steps} steps, "
-        f"{args.replicates} replicates each (mean ± 95% CI over the second half of each run)\n"
+        f"Representative vs open forum on the default population: {args.steps} steps, "
+        f"{args.replicates} replicates each on common random numbers; '+lobby': {lobby}.\n"
+        f"Outcomes: mean ± 95% CI over replicates of each run's second-half mean.\n"
     )
-    print(table.to_string())
+    print(summary_table(runs, KEY_OUTCOMES).to_string())
+    for label in COMPARE_SCENARIOS:
+        if not label.endswith("+lobby"):
+            continue
+        mean = cards[cards["scenario"] == label].pivot_table(
+            index="arena", columns="principle", values="score", aggfunc="mean", sort=False
+        )
+        print(f"\nGovernance scorecard (1-10), {label}:")
+        print(mean.round(1).to_string())
     print(f"\nper-run outcomes: {(out / 'runs.csv').resolve()}")
+    print(f"scorecards:       {(out / 'scorecards.csv').resolve()}")
     print(f"figure:           {figure.resolve()}")
+    print(f"scorecard figure: {heatmap.resolve()}")
     return 0
 
 

@@ -586,6 +586,7 @@ class GovernanceModel(mesa.Model):
         head_s, voice_s = metrics.shares(real), metrics.shares(voice)
         tie = lobbying.combined_tie(self.lobby_state.ties)
         gridlock = [row["gridlock"] for row in self.series]
+        radius = np.sqrt(st.position.shape[1]) / 2.0  # centre of the space to a corner
         efficiency = (
             1.0 - float(np.mean(gridlock[self._burn_in(len(gridlock)) :])) if gridlock else 1.0
         )
@@ -601,7 +602,7 @@ class GovernanceModel(mesa.Model):
                 drift = np.linalg.norm(
                     st.advocated[mem] - self.category_medians[st.category[mem]], axis=1
                 )
-                out[(arena, "accountability")] = 1.0 - float(drift.mean()) / 0.5
+                out[(arena, "accountability")] = 1.0 - float(drift.mean()) / radius
                 out[(arena, "transparency")] = 1.0 - float(tie[mem].mean()) * (1 - des.transparency)
             else:
                 out[(arena, "accountability")] = 0.0
@@ -610,7 +611,7 @@ class GovernanceModel(mesa.Model):
             dist = np.linalg.norm(st.position[in_arena] - forum.policy, axis=1)
             weights = st.affectedness[in_arena]
             mean_dist = np.average(dist, weights=weights) if weights.sum() > 0 else dist.mean()
-            out[(arena, "effectiveness")] = 1.0 - float(mean_dist) / 0.5
+            out[(arena, "effectiveness")] = 1.0 - float(mean_dist) / radius
         return out
 
     def _refresh_position_summaries(self) -> None:

@@ -423,7 +423,7 @@ class DesignParams:
     inertia: float = 0.8
     epsilon: float = 0.3
     mu: float = 0.3
-    accountability: float = 0.05
+    accountability: float = 0.02
     voice_resource_exponent: float = 0.5
     presence_weight: float = 1.0
     participation_support: tuple[tuple[str, float], ...] = ()
@@ -601,10 +601,10 @@ class ContextParams:
     lobby_budget: float = 0.0
     lobby_strategy: LobbyStrategy = "allies"
     lobby_focus: float = 0.2
-    selector_spending: float = 0.2
-    tie_cost: float = 1.0
-    tie_decay: float = 0.05
-    lobby_pull: float = 0.1
+    selector_spending: float = 0.1
+    tie_cost: float = 10.0
+    tie_decay: float = 0.02
+    lobby_pull: float = 0.2
     astroturf_share: float = 0.0
 
     def __post_init__(self) -> None:

@@ -16,13 +16,14 @@ principle      indicator for arena a (its members = real forum members of its   
 ============== =====================================================================  ========
 participation  representation ratio ``S_a / P_a``                                       [0, 1]
 fairness       voice parity ``min(V_a, P_a) / max(V_a, P_a)``                           [0, 1]
-accountability ``1 - mean |advocated - category median interest| / 0.5`` of members     [0, 1]
+accountability ``1 - mean |advocated - category median interest| / R`` of members       [0, 1]
 transparency   ``1 - mean(tie * (1 - transparency))`` of members (hidden influence)     [0, 1]
 efficiency     ``1 - gridlock rate`` of the forum (same for every arena)                [0, 1]
-effectiveness  ``1 - mean |policy - interest| / 0.5`` over the arena's stakeholders      [0, 1]
+effectiveness  ``1 - mean |policy - interest| / R`` over the arena's stakeholders        [0, 1]
 ============== =====================================================================  ========
 
-An arena with no members in the room gets the lowest participation, fairness and
+``R = sqrt(d) / 2`` is the distance from the centre of the policy space to a corner.
+Effectiveness weights stakeholders by affectedness. An arena with no members in the room gets the lowest participation, fairness and
 accountability (nobody there to speak or answer for it) and full transparency (nobody there
 to be tied). The combined index is the weighted mean of the scores, with weights the
 product of the arena weight and the principle weight (equal by default), normalised.
