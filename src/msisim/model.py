@@ -487,7 +487,8 @@ class GovernanceModel(mesa.Model):
         ``adaptation_lag`` is the mean lag over shocks inside the run and
         ``adaptation_censored`` the share of them never absorbed (see
         :func:`msisim.metrics.adaptation_lags`). ``governance_index`` is the weighted
-        scorecard index (1-10) at the end of the run; ``steps`` the number of steps run.
+        scorecard index (1-10) at the end of the run (absent when no category belongs to a
+        scorecard arena); ``steps`` the number of steps run.
         """
         if not self.series:
             raise RuntimeError("summary() needs at least one step; call run_for(n) first")
@@ -508,7 +509,9 @@ class GovernanceModel(mesa.Model):
             if lags.size:
                 out["adaptation_lag"] = float(lags.mean())
                 out["adaptation_censored"] = float(censored.mean())
-        out["governance_index"] = scorecards.governance_index(self.scorecard())
+        card = self.scorecard()
+        if not card.empty:  # no arena when no category belongs to one
+            out["governance_index"] = scorecards.governance_index(card)
         out["steps"] = float(self.steps)
         return out
 

@@ -23,10 +23,12 @@ effectiveness  ``1 - mean |policy - interest| / R`` over the arena's stakeholder
 ============== =====================================================================  ========
 
 ``R = sqrt(d) / 2`` is the distance from the centre of the policy space to a corner.
-Effectiveness weights stakeholders by affectedness. An arena with no members in the room gets the lowest participation, fairness and
-accountability (nobody there to speak or answer for it) and full transparency (nobody there
-to be tied). The combined index is the weighted mean of the scores, with weights the
-product of the arena weight and the principle weight (equal by default), normalised.
+Effectiveness weights stakeholders by affectedness. An arena with no members in the room
+gets the lowest participation, fairness and accountability (nobody there to speak or answer
+for it) and full transparency (nobody there to be tied); an arena none of whose categories
+exists is left out (with no arena at all, the table is empty). The combined index is the
+weighted mean of the scores, with weights the product of the arena weight and the
+principle weight (equal by default), normalised.
 """
 
 from __future__ import annotations
@@ -107,14 +109,17 @@ def build_scorecard(
                 "weight": aw[arena] * pw[principle],
             }
         )
-    table = pd.DataFrame(rows)
+    columns = ["arena", "principle", "indicator", "lower", "upper", "score", "weight"]
+    table = pd.DataFrame(rows, columns=columns)
     total = table["weight"].sum()
     table["weight"] = table["weight"] / total if total > 0 else 0.0
     return table
 
 
 def governance_index(table: pd.DataFrame) -> float:
-    """Weighted mean score of a scorecard table (1-10)."""
+    """Weighted mean score of a scorecard table (1-10); NaN for an empty table."""
+    if table.empty:
+        return float("nan")
     return float((table["score"] * table["weight"]).sum())
 
 
