@@ -296,9 +296,11 @@ def test_mean_citizen_distance_hand_case() -> None:
     # -> (1*.5 + 3*1) / 4 = .875; with all-zero weights the plain mean .75.
     policy = np.array([0.0, 0.0])
     positions = np.array([[0.3, 0.4], [0.0, 1.0]])
-    got = metrics.mean_citizen_distance(policy, positions, np.array([1.0, 3.0]))
+    distance = metrics.distances(positions, policy)
+    np.testing.assert_allclose(distance, [0.5, 1.0], err_msg="Euclidean distances")
+    got = metrics.mean_citizen_distance(distance, np.array([1.0, 3.0]))
     assert got == pytest.approx(0.875), "affectedness-weighted mean distance"
-    got = metrics.mean_citizen_distance(policy, positions, np.zeros(2))
+    got = metrics.mean_citizen_distance(distance, np.zeros(2))
     assert got == pytest.approx(0.75), "all-zero weights fall back to the unweighted mean"
 
 

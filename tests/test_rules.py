@@ -301,7 +301,11 @@ def _attendance(**over: float) -> np.ndarray:
             args[key] = np.array([over.pop(key)])
     kwargs.update(over)
     return membership.attendance_probability(
-        args["engagement"], args["resources"], args["affectedness"], args["support"], **kwargs
+        args["engagement"],
+        np.log(args["resources"]),
+        args["affectedness"],
+        args["support"],
+        **kwargs,
     )
 
 

@@ -14,6 +14,7 @@ from typing import Any
 import mesa
 import numpy as np
 import pandas as pd
+from scipy.spatial import cKDTree
 
 from msisim import metrics
 from msisim import scorecard as scorecards
@@ -84,6 +85,7 @@ class GovernanceModel(mesa.Model):
         self.stakeholders = build_population(pop, self.rng)
         st = self.stakeholders
         self.population_shares = metrics.shares(pop.category_counts())
+        self._shares_key = tuple(float(p) for p in self.population_shares)
         self.affected_shares = metrics.shares(
             np.bincount(st.category, weights=st.affectedness, minlength=self.n_categories)
         )
@@ -91,6 +93,7 @@ class GovernanceModel(mesa.Model):
         self.seats = params.seats_by_category()
         self.support = params.support_by_category()[st.category]
         self.base_voice = st.resources**des.voice_resource_exponent
+        self.log_resources = np.log(st.resources)
         self.grassroots_code = self._grassroots_code()
         self._pools, self._pool_seats = self._seat_pools()
         sample_size = min(params.simulation.viewpoint_sample, st.n)
@@ -98,7 +101,7 @@ class GovernanceModel(mesa.Model):
         self._refresh_position_summaries()
 
         self.forum = ForumState(policy=self.public_ideal.copy(), proposal=self.public_ideal.copy())
-        st.distance_to_policy = np.linalg.norm(st.position - self.forum.policy, axis=1)
+        st.distance_to_policy = metrics.distances(st.position, self.forum.policy)
         self.lobby_state = LobbyState(
             ties=np.zeros((ctx.n_lobbyists, st.n)),
             selector_ties=np.zeros(ctx.n_lobbyists),
@@ -108,6 +111,7 @@ class GovernanceModel(mesa.Model):
         self.lobbying_active = ctx.n_lobbyists > 0 and ctx.lobby_budget > 0
         self.members = np.zeros(0, dtype=np.int64)
         self.recused = np.zeros(0, dtype=bool)
+        self.room = np.zeros((0, pop.n_dims))  # advocated positions in the room at the decision
 
         self.agents_list = [Stakeholder(self, i) for i in range(st.n)]
         self.selector = Selector(self)
@@ -211,7 +215,7 @@ class GovernanceModel(mesa.Model):
         st, pop = self.stakeholders, self.params.population
         p = membership.attendance_probability(
             st.engagement,
-            st.resources,
+            self.log_resources,
             st.affectedness,
             self.support,
             intercept=pop.attendance_intercept,
@@ -247,6 +251,8 @@ class GovernanceModel(mesa.Model):
         selector/convener and spreads the rest equally over the members its strategy targets
         (former members in a cooling-off period are off limits). Then every tied member's
         advocated position is pulled toward the lobby ideal (weaker under transparency).
+        Lobbyists share ideal, budget and strategy, so they pick the same targets: the
+        spending is one vectorised update of all lobbyists' rows.
         """
         if not self.lobbying_active:
             return
@@ -260,13 +266,10 @@ class GovernanceModel(mesa.Model):
         lob.selector_ties *= 1.0 - ctx.tie_decay
         reachable = self.members[lob.cooling_until[self.members] <= self.steps]
         member_budget = ctx.lobby_budget * (1.0 - ctx.selector_spending)
-        for lobbyist in self.lobbyists:
-            i = lobbyist.index
-            lob.selector_ties[i] = lobbying.invest(
-                lob.selector_ties[i], ctx.lobby_budget * ctx.selector_spending, ctx.tie_cost
-            )
-            if reachable.shape[0] == 0 or member_budget <= 0:
-                continue
+        lob.selector_ties[:] = lobbying.invest(
+            lob.selector_ties, ctx.lobby_budget * ctx.selector_spending, ctx.tie_cost
+        )
+        if reachable.shape[0] > 0 and member_budget > 0:
             rows = lobbying.choose_targets(
                 ctx.lobby_strategy,
                 st.advocated[reachable],
@@ -276,8 +279,8 @@ class GovernanceModel(mesa.Model):
                 ctx.lobby_focus,
             )
             targets = reachable[rows]
-            lob.ties[i, targets] = lobbying.invest(
-                lob.ties[i, targets], member_budget / targets.shape[0], ctx.tie_cost
+            lob.ties[:, targets] = lobbying.invest(
+                lob.ties[:, targets], member_budget / targets.shape[0], ctx.tie_cost
             )
         tie = lobbying.combined_tie(lob.ties[:, self.members])
         st.advocated[self.members] = lobbying.lobby_pull(
@@ -315,15 +318,18 @@ class GovernanceModel(mesa.Model):
             )
             st.advocated[members] = room[: members.shape[0]]
         if des.accountability > 0:
-            anchor = st.position
+            deliberation.accountability_pull(st.advocated, st.position, des.accountability)
             if des.membership in ("representative", "representative_with_consultation"):
-                anchor = st.position.copy()
-                anchor[st.seated] = self.category_medians[st.category[st.seated]]
-            deliberation.accountability_pull(st.advocated, anchor, des.accountability)
+                # representatives answer to their category's median interest, not their own
+                seated = np.flatnonzero(st.seated)
+                shift = self.category_medians[st.category[seated]] - st.position[seated]
+                st.advocated[seated] += des.accountability * shift
 
     def _room(self) -> tuple[np.ndarray, np.ndarray]:
         """Advocated positions and voices of the room: members first, then paid participants."""
         st, lob = self.stakeholders, self.lobby_state
+        if lob.n_paid == 0:
+            return st.advocated[self.members], st.voice[self.members]
         paid = np.broadcast_to(self.lobby_ideal, (lob.n_paid, self.lobby_ideal.shape[0]))
         room = np.concatenate([st.advocated[self.members], paid])
         voice = np.concatenate([st.voice[self.members], np.full(lob.n_paid, lob.paid_voice)])
@@ -336,26 +342,26 @@ class GovernanceModel(mesa.Model):
 
         With ``recusal``, members with a strong lobby tie take no part in the decision.
         """
-        st, des, forum = self.stakeholders, self.params.design, self.forum
+        des, forum = self.params.design, self.forum
         forum.n_decisions += 1
         room, voice = self._room()
+        self.room = room
         self.recused = np.zeros(room.shape[0], dtype=bool)
         if des.recusal and self.lobbying_active:
             tie = lobbying.combined_tie(self.lobby_state.ties[:, self.members])
             self.recused[: self.members.shape[0]] = tie >= self.params.simulation.strong_tie
-        voting = ~self.recused
-        if not voting.any():
+            room, voice = room[~self.recused], voice[~self.recused]
+        if room.shape[0] == 0:
             forum.adopted = False
         else:
             rule = decision.decision_rule(des.decision_rule)
-            result = rule(room[voting], voice[voting], des.support_radius, des.consensus_threshold)
+            result = rule(room, voice, des.support_radius, des.consensus_threshold)
             forum.proposal = result.proposal
             forum.adopted = result.adopted
             if result.adopted:
                 forum.policy = decision.move_policy(forum.policy, result.proposal, des.inertia)
                 forum.n_adopted += 1
         forum.policy_trail.append(forum.policy.copy())
-        del st
 
     # ------------------------------------------------------------------ 6. engagement
 
@@ -363,7 +369,7 @@ class GovernanceModel(mesa.Model):
         """Engagement follows efficacy: closer policy raises it, exclusion lowers it."""
         st, pop, des = self.stakeholders, self.params.population, self.params.design
         before = st.distance_to_policy
-        st.distance_to_policy = np.linalg.norm(st.position - self.forum.policy, axis=1)
+        st.distance_to_policy = metrics.distances(st.position, self.forum.policy)
         st.engagement = engagement.update_engagement(
             st.engagement,
             st.baseline_engagement,
@@ -413,9 +419,9 @@ class GovernanceModel(mesa.Model):
         true_shares = metrics.shares(np.append(real, lob.n_paid))
         rose = metrics.rose_index(head_shares, self.population_shares)
         body = int(members.shape[0] + lob.n_paid)
-        expected = metrics.expected_rose_index(body, tuple(self.population_shares))
+        expected = metrics.expected_rose_index(body, self._shares_key)
         error = metrics.congruence_error(forum.policy, self.public_ideal)
-        room, _ = self._room()
+        room = self.room
         tie = lobbying.combined_tie(lob.ties[:, members])
         aligned = int(self.lobby_aligned[members].sum())
         out: dict[str, float] = {
@@ -433,12 +439,15 @@ class GovernanceModel(mesa.Model):
             "grassroots_voice_share": float(voice_shares[self.grassroots_code]),
             "voice_gini": metrics.gini(st.voice[members]),
             "viewpoint_coverage": metrics.viewpoint_coverage(
-                st.position[self.viewpoint_sample], room, sim.viewpoint_radius
+                st.position[self.viewpoint_sample],
+                room,
+                sim.viewpoint_radius,
+                sample_tree=self._sample_tree,
             ),
             "congruence_error": error,
             "congruence_error_median": metrics.congruence_error(forum.policy, self.public_median),
             "mean_citizen_distance": metrics.mean_citizen_distance(
-                forum.policy, st.position, st.affectedness
+                st.distance_to_policy, st.affectedness
             ),
             "responsiveness": metrics.responsiveness(error, d),
             "lobby_bias": metrics.lobby_bias(forum.policy, self.public_ideal, self.lobby_ideal),
@@ -493,7 +502,7 @@ class GovernanceModel(mesa.Model):
         if not self.series:
             raise RuntimeError("summary() needs at least one step; call run_for(n) first")
         names = self.metric_names()
-        table = np.array([[row[n] for n in names] for row in self.series])
+        table = np.array([list(row.values()) for row in self.series])  # rows keep name order
         window = table[self._burn_in(table.shape[0]) :]
         out = {n: float(window[:, j].mean()) for j, n in enumerate(names) if n != "step"}
         out["gridlock_rate"] = out.pop("gridlock")
@@ -630,7 +639,8 @@ class GovernanceModel(mesa.Model):
                 for g in range(self.n_categories)
             ]
         )
-        lobby_distance = np.linalg.norm(st.position - self.lobby_ideal, axis=1)
+        self._sample_tree = cKDTree(st.position[self.viewpoint_sample])
+        lobby_distance = metrics.distances(st.position, self.lobby_ideal)
         self.lobby_aligned = lobby_distance < np.median(lobby_distance)
         self.aligned_share = float(self.lobby_aligned.mean())
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from msisim.metrics import weighted_median
+from msisim.metrics import distances, weighted_median
 
 
 @dataclass(frozen=True)
@@ -32,7 +32,7 @@ def support_share(
     total = voice.sum()
     if total <= 0:
         return 0.0
-    near = np.linalg.norm(advocated - proposal, axis=1) <= radius
+    near = distances(advocated, proposal) <= radius
     return float(voice[near].sum() / total)
 
 

@@ -46,7 +46,7 @@ def bounded_confidence(
     half = m // 2
     a, b = order[:half], order[half : 2 * half]
     diff = advocated[b] - advocated[a]
-    close = np.linalg.norm(diff, axis=1) < epsilon
+    close = np.einsum("ij,ij->i", diff, diff) < epsilon * epsilon
     if not close.any():
         return 0
     a, b, diff = a[close], b[close], diff[close]

@@ -11,17 +11,18 @@ from collections.abc import Callable
 
 import numpy as np
 
+from msisim.metrics import distances
 from msisim.params import largest_remainder
 
 
 def _allies(advocated: np.ndarray, _voice: np.ndarray, _proposal: np.ndarray, lobby: np.ndarray):
     """``allies``: members already advocating close to the lobby ideal."""
-    return -np.linalg.norm(advocated - lobby, axis=1)
+    return -distances(advocated, lobby)
 
 
 def _swing(advocated: np.ndarray, _voice: np.ndarray, proposal: np.ndarray, _lobby: np.ndarray):
     """``swing``: members advocating close to the current proposal (the pivotal middle)."""
-    return -np.linalg.norm(advocated - proposal, axis=1)
+    return -distances(advocated, proposal)
 
 
 def _influential(advocated: np.ndarray, voice: np.ndarray, _p: np.ndarray, _l: np.ndarray):

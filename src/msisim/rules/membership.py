@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from msisim.metrics import weighted_median
+from msisim.metrics import distances, weighted_median
 
 
 def percentile_rank(values: np.ndarray) -> np.ndarray:
@@ -131,7 +131,7 @@ def select_seats(
     n = position.shape[0]
     steps_forward = rng.random(size=n) < engagement if engaged_only else np.ones(n, dtype=bool)
     noise = np.asarray(rng.random(n), dtype=float)
-    lobby_distance = np.linalg.norm(advocated - lobby_ideal, axis=1)
+    lobby_distance = distances(advocated, lobby_ideal)
     seated = np.zeros(n, dtype=bool)
     for pool, k in zip(pools, seats, strict=True):
         k = int(k)
@@ -178,7 +178,7 @@ def eligible_for_term(terms_served: np.ndarray, term_limit: int) -> np.ndarray:
 
 def attendance_probability(
     engagement: np.ndarray,
-    resources: np.ndarray,
+    log_resources: np.ndarray,
     affectedness: np.ndarray,
     support: np.ndarray,
     *,
@@ -192,12 +192,13 @@ def attendance_probability(
 
     ``p = sigmoid(b0 + b_e * engagement + b_r * log(resources) + b_a * affectedness
     - cost * (1 - support))``: attendance favours the engaged, the resourceful and the
-    affected; a participation subsidy ``support`` in [0, 1] offsets the cost.
+    affected; a participation subsidy ``support`` in [0, 1] offsets the cost. Takes
+    ``log(resources)`` (constant over a run, so the model computes it once).
     """
     logit = (
         intercept
         + b_engagement * engagement
-        + b_resources * np.log(resources)
+        + b_resources * log_resources
         + b_affectedness * affectedness
         - cost * (1.0 - support)
     )
@@ -231,7 +232,7 @@ def gatekeep(
     if idx.shape[0] == 0:
         return excluded
     farthest = float(np.linalg.norm(np.maximum(lobby_ideal, 1.0 - lobby_ideal)))
-    distance = np.linalg.norm(advocated[idx] - lobby_ideal, axis=1)
+    distance = distances(advocated[idx], lobby_ideal)
     nonconformity = np.clip(distance / farthest, 0.0, 1.0) if farthest > 0 else distance * 0
     excluded[idx] = rng.random(idx.shape[0]) < capture * nonconformity
     return excluded

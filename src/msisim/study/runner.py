@@ -1,0 +1,245 @@
+"""Run a study's tasks in batches on a backend, journalling results as they finish.
+
+Backends:
+
+* ``local`` (default): a process pool over the cores of this machine (``workers=1`` runs in
+  this process);
+* ``dask``: the same batches on a ``distributed`` cluster — an existing scheduler at
+  ``address`` (any Dask cluster: local, SSH, dask-jobqueue on SLURM/PBS, Kubernetes), or a
+  ``LocalCluster`` of ``workers`` processes started for the run.
+
+A run that raises is recorded as ``failed`` with its error and never stops the others; the
+caller gets the consolidated table and decides the exit status.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import sys
+import time
+import traceback
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from msisim.model import GovernanceModel
+from msisim.study.spec import ExperimentSpec, Task, _plain, _to_model
+from msisim.study.store import ResultStore
+
+logger = logging.getLogger(__name__)
+
+BACKENDS = ("local", "dask")
+
+
+@dataclass
+class SweepResult:
+    """What a sweep produced.
+
+    Attributes:
+        folder: The output folder.
+        runs: The consolidated run table (one row per run).
+        n_run: Runs executed by this invocation.
+        n_skipped: Runs skipped because they had finished before.
+        n_failed: Runs whose status is ``failed``.
+        seconds: Wall-clock time of this invocation.
+    """
+
+    folder: Path
+    runs: pd.DataFrame
+    n_run: int
+    n_skipped: int
+    n_failed: int
+    seconds: float
+
+
+def execute_task(task: Task) -> tuple[dict[str, Any], pd.DataFrame | None]:
+    """Run one model; never raises: failures come back as a row with status ``failed``."""
+    start = time.perf_counter()
+    row: dict[str, Any] = {
+        "run_id": task.run_id,
+        "seed": task.seed,
+        "design": task.design,
+        "sample": task.sample,
+        "replicate": task.replicate,
+    }
+    for key, value in task.params.items():
+        plain = _plain(value)
+        row[f"param.{key}"] = plain if np.isscalar(plain) else str(plain)
+    series = None
+    try:
+        model = GovernanceModel(
+            rng=task.seed, collect=False, n_steps=task.steps, **_to_model(task.params)
+        )
+        model.run()
+        row.update({"status": "ok", "error": ""})
+        row.update(model.summary())
+        if task.collect_series:
+            series = model.series_frame()
+            series.insert(0, "run_id", task.run_id)
+    except Exception as err:  # recorded, never propagated: one bad run must not stop a sweep
+        logger.debug("run %s failed:\n%s", task.run_id, traceback.format_exc())
+        row.update({"status": "failed", "error": f"{type(err).__name__}: {err}"})
+    row["seconds"] = time.perf_counter() - start
+    return row, series
+
+
+def run_batch(tasks: Sequence[Task]) -> list[tuple[dict[str, Any], pd.DataFrame | None]]:
+    """Run several tasks in one worker call (amortises per-task overhead)."""
+    logging.getLogger("MESA").setLevel(logging.WARNING)
+    return [execute_task(t) for t in tasks]
+
+
+def batches(tasks: Sequence[Task], size: int) -> list[list[Task]]:
+    """Split tasks into consecutive batches of ``size``."""
+    return [list(tasks[i : i + size]) for i in range(0, len(tasks), size)]
+
+
+# --------------------------------------------------------------------------- backends
+
+
+def _local(batch_list: list[list[Task]], workers: int) -> Iterator[list[Any]]:
+    if workers <= 1:
+        for batch in batch_list:
+            yield run_batch(batch)
+        return
+    # fork where the platform has it: workers start instantly and scripts need no
+    # ``if __name__ == "__main__"`` guard; spawn elsewhere.
+    methods = multiprocessing.get_all_start_methods()
+    context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        pending = {pool.submit(run_batch, b) for b in batch_list}
+        while pending:
+            done, pending = wait(pending, return_when=FIRST_COMPLETED)
+            for future in done:
+                yield future.result()
+
+
+def _dask(batch_list: list[list[Task]], workers: int, address: str | None) -> Iterator[list[Any]]:
+    from distributed import Client, LocalCluster, as_completed
+
+    cluster = None
+    if address:
+        client = Client(address)
+    else:
+        cluster = LocalCluster(
+            n_workers=max(1, workers), threads_per_worker=1, processes=True, dashboard_address=None
+        )
+        client = Client(cluster)
+    try:
+        futures = client.map(run_batch, batch_list, pure=False)
+        for future in as_completed(futures):
+            yield future.result()
+            future.release()
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
+
+
+# --------------------------------------------------------------------------- progress
+
+
+class Progress:
+    """Runs done, rate and ETA: a tqdm bar on a terminal, a log line every 10% otherwise."""
+
+    def __init__(self, total: int, label: str) -> None:
+        self.total, self.label, self.done = total, label, 0
+        self.start = time.perf_counter()
+        self.next_log = 0.1
+        self.bar = None
+        if sys.stderr.isatty() and total > 0:
+            from tqdm import tqdm
+
+            self.bar = tqdm(total=total, unit="run", desc=label, dynamic_ncols=True)
+
+    def update(self, n: int) -> None:
+        """Count ``n`` more finished runs."""
+        self.done += n
+        if self.bar is not None:
+            self.bar.update(n)
+            return
+        if self.total and self.done / self.total >= self.next_log:
+            elapsed = time.perf_counter() - self.start
+            rate = self.done / elapsed if elapsed > 0 else float("inf")
+            eta = (self.total - self.done) / rate if rate > 0 else float("nan")
+            logger.info(
+                "%s: %d/%d runs (%.0f%%), %.1f runs/s, ETA %.0f s",
+                self.label, self.done, self.total, 100 * self.done / self.total, rate, eta,
+            )  # fmt: skip
+            while self.next_log <= self.done / self.total:
+                self.next_log += 0.1
+
+    def close(self) -> None:
+        """Close the bar."""
+        if self.bar is not None:
+            self.bar.close()
+
+
+# --------------------------------------------------------------------------- sweep
+
+
+def run_experiment(
+    spec: ExperimentSpec,
+    folder: str | Path,
+    *,
+    backend: str = "local",
+    workers: int | None = None,
+    address: str | None = None,
+    on_batch: Callable[[int], None] | None = None,
+) -> SweepResult:
+    """Run every unfinished task of ``spec`` into ``folder`` and consolidate the results.
+
+    Args:
+        spec: The study.
+        folder: Output folder; rerunning into the same folder skips finished runs.
+        backend: ``local`` or ``dask``.
+        workers: Worker processes (default: all cores).
+        address: Dask scheduler address (``dask`` backend); none starts a local cluster.
+        on_batch: Called with the number of runs after each finished batch (tests use it).
+
+    Returns:
+        The sweep's result; ``n_failed > 0`` means some runs failed (see their ``error``).
+    """
+    if backend not in BACKENDS:
+        raise ValueError(f"backend={backend!r} is invalid: must be one of {', '.join(BACKENDS)}")
+    workers = workers if workers is not None else (multiprocessing.cpu_count() or 1)
+    if workers < 1:
+        raise ValueError(f"workers={workers} is invalid: must be at least 1")
+    start = time.perf_counter()
+    store = ResultStore(folder, spec.to_dict(), spec.fingerprint())
+    store.claim()
+    tasks = spec.tasks()
+    done = store.finished_runs()
+    todo = [t for t in tasks if t.run_id not in done]
+    logger.info(
+        "%s: %d runs, %d already finished, %d to run on %s with %d worker(s)",
+        spec.name, len(tasks), len(tasks) - len(todo), len(todo), backend, workers,
+    )  # fmt: skip
+    batch_list = batches(todo, spec.batch_size)
+    stream = (
+        _local(batch_list, workers) if backend == "local" else _dask(batch_list, workers, address)
+    )
+    progress = Progress(len(todo), spec.name)
+    try:
+        for results in stream:
+            rows = [row for row, _ in results]
+            store.write_batch(rows, [s for _, s in results if s is not None])
+            progress.update(len(rows))
+            if on_batch is not None:
+                on_batch(len(rows))
+    finally:
+        progress.close()
+    runs = store.consolidate([t.run_id for t in tasks])
+    n_failed = int((runs["status"] != "ok").sum()) if not runs.empty else 0
+    seconds = time.perf_counter() - start
+    store.write_manifest(
+        runs,
+        {"backend": backend, "workers": workers, "address": address or "", "seconds": seconds},
+    )
+    return SweepResult(Path(folder), runs, len(todo), len(tasks) - len(todo), n_failed, seconds)

@@ -1,0 +1,346 @@
+"""Experiment specifications: designs x sampled factors x replicates, as keyed run tasks.
+
+An :class:`ExperimentSpec` is built from a plain mapping (what the Hydra config of a study
+resolves to, or a dict in a notebook). :meth:`ExperimentSpec.tasks` expands it into
+:class:`Task` objects, each keyed by a *run id* derived from the run's parameters and
+replicate number, with a seed derived from the run's *context* (everything but the design
+levers) and replicate. So:
+
+* adding a factor level or a design leaves every other run's id, seed and result unchanged;
+* designs are compared on common random numbers: the same context and replicate get the
+  same seed whatever the design.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import itertools
+import json
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+
+from msisim.params import FIELD_GROUP, Params
+
+Sampler = Literal["grid", "lhs", "sobol"]
+SAMPLERS = ("grid", "lhs", "sobol")
+
+
+@dataclass(frozen=True)
+class Factor:
+    """One varied parameter.
+
+    Attributes:
+        name: A flat model parameter (see :mod:`msisim.params`).
+        levels: Values for a grid sampler.
+        low: Lower bound for Latin hypercube / Sobol samplers.
+        high: Upper bound for Latin hypercube / Sobol samplers.
+        integer: Round sampled values to whole numbers.
+    """
+
+    name: str
+    levels: tuple[Any, ...] = ()
+    low: float | None = None
+    high: float | None = None
+    integer: bool = False
+
+    @classmethod
+    def from_any(cls, name: str, value: Any) -> Factor:
+        """Build from a list of levels or a mapping ``{levels: [...]}`` / ``{low, high}``."""
+        if name not in FIELD_GROUP:
+            raise ValueError(f"factor {name!r} is not a model parameter")
+        if isinstance(value, Mapping):
+            unknown = set(value) - {"levels", "low", "high", "integer"}
+            if unknown:
+                raise ValueError(
+                    f"factor {name}: unknown keys {sorted(unknown)}; "
+                    "use levels: [...] or low/high (and integer)"
+                )
+            levels = tuple(_plain(v) for v in value.get("levels", ()))
+            low, high = value.get("low"), value.get("high")
+            if not levels and (low is None or high is None):
+                raise ValueError(f"factor {name}: give levels: [...] or both low and high")
+            if low is not None and high is not None and not float(low) < float(high):
+                raise ValueError(f"factor {name}: low={low} must be below high={high}")
+            return cls(
+                name,
+                levels,
+                None if low is None else float(low),
+                None if high is None else float(high),
+                bool(value.get("integer", False)),
+            )
+        if isinstance(value, Sequence) and not isinstance(value, str):
+            if len(value) == 0:
+                raise ValueError(f"factor {name}: needs at least one level")
+            return cls(name, tuple(_plain(v) for v in value))
+        raise ValueError(f"factor {name}={value!r} is invalid: give a list of levels or low/high")
+
+
+@dataclass(frozen=True)
+class Task:
+    """One model run.
+
+    Attributes:
+        run_id: Stable key of the run: a hash of its parameters, steps, root seed and
+            replicate number.
+        seed: The run's seed, derived from its context (not its design) and replicate.
+        design: Label of the design (``""`` when the study has none).
+        sample: Index of the factor sample point.
+        replicate: Replicate number.
+        params: Flat model parameters.
+        steps: Steps to run.
+        collect_series: Whether to return the per-step metrics.
+    """
+
+    run_id: str
+    seed: int
+    design: str
+    sample: int
+    replicate: int
+    params: dict[str, Any]
+    steps: int
+    collect_series: bool = False
+
+
+@dataclass(frozen=True)
+class ExperimentSpec:
+    """A study: designs x factor samples x replicates.
+
+    Attributes:
+        name: Study name (also selects its report).
+        title: One-line title for reports.
+        question: The question the study answers.
+        hypothesis: What we expect and why.
+        base: Flat parameters shared by every run.
+        designs: Named sets of design levers (flat parameters), compared on common random
+            numbers. Empty: one unnamed design.
+        factors: Varied parameters.
+        design_factors: Factors that are design levers (excluded from the seed, like designs).
+        sampler: ``grid`` (full product of levels), ``lhs`` (Latin hypercube of
+            ``n_samples`` points) or ``sobol`` (Saltelli/Sobol sample of ``n_samples`` base
+            points, for Sobol indices).
+        n_samples: Sample size for ``lhs`` and ``sobol``.
+        replicates: Runs per design and sample point.
+        steps: Steps per run.
+        seed: Root seed of the study.
+        collect_series: Store per-step metrics (``series.parquet``).
+        batch_size: Runs per task sent to a worker.
+        outcomes: Outcomes the report focuses on.
+        capture_threshold: Lobby bias above which a run counts as captured (scenario
+            discovery).
+    """
+
+    name: str
+    title: str = ""
+    question: str = ""
+    hypothesis: str = ""
+    base: dict[str, Any] = field(default_factory=dict)
+    designs: dict[str, dict[str, Any]] = field(default_factory=dict)
+    factors: tuple[Factor, ...] = ()
+    design_factors: tuple[str, ...] = ()
+    sampler: Sampler = "grid"
+    n_samples: int = 16
+    replicates: int = 10
+    steps: int = 200
+    seed: int = 20261125
+    collect_series: bool = False
+    batch_size: int = 4
+    outcomes: tuple[str, ...] = ("lobby_bias", "rose", "responsiveness")
+    capture_threshold: float = 0.6
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.name, str) or not self.name.replace("_", "").isalnum():
+            raise ValueError(f"name={self.name!r} is invalid: letters, digits and _ only")
+        if self.sampler not in SAMPLERS:
+            raise ValueError(f"sampler={self.sampler!r} is invalid: must be one of {SAMPLERS}")
+        for key, value, lo in (
+            ("n_samples", self.n_samples, 1),
+            ("replicates", self.replicates, 1),
+            ("steps", self.steps, 1),
+            ("batch_size", self.batch_size, 1),
+        ):
+            if isinstance(value, bool) or not isinstance(value, int) or value < lo:
+                raise ValueError(f"{key}={value!r} is invalid: must be a whole number >= {lo}")
+        names = [f.name for f in self.factors]
+        for f in self.factors:
+            if self.sampler == "grid" and not f.levels:
+                raise ValueError(f"factor {f.name}: the grid sampler needs levels: [...]")
+            if self.sampler != "grid" and (f.low is None or f.high is None):
+                raise ValueError(f"factor {f.name}: the {self.sampler} sampler needs low and high")
+        if self.sampler == "sobol" and len(self.factors) < 2:
+            raise ValueError("the sobol sampler needs at least two factors")
+        for d in self.design_factors:
+            if d not in names:
+                raise ValueError(f"design_factors names {d!r}, which is not a factor")
+        for label, design in self.designs.items():
+            if not str(label).replace("_", "").replace("+", "").isalnum():
+                raise ValueError(f"design label {label!r} is invalid: letters, digits, _ and +")
+            _check_params(design, f"design {label}")
+        _check_params(self.base, "base")
+        # validate every combination's parameters once, before anything runs
+        for params in {json.dumps(t.params, sort_keys=True) for t in self._first_tasks()}:
+            Params.from_flat(**_to_model(json.loads(params)))
+
+    # ------------------------------------------------------------------ construction
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> ExperimentSpec:
+        """Build from a plain mapping (resolved YAML); unknown keys are refused."""
+        names = {f.name for f in dataclasses.fields(cls)}
+        unknown = set(data) - names
+        if unknown:
+            raise ValueError(
+                f"unknown experiment keys {sorted(unknown)}; valid keys: {', '.join(sorted(names))}"
+            )
+        values = dict(data)
+        values["factors"] = tuple(
+            Factor.from_any(k, v) for k, v in dict(values.get("factors") or {}).items()
+        )
+        values["designs"] = {str(k): dict(v) for k, v in dict(values.get("designs") or {}).items()}
+        values["base"] = dict(values.get("base") or {})
+        for key in ("design_factors", "outcomes"):
+            if key in values:
+                values[key] = tuple(values[key])
+        return cls(**values)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain, JSON-serialisable form (the manifest stores it)."""
+        out = dataclasses.asdict(self)
+        out["factors"] = {
+            f.name: (
+                {"levels": list(f.levels)}
+                if f.levels
+                else {"low": f.low, "high": f.high, "integer": f.integer}
+            )
+            for f in self.factors
+        }
+        return json.loads(json.dumps(out, default=_plain))
+
+    def fingerprint(self) -> str:
+        """Hash of everything that determines the runs (not title or prose)."""
+        keep = {
+            k: v
+            for k, v in self.to_dict().items()
+            if k not in ("title", "question", "hypothesis", "batch_size", "outcomes")
+        }
+        return _digest(keep)[:16]
+
+    # ------------------------------------------------------------------ samples and tasks
+
+    def samples(self) -> list[dict[str, Any]]:
+        """The factor sample points, in order (a list of ``{factor: value}``)."""
+        if not self.factors:
+            return [{}]
+        if self.sampler == "grid":
+            names = [f.name for f in self.factors]
+            return [
+                dict(zip(names, combo, strict=True))
+                for combo in itertools.product(*(f.levels for f in self.factors))
+            ]
+        unit = self._unit_sample()
+        points = []
+        for row in unit:
+            point = {}
+            for f, u in zip(self.factors, row, strict=True):
+                lo, hi = float(f.low), float(f.high)  # type: ignore[arg-type]
+                value = lo + u * (hi - lo)
+                point[f.name] = round(value) if f.integer else float(value)
+            points.append(point)
+        return points
+
+    def sobol_problem(self) -> dict[str, Any]:
+        """The SALib problem definition of the factors."""
+        return {
+            "num_vars": len(self.factors),
+            "names": [f.name for f in self.factors],
+            "bounds": [[f.low, f.high] for f in self.factors],
+        }
+
+    def _unit_sample(self) -> np.ndarray:
+        k = len(self.factors)
+        if self.sampler == "lhs":
+            from scipy.stats import qmc
+
+            return qmc.LatinHypercube(d=k, rng=np.random.default_rng(self.seed)).random(
+                self.n_samples
+            )
+        from SALib.sample import sobol as sobol_sample
+
+        problem = {"num_vars": k, "names": [f.name for f in self.factors], "bounds": [[0, 1]] * k}
+        n = 2 ** max(0, math.ceil(math.log2(self.n_samples)))  # Sobol' needs a power of 2
+        return sobol_sample.sample(problem, n, calc_second_order=False, seed=self.seed)
+
+    def _design_items(self) -> list[tuple[str, dict[str, Any]]]:
+        return list(self.designs.items()) if self.designs else [("", {})]
+
+    def tasks(self) -> list[Task]:
+        """Every run of the study, keyed by run id (designs x samples x replicates)."""
+        out = []
+        for s, point in enumerate(self.samples()):
+            for label, design in self._design_items():
+                for r in range(self.replicates):
+                    out.append(self._task(label, design, s, point, r))
+        return out
+
+    def _first_tasks(self) -> list[Task]:
+        points = self.samples()
+        return [
+            self._task(label, design, s, point, 0)
+            for s, point in enumerate(points)
+            for label, design in self._design_items()
+        ]
+
+    def _task(
+        self, label: str, design: dict[str, Any], sample: int, point: dict[str, Any], r: int
+    ) -> Task:
+        params = {**self.base, **design, **point}
+        lever_keys = set(design) | set(self.design_factors)
+        context = {k: v for k, v in params.items() if k not in lever_keys}
+        run_id = _digest({"params": params, "steps": self.steps, "seed": self.seed, "r": r})[:16]
+        seed_key = _digest({"context": context, "steps": self.steps, "seed": self.seed, "r": r})
+        seed = int(
+            np.random.SeedSequence(int(seed_key, 16)).generate_state(1, dtype=np.uint64)[0]
+            >> np.uint64(1)
+        )
+        return Task(run_id, seed, label, sample, r, params, self.steps, self.collect_series)
+
+
+def _plain(value: Any) -> Any:
+    """JSON-friendly scalars and lists (numpy scalars, tuples)."""
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items()}
+    return value
+
+
+def _digest(data: Any) -> str:
+    text = json.dumps(_plain(data), sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _to_model(params: Mapping[str, Any]) -> dict[str, Any]:
+    """Flat parameters as the model takes them (JSON lists back to tuples where needed)."""
+    out = dict(params)
+    for key in ("lobby_ideal",):
+        if isinstance(out.get(key), list):
+            out[key] = tuple(out[key])
+    return out
+
+
+def _check_params(params: Mapping[str, Any], where: str) -> None:
+    for key in params:
+        if key not in FIELD_GROUP:
+            import difflib
+
+            close = difflib.get_close_matches(str(key), FIELD_GROUP, n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            raise ValueError(f"{where}: unknown parameter {key!r}{hint}")
