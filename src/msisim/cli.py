@@ -1,9 +1,13 @@
-"""Command-line entry point ``msisim``.
+"""The ``msisim`` command: thin entry points over Hydra configs and plain functions.
 
-``msisim compare`` runs the Bollow comparison on the default population: the representative
-and open templates side by side, without and with a lobby, several replicates each; it
-prints a summary table with 95% confidence intervals and the governance scorecards, and
-writes figures of the key metrics over time and of the scorecards.
+* ``msisim run [overrides]`` — one scenario, N replicates: summary table and figure. A Hydra
+  app, so ``-m`` multirun and Hydra launchers (joblib, submitit for SLURM) apply.
+* ``msisim experiment NAME [overrides] [--quick] [--backend local|dask] [--address ADDR]
+  [--workers N] [--out DIR]`` — a shipped study from ``configs/experiment/``.
+* ``msisim report DIR`` — rebuild figures and report from stored results only.
+
+Bad input (unknown names, wrong values, malformed overrides) ends with a one-line message
+and a non-zero exit status, never a traceback.
 """
 
 from __future__ import annotations
@@ -11,146 +15,251 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-import pandas as pd
-
-from msisim.model import GovernanceModel
-
 logger = logging.getLogger("msisim")
 
-#: Lobby of the main job's lobbied scenarios: three lobbyists sharing the default lobby ideal.
-MAIN_LOBBY: dict[str, Any] = {"n_lobbyists": 3, "lobby_budget": 2.0}
-
-#: Scenarios of the main job: label -> flat parameters.
-COMPARE_SCENARIOS: dict[str, dict[str, Any]] = {
-    "representative": {"membership": "representative"},
-    "open": {"membership": "open"},
-    "representative+lobby": {"membership": "representative", **MAIN_LOBBY},
-    "open+lobby": {"membership": "open", **MAIN_LOBBY},
-}
-
-KEY_OUTCOMES = [
-    "n_members", "rose", "true_rose", "expected_rose", "grassroots_share",
-    "viewpoint_coverage", "voice_gini", "congruence_error", "responsiveness", "lobby_bias",
-    "captured_share", "selector_capture", "selection_odds_ratio", "gridlock_rate",
-    "governance_index",
-]  # fmt: skip
-KEY_SERIES = [
-    "rose", "grassroots_share", "viewpoint_coverage", "responsiveness", "lobby_bias",
-    "captured_share",
-]  # fmt: skip
+EXIT_FAILED_RUNS = 1
+EXIT_BAD_INPUT = 2
 
 
-def run_scenarios(
-    scenarios: dict[str, dict[str, Any]], *, replicates: int, steps: int, seed: int
-) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """Run each scenario ``replicates`` times on common random numbers.
+def _quiet_libraries() -> None:
+    logging.getLogger("MESA").setLevel(logging.WARNING)
+    for name in ("distributed", "tornado", "bokeh", "asyncio"):
+        logging.getLogger(name).setLevel(logging.ERROR)
+    import warnings
 
-    Replicate ``r`` of every scenario uses the same seed (spawned from ``seed``), so the
-    scenarios differ only by design.
+    warnings.filterwarnings("ignore", message=".*ipyparallel.*")
+    warnings.filterwarnings("ignore", category=DeprecationWarning, message=".*fork.*")
 
-    Returns:
-        ``(runs, series, scorecards)``: one row per run of summary outcomes, the tidy
-        per-step table, and the tidy scorecard of every run at its end.
-    """
-    seeds = [int(s.generate_state(1)[0]) for s in np.random.SeedSequence(seed).spawn(replicates)]
-    runs: list[dict[str, Any]] = []
-    series: list[pd.DataFrame] = []
-    cards: list[pd.DataFrame] = []
-    for label, params in scenarios.items():
-        for r, run_seed in enumerate(seeds):
-            model = GovernanceModel(rng=run_seed, n_steps=steps, collect=False, **params)
-            model.run()
-            runs.append({"scenario": label, "replicate": r, "seed": run_seed, **model.summary()})
-            for table, store in ((model.series_frame(), series), (model.scorecard(), cards)):
-                table.insert(0, "replicate", r)
-                table.insert(0, "scenario", label)
-                store.append(table)
-            logger.info("%s replicate %d done", label, r)
-    return (
-        pd.DataFrame(runs),
-        pd.concat(series, ignore_index=True),
-        pd.concat(cards, ignore_index=True),
+
+def _setup_logging(verbose: bool) -> None:
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.INFO,
+        format="%(asctime)s %(message)s",
+        datefmt="%H:%M:%S",
     )
+    _quiet_libraries()
 
 
-def summary_table(runs: pd.DataFrame, outcomes: list[str]) -> pd.DataFrame:
-    """Mean and 95% t-interval half-width of each outcome per scenario, as 'mean ± hw'."""
-    from scipy import stats
-
-    rows = {}
-    for label, group in runs.groupby("scenario", sort=False):
-        n = len(group)
-        t = stats.t.ppf(0.975, n - 1) if n > 1 else float("nan")
-        cells = {}
-        for outcome in outcomes:
-            values = group[outcome].to_numpy(dtype=float)
-            half = t * values.std(ddof=1) / np.sqrt(n) if n > 1 else float("nan")
-            cells[outcome] = f"{values.mean():.3f} ± {half:.3f}"
-        rows[label] = cells
-    return pd.DataFrame(rows)
+# --------------------------------------------------------------------------- experiment
 
 
-def cmd_compare(args: argparse.Namespace) -> int:
-    """Run the representative vs open comparison, with and without a lobby, and report it."""
-    from msisim.viz.plots import plot_metrics_over_time, plot_scorecards
+def load_experiment(name: str, overrides: list[str], *, quick: bool) -> Any:
+    """Compose ``configs/experiment/NAME.yaml`` with overrides into an ExperimentSpec."""
+    from hydra import compose, initialize_config_dir
+    from hydra.core.global_hydra import GlobalHydra
+    from omegaconf import OmegaConf
 
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    runs, series, cards = run_scenarios(
-        COMPARE_SCENARIOS, replicates=args.replicates, steps=args.steps, seed=args.seed
+    from msisim.conf import config_dir, experiment_names, register_configs
+    from msisim.study.spec import ExperimentSpec
+
+    names = experiment_names()
+    if name not in names:
+        raise ValueError(f"unknown experiment {name!r}; valid: {', '.join(names)}")
+    register_configs()
+    GlobalHydra.instance().clear()
+    with initialize_config_dir(config_dir=str(config_dir()), version_base="1.3"):
+        cfg = compose(config_name=f"experiment/{name}", overrides=overrides)
+    data = OmegaConf.to_container(cfg, resolve=True)
+    if not isinstance(data, dict):
+        raise ValueError(f"experiment {name!r} does not compose to a mapping")
+    data = data.get("experiment", data)
+    quick_block = data.pop("quick", {}) or {}
+    if quick:
+        data = _merge(data, quick_block)
+    return ExperimentSpec.from_dict(data)
+
+
+def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for key, value in over.items():
+        if key == "factors" or not isinstance(value, dict) or not isinstance(out.get(key), dict):
+            out[key] = value  # a quick setting replaces factor lists and scalars whole
+        else:
+            out[key] = _merge(out[key], value)
+    return out
+
+
+def cmd_experiment(args: argparse.Namespace) -> int:
+    """Run a shipped study and write its report."""
+    from msisim.study.runner import run_experiment
+    from msisim.viz.report import build_report
+
+    spec = load_experiment(args.name, args.overrides, quick=args.quick)
+    out = Path(args.out) if args.out else _default_out(spec.name, args.quick)
+    n_runs = len(spec.tasks())
+    logger.info("%s: %d runs -> %s", spec.name, n_runs, out)
+    result = run_experiment(
+        spec, out, backend=args.backend, workers=args.workers, address=args.address
     )
-    runs.to_csv(out / "runs.csv", index=False)
-    cards.to_csv(out / "scorecards.csv", index=False)
-    figure = plot_metrics_over_time(
-        series, KEY_SERIES, out / "metrics_over_time.png",
-        title=f"Representative vs open forum, with and without a lobby "
-        f"({args.replicates} replicates: mean and 95% CI)",
-    )  # fmt: skip
-    heatmap = plot_scorecards(cards, out / "scorecards.png")
-    lobby = ", ".join(f"{k}={v}" for k, v in MAIN_LOBBY.items())
+    report = build_report(out)
     print(
-        f"Representative vs open forum on the default population: {args.steps} steps, "
-        f"{args.replicates} replicates each on common random numbers; '+lobby': {lobby}.\n"
-        f"Outcomes: mean ± 95% CI over replicates of each run's second-half mean.\n"
+        f"{spec.name}: {len(result.runs)} runs ({result.n_run} run now, {result.n_skipped} "
+        f"already done, {result.n_failed} failed) in {result.seconds:.1f} s"
     )
-    print(summary_table(runs, KEY_OUTCOMES).to_string())
-    for label in COMPARE_SCENARIOS:
-        if not label.endswith("+lobby"):
-            continue
-        mean = cards[cards["scenario"] == label].pivot_table(
-            index="arena", columns="principle", values="score", aggfunc="mean", sort=False
+    print(f"results: {(out / 'runs.parquet').resolve()}")
+    print(f"report:  {report.resolve()}")
+    if result.n_failed:
+        print(
+            f"msisim: {result.n_failed} run(s) failed; see 'error' in runs.parquet", file=sys.stderr
         )
-        print(f"\nGovernance scorecard (1-10), {label}:")
-        print(mean.round(1).to_string())
-    print(f"\nper-run outcomes: {(out / 'runs.csv').resolve()}")
-    print(f"scorecards:       {(out / 'scorecards.csv').resolve()}")
-    print(f"figure:           {figure.resolve()}")
-    print(f"scorecard figure: {heatmap.resolve()}")
+        return EXIT_FAILED_RUNS
     return 0
 
 
+def _default_out(name: str, quick: bool) -> Path:
+    stamp = datetime.now().strftime("%Y-%m-%d_%H-%M-%S")
+    return Path("outputs") / name / (f"quick_{stamp}" if quick else stamp)
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    """Rebuild a study's figures and report from stored results."""
+    from msisim.viz.report import build_report
+
+    path = build_report(args.folder)
+    print(f"report: {path.resolve()}")
+    return 0
+
+
+def cmd_list(_: argparse.Namespace) -> int:
+    """List the shipped studies."""
+    from msisim.conf import experiment_names
+
+    for name in experiment_names():
+        print(name)
+    return 0
+
+
+# --------------------------------------------------------------------------- run (Hydra app)
+
+
+def run_app(argv: list[str]) -> int:
+    """``msisim run``: a Hydra app over ``configs/run.yaml`` (supports ``-m`` multirun)."""
+    import hydra
+    from omegaconf import DictConfig, OmegaConf
+
+    from msisim.conf import config_dir, register_configs
+
+    register_configs()
+    status: dict[str, int] = {"code": 0}
+
+    @hydra.main(config_path=str(config_dir()), config_name="run", version_base="1.3")
+    def _main(cfg: DictConfig) -> None:
+        from hydra.core.hydra_config import HydraConfig
+
+        _quiet_libraries()
+        params = OmegaConf.to_container(cfg.params, resolve=True)
+        out = Path(HydraConfig.get().runtime.output_dir)
+        try:
+            status["code"] = max(status["code"], run_scenario(params, cfg, out))
+        except (ValueError, OSError) as err:
+            print(f"msisim run: error: {err}", file=sys.stderr)
+            status["code"] = EXIT_BAD_INPUT
+
+    sys.argv = ["msisim run", *argv]
+    try:
+        _main()
+    except SystemExit as exit_:
+        return int(exit_.code or 0)
+    return status["code"]
+
+
+def run_scenario(params: Any, cfg: Any, out: Path) -> int:
+    """Run one scenario's replicates into ``out``; print a summary table and the figure path."""
+    import pandas as pd
+
+    from msisim.study.analysis import ci_table
+    from msisim.study.runner import run_experiment
+    from msisim.study.spec import ExperimentSpec
+    from msisim.viz.plots import plot_metrics_over_time
+
+    spec = ExperimentSpec.from_dict(
+        {
+            "name": "run",
+            "title": "msisim run",
+            "base": dict(params),
+            "replicates": int(cfg.replicates),
+            "steps": int(cfg.steps),
+            "seed": int(cfg.seed),
+            "collect_series": True,
+        }
+    )
+    result = run_experiment(spec, out, workers=int(cfg.workers))
+    outcomes = [
+        "n_members", "rose", "true_rose", "expected_rose", "grassroots_share",
+        "viewpoint_coverage", "responsiveness", "lobby_bias", "captured_share",
+        "selector_capture", "gridlock_rate", "governance_index",
+    ]  # fmt: skip
+    table = ci_table(result.runs, [], [o for o in outcomes if o in result.runs])
+    series = pd.read_parquet(out / "series.parquet").merge(
+        result.runs[["run_id", "replicate"]], on="run_id"
+    )
+    series["scenario"] = params.get("membership", "scenario")
+    figure = plot_metrics_over_time(
+        series,
+        [
+            "rose",
+            "grassroots_share",
+            "viewpoint_coverage",
+            "responsiveness",
+            "lobby_bias",
+            "captured_share",
+        ],
+        out / "metrics_over_time.png",
+        title=f"{params.get('membership')}: {spec.replicates} replicates (mean and 95% CI)",
+    )
+    print(f"scenario: {', '.join(f'{k}={v}' for k, v in params.items())}")
+    print(table[["outcome", "mean", "ci_low", "ci_high", "n"]].to_string(index=False))
+    print(f"results: {(out / 'runs.parquet').resolve()}")
+    print(f"figure:  {figure.resolve()}")
+    return EXIT_FAILED_RUNS if result.n_failed else 0
+
+
+# --------------------------------------------------------------------------- parser
+
+
 def build_parser() -> argparse.ArgumentParser:
-    """The ``msisim`` argument parser."""
+    """The argument parser of ``experiment``, ``report`` and ``list``."""
     parser = argparse.ArgumentParser(
-        prog="msisim", description="Simulate multistakeholder governance forums."
+        prog="msisim",
+        description="Simulate multistakeholder governance forums. Commands: run (one "
+        "scenario; Hydra overrides, -m for multirun; see 'msisim run --help'), experiment, "
+        "report, list, app.",
     )
-    parser.add_argument("-v", "--verbose", action="store_true", help="log progress")
+    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    compare = sub.add_parser(
-        "compare",
-        help="representative vs open forum on the default population",
-        description="Simulate the representative and open templates side by side on the "
-        "default population, print a summary table and write a figure.",
+    sub.add_parser("run", help="one scenario, N replicates (Hydra app: see 'msisim run --help')")
+    exp = sub.add_parser(
+        "experiment",
+        help="run a shipped study (factors x designs x replicates) and write its report",
+        description="Run a shipped study from configs/experiment/ and write runs.parquet, "
+        "manifest.json, figures and report.md into the output folder. Rerunning into the same "
+        "folder skips finished runs. Overrides use Hydra syntax, e.g. replicates=5 "
+        "base.n_stakeholders=500 'factors.lobby_budget.levels=[0,1,2]'.",
     )
-    compare.add_argument("--steps", type=_positive, default=200, help="steps per run (200)")
-    compare.add_argument("--replicates", type=_positive, default=10, help="runs per scenario (10)")
-    compare.add_argument("--seed", type=int, default=20261125, help="root seed")
-    compare.add_argument("--out", default="outputs/compare", help="output folder")
-    compare.set_defaults(func=cmd_compare)
+    exp.add_argument("name", help="study name (see 'msisim list')")
+    exp.add_argument("overrides", nargs="*", help="Hydra overrides of the study's config")
+    exp.add_argument("--quick", action="store_true", help="the study's quick setting (< 1 min)")
+    exp.add_argument("--backend", choices=("local", "dask"), default="local",
+                     help="local process pool (default) or a Dask cluster")  # fmt: skip
+    exp.add_argument("--address", help="Dask scheduler address, e.g. tcp://10.0.0.5:8786")
+    exp.add_argument("--workers", type=_positive, default=None,
+                     help="worker processes (default: all cores)")  # fmt: skip
+    exp.add_argument("--out", help="output folder (default outputs/NAME/TIMESTAMP)")
+    exp.set_defaults(func=cmd_experiment)
+    rep = sub.add_parser(
+        "report",
+        help="rebuild figures and report.md from stored results",
+        description="Rebuild a study's figures and report.md from manifest.json and "
+        "runs.parquet in DIR, without running any model.",
+    )
+    rep.add_argument("folder", metavar="DIR", help="a study's output folder")
+    rep.set_defaults(func=cmd_report)
+    lst = sub.add_parser("list", help="list the shipped studies")
+    lst.set_defaults(func=cmd_list)
     return parser
 
 
@@ -165,17 +274,31 @@ def _positive(text: str) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point: parse arguments, run the command, turn bad input into a one-line error."""
+    """Entry point: dispatch, and turn bad input into a one-line error."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0] == "run":
+        _setup_logging(False)
+        return run_app(argv[1:])
     args = build_parser().parse_args(argv)
-    logging.basicConfig(
-        level=logging.INFO if args.verbose else logging.WARNING, format="%(message)s"
-    )
-    logging.getLogger("MESA").setLevel(logging.WARNING)
+    _setup_logging(args.verbose)
     try:
         return int(args.func(args))
-    except (ValueError, OSError) as err:
-        print(f"msisim: error: {err}", file=sys.stderr)
-        return 2
+    except Exception as err:  # one line for the user; the traceback with -v
+        if args.verbose:
+            logger.exception("failed")
+        print(f"msisim {args.command}: error: {_one_line(err)}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+
+
+def _one_line(err: BaseException) -> str:
+    text = str(err).strip().splitlines()
+    first = text[0] if text else type(err).__name__
+    name = type(err).__name__
+    if name in ("ConfigCompositionException", "OverrideParseException", "MissingConfigException"):
+        cause = err.__cause__
+        detail = f" ({str(cause).splitlines()[0]})" if cause else ""
+        return f"{first}{detail}"
+    return first
 
 
 if __name__ == "__main__":  # pragma: no cover

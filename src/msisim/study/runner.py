@@ -79,6 +79,13 @@ def execute_task(task: Task) -> tuple[dict[str, Any], pd.DataFrame | None]:
         model.run()
         row.update({"status": "ok", "error": ""})
         row.update(model.summary())
+        card = model.scorecard()
+        row.update(
+            {
+                f"score.{a}.{p}": s
+                for a, p, s in zip(card["arena"], card["principle"], card["score"], strict=True)
+            }
+        )
         if task.collect_series:
             series = model.series_frame()
             series.insert(0, "run_id", task.run_id)

@@ -1,0 +1,227 @@
+"""Analysis of stored runs: confidence intervals, paired differences, robustness, Sobol, PRIM.
+
+All functions take the tidy run table (``runs.parquet``: one row per run, parameters as
+``param.<name>`` columns, outcomes by name) and return tidy DataFrames.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from msisim.study.spec import ExperimentSpec
+
+
+def ok_runs(runs: pd.DataFrame) -> pd.DataFrame:
+    """Only the runs that finished."""
+    return runs[runs["status"] == "ok"] if "status" in runs else runs
+
+
+def t_interval(values: np.ndarray, level: float = 0.95) -> tuple[float, float, float]:
+    """Mean and the two ends of a Student-t confidence interval (NaN ends for n < 2)."""
+    values = np.asarray(values, dtype=float)
+    values = values[np.isfinite(values)]
+    n = values.shape[0]
+    if n == 0:
+        return float("nan"), float("nan"), float("nan")
+    mean = float(values.mean())
+    if n < 2:
+        return mean, float("nan"), float("nan")
+    half = float(stats.t.ppf(0.5 + level / 2, n - 1) * values.std(ddof=1) / np.sqrt(n))
+    return mean, mean - half, mean + half
+
+
+def ci_table(runs: pd.DataFrame, by: Sequence[str], outcomes: Sequence[str]) -> pd.DataFrame:
+    """Mean, 95% CI, standard deviation and n of each outcome per group.
+
+    Returns:
+        One row per group and outcome: the ``by`` columns, ``outcome``, ``mean``,
+        ``ci_low``, ``ci_high``, ``sd``, ``n``.
+    """
+    rows = []
+    data = ok_runs(runs)
+    groups = data.groupby(list(by), sort=False, dropna=False) if by else [((), data)]
+    for key, group in groups:
+        key = key if isinstance(key, tuple) else (key,)
+        for outcome in outcomes:
+            if outcome not in group:
+                continue
+            values = group[outcome].to_numpy(dtype=float)
+            mean, low, high = t_interval(values)
+            rows.append(
+                {
+                    **dict(zip(by, key, strict=True)),
+                    "outcome": outcome,
+                    "mean": mean,
+                    "ci_low": low,
+                    "ci_high": high,
+                    "sd": float(np.nanstd(values, ddof=1)) if len(values) > 1 else float("nan"),
+                    "n": int(np.isfinite(values).sum()),
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def paired_differences(
+    runs: pd.DataFrame,
+    outcome: str,
+    baseline: str,
+    *,
+    by: Sequence[str] = (),
+) -> pd.DataFrame:
+    """Differences of each design from ``baseline`` on common random numbers.
+
+    Runs of two designs with the same sample point and replicate share their seed, so their
+    difference cancels the context's noise. For every other design (and ``by`` group): the
+    mean paired difference ``design - baseline`` with its 95% t-interval over the pairs.
+    """
+    data = ok_runs(runs)
+    keys = ["sample", "replicate", *by]
+    base = data[data["design"] == baseline].set_index(keys)[outcome]
+    rows = []
+    for design, group in data[data["design"] != baseline].groupby("design", sort=False):
+        joined = group.set_index(keys)[outcome].to_frame("value").join(base.rename("base"))
+        joined = joined.dropna()
+        diff = (joined["value"] - joined["base"]).to_frame("diff").reset_index()
+        for key, sub in diff.groupby(list(by), sort=False) if by else [((), diff)]:
+            key = key if isinstance(key, tuple) else (key,)
+            mean, low, high = t_interval(sub["diff"].to_numpy())
+            rows.append(
+                {
+                    "design": design,
+                    "baseline": baseline,
+                    **dict(zip(by, key, strict=True)),
+                    "outcome": outcome,
+                    "mean_difference": mean,
+                    "ci_low": low,
+                    "ci_high": high,
+                    "pairs": len(sub),
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def robustness(runs: pd.DataFrame, outcome: str, *, higher_is_better: bool) -> pd.DataFrame:
+    """Mean, spread, worst case and regret of each design across sampled contexts.
+
+    Per context (sample point) the design's value is its mean over replicates. *Regret* in a
+    context is how far the design falls short of the best design there; the table reports
+    its mean and maximum over contexts. The worst case is the design's worst context value.
+    """
+    data = ok_runs(runs)
+    per = data.groupby(["design", "sample"], sort=False)[outcome].mean().unstack("design")
+    best = per.max(axis=1) if higher_is_better else per.min(axis=1)
+    regret = (best.to_numpy()[:, None] - per.to_numpy()) * (1 if higher_is_better else -1)
+    regret = pd.DataFrame(regret, index=per.index, columns=per.columns)
+    rows = []
+    for design in per.columns:
+        values = per[design].dropna()
+        rows.append(
+            {
+                "design": design,
+                "outcome": outcome,
+                "mean": float(values.mean()),
+                "sd": float(values.std(ddof=1)) if len(values) > 1 else float("nan"),
+                "worst": float(values.min() if higher_is_better else values.max()),
+                "mean_regret": float(regret[design].mean()),
+                "max_regret": float(regret[design].max()),
+                "contexts": len(values),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def sobol_indices(
+    spec: ExperimentSpec, runs: pd.DataFrame, outcome: str, *, design: str = ""
+) -> pd.DataFrame:
+    """First-order and total Sobol indices (SALib) of ``outcome`` over the spec's factors.
+
+    The outcome is averaged over replicates per sample point, in the order of the Saltelli
+    sample. Requires every sample point to have finished.
+
+    Returns:
+        One row per factor: ``factor``, ``S1``, ``S1_conf``, ``ST``, ``ST_conf``.
+    """
+    from SALib.analyze import sobol as sobol_analyze
+
+    data = ok_runs(runs)
+    if design:
+        data = data[data["design"] == design]
+    y = data.groupby("sample")[outcome].mean().sort_index()
+    expected = len(spec.samples())
+    if len(y) != expected or not np.all(y.index.to_numpy() == np.arange(expected)):
+        raise ValueError(
+            f"Sobol analysis of {outcome!r} needs all {expected} sample points; {len(y)} finished"
+        )
+    problem = spec.sobol_problem()
+    result = sobol_analyze.analyze(
+        problem, y.to_numpy(), calc_second_order=False, seed=spec.seed, print_to_console=False
+    )
+    return pd.DataFrame(
+        {
+            "factor": problem["names"],
+            "S1": result["S1"],
+            "S1_conf": result["S1_conf"],
+            "ST": result["ST"],
+            "ST_conf": result["ST_conf"],
+        }
+    )
+
+
+def prim_boxes(
+    runs: pd.DataFrame,
+    factors: Sequence[str],
+    outcome: str,
+    threshold: float,
+    *,
+    design: str,
+    threshold_direction: str = "above",
+) -> tuple[pd.DataFrame, dict[str, float]]:
+    """Scenario discovery: PRIM (ema_workbench) boxes where ``design`` gets captured.
+
+    Cases are runs of ``design``; a case is *of interest* when ``outcome`` is above (or
+    below) ``threshold``. PRIM peels the factor space to a box with high density of such
+    cases (Friedman & Fisher 1999; Bryant & Lempert 2010).
+
+    Returns:
+        ``(limits, stats)``: the chosen box's limits per restricted factor (``factor``,
+        ``low``, ``high``) and its ``coverage``, ``density``, ``mass`` and the share of
+        cases of interest overall (``base_rate``). An empty table when no case is of interest.
+    """
+    data = ok_runs(runs)
+    data = data[data["design"] == design]
+    x = data[[f"param.{f}" for f in factors]].astype(float)
+    x.columns = list(factors)
+    y = (
+        (data[outcome] > threshold)
+        if threshold_direction == "above"
+        else (data[outcome] < threshold)
+    )
+    y = y.to_numpy()
+    base_rate = float(y.mean()) if len(y) else 0.0
+    empty = pd.DataFrame(columns=["factor", "low", "high"])
+    if y.sum() == 0 or y.sum() == len(y):
+        return empty, {"coverage": float("nan"), "density": float("nan"), "mass": float("nan"),
+                       "base_rate": base_rate}  # fmt: skip
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from ema_workbench.analysis import prim
+
+        finder = prim.Prim(x.reset_index(drop=True), y, peel_alpha=0.1, mass_min=0.05)
+        box = finder.find_box()
+    limits = box.box_lim  # the box PRIM stopped at
+    rows = []
+    for factor in factors:
+        low, high = float(limits[factor].iloc[0]), float(limits[factor].iloc[1])
+        if low > x[factor].min() + 1e-12 or high < x[factor].max() - 1e-12:
+            rows.append({"factor": factor, "low": low, "high": high})
+    return pd.DataFrame(rows, columns=["factor", "low", "high"]), {
+        "coverage": float(box.coverage),
+        "density": float(box.density),
+        "mass": float(box.mass),
+        "base_rate": base_rate,
+    }
