@@ -144,6 +144,10 @@ def run_app(argv: list[str]) -> int:
     from msisim.conf import config_dir, register_configs
 
     register_configs()
+    problem = _check_group_choices(argv, config_dir())
+    if problem:
+        print(f"msisim run: error: {problem}", file=sys.stderr)
+        return EXIT_BAD_INPUT
     status: dict[str, int] = {"code": 0}
 
     @hydra.main(config_path=str(config_dir()), config_name="run", version_base="1.3")
@@ -165,6 +169,30 @@ def run_app(argv: list[str]) -> int:
     except SystemExit as exit_:
         return int(exit_.code or 0)
     return status["code"]
+
+
+def _check_group_choices(argv: list[str], root: Path) -> str | None:
+    """One-line message for an override naming a missing group option or parameter, else None."""
+    import difflib
+
+    from msisim.params import FIELD_GROUP
+
+    groups = sorted(p.name for p in root.iterdir() if p.is_dir() and p.name != "experiment")
+    for arg in argv:
+        key, sep, value = arg.partition("=")
+        key = key.lstrip("+~")
+        if sep and key.startswith("params.") and key[len("params.") :] not in FIELD_GROUP:
+            name = key[len("params.") :]
+            close = difflib.get_close_matches(name, FIELD_GROUP, n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            return f"unknown model parameter {name!r}{hint}; see msisim.params for the list"
+        if not sep or key not in groups:
+            continue
+        valid = sorted(p.stem for p in (root / key).glob("*.yaml"))
+        for choice in value.split(","):
+            if choice and choice not in valid:
+                return f"{key}={choice!r} is not a config option; valid: {', '.join(valid)}"
+    return None
 
 
 def run_scenario(params: Any, cfg: Any, out: Path) -> int:

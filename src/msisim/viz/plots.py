@@ -68,38 +68,3 @@ def plot_metrics_over_time(
     fig.savefig(path, dpi=110)
     plt.close(fig)
     return path
-
-
-def plot_scorecards(cards: pd.DataFrame, path: str | Path, *, hue: str = "scenario") -> Path:
-    """Heat maps of mean scorecard scores (arena x principle), one panel per ``hue`` value.
-
-    Args:
-        cards: Tidy scorecard rows with columns ``hue``, ``arena``, ``principle``, ``score``.
-        path: PNG file to write.
-        hue: Column whose values get a panel each.
-
-    Returns:
-        The path written.
-    """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    labels = list(dict.fromkeys(cards[hue]))
-    cols = min(2, len(labels))
-    rows = -(-len(labels) // cols)
-    fig, axes = plt.subplots(rows, cols, figsize=(6.4 * cols, 3.2 * rows), squeeze=False)
-    for ax, label in zip(axes.flat, labels, strict=False):
-        table = cards[cards[hue] == label].pivot_table(
-            index="arena", columns="principle", values="score", aggfunc="mean", sort=False
-        )
-        sns.heatmap(table, vmin=1, vmax=10, cmap="RdYlGn", annot=True, fmt=".1f", cbar=False, ax=ax)
-        ax.set_title(str(label))
-        ax.set_xlabel("")
-        ax.set_ylabel("")
-        ax.tick_params(axis="x", rotation=30)
-    for ax in list(axes.flat)[len(labels) :]:
-        ax.set_visible(False)
-    fig.suptitle("Governance scorecard (1 = worst, 10 = best)")
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
