@@ -62,15 +62,30 @@ def load_experiment(name: str, overrides: list[str], *, quick: bool) -> Any:
     register_configs()
     GlobalHydra.instance().clear()
     with initialize_config_dir(config_dir=str(config_dir()), version_base="1.3"):
+        plain = compose(config_name=f"experiment/{name}")
         cfg = compose(config_name=f"experiment/{name}", overrides=overrides)
+    if quick:
+        # the quick setting first, then the user's overrides on top of it
+        base = OmegaConf.to_container(plain, resolve=True)
+        if not isinstance(base, dict):
+            raise ValueError(f"experiment {name!r} does not compose to a mapping")
+        base_map = {str(k): v for k, v in base.items()}
+        merged = OmegaConf.create(_merge(base_map, dict(base_map.get("quick") or {})))
+        for key in _override_keys(overrides):
+            OmegaConf.update(merged, key, OmegaConf.select(cfg, key), merge=False)
+        cfg = merged
     data = OmegaConf.to_container(cfg, resolve=True)
     if not isinstance(data, dict):
         raise ValueError(f"experiment {name!r} does not compose to a mapping")
-    data = data.get("experiment", data)
-    quick_block = data.pop("quick", {}) or {}
-    if quick:
-        data = _merge(data, quick_block)
-    return ExperimentSpec.from_dict(data)
+    data.pop("quick", None)
+    return ExperimentSpec.from_dict({str(k): v for k, v in data.items()})
+
+
+def _override_keys(overrides: list[str]) -> list[str]:
+    """The config keys that Hydra overrides set (parsed with Hydra's own grammar)."""
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+
+    return [o.key_or_group for o in OverridesParser.create().parse_overrides(overrides)]
 
 
 def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
@@ -111,7 +126,7 @@ def cmd_experiment(args: argparse.Namespace) -> int:
 
 
 def _default_out(name: str, quick: bool) -> Path:
-    stamp = datetime.now().strftime("%Y-%m-%d_%H-%M-%S")
+    stamp = datetime.now().strftime("%Y-%m-%d_%H-%M-%S-%f")
     return Path("outputs") / name / (f"quick_{stamp}" if quick else stamp)
 
 
@@ -255,7 +270,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="msisim",
         description="Simulate multistakeholder governance forums. Commands: run (one "
         "scenario; Hydra overrides, -m for multirun; see 'msisim run --help'), experiment, "
-        "report, list, app.",
+        "report, list.",
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -307,7 +322,12 @@ def main(argv: list[str] | None = None) -> int:
     if argv and argv[0] == "run":
         _setup_logging(False)
         return run_app(argv[1:])
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args, extra = parser.parse_known_args(argv)
+    if extra and args.command == "experiment" and not any(x.startswith("-") for x in extra):
+        args.overrides = [*args.overrides, *extra]  # overrides may follow the options
+    elif extra:
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
     _setup_logging(args.verbose)
     try:
         return int(args.func(args))

@@ -175,10 +175,14 @@ class GovernanceModel(mesa.Model):
         """The selector's capture: the exogenous level if set, else from its lobby ties.
 
         Endogenous capture is ``combined tie * (1 - transparency)``: registered ties count less.
+        A lottery (``sortition``) leaves the selector no discretion to sell, so there only an
+        exogenous level (a rigged lottery) biases the draw.
         """
         exogenous = self.params.context.selector_capture
         if exogenous is not None:
             return float(exogenous)
+        if self.params.design.membership == "sortition":
+            return 0.0
         return lobbying.captured_selector(
             self.lobby_state.selector_ties, self.params.design.transparency
         )

@@ -572,7 +572,8 @@ class ContextParams:
         shocks: Scheduled shocks to true positions.
         drift: Standard deviation of a per-step random drift of every true position.
         selector_capture: Exogenous capture level of the selector/convener in [0, 1]; ``None``
-            means uncaptured (0) until lobbying makes it endogenous.
+            means it comes from the lobby's ties with the selector (endogenous; never for a
+            ``sortition`` lottery, which leaves no discretion to capture).
         lobby_ideal: The lobby's ideal point, shared by all lobbyists; it also defines the
             direction of lobby bias.
         n_lobbyists: Number of lobbyists (each a ``Lobbyist`` agent).

@@ -19,6 +19,7 @@ import multiprocessing
 import sys
 import time
 import traceback
+import warnings
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass
@@ -120,7 +121,10 @@ def _local(batch_list: list[list[Task]], workers: int) -> Iterator[list[Any]]:
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        pending = {pool.submit(run_batch, b) for b in batch_list}
+        with warnings.catch_warnings():
+            # the workers only run numpy code, so forking a process with threads is safe here
+            warnings.filterwarnings("ignore", category=DeprecationWarning, message=".*fork.*")
+            pending = {pool.submit(run_batch, b) for b in batch_list}
         while pending:
             done, pending = wait(pending, return_when=FIRST_COMPLETED)
             for future in done:

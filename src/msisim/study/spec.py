@@ -52,7 +52,11 @@ class Factor:
     def from_any(cls, name: str, value: Any) -> Factor:
         """Build from a list of levels or a mapping ``{levels: [...]}`` / ``{low, high}``."""
         if name not in FIELD_GROUP:
-            raise ValueError(f"factor {name!r} is not a model parameter")
+            import difflib
+
+            close = difflib.get_close_matches(name, FIELD_GROUP, n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            raise ValueError(f"factor {name!r} is not a model parameter{hint}")
         if isinstance(value, Mapping):
             unknown = set(value) - {"levels", "low", "high", "integer"}
             if unknown:
@@ -181,6 +185,14 @@ class ExperimentSpec:
                 raise ValueError(f"design label {label!r} is invalid: letters, digits, _ and +")
             _check_params(design, f"design {label}")
         _check_params(self.base, "base")
+        for where, keys in [("base", self.base), ("factors", names)] + [
+            (f"design {k}", v) for k, v in self.designs.items()
+        ]:
+            if "n_steps" in keys:
+                raise ValueError(f"{where}: set the run length with steps, not n_steps")
+        for f in self.factors:
+            if len(set(map(json.dumps, f.levels))) != len(f.levels):
+                raise ValueError(f"factor {f.name}: levels repeat ({list(f.levels)})")
         # validate every combination's parameters once, before anything runs
         for params in {json.dumps(t.params, sort_keys=True) for t in self._first_tasks()}:
             Params.from_flat(**_to_model(json.loads(params)))
@@ -244,11 +256,14 @@ class ExperimentSpec:
         unit = self._unit_sample()
         points = []
         for row in unit:
-            point = {}
+            point: dict[str, Any] = {}
             for f, u in zip(self.factors, row, strict=True):
                 lo, hi = float(f.low), float(f.high)  # type: ignore[arg-type]
-                value = lo + u * (hi - lo)
-                point[f.name] = round(value) if f.integer else float(value)
+                if f.integer:  # each whole number in [lo, hi] equally likely
+                    lo_i, hi_i = math.ceil(lo), math.floor(hi)
+                    point[f.name] = min(hi_i, lo_i + int(u * (hi_i - lo_i + 1)))
+                else:
+                    point[f.name] = float(lo + u * (hi - lo))
             points.append(point)
         return points
 
@@ -274,6 +289,18 @@ class ExperimentSpec:
         n = 2 ** max(0, math.ceil(math.log2(self.n_samples)))  # Sobol' needs a power of 2
         return sobol_sample.sample(problem, n, calc_second_order=False, seed=self.seed)
 
+    def _lever_keys(self) -> set[str]:
+        """Parameters excluded from the seed: every design's levers and the design factors.
+
+        With the ``sobol`` sampler the factors are excluded too, so all sample points of a
+        replicate share one seed (common random numbers across the sample): the indices
+        then measure the factors' effects, not seed noise.
+        """
+        keys = set(self.design_factors).union(*(set(d) for d in self.designs.values()))
+        if self.sampler == "sobol":
+            keys |= {f.name for f in self.factors}
+        return keys
+
     def _design_items(self) -> list[tuple[str, dict[str, Any]]]:
         return list(self.designs.items()) if self.designs else [("", {})]
 
@@ -298,9 +325,10 @@ class ExperimentSpec:
         self, label: str, design: dict[str, Any], sample: int, point: dict[str, Any], r: int
     ) -> Task:
         params = {**self.base, **design, **point}
-        lever_keys = set(design) | set(self.design_factors)
+        lever_keys = self._lever_keys()
         context = {k: v for k, v in params.items() if k not in lever_keys}
-        run_id = _digest({"params": params, "steps": self.steps, "seed": self.seed, "r": r})[:16]
+        identity = {"design": label, "params": params, "steps": self.steps, "seed": self.seed}
+        run_id = _digest({**identity, "r": r})[:16]
         seed_key = _digest({"context": context, "steps": self.steps, "seed": self.seed, "r": r})
         seed = int(
             np.random.SeedSequence(int(seed_key, 16)).generate_state(1, dtype=np.uint64)[0]

@@ -33,7 +33,7 @@ LABELS = {
     "viewpoint_coverage": "viewpoint coverage",
     "governance_index": "governance index (1-10)",
     "grassroots_share": "grassroots share of members",
-    "selection_odds_ratio": "odds of lobby-aligned stakeholders in the forum vs the pool",
+    "selection_odds_ratio": "odds ratio: lobby-aligned in forum vs pool (log)",
     "adaptation_lag": "adaptation lag (steps)",
     "adaptation_censored": "share of shocks never absorbed",
     "congruence_error": "congruence error",
@@ -107,9 +107,11 @@ def lines_with_ci(
         ax.set_title(label(outcome))
         ax.set_xlabel(x.replace("_", " "))
         ax.set_ylabel("")
+        if outcome == "selection_odds_ratio":
+            ax.set_yscale("log")  # a ratio: equal steps are equal factors
     for ax in list(axes.flat)[len(outcomes) :]:
         ax.set_visible(False)
-    fig.suptitle(f"{ctx.spec.title} (mean and 95% CI over replicates)", fontsize=11)
+    fig.suptitle(f"{ctx.spec.title} (mean and bootstrap 95% CI over replicates)", fontsize=11)
     fig.tight_layout()
     path = ctx.figure(name)
     fig.savefig(path, dpi=110)
@@ -182,12 +184,15 @@ def series_by_design(
     plt, sns = _plt()
     keys = ["run_id", "design"] + ([f"param.{by}"] if by != "design" else [])
     data = ctx.series.merge(ctx.runs[keys], on="run_id")
-    fig, axes = plt.subplots(1, len(outcomes), figsize=(5.2 * len(outcomes), 3.6), squeeze=False)
+    fig, axes = plt.subplots(1, len(outcomes), figsize=(5.2 * len(outcomes), 3.8), squeeze=False)
     for ax, outcome in zip(axes.flat, outcomes, strict=False):
         sns.lineplot(data=data, x="step", y=outcome, hue="design", errorbar=("ci", 95),
                      n_boot=200, seed=0, ax=ax)  # fmt: skip
         ax.set_title(label(outcome))
         ax.set_ylabel("")
+        for shock in ctx.spec.base.get("shocks", []) or []:
+            ax.axvline(shock["step"], color="grey", linestyle="--", linewidth=1)
+    fig.suptitle(f"{ctx.spec.title}: per-step metrics by design (mean and 95% CI)", fontsize=11)
     fig.tight_layout()
     path = ctx.figure(name)
     fig.savefig(path, dpi=110)
@@ -225,7 +230,10 @@ def report_bollow_comparison(ctx: Context) -> list[str]:
     sections = [
         "## Capture, inclusiveness and responsiveness against the lobby budget\n",
         _embed(fig, "outcomes by budget"),
-        " ".join(reading) + "\n",
+        " ".join(reading)
+        + " Lobby bias at budget 0 is not capture: it is the structural tilt of each template "
+        "toward the lobby's side (voice grows with resources; open attendance favours the "
+        "resourceful). Capture is the rise above it.\n",
     ]
     designs = list(ctx.spec.designs)
     if len(designs) >= 2:
@@ -322,7 +330,9 @@ def report_participation_cost(ctx: Context) -> list[str]:
         " ".join(reading) + " (Grassroots are half the population.)\n",
         "## Table\n",
         markdown_table(
-            table[["design", "param.participation_cost", "mean", "ci_low", "ci_high", "n"]]
+            table[
+                ["design", "param.participation_cost", "outcome", "mean", "ci_low", "ci_high", "n"]
+            ]
         ),
     ]
 
@@ -342,10 +352,12 @@ def report_shock_responsiveness(ctx: Context) -> list[str]:
         f"The shortest mean lag is {fastest['mean']:.1f} steps ({fastest['design']}, term length "
         f"{fastest['param.term_length']}). A lag equal to the steps left after the shock means "
         "the shock was never absorbed (censored; see the censored share).\n",
-        "## Congruence error over time (all term lengths pooled)\n",
+        "## Congruence error over time (all term lengths pooled; dashed line: the shock)\n",
         _embed(series, "congruence over time"),
         "## Table\n",
-        markdown_table(table[["design", "param.term_length", "mean", "ci_low", "ci_high", "n"]]),
+        markdown_table(
+            table[["design", "param.term_length", "outcome", "mean", "ci_low", "ci_high", "n"]]
+        ),
     ]
 
 
@@ -555,8 +567,10 @@ def build_report(folder: str | Path) -> Path:
         f"**Hypothesis.** {spec.hypothesis}\n" if spec.hypothesis else "",
         f"**Runs.** {len(runs)} runs ({max(1, len(spec.designs))} design(s) x "
         f"{len(spec.samples())} sample point(s) x {spec.replicates} replicate(s)), "
-        f"{n_failed} failed; {spec.steps} steps each; outcomes are each run's mean over the "
-        f"second half of its steps. Config fingerprint `{manifest.get('fingerprint')}`, "
+        f"{n_failed} failed; {spec.steps} steps each. Outcomes are each run's mean over the "
+        f"second half of its steps (scorecard cells and the governance index: at the end of "
+        f"the run). Figures show bootstrap 95% confidence bands of the mean over replicates; "
+        f"tables show Student-t 95% intervals. Config fingerprint `{manifest.get('fingerprint')}`, "
         f"msisim {manifest.get('versions', {}).get('msisim', '?')}, git "
         f"`{manifest.get('git_revision', '?')}`, {manifest.get('backend', '?')} backend.\n",
         f"Rebuild this report from the stored results with `msisim report {folder}`.\n",
