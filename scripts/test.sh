@@ -6,6 +6,17 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 bash "$root/scripts/setup.sh"
 cd "$root"
 venv="$root/.venv/bin"
+# The browser test drives Debian's Chromium (no browser download) and the app's offline assets.
+if ! command -v chromium >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "[test] installing Debian's chromium for the browser test" >&2
+    apt-get update -qq >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >&2
+  else
+    echo "[test] the browser test needs chromium: run 'apt-get install chromium' as root" >&2
+    exit 1
+  fi
+fi
+"$root/.venv/bin/python" -c "from msisim.viz.assets import fetch_assets; fetch_assets()"
 echo "[test] ruff check" && "$venv/ruff" check src tests benchmarks
 echo "[test] ruff format --check" && "$venv/ruff" format --check src tests benchmarks
 echo "[test] mypy" && "$venv/mypy"

@@ -62,7 +62,10 @@ def test_help(tmp_path: Path, args: tuple[str, ...], expected: list[str]) -> Non
 
 def test_help_lists_only_existing_commands(tmp_path: Path) -> None:
     proc = msisim("--help", cwd=tmp_path)
-    assert "app." not in proc.stdout, "msisim --help must not advertise a missing 'app' command"
+    for command in ("run", "experiment", "report", "list", "app"):
+        assert command in proc.stdout, f"msisim --help must list the {command!r} command"
+        sub = msisim(command, "--help", cwd=tmp_path)
+        assert sub.returncode == 0, f"'msisim {command} --help' must exist and exit 0"
 
 
 def test_list_names_every_study(tmp_path: Path) -> None:

@@ -139,6 +139,43 @@ def cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def app_command(host: str, port: int, assets: Path) -> tuple[list[str], dict[str, str]]:
+    """The command line and environment that serve the app (Solara, offline assets)."""
+    import os
+
+    env = {
+        **os.environ,
+        "SOLARA_ASSETS_PROXY": "True",
+        "SOLARA_ASSETS_PROXY_CACHE_DIR": str(assets),
+        "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "false",
+        "SOLARA_CHECK_VERSION": "false",
+    }
+    command = [
+        sys.executable, "-m", "solara", "run", "msisim.viz.app:Page",
+        "--host", host, "--port", str(port), "--production", "--no-open",
+    ]  # fmt: skip
+    return command, env
+
+
+def cmd_app(args: argparse.Namespace) -> int:
+    """Serve the interactive app (binds to 127.0.0.1 unless --host says otherwise)."""
+    import subprocess
+
+    from msisim.viz.assets import default_assets_dir, fetch_assets, missing_packages
+
+    assets = default_assets_dir()
+    if missing_packages(assets):
+        logger.info("fetching the app's JavaScript assets into %s (once)", assets)
+        fetch_assets(assets)
+    command, env = app_command(args.host, args.port, assets)
+    print(f"msisim app: open http://{args.host}:{args.port}/ in a browser (Ctrl-C stops)")
+    sys.stdout.flush()
+    try:
+        return subprocess.call(command, env=env)
+    except KeyboardInterrupt:
+        return 0
+
+
 def cmd_list(_: argparse.Namespace) -> int:
     """List the shipped studies."""
     from msisim.conf import experiment_names
@@ -270,7 +307,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="msisim",
         description="Simulate multistakeholder governance forums. Commands: run (one "
         "scenario; Hydra overrides, -m for multirun; see 'msisim run --help'), experiment, "
-        "report, list.",
+        "report, list, app.",
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -303,6 +340,16 @@ def build_parser() -> argparse.ArgumentParser:
     rep.set_defaults(func=cmd_report)
     lst = sub.add_parser("list", help="list the shipped studies")
     lst.set_defaults(func=cmd_list)
+    app = sub.add_parser(
+        "app",
+        help="the interactive browser app (Mesa SolaraViz)",
+        description="Serve the interactive app: the policy space live, capture and "
+        "inclusiveness plots, the scorecard, and a representative-vs-open comparison. Binds "
+        "to 127.0.0.1 (also when HOST is set in the environment) unless --host is given.",
+    )
+    app.add_argument("--host", default="127.0.0.1", help="address to bind (127.0.0.1)")
+    app.add_argument("--port", type=_positive, default=8765, help="port (8765)")
+    app.set_defaults(func=cmd_app)
     return parser
 
 
