@@ -108,7 +108,12 @@ def cmd_experiment(args: argparse.Namespace) -> int:
     n_runs = len(spec.tasks())
     logger.info("%s: %d runs -> %s", spec.name, n_runs, out)
     result = run_experiment(
-        spec, out, backend=args.backend, workers=args.workers, address=args.address
+        spec,
+        out,
+        backend=args.backend,
+        workers=args.workers,
+        address=args.address,
+        run_timeout=args.run_timeout,
     )
     report = build_report(out)
     print(
@@ -329,6 +334,13 @@ def build_parser() -> argparse.ArgumentParser:
     exp.add_argument("--workers", type=_positive, default=None,
                      help="worker processes (default: all cores)")  # fmt: skip
     exp.add_argument("--out", help="output folder (default outputs/NAME/TIMESTAMP)")
+    exp.add_argument(
+        "--run-timeout",
+        type=float,
+        default=None,
+        metavar="SECONDS",
+        help="stop a run after this long and record it as failed (local backend)",
+    )
     exp.set_defaults(func=cmd_experiment)
     rep = sub.add_parser(
         "report",

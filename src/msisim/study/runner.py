@@ -14,14 +14,16 @@ caller gets the consolidated table and decides the exit status.
 
 from __future__ import annotations
 
+import collections
 import logging
 import multiprocessing
 import sys
 import time
 import traceback
 import warnings
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -59,9 +61,7 @@ class SweepResult:
     seconds: float
 
 
-def execute_task(task: Task) -> tuple[dict[str, Any], pd.DataFrame | None]:
-    """Run one model; never raises: failures come back as a row with status ``failed``."""
-    start = time.perf_counter()
+def _identity_row(task: Task) -> dict[str, Any]:
     row: dict[str, Any] = {
         "run_id": task.run_id,
         "seed": task.seed,
@@ -72,6 +72,18 @@ def execute_task(task: Task) -> tuple[dict[str, Any], pd.DataFrame | None]:
     for key, value in task.params.items():
         plain = _plain(value)
         row[f"param.{key}"] = plain if np.isscalar(plain) else str(plain)
+    return row
+
+
+def failure_row(task: Task, error: str, seconds: float = float("nan")) -> dict[str, Any]:
+    """The row of a run that could not report itself (its worker died or it timed out)."""
+    return {**_identity_row(task), "status": "failed", "error": error, "seconds": seconds}
+
+
+def execute_task(task: Task) -> tuple[dict[str, Any], pd.DataFrame | None]:
+    """Run one model; never raises: failures come back as a row with status ``failed``."""
+    start = time.perf_counter()
+    row = _identity_row(task)
     series = None
     try:
         model = GovernanceModel(
@@ -111,24 +123,110 @@ def batches(tasks: Sequence[Task], size: int) -> list[list[Task]]:
 # --------------------------------------------------------------------------- backends
 
 
-def _local(batch_list: list[list[Task]], workers: int) -> Iterator[list[Any]]:
-    if workers <= 1:
+def _local(
+    batch_list: list[list[Task]], workers: int, run_timeout: float | None = None
+) -> Iterator[list[Any]]:
+    """Batches on a process pool; survives workers that die and runs that hang.
+
+    With one worker and no timeout the batches run in this process. Otherwise at most
+    ``workers`` batches are in flight, each with a deadline of ``run_timeout`` per run. When
+    a worker dies (the pool breaks) or a batch passes its deadline, the pool is killed and
+    replaced, and every run caught in it becomes a *suspect*. Suspects are rerun one at a
+    time, each alone in a fresh worker, so a run that again kills its worker or hangs is
+    identified without doubt and recorded as failed ("worker died", "timed out after ... s").
+    """
+    if workers <= 1 and run_timeout is None:
         for batch in batch_list:
             yield run_batch(batch)
         return
+    queue = collections.deque(batch_list)
+    suspects: list[Task] = []
+    while queue:
+        pool = _new_pool(workers)
+        inflight: dict[Any, tuple[list[Task], float]] = {}
+        broken = False
+        try:
+            while (queue or inflight) and not broken:
+                while queue and len(inflight) < workers:
+                    batch = queue.popleft()
+                    inflight[_submit(pool, batch)] = (batch, time.monotonic())
+                timeout = _time_left(inflight.values(), run_timeout)
+                done, _ = wait(set(inflight), timeout=timeout, return_when=FIRST_COMPLETED)
+                for future in done:
+                    batch, _t0 = inflight.pop(future)
+                    try:
+                        results = future.result()
+                    except BrokenProcessPool:
+                        suspects.extend(batch)
+                        broken = True
+                        continue
+                    yield results
+                expired = _expired(inflight, run_timeout)
+                for future in expired:
+                    suspects.extend(inflight.pop(future)[0])
+                broken = broken or bool(expired)
+        finally:
+            _kill_pool(pool)
+        for batch, _t0 in inflight.values():  # caught in the killed pool: innocent or not
+            suspects.extend(batch)
+    for task in suspects:
+        yield [_run_alone(task, run_timeout)]
+
+
+def _new_pool(workers: int) -> ProcessPoolExecutor:
     # fork where the platform has it: workers start instantly and scripts need no
     # ``if __name__ == "__main__"`` guard; spawn elsewhere.
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        with warnings.catch_warnings():
-            # the workers only run numpy code, so forking a process with threads is safe here
-            warnings.filterwarnings("ignore", category=DeprecationWarning, message=".*fork.*")
-            pending = {pool.submit(run_batch, b) for b in batch_list}
-        while pending:
-            done, pending = wait(pending, return_when=FIRST_COMPLETED)
-            for future in done:
-                yield future.result()
+    return ProcessPoolExecutor(max_workers=workers, mp_context=context)
+
+
+def _submit(pool: ProcessPoolExecutor, batch: list[Task]) -> Any:
+    with warnings.catch_warnings():
+        # the workers run numpy code only: forking a process that has threads is safe here
+        warnings.filterwarnings("ignore", category=DeprecationWarning)
+        return pool.submit(run_batch, batch)
+
+
+def _time_left(
+    inflight: Iterable[tuple[list[Task], float]], run_timeout: float | None
+) -> float | None:
+    if run_timeout is None:
+        return None
+    deadlines = [t0 + run_timeout * len(batch) for batch, t0 in inflight]
+    return max(0.0, min(deadlines) - time.monotonic()) if deadlines else None
+
+
+def _expired(inflight: dict[Any, tuple[list[Task], float]], run_timeout: float | None) -> list[Any]:
+    if run_timeout is None:
+        return []
+    now = time.monotonic()
+    return [f for f, (batch, t0) in inflight.items() if now >= t0 + run_timeout * len(batch)]
+
+
+def _run_alone(task: Task, run_timeout: float | None) -> tuple[dict[str, Any], Any]:
+    """Run one suspect task alone in a fresh worker; a death or a hang is its own."""
+    pool = _new_pool(1)
+    start = time.monotonic()
+    try:
+        future = _submit(pool, [task])
+        try:
+            return future.result(timeout=run_timeout)[0]
+        except BrokenProcessPool:
+            return failure_row(task, "worker died", time.monotonic() - start), None
+        except TimeoutError:
+            return failure_row(task, f"timed out after {run_timeout:g} s", run_timeout or 0), None
+    finally:
+        _kill_pool(pool)
+
+
+def _kill_pool(pool: ProcessPoolExecutor) -> None:
+    """Stop a pool at once, killing workers that may hang."""
+    processes = list(getattr(pool, "_processes", {}).values())
+    for process in processes:
+        if process.is_alive():
+            process.kill()
+    pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _dask(batch_list: list[list[Task]], workers: int, address: str | None) -> Iterator[list[Any]]:
@@ -144,8 +242,14 @@ def _dask(batch_list: list[list[Task]], workers: int, address: str | None) -> It
         client = Client(cluster)
     try:
         futures = client.map(run_batch, batch_list, pure=False)
+        batch_of = {f.key: b for f, b in zip(futures, batch_list, strict=True)}
         for future in as_completed(futures):
-            yield future.result()
+            try:
+                results = future.result()
+            except Exception as err:  # e.g. KilledWorker: Dask gave up after worker deaths
+                reason = f"worker died ({type(err).__name__})"
+                results = [(failure_row(t, reason), None) for t in batch_of[future.key]]
+            yield results
             future.release()
     finally:
         client.close()
@@ -202,6 +306,7 @@ def run_experiment(
     backend: str = "local",
     workers: int | None = None,
     address: str | None = None,
+    run_timeout: float | None = None,
     on_batch: Callable[[int], None] | None = None,
 ) -> SweepResult:
     """Run every unfinished task of ``spec`` into ``folder`` and consolidate the results.
@@ -212,6 +317,8 @@ def run_experiment(
         backend: ``local`` or ``dask``.
         workers: Worker processes (default: all cores).
         address: Dask scheduler address (``dask`` backend); none starts a local cluster.
+        run_timeout: Seconds a run may take before it is stopped and recorded as failed
+            (local backend; the workers of a Dask cluster are managed by Dask).
         on_batch: Called with the number of runs after each finished batch (tests use it).
 
     Returns:
@@ -234,7 +341,9 @@ def run_experiment(
     )  # fmt: skip
     batch_list = batches(todo, spec.batch_size)
     stream = (
-        _local(batch_list, workers) if backend == "local" else _dask(batch_list, workers, address)
+        _local(batch_list, workers, run_timeout)
+        if backend == "local"
+        else _dask(batch_list, workers, address)
     )
     progress = Progress(len(todo), spec.name)
     try:

@@ -1,0 +1,674 @@
+"""Reference implementation: the rules of :class:`~msisim.model.GovernanceModel`, per agent.
+
+The fast model keeps stakeholders as arrays and applies each rule to all of them at once.
+This module writes the same rules the plain Mesa way, to check the fast model against
+(docking, Axtell et al. 1996) and to measure what the arrays buy (``benchmarks/``):
+
+* every stakeholder is a :class:`ReferenceStakeholder` (a ``mesa.Agent``) holding its own
+  attributes as Python numbers and lists, and deciding for itself (attending, standing for a
+  seat, exchanging arguments with a partner, feeling its lobby ties, updating engagement);
+* every lobbyist is a :class:`ReferenceLobbyist` that picks its targets and spends its
+  budget; its ties are stored on the stakeholders it is tied to;
+* the model's ``step()`` runs the protocol of MODEL.md §3 as loops over agents, pair by pair
+  and tie by tie. Nothing is vectorised; the per-step metrics are the pure functions of
+  :mod:`msisim.metrics`, fed with arrays collected from the agents.
+
+It takes the same parameter objects (:class:`~msisim.params.Params`, or flat keywords) and
+implements the core rules and lobbying (ties, decay, pull, targeting strategies, selector
+capture, gatekeeping, rotation and cooling-off, recusal, transparency). Paid participants
+(``astroturf_share > 0``) are not implemented and raise ``ValueError``.
+
+Its random draws use the model's stdlib generator (``model.random``, the Mesa idiom for
+per-agent draws), in a different order from the fast model, so the two agree in
+distribution, not run by run.
+
+Reference:
+    Axtell, R., Axelrod, R., Epstein, J. M., & Cohen, M. D. (1996). Aligning simulation
+    models: a case study and results. Computational and Mathematical Organization Theory,
+    1(2), 123-141.
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+from typing import Any
+
+import mesa
+import numpy as np
+
+from msisim import metrics
+from msisim.params import Params
+
+#: Presence is an exponential moving average of membership (same constant as the fast model).
+PRESENCE_RATE = 0.1
+
+#: Outcomes of :meth:`ReferenceModel.summary` (a subset of the fast model's, same names).
+OUTCOMES: tuple[str, ...] = (
+    "n_members", "rose", "rose_voice", "grassroots_share", "grassroots_voice_share",
+    "voice_gini", "viewpoint_coverage", "congruence_error", "mean_citizen_distance",
+    "responsiveness", "lobby_bias", "captured_share", "mean_tie", "selection_odds_ratio",
+    "selector_capture", "gridlock_rate", "mean_engagement",
+)  # fmt: skip
+
+
+def _clip(value: float, low: float = 0.0, high: float = 1.0) -> float:
+    return min(max(value, low), high)
+
+
+def _toward(point: list[float], target: list[float], rate: float) -> list[float]:
+    """``point + rate * (target - point)``, coordinate by coordinate."""
+    return [p + rate * (t - p) for p, t in zip(point, target, strict=True)]
+
+
+def _percentile_ranks(scores: list[float]) -> list[float]:
+    """Rank of each score scaled to [0, 1] (0 = smallest); ties keep list order."""
+    n = len(scores)
+    if n <= 1:
+        return [1.0] * n
+    ranks = [0.0] * n
+    for rank, i in enumerate(sorted(range(n), key=lambda i: scores[i])):
+        ranks[i] = rank / (n - 1)
+    return ranks
+
+
+class ReferenceStakeholder(mesa.Agent):
+    """A stakeholder holding its own state and deciding for itself.
+
+    Attributes:
+        category_code: Index of the category in the category table.
+        category: Category name.
+        position: True interest in policy space (list of d floats).
+        advocated: Position argued and voted for (list of d floats).
+        resources: Time, money and civic skills.
+        affectedness: How strongly decisions touch the stakeholder, in [0, 1].
+        engagement: Propensity to take part, in [0, 1].
+        baseline_engagement: The category's baseline engagement.
+        base_voice: ``resources ** voice_resource_exponent``.
+        support: Participation subsidy of the stakeholder's category.
+        ties: Tie strength with each lobbyist (list of L floats).
+        cooling_until: Step until which the stakeholder cannot be lobbied.
+        is_member: In the forum this round.
+        is_seated: Holds a seat in the seated body.
+        is_attending: Came to this round's open session (before gatekeeping).
+        is_excluded: Turned away by the convener this round.
+        steps_forward: Stood as a candidate at the last seat selection.
+        terms_served: Consecutive terms served.
+        presence: Exponential moving average of membership.
+        voice: Voice weight this round (0 outside the forum).
+        distance_to_policy: Distance of the true position to the policy after the last decision.
+    """
+
+    model: ReferenceModel
+
+    def __init__(
+        self,
+        model: ReferenceModel,
+        category_code: int,
+        position: list[float],
+        resources: float,
+    ) -> None:
+        super().__init__(model)
+        spec = model.params.population.categories[category_code]
+        self.category_code = category_code
+        self.category = spec.name
+        self.position = position
+        self.advocated = list(position)
+        self.resources = resources
+        self.affectedness = spec.affectedness
+        self.engagement = spec.engagement
+        self.baseline_engagement = spec.engagement
+        self.base_voice = resources**model.params.design.voice_resource_exponent
+        self.support = float(model.support_by_category[category_code])
+        self.ties = [0.0] * model.params.context.n_lobbyists
+        self.cooling_until = 0
+        self.is_member = False
+        self.is_seated = False
+        self.is_attending = False
+        self.is_excluded = False
+        self.steps_forward = False
+        self.terms_served = 0
+        self.presence = 0.0
+        self.voice = 0.0
+        self.distance_to_policy = 0.0
+
+    # ------------------------------------------------------------------ context
+
+    def drift(self, sd: float) -> None:
+        """Add ``N(0, sd^2)`` to each coordinate of the true position, clipped to [0, 1]."""
+        self.position = [_clip(x + self.random.gauss(0.0, sd)) for x in self.position]
+
+    def shift(self, shift: list[float]) -> None:
+        """Move the true position by ``shift``, clipped to [0, 1]."""
+        self.position = [_clip(x + s) for x, s in zip(self.position, shift, strict=True)]
+
+    # ------------------------------------------------------------------ membership
+
+    def consider_standing(self, engaged_only: bool) -> None:
+        """Stand for a seat with probability equal to engagement (always, for a lottery)."""
+        self.steps_forward = self.random.random() < self.engagement if engaged_only else True
+
+    def may_serve(self) -> bool:
+        """Whether the term limit allows another consecutive term."""
+        limit = self.model.params.design.term_limit
+        return limit <= 0 or self.terms_served < limit
+
+    def attendance_probability(self) -> float:
+        """``sigmoid(b0 + b_e e + b_r log(resources) + b_a affectedness - cost (1 - support))``."""
+        pop = self.model.params.population
+        logit = (
+            pop.attendance_intercept
+            + pop.attendance_engagement * self.engagement
+            + pop.attendance_resources * math.log(self.resources)
+            + pop.attendance_affectedness * self.affectedness
+            - self.model.params.context.participation_cost * (1.0 - self.support)
+        )
+        return 1.0 / (1.0 + math.exp(-logit))
+
+    def decide_attendance(self) -> None:
+        """Attend this round's open session (seat holders are in the room anyway)."""
+        self.is_attending = (not self.is_seated) and (
+            self.random.random() < self.attendance_probability()
+        )
+
+    def face_gatekeeper(self, capture: float) -> None:
+        """An attendee is turned away with probability ``capture * |a - L| / D``.
+
+        ``D`` is the farthest a point of the unit cube can be from the lobby ideal ``L``.
+        """
+        self.is_excluded = False
+        if not self.is_attending or capture <= 0:
+            return
+        lobby = self.model.lobby_ideal
+        farthest = math.sqrt(sum(max(x, 1.0 - x) ** 2 for x in lobby))
+        nonconformity = _clip(math.dist(self.advocated, lobby) / farthest) if farthest > 0 else 0
+        self.is_excluded = self.random.random() < capture * nonconformity
+
+    def leave_seat(self) -> None:
+        """On leaving a seat, ties are cut (cooling-off) or weakened (retention)."""
+        des = self.model.params.design
+        keep = 0.0 if des.cooling_off > 0 else des.rotation_tie_retention
+        self.ties = [t * keep for t in self.ties]
+        if des.cooling_off > 0:
+            self.cooling_until = self.model.steps + des.cooling_off
+
+    # ------------------------------------------------------------------ lobbying
+
+    def decay_ties(self, decay: float) -> None:
+        """Every tie loses the share ``decay`` of its strength."""
+        self.ties = [t * (1.0 - decay) for t in self.ties]
+
+    def combined_tie(self) -> float:
+        """Tie with the lobby as a whole: ``1 - prod_l (1 - tie_l)``."""
+        untied = 1.0
+        for t in self.ties:
+            untied *= 1.0 - t
+        return 1.0 - untied
+
+    def feel_lobby_pull(self) -> None:
+        """A member argues the lobby's case: ``a += pull * tie * (1 - transparency) * (L - a)``."""
+        if not self.is_member:
+            return
+        ctx, des = self.model.params.context, self.model.params.design
+        force = ctx.lobby_pull * (1.0 - des.transparency) * self.combined_tie()
+        self.advocated = _toward(self.advocated, self.model.lobby_ideal, force)
+
+    # ------------------------------------------------------------------ deliberation
+
+    def update_voice(self) -> None:
+        """Presence tracks membership; voice is ``base * (1 + w * presence)`` for members."""
+        des = self.model.params.design
+        self.presence += PRESENCE_RATE * (float(self.is_member) - self.presence)
+        self.voice = self.base_voice * (1.0 + des.presence_weight * self.presence)
+        if not self.is_member:
+            self.voice = 0.0
+        elif des.membership == "representative_with_consultation" and not self.is_seated:
+            self.voice *= des.consultation_weight
+
+    def exchange(self, other: ReferenceStakeholder) -> None:
+        """Deffuant exchange with ``other`` if their advocated positions are within epsilon.
+
+        ``x_i += mu * 2 v_j / (v_i + v_j) * (x_j - x_i)`` and symmetrically for ``j``, both
+        computed from the positions before the exchange.
+        """
+        des = self.model.params.design
+        if math.dist(self.advocated, other.advocated) >= des.epsilon:
+            return
+        total = self.voice + other.voice
+        w_self = 2.0 * other.voice / total if total > 0 else 1.0
+        w_other = 2.0 * self.voice / total if total > 0 else 1.0
+        mine, theirs = self.advocated, other.advocated
+        self.advocated = _toward(mine, theirs, des.mu * w_self)
+        other.advocated = _toward(theirs, mine, des.mu * w_other)
+
+    def answer_to_constituency(self) -> None:
+        """Accountability pulls the advocated position back toward the interest it answers to.
+
+        A representative answers to its category's median interest, anyone else to their own.
+        """
+        des = self.model.params.design
+        if des.accountability <= 0:
+            return
+        representative = des.membership in ("representative", "representative_with_consultation")
+        if representative and self.is_seated:
+            anchor = self.model.category_medians[self.category_code]
+        else:
+            anchor = self.position
+        self.advocated = _toward(self.advocated, anchor, des.accountability)
+
+    # ------------------------------------------------------------------ engagement
+
+    def update_engagement(self) -> None:
+        """Efficacy feedback, exclusion penalty and reversion to the baseline, clipped to [0, 1].
+
+        ``e += rate * clip((d_before - d_after) / scale, -1, 1) - penalty * excluded
+        + reversion * (baseline - e)``.
+        """
+        pop = self.model.params.population
+        before = self.distance_to_policy
+        self.distance_to_policy = math.dist(self.position, self.model.policy)
+        gain = _clip((before - self.distance_to_policy) / pop.engagement_scale, -1.0, 1.0)
+        self.engagement = _clip(
+            self.engagement
+            + pop.engagement_rate * gain
+            - pop.exclusion_penalty * float(self.is_excluded)
+            + pop.engagement_reversion * (self.baseline_engagement - self.engagement)
+        )
+
+
+class ReferenceLobbyist(mesa.Agent):
+    """A lobbyist: spends its budget on the selector and on the members its strategy targets.
+
+    Attributes:
+        index: Which entry of each stakeholder's ``ties`` list is this lobbyist's.
+        selector_tie: Tie strength with the selector/convener.
+    """
+
+    model: ReferenceModel
+
+    def __init__(self, model: ReferenceModel, index: int) -> None:
+        super().__init__(model)
+        self.index = index
+        self.selector_tie = 0.0
+
+    def score(self, member: ReferenceStakeholder) -> float:
+        """How much the strategy wants to target ``member`` (higher first)."""
+        strategy, model = self.model.params.context.lobby_strategy, self.model
+        if strategy == "allies":
+            return -math.dist(member.advocated, model.lobby_ideal)
+        if strategy == "swing":
+            return -math.dist(member.advocated, model.proposal)
+        return member.base_voice  # influential
+
+    def spend(self) -> None:
+        """Invest ``selector_spending`` of the budget in the selector, the rest in targets.
+
+        Each investment closes a share ``1 - exp(-spend / tie_cost)`` of the gap to a full
+        tie. Targets are the top ``max(1, ceil(focus * m))`` of the ``m`` lobbyable members
+        (not cooling off), ties broken by stakeholder order.
+        """
+        ctx, model = self.model.params.context, self.model
+        gain = 1.0 - math.exp(-ctx.lobby_budget * ctx.selector_spending / ctx.tie_cost)
+        self.selector_tie += (1.0 - self.selector_tie) * gain
+        reachable = [s for s in model.members if s.cooling_until <= model.steps]
+        member_budget = ctx.lobby_budget * (1.0 - ctx.selector_spending)
+        if not reachable or member_budget <= 0:
+            return
+        n_targets = max(1, math.ceil(ctx.lobby_focus * len(reachable)))
+        targets = sorted(reachable, key=self.score, reverse=True)[:n_targets]
+        gain = 1.0 - math.exp(-member_budget / n_targets / ctx.tie_cost)
+        for member in targets:
+            member.ties[self.index] += (1.0 - member.ties[self.index]) * gain
+
+
+class ReferenceModel(mesa.Model):
+    """The forum, its population and the lobby, as per-agent Python (see the module docstring).
+
+    Example:
+        >>> m = ReferenceModel(membership="open", n_stakeholders=200, rng=7)
+        >>> m.run_for(50)
+        >>> outcomes = m.summary()
+
+    Args:
+        params: A complete parameter set (flat keywords then override its fields).
+        rng: Seed or generator (Mesa 3.5 semantics); the draws use ``self.random``.
+        **kwargs: Flat parameters or parameter groups, as for ``GovernanceModel``.
+
+    Raises:
+        ValueError: For invalid parameters, or paid participants (``astroturf_share > 0``).
+    """
+
+    def __init__(self, params: Params | None = None, *, rng: Any = None, **kwargs: Any) -> None:
+        if params is None:
+            params = Params.from_flat(**kwargs)
+        elif kwargs:
+            groups = {g: getattr(params, g) for g in ("population", "design", "context")}
+            params = Params.from_flat(**groups, simulation=params.simulation, **kwargs)
+        if params.context.astroturf_share > 0:
+            raise ValueError("astroturf_share > 0 is not implemented by the reference model")
+        super().__init__(rng=rng)
+        self.params = params
+        pop, ctx = params.population, params.context
+        self.category_names = pop.category_names
+        self.population_shares = metrics.shares(pop.category_counts())
+        self.support_by_category = params.support_by_category()
+        self.lobby_ideal = list(ctx.lobby_ideal)
+        self.lobbying_active = ctx.n_lobbyists > 0 and ctx.lobby_budget > 0
+
+        self.people: list[ReferenceStakeholder] = []  # in category order, like the fast model
+        for code, (spec, count) in enumerate(
+            zip(pop.categories, pop.category_counts(), strict=True)
+        ):
+            mean = list(spec.position_mean) + [0.5] * (pop.n_dims - len(spec.position_mean))
+            for _ in range(int(count)):
+                if spec.distribution == "uniform":
+                    position = [self.random.random() for _ in range(pop.n_dims)]
+                else:
+                    position = [_clip(self.random.gauss(m, spec.spread)) for m in mean]
+                resources = self.random.lognormvariate(spec.resources_mu, spec.resources_sigma)
+                self.people.append(ReferenceStakeholder(self, code, position, resources))
+        self.stakeholders = self.agents_by_type[ReferenceStakeholder]
+        self.lobbyists = [ReferenceLobbyist(self, i) for i in range(ctx.n_lobbyists)]
+        self.pools = self._seat_pools()
+        sample_size = min(params.simulation.viewpoint_sample, len(self.people))
+        self.viewpoint_sample = self.random.sample(self.people, sample_size)
+        affected = [0.0] * len(self.category_names)
+        for s in self.people:
+            affected[s.category_code] += s.affectedness
+        self.affected_shares = metrics.shares(np.array(affected))
+        self.refresh_position_summaries()
+
+        self.policy = list(self.public_ideal)
+        self.proposal = list(self.public_ideal)
+        for s in self.people:
+            s.distance_to_policy = math.dist(s.position, self.policy)
+        self.selector_capture = 0.0
+        self.members: list[ReferenceStakeholder] = []
+        self.room: list[list[float]] = []
+        self.n_recused = 0
+        self.adopted = False
+        self.n_decisions = 0
+        self.n_adopted = 0
+        self.series: list[dict[str, float]] = []
+        self.running = True
+
+    # ------------------------------------------------------------------ protocol
+
+    def step(self) -> None:
+        """One forum round (MODEL.md §3), phase by phase, agent by agent."""
+        self.apply_context()
+        self.form_forum()
+        self.lobby()
+        self.deliberate()
+        self.decide()
+        self.stakeholders.do("update_engagement")
+        self.apply_outreach()
+        self.series.append(self.compute_metrics())
+        if self.steps >= self.params.simulation.n_steps:
+            self.running = False
+
+    def apply_context(self) -> None:
+        """Scheduled shocks and drift move true positions."""
+        ctx, d = self.params.context, self.params.population.n_dims
+        moved = False
+        for shock in ctx.shocks:
+            if shock.step != self.steps:
+                continue
+            shift = list(shock.shift) + [0.0] * (d - len(shock.shift))
+            for s in self.people:
+                if shock.category in ("all", s.category):
+                    s.shift(shift)
+            moved = True
+        if ctx.drift > 0:
+            self.stakeholders.do("drift", ctx.drift)
+            moved = True
+        if moved:
+            self.refresh_position_summaries()
+
+    def form_forum(self) -> None:
+        """Fill seats each term, let stakeholders decide to attend, let the convener gatekeep."""
+        des = self.params.design
+        self.selector_capture = self.capture_level()
+        if des.membership == "plenary":
+            for s in self.people:
+                s.is_member = True
+            self.members = list(self.people)
+            return
+        if des.is_seated and (self.steps - 1) % des.term_length == 0:
+            self.fill_seats()
+        for s in self.people:
+            s.is_attending = False
+        if des.has_open_round:
+            self.stakeholders.do("decide_attendance")
+        self.stakeholders.do("face_gatekeeper", self.selector_capture)
+        for s in self.people:
+            s.is_member = s.is_seated or (s.is_attending and not s.is_excluded)
+        self.members = [s for s in self.people if s.is_member]
+
+    def capture_level(self) -> float:
+        """Exogenous capture if set; 0 for a lottery; else ``combined selector tie * (1 - T)``."""
+        ctx, des = self.params.context, self.params.design
+        if ctx.selector_capture is not None:
+            return float(ctx.selector_capture)
+        if des.membership == "sortition":
+            return 0.0
+        untied = 1.0
+        for lobbyist in self.lobbyists:
+            untied *= 1.0 - lobbyist.selector_tie
+        return (1.0 - untied) * (1.0 - des.transparency)
+
+    def fill_seats(self) -> None:
+        """The selector fills each pool's seats: candidates, screening, blended ranking."""
+        des = self.params.design
+        engaged_only = des.membership != "sortition"
+        self.stakeholders.do("consider_standing", engaged_only)
+        seated = set()
+        for pool, n_seats in self.pools:
+            seated.update(self._select(pool, n_seats))
+        for s in self.people:
+            now = s in seated
+            if s.is_seated and not now:
+                s.leave_seat()
+            s.terms_served = (s.terms_served + 1 if s.is_seated else 1) if now else 0
+            s.is_seated = now
+
+    def _select(self, pool: list[ReferenceStakeholder], n_seats: int) -> list[ReferenceStakeholder]:
+        """Seat ``n_seats`` of ``pool`` (see :func:`msisim.rules.membership.select_seats`)."""
+        des, capture = self.params.design, self.selector_capture
+        if n_seats <= 0 or not pool:
+            return []
+        order = self.random.sample(pool, len(pool))  # random order for top-ups
+        candidates = [s for s in order if s.steps_forward and s.may_serve()]
+        for reserve in (
+            [s for s in order if s.may_serve() and not s.steps_forward],
+            [s for s in order if not s.may_serve()],
+        ):
+            if len(candidates) < n_seats:
+                candidates += reserve[: n_seats - len(candidates)]
+
+        def lobby_distance(s: ReferenceStakeholder) -> float:
+            return math.dist(s.advocated, self.lobby_ideal)
+
+        if capture > 0 and len(candidates) > n_seats:  # screening drops the least conforming
+            n_keep = max(n_seats, math.ceil((1.0 - capture) * len(candidates)))
+            candidates = sorted(candidates, key=lobby_distance)[:n_keep]
+        selection = "random" if des.membership == "sortition" else des.selection
+        if selection == "random":
+            rule = [self.random.random() for _ in candidates]
+        elif selection == "election":
+            d = self.params.population.n_dims
+            center = [statistics.median(s.position[k] for s in pool) for k in range(d)]
+            rule = [-math.dist(s.advocated, center) for s in candidates]
+        else:  # merit
+            rule = [s.resources for s in candidates]
+        rule_rank = _percentile_ranks(rule)
+        lobby_rank = _percentile_ranks([-lobby_distance(s) for s in candidates])
+        score = [
+            (1.0 - capture) * r + capture * q for r, q in zip(rule_rank, lobby_rank, strict=True)
+        ]
+        tiebreak = [self.random.random() for _ in candidates]
+        ranked = sorted(range(len(candidates)), key=lambda i: (score[i], tiebreak[i]), reverse=True)
+        return [candidates[i] for i in ranked[:n_seats]]
+
+    def lobby(self) -> None:
+        """Ties decay; each lobbyist spends; every member feels the pull of its ties."""
+        if not self.lobbying_active:
+            return
+        decay = self.params.context.tie_decay
+        self.stakeholders.do("decay_ties", decay)
+        for lobbyist in self.lobbyists:
+            lobbyist.selector_tie *= 1.0 - decay
+        for lobbyist in self.lobbyists:
+            lobbyist.spend()
+        self.stakeholders.do("feel_lobby_pull")
+
+    def deliberate(self) -> None:
+        """Voices are updated, members exchange in random pairs, accountability pulls back."""
+        self.stakeholders.do("update_voice")
+        order = list(self.members)
+        self.random.shuffle(order)
+        for first, second in zip(order[0::2], order[1::2], strict=False):
+            first.exchange(second)
+        self.stakeholders.do("answer_to_constituency")
+
+    def decide(self) -> None:
+        """The decision rule adopts or rejects a proposal; an adopted one moves the policy."""
+        des, sim = self.params.design, self.params.simulation
+        self.n_decisions += 1
+        self.room = [list(s.advocated) for s in self.members]
+        voters = list(self.members)
+        if des.recusal and self.lobbying_active:
+            voters = [s for s in voters if s.combined_tie() < sim.strong_tie]
+        self.n_recused = len(self.members) - len(voters)
+        self.adopted = False
+        if not voters:
+            return
+        voice = [s.voice for s in voters]
+        weights = voice if sum(voice) > 0 else [1.0] * len(voters)
+        d = len(self.policy)
+        if des.decision_rule == "majority":
+            advocated = np.array([s.advocated for s in voters])
+            proposal = list(metrics.weighted_median(advocated, np.array(weights)))
+        else:
+            proposal = [
+                sum(w * s.advocated[k] for w, s in zip(weights, voters, strict=True)) / sum(weights)
+                for k in range(d)
+            ]
+        adopted = True
+        if des.decision_rule == "consensus":
+            total = sum(voice)
+            near = sum(
+                s.voice for s in voters if math.dist(s.advocated, proposal) <= des.support_radius
+            )
+            adopted = (near / total if total > 0 else 0.0) >= des.consensus_threshold
+        self.proposal, self.adopted = proposal, adopted
+        if adopted:
+            self.policy = _toward(self.policy, proposal, 1.0 - des.inertia)
+            self.n_adopted += 1
+
+    def apply_outreach(self) -> None:
+        """Categories less engaged than the population on average gain ``outreach``."""
+        outreach = self.params.design.outreach
+        if outreach <= 0:
+            return
+        k = len(self.category_names)
+        total, count = [0.0] * k, [0] * k
+        for s in self.people:
+            total[s.category_code] += s.engagement
+            count[s.category_code] += 1
+        overall = sum(total) / len(self.people)
+        for s in self.people:
+            if total[s.category_code] / count[s.category_code] < overall:
+                s.engagement = _clip(s.engagement + outreach)
+
+    # ------------------------------------------------------------------ observation
+
+    def refresh_position_summaries(self) -> None:
+        """Public ideal, category medians and lobby alignment, from the true positions."""
+        d = self.params.population.n_dims
+        weight = sum(s.affectedness for s in self.people)
+        self.public_ideal = [
+            sum(s.affectedness * s.position[k] for s in self.people) / weight for k in range(d)
+        ]
+        self.category_medians = []
+        for code in range(len(self.category_names)):
+            group = [s for s in self.people if s.category_code == code]
+            self.category_medians.append(
+                [
+                    statistics.median(s.position[k] for s in group) if group else 0.5
+                    for k in range(d)
+                ]
+            )
+        lobby_distance = {s: math.dist(s.position, self.lobby_ideal) for s in self.people}
+        cut = statistics.median(lobby_distance.values())
+        self.lobby_aligned = {s for s in self.people if lobby_distance[s] < cut}
+
+    def compute_metrics(self) -> dict[str, float]:
+        """This step's metrics (names as in the fast model), from arrays collected from agents."""
+        k, sim = len(self.category_names), self.params.simulation
+        grassroots = self._grassroots_code()
+        counts, voices = np.zeros(k), np.zeros(k)
+        for s in self.members:
+            counts[s.category_code] += 1
+            voices[s.category_code] += s.voice
+        head_shares, voice_shares = metrics.shares(counts), metrics.shares(voices)
+        ties = np.array([s.combined_tie() for s in self.members])
+        policy, ideal = np.array(self.policy), np.array(self.public_ideal)
+        error = metrics.congruence_error(policy, ideal)
+        sample = np.array([s.position for s in self.viewpoint_sample])
+        room = np.array(self.room).reshape(-1, len(self.policy))
+        n_aligned = sum(1 for s in self.members if s in self.lobby_aligned)
+        return {
+            "n_members": float(len(self.members)),
+            "rose": metrics.rose_index(head_shares, self.population_shares),
+            "rose_voice": metrics.rose_index(voice_shares, self.population_shares),
+            "grassroots_share": float(head_shares[grassroots]),
+            "grassroots_voice_share": float(voice_shares[grassroots]),
+            "voice_gini": metrics.gini(np.array([s.voice for s in self.members])),
+            "viewpoint_coverage": metrics.viewpoint_coverage(sample, room, sim.viewpoint_radius),
+            "congruence_error": error,
+            "mean_citizen_distance": metrics.mean_citizen_distance(
+                np.array([s.distance_to_policy for s in self.people]),
+                np.array([s.affectedness for s in self.people]),
+            ),
+            "responsiveness": metrics.responsiveness(error, len(self.policy)),
+            "lobby_bias": metrics.lobby_bias(policy, ideal, np.array(self.lobby_ideal)),
+            "captured_share": float(np.mean(ties >= sim.strong_tie)) if ties.size else 0.0,
+            "mean_tie": float(ties.mean()) if ties.size else 0.0,
+            "selection_odds_ratio": metrics.odds_ratio(
+                n_aligned, len(self.members), len(self.lobby_aligned) / len(self.people)
+            ),
+            "selector_capture": float(self.selector_capture),
+            "gridlock_rate": 0.0 if self.adopted else 1.0,
+            "mean_engagement": float(np.mean([s.engagement for s in self.people])),
+        }
+
+    def summary(self) -> dict[str, float]:
+        """Per-run outcomes: each per-step metric averaged after the burn-in (as the fast model).
+
+        ``gridlock_rate`` is the share of gridlocked rounds in that window.
+        """
+        if not self.series:
+            raise RuntimeError("summary() needs at least one step; call run_for(n) first")
+        start = int(np.floor(self.params.simulation.summary_burn_in * len(self.series)))
+        window = self.series[start:]
+        return {name: float(np.mean([row[name] for row in window])) for name in OUTCOMES}
+
+    # ------------------------------------------------------------------ helpers
+
+    def _grassroots_code(self) -> int:
+        if "grassroots" in self.category_names:
+            return self.category_names.index("grassroots")
+        cats = self.params.population.categories
+        return max(range(len(cats)), key=lambda g: cats[g].affectedness)
+
+    def _seat_pools(self) -> list[tuple[list[ReferenceStakeholder], int]]:
+        """Candidate pools and their seats: per category, or all for unstratified sortition."""
+        des = self.params.design
+        if des.membership == "sortition" and not des.stratified:
+            return [(list(self.people), des.n_seats)]
+        seats = self.params.seats_by_category()
+        return [
+            ([s for s in self.people if s.category_code == code], int(seats[code]))
+            for code in range(len(self.category_names))
+        ]
