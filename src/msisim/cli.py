@@ -398,14 +398,20 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _one_line(err: BaseException) -> str:
-    text = str(err).strip().splitlines()
-    first = text[0] if text else type(err).__name__
+    """One line naming what is wrong: Hydra's and YAML's multi-line messages folded."""
+    lines = [line.strip() for line in str(err).strip().splitlines() if line.strip()]
+    lines = [line for line in lines if "HYDRA_FULL_ERROR" not in line]
+    if not lines:
+        return type(err).__name__
     name = type(err).__name__
-    if name in ("ConfigCompositionException", "OverrideParseException", "MissingConfigException"):
+    if name in ("ConfigCompositionException", "OverrideParseException", "MissingConfigException",
+                "ConfigKeyError", "ValidationError"):  # fmt: skip
         cause = err.__cause__
-        detail = f" ({str(cause).splitlines()[0]})" if cause else ""
-        return f"{first}{detail}"
-    return first
+        detail = [ln.strip() for ln in str(cause).splitlines() if ln.strip()] if cause else []
+        return "; ".join(lines + detail[:2])
+    if name in ("ParserError", "ScannerError"):  # malformed YAML
+        return "malformed YAML: " + "; ".join(lines)
+    return lines[0]
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -46,8 +46,9 @@ SELECTION_RULES: tuple[str, ...] = get_args(Selection)
 DECISION_RULES: tuple[str, ...] = get_args(DecisionRule)
 LOBBY_STRATEGIES: tuple[str, ...] = get_args(LobbyStrategy)
 
-#: Largest population the model accepts: 10^7 stakeholders already need ~2 GB of arrays.
-MAX_STAKEHOLDERS = 10_000_000
+#: Largest population the model accepts. Each stakeholder is also a Mesa agent object
+#: (about 0.5 KB with its array rows), so 2 * 10^6 stakeholders need about 1 GB.
+MAX_STAKEHOLDERS = 2_000_000
 MAX_DIMS = 10
 
 
@@ -275,8 +276,16 @@ class PopulationParams:
         set_(
             self,
             "n_stakeholders",
-            check_int("n_stakeholders", self.n_stakeholders, 1, MAX_STAKEHOLDERS),
+            check_int("n_stakeholders", self.n_stakeholders, 1),
         )
+        if self.n_stakeholders > MAX_STAKEHOLDERS:
+            _fail(
+                "n_stakeholders",
+                self.n_stakeholders,
+                f"must be at most {MAX_STAKEHOLDERS:,} (each stakeholder is a Mesa agent; "
+                f"{self.n_stakeholders:,} would need about "
+                f"{self.n_stakeholders * 550 / 1e9:.0f} GB of memory)",
+            )
         set_(self, "n_dims", check_int("n_dims", self.n_dims, 1, MAX_DIMS))
         cats: Any = self.categories
         if isinstance(cats, Mapping):
