@@ -247,3 +247,11 @@ def test_invalid_parameters_are_refused_naming_the_parameter(bad):
             "representative", "open", "sortition", "plenary",
             "representative_with_consultation", "open_with_support",
         ), f"{name}={value!r} must be refused"  # fmt: skip
+
+
+@pytest.mark.parametrize("name", ["../escape", "/abs/path", "a b", "x;rm -rf", ".."])
+def test_names_that_become_paths_cannot_escape(name):
+    with pytest.raises(ValueError, match="name"):
+        ExperimentSpec.from_dict({"name": name})
+    with pytest.raises(ValueError, match="design label"):
+        ExperimentSpec.from_dict({"name": "ok", "designs": {name: {}}})
