@@ -96,7 +96,10 @@ def test_stored_notebooks_have_no_outputs(path: Path) -> None:
 
 def test_every_notebook_is_executed_here() -> None:
     stored = {p.stem for p in NOTEBOOK_DIR.glob("*.ipynb")}
-    assert stored == set(NOTEBOOKS), f"notebooks {sorted(stored)} vs executed {sorted(NOTEBOOKS)}"
+    assert stored == set(NOTEBOOKS), (
+        f"notebooks/ holds {sorted(stored)} but NOTEBOOKS executes {sorted(NOTEBOOKS)}; "
+        "list every notebook in NOTEBOOKS so that the suite runs it"
+    )
 
 
 @pytest.mark.slow

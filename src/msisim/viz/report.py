@@ -80,9 +80,6 @@ def markdown_table(frame: pd.DataFrame, digits: int = 3) -> str:
 
 
 def _plt():  # imported lazily: only reports draw
-    import matplotlib
-
-    matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     import seaborn as sns
 
