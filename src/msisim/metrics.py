@@ -204,7 +204,10 @@ def mean_citizen_distance(distance: np.ndarray, weights: np.ndarray) -> float:
     Range: [0, sqrt(d)]. Source: Golder & Stramski (2010).
     """
     total = weights.sum()
-    return float(weights @ distance / total) if total > 0 else float(distance.mean())
+    if total <= 0:
+        return float(distance.mean())
+    # einsum, not BLAS: a threaded BLAS dot waits for a busy second core in parallel sweeps
+    return float(np.einsum("i,i->", weights, distance) / total)
 
 
 def responsiveness(error: float, n_dims: int) -> float:

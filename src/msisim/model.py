@@ -506,7 +506,7 @@ class GovernanceModel(mesa.Model):
         if not self.series:
             raise RuntimeError("summary() needs at least one step; call run_for(n) first")
         names = self.metric_names()
-        table = np.array([list(row.values()) for row in self.series])  # rows keep name order
+        table = np.array([[row[n] for n in names] for row in self.series])
         window = table[self._burn_in(table.shape[0]) :]
         out = {n: float(window[:, j].mean()) for j, n in enumerate(names) if n != "step"}
         out["gridlock_rate"] = out.pop("gridlock")

@@ -26,7 +26,7 @@ def _swing(advocated: np.ndarray, _voice: np.ndarray, proposal: np.ndarray, _lob
 
 
 def _influential(advocated: np.ndarray, voice: np.ndarray, _p: np.ndarray, _l: np.ndarray):
-    """``influential``: members with the highest voice weight."""
+    """``influential``: members with the highest base voice (``resources ** exponent``)."""
     return voice.astype(float)
 
 
