@@ -78,6 +78,7 @@ class GovernanceModel(mesa.Model):
             params = Params.from_flat(**groups, simulation=params.simulation, **kwargs)
         super().__init__(rng=rng)
         self.params = params
+        self.rule = params.design.rule
         pop, des, ctx = params.population, params.design, params.context
         self.category_names: tuple[str, ...] = pop.category_names
         self.n_categories = len(self.category_names)
@@ -90,12 +91,18 @@ class GovernanceModel(mesa.Model):
             np.bincount(st.category, weights=st.affectedness, minlength=self.n_categories)
         )
         self.lobby_ideal = np.asarray(ctx.lobby_ideal, dtype=float)
-        self.seats = params.seats_by_category()
         self.support = params.support_by_category()[st.category]
         self.base_voice = st.resources**des.voice_resource_exponent
         self.log_resources = np.log(st.resources)
         self.grassroots_code = self._grassroots_code()
-        self._pools, self._pool_seats = self._seat_pools()
+        self.seats = params.seats_by_category()
+        self._seat_plan = params.seat_pools()
+        self._pools = [
+            np.arange(st.n)
+            if pool.category is None
+            else np.flatnonzero(st.category == pool.category)
+            for pool in self._seat_plan
+        ]
         sample_size = min(params.simulation.viewpoint_sample, st.n)
         self.viewpoint_sample = np.sort(self.rng.choice(st.n, size=sample_size, replace=False))
         self._refresh_position_summaries()
@@ -155,14 +162,14 @@ class GovernanceModel(mesa.Model):
         """Fill seats at the start of each term, draw this round's open attendance, gatekeep."""
         st, des = self.stakeholders, self.params.design
         self.forum.selector_capture = self.capture_level()
-        if des.membership == "plenary":
+        if self.rule.everyone:
             st.member[:] = True
             self.members = np.arange(st.n)
             return
-        if des.is_seated and (self.steps - 1) % des.term_length == 0:
+        if self.rule.seated and (self.steps - 1) % des.term_length == 0:
             self._fill_seats()
         attending = np.zeros(st.n, dtype=bool)
-        if des.has_open_round:
+        if self.rule.open_round:
             attending = self._draw_attendance() & ~st.seated
         st.excluded = membership.gatekeep(
             attending, st.advocated, self.lobby_ideal, self.forum.selector_capture, self.rng
@@ -175,13 +182,13 @@ class GovernanceModel(mesa.Model):
         """The selector's capture: the exogenous level if set, else from its lobby ties.
 
         Endogenous capture is ``combined tie * (1 - transparency)``: registered ties count less.
-        A lottery (``sortition``) leaves the selector no discretion to sell, so there only an
-        exogenous level (a rigged lottery) biases the draw.
+        A pure lottery (a rule that is not ``selector_capturable``) leaves the selector no
+        discretion to sell, so there only an exogenous level (a rigged lottery) biases the draw.
         """
         exogenous = self.params.context.selector_capture
         if exogenous is not None:
             return float(exogenous)
-        if self.params.design.membership == "sortition":
+        if not self.rule.selector_capturable:
             return 0.0
         return lobbying.captured_selector(
             self.lobby_state.selector_ties, self.params.design.transparency
@@ -190,11 +197,14 @@ class GovernanceModel(mesa.Model):
     def _fill_seats(self) -> None:
         st, des = self.stakeholders, self.params.design
         was_seated = st.seated.copy()
+        exogenous = self.params.context.selector_capture
         st.seated = membership.select_seats(
             self._pools,
-            self._pool_seats,
-            selection="random" if des.membership == "sortition" else des.selection,
+            [pool.seats for pool in self._seat_plan],
+            selection=des.selection,
             capture=self.forum.selector_capture,
+            lottery=[pool.lottery for pool in self._seat_plan],
+            lottery_capture=0.0 if exogenous is None else float(exogenous),
             lobby_ideal=self.lobby_ideal,
             position=st.position,
             advocated=st.advocated,
@@ -202,7 +212,6 @@ class GovernanceModel(mesa.Model):
             engagement=st.engagement,
             eligible=membership.eligible_for_term(st.terms_served, des.term_limit),
             rng=self.rng,
-            engaged_only=des.membership != "sortition",
         )
         st.terms_served = membership.update_terms(st.terms_served, was_seated, st.seated)
         leavers = np.flatnonzero(was_seated & ~st.seated)
@@ -307,7 +316,7 @@ class GovernanceModel(mesa.Model):
         st.voice = np.where(
             st.member, self.base_voice * (1.0 + des.presence_weight * st.presence), 0.0
         )
-        if des.membership == "representative_with_consultation":
+        if self.rule.consulted_voice:
             st.voice = np.where(st.seated, st.voice, des.consultation_weight * st.voice)
         members = self.members
         lob.paid_voice = float(st.voice[members].mean()) if members.shape[0] else 0.0
@@ -323,7 +332,7 @@ class GovernanceModel(mesa.Model):
             st.advocated[members] = room[: members.shape[0]]
         if des.accountability > 0:
             deliberation.accountability_pull(st.advocated, st.position, des.accountability)
-            if des.membership in ("representative", "representative_with_consultation"):
+            if self.rule.category_accountability:
                 # representatives answer to their category's median interest, not their own
                 seated = np.flatnonzero(st.seated)
                 shift = self.category_medians[st.category[seated]] - st.position[seated]
@@ -653,14 +662,6 @@ class GovernanceModel(mesa.Model):
         if "grassroots" in self.category_names:
             return self.category_names.index("grassroots")
         return int(np.argmax([c.affectedness for c in self.params.population.categories]))
-
-    def _seat_pools(self) -> tuple[list[np.ndarray], list[int]]:
-        """Candidate pools and their seats: per category, or everyone for unstratified sortition."""
-        des, st = self.params.design, self.stakeholders
-        if des.membership == "sortition" and not des.stratified:
-            return [np.arange(st.n)], [des.n_seats]
-        pools = [np.flatnonzero(st.category == g) for g in range(self.n_categories)]
-        return pools, [int(s) for s in self.seats]
 
 
 def _reporter(name: str) -> Any:

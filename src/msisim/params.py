@@ -1,4 +1,4 @@
-"""Typed, frozen, self-validating parameters.
+"""Typed, frozen, self-validating parameters, each declared once.
 
 Parameters fall into four groups, kept apart as in the EMA Workbench vocabulary:
 
@@ -10,6 +10,12 @@ Parameters fall into four groups, kept apart as in the EMA Workbench vocabulary:
   (participation cost, shocks, drift, the selector's exogenous capture, the lobby);
 * :class:`SimulationParams` — how a run is observed and summarised.
 
+Every field is declared once with :func:`parameter`: its default, its bounds or its choices
+(a rule registry of :mod:`msisim.rules`) and a one-line meaning. One generic validator
+(:func:`validate_group`) checks every group from those declarations; the Hydra schema of
+``msisim run``, the ODD check and the docs read the same declarations
+(:func:`parameter_table`).
+
 :class:`Params` bundles the four and converts to and from *flat keywords*, so that every
 parameter can be passed as ``GovernanceModel(n_seats=40, epsilon=0.2, ...)``. Every value is
 checked when the object is built: a wrong one raises :class:`ValueError` naming the
@@ -19,32 +25,41 @@ parameter, the value and what is allowed, before any simulation starts.
 from __future__ import annotations
 
 import dataclasses
-import difflib
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, fields
-from typing import Any, Literal, get_args
+from typing import Any, Literal
 
 import numpy as np
 
-Membership = Literal[
-    "representative",
-    "open",
-    "sortition",
-    "plenary",
-    "representative_with_consultation",
-    "open_with_support",
-]
-SeatAllocation = Literal["equal", "proportional", "explicit"]
-Selection = Literal["random", "election", "merit"]
-DecisionRule = Literal["consensus", "majority", "weighted_mean"]
-LobbyStrategy = Literal["allies", "swing", "influential"]
+from msisim.apportionment import largest_remainder
+from msisim.registry import Registry, did_you_mean
+from msisim.rules.decision import DECISION_RULES
+from msisim.rules.lobbying import STRATEGIES
+from msisim.rules.membership import (
+    MEMBERSHIP_RULES,
+    SEAT_ALLOCATIONS,
+    SELECTION_RULES,
+    MembershipRule,
+    SeatPool,
+)
 
-MEMBERSHIP_RULES: tuple[str, ...] = get_args(Membership)
-SEAT_ALLOCATIONS: tuple[str, ...] = get_args(SeatAllocation)
-SELECTION_RULES: tuple[str, ...] = get_args(Selection)
-DECISION_RULES: tuple[str, ...] = get_args(DecisionRule)
-LOBBY_STRATEGIES: tuple[str, ...] = get_args(LobbyStrategy)
+__all__ = [
+    "DEFAULT_CATEGORIES",
+    "FIELD_GROUP",
+    "GROUPS",
+    "CategorySpec",
+    "ContextParams",
+    "DesignParams",
+    "ParamSpec",
+    "Params",
+    "PopulationParams",
+    "Shock",
+    "SimulationParams",
+    "largest_remainder",
+    "parameter",
+    "parameter_table",
+]
 
 #: Largest population the model accepts. Each stakeholder is also a Mesa agent object
 #: (about 0.5 KB with its array rows), so 2 * 10^6 stakeholders need about 1 GB.
@@ -104,10 +119,7 @@ def check_float(
 def check_choice(name: str, value: Any, choices: Sequence[str]) -> str:
     """Return ``value`` if it is one of ``choices``, else raise listing them."""
     if not isinstance(value, str) or value not in choices:
-        hint = ""
-        if isinstance(value, str):
-            close = difflib.get_close_matches(value, choices, n=1)
-            hint = f" (did you mean {close[0]!r}?)" if close else ""
+        hint = did_you_mean(value, choices)
         _fail(name, value, f"must be one of {', '.join(map(repr, choices))}{hint}")
     return value
 
@@ -141,11 +153,160 @@ def _reject_unknown(cls: type, data: Mapping[str, Any]) -> None:
     names = [f.name for f in fields(cls)]
     for key in data:
         if key not in names:
-            close = difflib.get_close_matches(str(key), names, n=1)
-            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            hint = did_you_mean(str(key), names)
             raise ValueError(
                 f"unknown {cls.__name__} key {key!r}{hint}; valid keys: {', '.join(names)}"
             )
+
+
+def check_bool(name: str, value: Any) -> bool:
+    """Return ``value`` as a bool if it is one (``True``/``False``), else raise."""
+    if not isinstance(value, (bool, np.bool_)):
+        _fail(name, value, "must be true or false")
+    return bool(value)
+
+
+def check_optional_float(name: str, value: Any, lo: float, hi: float) -> float | None:
+    """``None``, or a finite float in ``[lo, hi]``."""
+    return None if value is None else check_float(name, value, lo, hi)
+
+
+# --------------------------------------------------------------------------- declarations
+
+
+@dataclass(frozen=True)
+class ParamSpec:
+    """What a parameter is: its meaning, kind and allowed values (declared once, in its field).
+
+    Attributes:
+        doc: One-line meaning (shown by ``msisim run --help``, the app and the docs).
+        kind: ``int``, ``float``, ``bool``, ``choice``, ``point``, ``optional_float`` or
+            ``custom`` (validated by ``convert``).
+        lo: Lower bound (numbers).
+        hi: Upper bound (numbers; ``None`` = unbounded for ints).
+        lo_open: Whether the lower bound is excluded.
+        hi_open: Whether the upper bound is excluded.
+        choices: The registry (or tuple) of allowed names (``choice``).
+        convert: ``(name, value) -> value`` for ``custom`` kinds (tables, mappings).
+    """
+
+    doc: str
+    kind: str
+    lo: float | None = None
+    hi: float | None = None
+    lo_open: bool = False
+    hi_open: bool = False
+    choices: Registry[Any] | tuple[str, ...] | None = None
+    convert: Callable[[str, Any], Any] | None = None
+
+    def allowed(self) -> str:
+        """Allowed values in words (for help texts and docs)."""
+        if self.kind == "choice" and self.choices is not None:
+            return " | ".join(self.choice_names())
+        if self.kind == "bool":
+            return "true | false"
+        if self.kind in ("int", "float", "optional_float") and self.lo is not None:
+            left = "(" if self.lo_open else "["
+            if self.hi is None:
+                return f">= {self.lo:g}" if not self.lo_open else f"> {self.lo:g}"
+            right = ")" if self.hi_open else "]"
+            text = f"{left}{self.lo:g}, {self.hi:g}{right}"
+            return text + (" or null" if self.kind == "optional_float" else "")
+        if self.kind == "point":
+            return "point in [0, 1]^d"
+        return ""
+
+    def choice_names(self) -> tuple[str, ...]:
+        """Allowed names of a ``choice`` parameter (read from its registry when it has one)."""
+        if isinstance(self.choices, Registry):
+            return self.choices.names()
+        return tuple(self.choices or ())
+
+    def validate(self, name: str, value: Any) -> Any:
+        """The value, normalised; else ``ValueError`` naming parameter, value and what is allowed."""
+        if self.convert is not None:
+            return self.convert(name, value)
+        if self.kind == "int":
+            lo = int(self.lo if self.lo is not None else -(2**62))
+            return check_int(name, value, lo, None if self.hi is None else int(self.hi))
+        if self.kind == "float":
+            return check_float(
+                name,
+                value,
+                -math.inf if self.lo is None else self.lo,
+                math.inf if self.hi is None else self.hi,
+                lo_open=self.lo_open,
+                hi_open=self.hi_open,
+            )
+        if self.kind == "optional_float":
+            if value is None:
+                return None
+            return check_float(
+                name, value, float(self.lo or 0.0), 1.0 if self.hi is None else self.hi
+            )
+        if self.kind == "bool":
+            return check_bool(name, value)
+        if self.kind == "choice":
+            if isinstance(self.choices, Registry):
+                if value not in self.choices:
+                    raise self.choices_error(name, value)
+                return value
+            return check_choice(name, value, self.choice_names())
+        if self.kind == "point":
+            return check_point(name, value)
+        raise TypeError(f"parameter {name}: unknown kind {self.kind!r}")  # pragma: no cover
+
+    def choices_error(self, name: str, value: Any) -> ValueError:
+        """The registry's unknown-name error, under this parameter's name."""
+        from msisim.registry import unknown_name
+
+        return unknown_name(name, value, self.choice_names())
+
+
+def parameter(
+    default: Any,
+    doc: str,
+    *,
+    lo: float | None = None,
+    hi: float | None = None,
+    lo_open: bool = False,
+    hi_open: bool = False,
+    choices: Registry[Any] | tuple[str, ...] | None = None,
+    convert: Callable[[str, Any], Any] | None = None,
+    kind: str | None = None,
+) -> Any:
+    """Declare a parameter field: default, bounds or choices, and a one-line meaning.
+
+    The kind is inferred from the default (``bool``, ``int``, ``float``, ``str`` with
+    ``choices``) unless given.
+    """
+    if kind is None:
+        if convert is not None:
+            kind = "custom"
+        elif choices is not None:
+            kind = "choice"
+        elif isinstance(default, bool):
+            kind = "bool"
+        elif isinstance(default, int):
+            kind = "int"
+        elif isinstance(default, float):
+            kind = "float"
+        else:  # pragma: no cover - a declaration error, caught by the tests
+            raise TypeError(f"cannot infer the kind of a parameter with default {default!r}")
+    spec = ParamSpec(doc, kind, lo, hi, lo_open, hi_open, choices, convert)
+    return field(default=default, metadata={"spec": spec})
+
+
+def spec_of(f: dataclasses.Field[Any]) -> ParamSpec:
+    """The :class:`ParamSpec` of a parameter field."""
+    return f.metadata["spec"]
+
+
+def validate_group(group: Any) -> None:
+    """Validate and normalise every declared field of a frozen parameter group, in place."""
+    for f in fields(group):
+        value = spec_of(f).validate(f.name, getattr(group, f.name))
+        object.__setattr__(group, f.name, value)
 
 
 # --------------------------------------------------------------------------- population
@@ -240,105 +401,118 @@ DEFAULT_CATEGORIES: tuple[CategorySpec, ...] = (
 )
 
 
+# --------------------------------------------------------------------------- converters
+
+
+def _stakeholder_count(name: str, value: Any) -> int:
+    n = check_int(name, value, 1)
+    if n > MAX_STAKEHOLDERS:
+        _fail(
+            name,
+            n,
+            f"must be at most {MAX_STAKEHOLDERS:,} (each stakeholder is a Mesa agent; "
+            f"{n:,} would need about {n * 550 / 1e9:.0f} GB of memory)",
+        )
+    return n
+
+
+def _category_table(name: str, value: Any) -> tuple[CategorySpec, ...]:
+    cats: Any = value
+    if isinstance(cats, Mapping):
+        cats = [{"name": k, **v} for k, v in cats.items()]
+    if isinstance(cats, (str, bytes)) or not isinstance(cats, Sequence) or len(cats) == 0:
+        _fail(name, value, "must be a non-empty sequence of categories")
+    specs = tuple(CategorySpec.from_any(c) for c in cats)
+    names = [c.name for c in specs]
+    if len(set(names)) != len(names):
+        _fail(name, names, "category names must be unique")
+    total = sum(c.share for c in specs)
+    if abs(total - 1.0) > 1e-6:
+        _fail(
+            name,
+            {c.name: c.share for c in specs},
+            f"shares must sum to 1 (they sum to {total:.6g})",
+        )
+    return specs
+
+
+def _seat_counts(name: str, value: Any) -> tuple[tuple[str, int], ...]:
+    seats = _as_mapping(name, value)
+    return tuple((str(k), check_int(f"{name}[{k}]", v, 0)) for k, v in seats.items())
+
+
+def _support_levels(name: str, value: Any) -> tuple[tuple[str, float], ...]:
+    support = _as_mapping(name, value)
+    return tuple((str(k), check_float(f"{name}[{k}]", v, 0, 1)) for k, v in support.items())
+
+
+def _shock_list(name: str, value: Any) -> tuple[Shock, ...]:
+    if isinstance(value, (Mapping, str)) or not isinstance(value, Sequence):
+        _fail(name, value, "must be a list of shocks (step, category, shift)")
+    return tuple(Shock.from_any(s) for s in value)
+
+
+# --------------------------------------------------------------------------- groups
+
+
 @dataclass(frozen=True)
 class PopulationParams:
-    """Who the stakeholders are and how they behave.
+    """Who the stakeholders are and how they behave (MODEL.md §2; attendance logit of §3.2)."""
 
-    Attributes:
-        n_stakeholders: Population size N (>= 1).
-        n_dims: Dimensions d of the policy space ``[0, 1]^d``.
-        categories: The category table; shares must sum to 1.
-        attendance_intercept: ``b0`` of the open-forum attendance logit (MODEL.md §3.2).
-        attendance_engagement: ``b_e``, weight of engagement in the attendance logit.
-        attendance_resources: ``b_r``, weight of ``log(resources)`` in the attendance logit.
-        attendance_affectedness: ``b_a``, weight of affectedness in the attendance logit.
-        engagement_rate: Engagement gained per step when one's distance to the policy
-            shrinks by ``engagement_scale`` or more (lost symmetrically when it grows).
-        engagement_scale: Distance change that counts as a full improvement.
-        engagement_reversion: Per-step pull of engagement back to the category baseline.
-        exclusion_penalty: Engagement lost in a round in which one is excluded by the convener.
-    """
-
-    n_stakeholders: int = 1000
-    n_dims: int = 2
-    categories: tuple[CategorySpec, ...] = DEFAULT_CATEGORIES
-    attendance_intercept: float = -2.0
-    attendance_engagement: float = 2.0
-    attendance_resources: float = 0.8
-    attendance_affectedness: float = 1.0
-    engagement_rate: float = 0.02
-    engagement_scale: float = 0.02
-    engagement_reversion: float = 0.01
-    exclusion_penalty: float = 0.05
+    n_stakeholders: int = parameter(1000, "population size N", convert=_stakeholder_count)
+    n_dims: int = parameter(2, "dimensions d of the policy space [0, 1]^d", lo=1, hi=MAX_DIMS)
+    categories: tuple[CategorySpec, ...] = parameter(
+        DEFAULT_CATEGORIES,
+        "the category table (shares summing to 1, positions, resources, affectedness, engagement)",
+        convert=_category_table,
+    )
+    attendance_intercept: float = parameter(
+        -2.0, "b0 of the open-forum attendance logit", lo=-50.0, hi=50.0
+    )
+    attendance_engagement: float = parameter(
+        2.0, "b_e, weight of engagement in the attendance logit", lo=-50.0, hi=50.0
+    )
+    attendance_resources: float = parameter(
+        0.8, "b_r, weight of log(resources) in the attendance logit", lo=-50.0, hi=50.0
+    )
+    attendance_affectedness: float = parameter(
+        1.0, "b_a, weight of affectedness in the attendance logit", lo=-50.0, hi=50.0
+    )
+    engagement_rate: float = parameter(
+        0.02,
+        "engagement gained per step when one's distance to the policy shrinks by "
+        "engagement_scale or more (lost symmetrically when it grows)",
+        lo=0.0,
+        hi=1.0,
+    )
+    engagement_scale: float = parameter(
+        0.02, "distance change that counts as a full improvement", lo=0.0, hi=1.0, lo_open=True
+    )
+    engagement_reversion: float = parameter(
+        0.01, "per-step pull of engagement back to the category baseline", lo=0.0, hi=1.0
+    )
+    exclusion_penalty: float = parameter(
+        0.05, "engagement lost in a round in which one is excluded by the convener", lo=0, hi=1.0
+    )
 
     def __post_init__(self) -> None:
-        set_ = object.__setattr__
-        set_(
-            self,
-            "n_stakeholders",
-            check_int("n_stakeholders", self.n_stakeholders, 1),
-        )
-        if self.n_stakeholders > MAX_STAKEHOLDERS:
-            _fail(
-                "n_stakeholders",
-                self.n_stakeholders,
-                f"must be at most {MAX_STAKEHOLDERS:,} (each stakeholder is a Mesa agent; "
-                f"{self.n_stakeholders:,} would need about "
-                f"{self.n_stakeholders * 550 / 1e9:.0f} GB of memory)",
-            )
-        set_(self, "n_dims", check_int("n_dims", self.n_dims, 1, MAX_DIMS))
-        cats: Any = self.categories
-        if isinstance(cats, Mapping):
-            cats = [{"name": k, **v} for k, v in cats.items()]
-        if isinstance(cats, (str, bytes)) or not isinstance(cats, Sequence) or len(cats) == 0:
-            _fail("categories", self.categories, "must be a non-empty sequence of categories")
-        specs = tuple(CategorySpec.from_any(c) for c in cats)
-        names = [c.name for c in specs]
-        if len(set(names)) != len(names):
-            _fail("categories", names, "category names must be unique")
-        total = sum(c.share for c in specs)
-        if abs(total - 1.0) > 1e-6:
-            _fail(
-                "categories",
-                {c.name: c.share for c in specs},
-                f"shares must sum to 1 (they sum to {total:.6g})",
-            )
-        for c in specs:
+        validate_group(self)
+        for c in self.categories:
             if len(c.position_mean) > self.n_dims:
                 _fail(
                     f"categories[{c.name}].position_mean",
                     c.position_mean,
                     f"has more coordinates than n_dims={self.n_dims}",
                 )
-        set_(self, "categories", specs)
-        for name in (
-            "attendance_intercept",
-            "attendance_engagement",
-            "attendance_resources",
-            "attendance_affectedness",
-        ):
-            set_(self, name, check_float(name, getattr(self, name), -50.0, 50.0))
-        set_(self, "engagement_rate", check_float("engagement_rate", self.engagement_rate, 0, 1))
-        set_(
-            self,
-            "engagement_scale",
-            check_float("engagement_scale", self.engagement_scale, 0, 1, lo_open=True),
-        )
-        set_(
-            self,
-            "engagement_reversion",
-            check_float("engagement_reversion", self.engagement_reversion, 0, 1),
-        )
-        set_(
-            self,
-            "exclusion_penalty",
-            check_float("exclusion_penalty", self.exclusion_penalty, 0, 1),
-        )
 
     @property
     def category_names(self) -> tuple[str, ...]:
         """Names of the categories, in table order (their integer codes)."""
         return tuple(c.name for c in self.categories)
+
+    def category_shares(self) -> np.ndarray:
+        """Population shares of the categories as declared, ``float64[K]``."""
+        return np.array([c.share for c in self.categories])
 
     def category_counts(self) -> np.ndarray:
         """Stakeholders per category: shares times N, rounded by largest remainder (Hamilton).
@@ -346,111 +520,122 @@ class PopulationParams:
         Counts are deterministic so that population shares ``P_g`` are exact and a seat count
         can be checked against a category's size before any simulation starts.
         """
-        shares = np.array([c.share for c in self.categories])
-        return largest_remainder(shares, self.n_stakeholders)
-
-
-def largest_remainder(weights: np.ndarray, total: int) -> np.ndarray:
-    """Apportion ``total`` units in proportion to ``weights`` (Hamilton's method).
-
-    Ties in the remainders go to the earlier entry, so the result is deterministic.
-    """
-    weights = np.asarray(weights, dtype=float)
-    quota = weights / weights.sum() * total
-    base = np.floor(quota).astype(np.int64)
-    left = int(total - base.sum())
-    if left > 0:
-        order = np.lexsort((np.arange(len(quota)), -(quota - base)))
-        base[order[:left]] += 1
-    return base
-
-
-# --------------------------------------------------------------------------- design
+        return largest_remainder(self.category_shares(), self.n_stakeholders)
 
 
 @dataclass(frozen=True)
 class DesignParams:
-    """Design levers: how the forum is built and decides.
+    """Design levers: how the forum is built and decides."""
 
-    Attributes:
-        membership: ``representative`` (seats per category filled by a selector),
-            ``open`` (self-selected attendance each round), ``sortition`` (seats drawn at
-            random from the population), ``plenary`` (everyone is a member; for analytic
-            checks and small direct-democratic bodies), ``representative_with_consultation``
-            (a seated body that also hears an open round) or ``open_with_support`` (open,
-            with participation support for low-resource categories by default).
-        n_seats: Seats in a seated body (representative, sortition, hybrids).
-        seat_allocation: ``equal`` seats per category, ``proportional`` to population share,
-            or ``explicit`` from ``seats_per_category``.
-        seats_per_category: Explicit seats per category name (``seat_allocation='explicit'``).
-        selection: How the selector ranks candidates within a category: ``random``
-            (sortition within category), ``election`` (closest to the category's median) or
-            ``merit`` (most resources).
-        term_length: Steps between seat (re)selections.
-        term_limit: Most consecutive terms a member may serve; 0 means no limit.
-        stratified: Sortition draws seats per category in proportion to population shares.
-        decision_rule: ``consensus``, ``majority`` (coordinate-wise weighted median) or
-            ``weighted_mean``.
-        support_radius: Distance within which a member supports a proposal (consensus).
-        consensus_threshold: Voice-weighted support share needed to adopt (consensus).
-        inertia: Share of the gap the policy keeps per adopted decision:
-            ``policy += (1 - inertia) * (proposal - policy)``.
-        epsilon: Bounded-confidence threshold of deliberation (Deffuant et al. 2000).
-        mu: Convergence parameter of deliberation, in (0, 0.5].
-        accountability: Per-step pull of representatives' advocated positions toward their
-            category's median true position (open participants: toward their own interest).
-        voice_resource_exponent: Voice grows as ``resources ** exponent``.
-        presence_weight: Voice multiplier for full presence: ``1 + presence_weight * presence``.
-        participation_support: Participation subsidy per category name, in [0, 1]; it scales
-            the participation cost by ``1 - support`` in the attendance logit.
-        consultation_weight: Voice multiplier of consulted attendees in
-            ``representative_with_consultation``.
-        outreach: Engagement added per step to the least engaged categories (stakeholder
-            mapping before participation); 0 switches outreach off.
-        transparency: Lobby register, in [0, 1]: a tie's pull on a member's advocated
-            position, and the selector's capture by its ties, are scaled by
-            ``1 - transparency``.
-        cooling_off: Steps after leaving a seat during which a former member cannot be
-            lobbied; their ties are cut to 0 on leaving. 0 = no cooling-off: ties are only
-            weakened (kept at ``rotation_tie_retention``).
-        rotation_tie_retention: Share of a departing member's ties kept when there is no
-            cooling-off period.
-        recusal: Members with a strong tie (>= ``strong_tie``) are recused from decisions.
-    """
-
-    membership: Membership = "representative"
-    n_seats: int = 30
-    seat_allocation: SeatAllocation = "equal"
-    seats_per_category: tuple[tuple[str, int], ...] = ()
-    selection: Selection = "election"
-    term_length: int = 20
-    term_limit: int = 0
-    stratified: bool = False
-    decision_rule: DecisionRule = "weighted_mean"
-    support_radius: float = 0.25
-    consensus_threshold: float = 0.6
-    inertia: float = 0.8
-    epsilon: float = 0.3
-    mu: float = 0.3
-    accountability: float = 0.02
-    voice_resource_exponent: float = 0.5
-    presence_weight: float = 1.0
-    participation_support: tuple[tuple[str, float], ...] = ()
-    consultation_weight: float = 0.3
-    outreach: float = 0.0
-    transparency: float = 0.0
-    cooling_off: int = 0
-    rotation_tie_retention: float = 0.5
-    recusal: bool = False
+    membership: str = parameter(
+        "representative",
+        "membership rule: who sits in or attends the forum (see msisim.rules.membership)",
+        choices=MEMBERSHIP_RULES,
+    )
+    n_seats: int = parameter(
+        30, "seats in a seated body (category seats of a representative body)", lo=1,
+        hi=MAX_STAKEHOLDERS,
+    )  # fmt: skip
+    seat_allocation: str = parameter(
+        "equal",
+        "seats per category: equal, proportional to population share, or explicit",
+        choices=SEAT_ALLOCATIONS,
+    )
+    seats_per_category: tuple[tuple[str, int], ...] = parameter(
+        (), "explicit seats per category name (seat_allocation=explicit)", convert=_seat_counts
+    )
+    selection: str = parameter(
+        "election",
+        "how the selector ranks candidates within a category: random (sortition within "
+        "category), election (closest to the category's median) or merit (most resources)",
+        choices=SELECTION_RULES,
+    )
+    term_length: int = parameter(20, "steps between seat (re)selections", lo=1)
+    term_limit: int = parameter(0, "most consecutive terms a member may serve; 0 = no limit", lo=0)
+    stratified: bool = parameter(
+        False, "sortition draws seats per category in proportion to population shares"
+    )
+    decision_rule: str = parameter(
+        "weighted_mean",
+        "consensus, majority (coordinate-wise weighted median) or weighted_mean",
+        choices=DECISION_RULES,
+    )
+    support_radius: float = parameter(
+        0.25, "distance within which a member supports a proposal (consensus)", lo=0, hi=10,
+        lo_open=True,
+    )  # fmt: skip
+    consensus_threshold: float = parameter(
+        0.6, "voice-weighted support share needed to adopt (consensus)", lo=0.0, hi=1.0
+    )
+    inertia: float = parameter(
+        0.8,
+        "share of the gap the policy keeps per adopted decision: "
+        "policy += (1 - inertia) * (proposal - policy)",
+        lo=0.0,
+        hi=1.0,
+        hi_open=True,
+    )
+    epsilon: float = parameter(
+        0.3, "bounded-confidence threshold of deliberation (Deffuant et al. 2000)", lo=0, hi=10
+    )
+    mu: float = parameter(
+        0.3, "convergence parameter of deliberation", lo=0.0, hi=0.5, lo_open=True
+    )
+    accountability: float = parameter(
+        0.02,
+        "per-step pull of representatives' advocated positions toward their category's "
+        "median true position (open participants: toward their own interest)",
+        lo=0.0,
+        hi=1.0,
+    )
+    voice_resource_exponent: float = parameter(
+        0.5, "voice grows as resources ** exponent", lo=0.0, hi=5.0
+    )
+    presence_weight: float = parameter(
+        1.0, "voice multiplier for full presence: 1 + presence_weight * presence", lo=0, hi=100
+    )
+    participation_support: tuple[tuple[str, float], ...] = parameter(
+        (),
+        "participation subsidy per category name, in [0, 1]; it scales the participation "
+        "cost by 1 - support in the attendance logit",
+        convert=_support_levels,
+    )
+    consultation_weight: float = parameter(
+        0.3,
+        "voice multiplier of consulted attendees beside a seated body "
+        "(representative_with_consultation)",
+        lo=0.0,
+        hi=1.0,
+    )
+    outreach: float = parameter(
+        0.0,
+        "engagement added per step to the least engaged categories; 0 = no outreach",
+        lo=0.0,
+        hi=1.0,
+    )
+    transparency: float = parameter(
+        0.0,
+        "lobby register: a tie's pull on a member, and the selector's capture by its ties, "
+        "are scaled by 1 - transparency",
+        lo=0.0,
+        hi=1.0,
+    )
+    cooling_off: int = parameter(
+        0,
+        "steps after leaving a seat during which a former member cannot be lobbied (ties "
+        "cut to 0 on leaving); 0 = none (ties only weakened to rotation_tie_retention)",
+        lo=0,
+    )
+    rotation_tie_retention: float = parameter(
+        0.5, "share of a departing member's ties kept when there is no cooling-off", lo=0, hi=1.0
+    )
+    recusal: bool = parameter(
+        False, "members with a strong tie (>= strong_tie) are recused from decisions"
+    )
 
     def __post_init__(self) -> None:
-        set_ = object.__setattr__
-        check_choice("membership", self.membership, MEMBERSHIP_RULES)
-        set_(self, "n_seats", check_int("n_seats", self.n_seats, 1, MAX_STAKEHOLDERS))
-        check_choice("seat_allocation", self.seat_allocation, SEAT_ALLOCATIONS)
-        seats = _as_mapping("seats_per_category", self.seats_per_category)
-        seats = {str(k): check_int(f"seats_per_category[{k}]", v, 0) for k, v in seats.items()}
-        set_(self, "seats_per_category", tuple(seats.items()))
+        validate_group(self)
+        seats = dict(self.seats_per_category)
         if self.seat_allocation == "explicit":
             if not seats:
                 _fail("seats_per_category", {}, "must be given when seat_allocation='explicit'")
@@ -460,73 +645,21 @@ class DesignParams:
                     seats,
                     f"must sum to n_seats={self.n_seats} (they sum to {sum(seats.values())})",
                 )
-        check_choice("selection", self.selection, SELECTION_RULES)
-        set_(self, "term_length", check_int("term_length", self.term_length, 1))
-        set_(self, "term_limit", check_int("term_limit", self.term_limit, 0))
-        if not isinstance(self.stratified, (bool, np.bool_)):
-            _fail("stratified", self.stratified, "must be true or false")
-        set_(self, "stratified", bool(self.stratified))
-        check_choice("decision_rule", self.decision_rule, DECISION_RULES)
-        set_(
-            self,
-            "support_radius",
-            check_float("support_radius", self.support_radius, 0, 10, lo_open=True),
-        )
-        set_(
-            self,
-            "consensus_threshold",
-            check_float("consensus_threshold", self.consensus_threshold, 0, 1),
-        )
-        set_(self, "inertia", check_float("inertia", self.inertia, 0, 1, hi_open=True))
-        set_(self, "epsilon", check_float("epsilon", self.epsilon, 0, 10))
-        set_(self, "mu", check_float("mu", self.mu, 0, 0.5, lo_open=True))
-        set_(self, "accountability", check_float("accountability", self.accountability, 0, 1))
-        set_(
-            self,
-            "voice_resource_exponent",
-            check_float("voice_resource_exponent", self.voice_resource_exponent, 0, 5),
-        )
-        set_(self, "presence_weight", check_float("presence_weight", self.presence_weight, 0, 100))
-        support = _as_mapping("participation_support", self.participation_support)
-        support = {
-            str(k): check_float(f"participation_support[{k}]", v, 0, 1) for k, v in support.items()
-        }
-        set_(self, "participation_support", tuple(support.items()))
-        set_(
-            self,
-            "consultation_weight",
-            check_float("consultation_weight", self.consultation_weight, 0, 1),
-        )
-        set_(self, "outreach", check_float("outreach", self.outreach, 0, 1))
-        set_(self, "transparency", check_float("transparency", self.transparency, 0, 1))
-        set_(self, "cooling_off", check_int("cooling_off", self.cooling_off, 0))
-        set_(
-            self,
-            "rotation_tie_retention",
-            check_float("rotation_tie_retention", self.rotation_tie_retention, 0, 1),
-        )
-        if not isinstance(self.recusal, (bool, np.bool_)):
-            _fail("recusal", self.recusal, "must be true or false")
-        set_(self, "recusal", bool(self.recusal))
+
+    @property
+    def rule(self) -> MembershipRule:
+        """The registered membership rule (see :data:`msisim.rules.membership.MEMBERSHIP_RULES`)."""
+        return MEMBERSHIP_RULES[self.membership]
 
     @property
     def is_seated(self) -> bool:
         """Whether the forum has a seated body filled each term."""
-        return self.membership in (
-            "representative",
-            "sortition",
-            "representative_with_consultation",
-        )
+        return self.rule.seated
 
     @property
     def has_open_round(self) -> bool:
         """Whether self-selected attendees take part each round."""
-        return self.membership in ("open", "open_with_support", "representative_with_consultation")
-
-
-#: Support given by ``open_with_support`` when ``participation_support`` is empty: half the
-#: participation cost is covered for the two low-resource categories of the default table.
-DEFAULT_SUPPORT: tuple[tuple[str, float], ...] = (("grassroots", 0.5), ("civil_society", 0.5))
+        return self.rule.open_round
 
 
 # --------------------------------------------------------------------------- context
@@ -574,85 +707,73 @@ class Shock:
 
 @dataclass(frozen=True)
 class ContextParams:
-    """Context uncertainties: what the forum's designers do not control.
+    """Context uncertainties: what the forum's designers do not control."""
 
-    Attributes:
-        participation_cost: Cost of attending an open round, in logit units (MODEL.md §3.2).
-        shocks: Scheduled shocks to true positions.
-        drift: Standard deviation of a per-step random drift of every true position.
-        selector_capture: Exogenous capture level of the selector/convener in [0, 1]; ``None``
-            means it comes from the lobby's ties with the selector (endogenous; never for a
-            ``sortition`` lottery, which leaves no discretion to capture).
-        lobby_ideal: The lobby's ideal point, shared by all lobbyists; it also defines the
-            direction of lobby bias.
-        n_lobbyists: Number of lobbyists (each a ``Lobbyist`` agent).
-        lobby_budget: Budget each lobbyist spends per step (0 = no lobbying).
-        lobby_strategy: Whom lobbyists target among members: ``allies`` (advocating closest
-            to the lobby ideal), ``swing`` (closest to the last proposal) or ``influential``
-            (highest voice).
-        lobby_focus: Share of the members each lobbyist targets per step (at least one).
-        selector_spending: Share of each lobbyist's budget spent on the selector/convener.
-        tie_cost: Spending that closes ``1 - 1/e`` (63%) of the gap to a full tie:
-            ``tie += (1 - tie) * (1 - exp(-spend / tie_cost))``.
-        tie_decay: Share of every tie lost per step.
-        lobby_pull: Per-step pull of a full, unregistered tie on a member's advocated
-            position toward the lobby ideal.
-        astroturf_share: Share of an open round's room filled with participants paid by the
-            lobby, who claim the most under-represented categories but advocate the lobby
-            ideal (0 = none).
-    """
-
-    participation_cost: float = 1.0
-    shocks: tuple[Shock, ...] = ()
-    drift: float = 0.0
-    selector_capture: float | None = None
-    lobby_ideal: tuple[float, ...] = (0.9, 0.1)
-    n_lobbyists: int = 1
-    lobby_budget: float = 0.0
-    lobby_strategy: LobbyStrategy = "allies"
-    lobby_focus: float = 0.2
-    selector_spending: float = 0.1
-    tie_cost: float = 10.0
-    tie_decay: float = 0.02
-    lobby_pull: float = 0.2
-    astroturf_share: float = 0.0
+    participation_cost: float = parameter(
+        1.0, "cost of attending an open round, in logit units", lo=0.0, hi=50.0
+    )
+    shocks: tuple[Shock, ...] = parameter(
+        (), "scheduled shocks to true positions (step, category, shift)", convert=_shock_list
+    )
+    drift: float = parameter(
+        0.0, "standard deviation of a per-step random drift of every true position", lo=0, hi=1
+    )
+    selector_capture: float | None = parameter(
+        None,
+        "exogenous capture of the selector/convener in [0, 1]; null = from the lobby's ties "
+        "(endogenous; never for a pure lottery)",
+        kind="optional_float",
+        lo=0.0,
+        hi=1.0,
+    )
+    lobby_ideal: tuple[float, ...] = parameter(
+        (0.9, 0.1),
+        "the lobby's ideal point, shared by all lobbyists (also the direction of lobby bias)",
+        kind="point",
+    )
+    n_lobbyists: int = parameter(1, "number of lobbyists", lo=0, hi=1000)
+    lobby_budget: float = parameter(
+        0.0, "budget each lobbyist spends per step (0 = no lobbying)", lo=0.0, hi=1e6
+    )
+    lobby_strategy: str = parameter(
+        "allies",
+        "whom lobbyists target among members: allies (closest to the lobby ideal), swing "
+        "(closest to the last proposal) or influential (highest voice)",
+        choices=STRATEGIES,
+    )
+    lobby_focus: float = parameter(
+        0.2, "share of the members each lobbyist targets per step (at least one)", lo=0.0,
+        hi=1.0, lo_open=True,
+    )  # fmt: skip
+    selector_spending: float = parameter(
+        0.1, "share of each lobbyist's budget spent on the selector/convener", lo=0.0, hi=1.0
+    )
+    tie_cost: float = parameter(
+        10.0,
+        "spending that closes 63% (1 - 1/e) of the gap to a full tie: "
+        "tie += (1 - tie) * (1 - exp(-spend / tie_cost))",
+        lo=0.0,
+        hi=1e6,
+        lo_open=True,
+    )
+    tie_decay: float = parameter(0.02, "share of every tie lost per step", lo=0.0, hi=1.0)
+    lobby_pull: float = parameter(
+        0.2,
+        "per-step pull of a full, unregistered tie on a member's advocated position toward "
+        "the lobby ideal",
+        lo=0.0,
+        hi=1.0,
+    )
+    astroturf_share: float = parameter(
+        0.0,
+        "share of an open round's room filled with participants paid by the lobby, who claim "
+        "the most under-represented categories but advocate the lobby ideal",
+        lo=0.0,
+        hi=0.9,
+    )
 
     def __post_init__(self) -> None:
-        set_ = object.__setattr__
-        set_(
-            self,
-            "participation_cost",
-            check_float("participation_cost", self.participation_cost, 0, 50),
-        )
-        shocks = self.shocks
-        if isinstance(shocks, (Mapping, str)) or not isinstance(shocks, Sequence):
-            _fail("shocks", shocks, "must be a list of shocks (step, category, shift)")
-        set_(self, "shocks", tuple(Shock.from_any(s) for s in shocks))
-        set_(self, "drift", check_float("drift", self.drift, 0, 1))
-        if self.selector_capture is not None:
-            set_(
-                self,
-                "selector_capture",
-                check_float("selector_capture", self.selector_capture, 0, 1),
-            )
-        set_(self, "lobby_ideal", check_point("lobby_ideal", self.lobby_ideal))
-        set_(self, "n_lobbyists", check_int("n_lobbyists", self.n_lobbyists, 0, 1000))
-        set_(self, "lobby_budget", check_float("lobby_budget", self.lobby_budget, 0, 1e6))
-        check_choice("lobby_strategy", self.lobby_strategy, LOBBY_STRATEGIES)
-        set_(self, "lobby_focus", check_float("lobby_focus", self.lobby_focus, 0, 1, lo_open=True))
-        set_(
-            self,
-            "selector_spending",
-            check_float("selector_spending", self.selector_spending, 0, 1),
-        )
-        set_(self, "tie_cost", check_float("tie_cost", self.tie_cost, 0, 1e6, lo_open=True))
-        set_(self, "tie_decay", check_float("tie_decay", self.tie_decay, 0, 1))
-        set_(self, "lobby_pull", check_float("lobby_pull", self.lobby_pull, 0, 1))
-        set_(
-            self,
-            "astroturf_share",
-            check_float("astroturf_share", self.astroturf_share, 0, 0.9),
-        )
+        validate_group(self)
 
 
 # --------------------------------------------------------------------------- simulation
@@ -660,61 +781,51 @@ class ContextParams:
 
 @dataclass(frozen=True)
 class SimulationParams:
-    """How a run is observed and summarised.
+    """How a run is observed and summarised."""
 
-    Attributes:
-        n_steps: Steps run by :meth:`GovernanceModel.run` and by ``mesa.batch_run`` users
-            who pass ``max_steps``; the model sets ``running = False`` after this many steps.
-        viewpoint_radius: Radius within which a member's advocated position "covers" a
-            stakeholder's true position (viewpoint coverage).
-        viewpoint_sample: Size of the fixed random sample of stakeholders on which viewpoint
-            coverage is estimated (all stakeholders if N is smaller).
-        summary_burn_in: Share of the run discarded before averaging per-step metrics into
-            per-run outcomes (0.5 = mean over the second half).
-        adaptation_tolerance: A shock is absorbed once the congruence error is back within
-            this distance of its pre-shock level.
-        adaptation_window: Steps before a shock averaged into its pre-shock error level.
-        strong_tie: Tie strength from which a member counts as captured (``captured_share``)
-            and, with ``recusal``, is recused from decisions.
-    """
-
-    n_steps: int = 200
-    viewpoint_radius: float = 0.1
-    viewpoint_sample: int = 500
-    summary_burn_in: float = 0.5
-    adaptation_tolerance: float = 0.02
-    adaptation_window: int = 10
-    strong_tie: float = 0.5
+    n_steps: int = parameter(
+        200, "steps of run(); the model sets running = False after them", lo=1, hi=10_000_000
+    )
+    viewpoint_radius: float = parameter(
+        0.1,
+        "radius within which a member's advocated position covers a stakeholder's true "
+        "position (viewpoint coverage)",
+        lo=0.0,
+        hi=10.0,
+        lo_open=True,
+    )
+    viewpoint_sample: int = parameter(
+        500, "size of the fixed random sample on which viewpoint coverage is estimated", lo=1,
+        hi=1_000_000,
+    )  # fmt: skip
+    summary_burn_in: float = parameter(
+        0.5,
+        "share of the run discarded before averaging per-step metrics into per-run outcomes",
+        lo=0.0,
+        hi=1.0,
+        hi_open=True,
+    )
+    adaptation_tolerance: float = parameter(
+        0.02,
+        "a shock is absorbed once the congruence error is back within this distance of its "
+        "pre-shock level",
+        lo=0.0,
+        hi=10.0,
+        lo_open=True,
+    )
+    adaptation_window: int = parameter(
+        10, "steps before a shock averaged into its pre-shock error level", lo=1
+    )
+    strong_tie: float = parameter(
+        0.5,
+        "tie strength from which a member counts as captured and, with recusal, is recused",
+        lo=0.0,
+        hi=1.0,
+        lo_open=True,
+    )
 
     def __post_init__(self) -> None:
-        set_ = object.__setattr__
-        set_(self, "n_steps", check_int("n_steps", self.n_steps, 1, 10_000_000))
-        set_(
-            self,
-            "viewpoint_radius",
-            check_float("viewpoint_radius", self.viewpoint_radius, 0, 10, lo_open=True),
-        )
-        set_(
-            self,
-            "viewpoint_sample",
-            check_int("viewpoint_sample", self.viewpoint_sample, 1, 1_000_000),
-        )
-        set_(
-            self,
-            "summary_burn_in",
-            check_float("summary_burn_in", self.summary_burn_in, 0, 1, hi_open=True),
-        )
-        set_(
-            self,
-            "adaptation_tolerance",
-            check_float("adaptation_tolerance", self.adaptation_tolerance, 0, 10, lo_open=True),
-        )
-        set_(self, "adaptation_window", check_int("adaptation_window", self.adaptation_window, 1))
-        set_(
-            self,
-            "strong_tie",
-            check_float("strong_tie", self.strong_tie, 0, 1, lo_open=True),
-        )
+        validate_group(self)
 
 
 # --------------------------------------------------------------------------- bundle
@@ -779,42 +890,51 @@ class Params:
             if len(shock.shift) > d:
                 _fail("shock.shift", shock.shift, f"has more coordinates than n_dims={d}")
         if des.is_seated:
-            if des.n_seats > pop.n_stakeholders:
+            pools = self.seat_pools()
+            if sum(p.seats for p in pools) > pop.n_stakeholders:
                 _fail(
                     "n_seats",
                     des.n_seats,
                     f"must not exceed n_stakeholders={pop.n_stakeholders}",
                 )
-            if des.membership != "sortition" or des.stratified:
-                seats = self.seats_by_category()
-                for g, (n_seat, n_pop) in enumerate(zip(seats, counts, strict=True)):
-                    if n_seat > n_pop:
-                        _fail(
-                            "n_seats",
-                            des.n_seats,
-                            f"allocates {n_seat} seats to {names[g]!r}, which has only {n_pop} "
-                            f"stakeholders at n_stakeholders={pop.n_stakeholders}",
-                        )
+            for pool in pools:
+                if pool.category is None:
+                    continue
+                n_pop = counts[pool.category]
+                if pool.seats > n_pop:
+                    _fail(
+                        "n_seats",
+                        des.n_seats,
+                        f"allocates {pool.seats} seats to {names[pool.category]!r}, which has "
+                        f"only {n_pop} stakeholders at n_stakeholders={pop.n_stakeholders}",
+                    )
+
+    def seat_pools(self) -> list[SeatPool]:
+        """The seat pools of the design's membership rule (empty when it has no seats)."""
+        pop = self.population
+        return self.design.rule.pools(self.design, pop.category_shares(), pop.category_names)
 
     def seats_by_category(self) -> np.ndarray:
-        """Seats per category code under the design's seat-allocation rule."""
-        des, pop = self.design, self.population
-        k = len(pop.categories)
-        if des.membership == "sortition":
-            shares = np.array([c.share for c in pop.categories])
-            return largest_remainder(shares, des.n_seats)
-        if des.seat_allocation == "equal":
-            return largest_remainder(np.ones(k), des.n_seats)
-        if des.seat_allocation == "proportional":
-            return largest_remainder(np.array([c.share for c in pop.categories]), des.n_seats)
-        explicit = dict(des.seats_per_category)
-        return np.array([explicit.get(name, 0) for name in pop.category_names], dtype=np.int64)
+        """Seats per category code.
+
+        Seats reserved for each category, plus the share (by population share, largest
+        remainder) of seats drawn from the whole population that each category can expect.
+        """
+        pop = self.population
+        seats = np.zeros(len(pop.categories), dtype=np.int64)
+        for pool in self.seat_pools():
+            if pool.category is None:
+                seats += largest_remainder(pop.category_shares(), pool.seats)
+            else:
+                seats[pool.category] += pool.seats
+        return seats
 
     def support_by_category(self) -> np.ndarray:
-        """Participation support per category code (``open_with_support`` has a default)."""
+        """Participation support per category code (the rule's default when none is given)."""
         support = dict(self.design.participation_support)
-        if not support and self.design.membership == "open_with_support":
-            support = {k: v for k, v in DEFAULT_SUPPORT if k in self.population.category_names}
+        if not support:
+            names = self.population.category_names
+            support = {k: v for k, v in self.design.rule.default_support if k in names}
         return np.array([support.get(n, 0.0) for n in self.population.category_names])
 
     @classmethod
@@ -835,9 +955,7 @@ class Params:
             elif key in FIELD_GROUP:
                 groups[FIELD_GROUP[key]][key] = value
             else:
-                valid = sorted(FIELD_GROUP) + sorted(GROUPS)
-                close = difflib.get_close_matches(key, valid, n=1)
-                hint = f" (did you mean {close[0]!r}?)" if close else ""
+                hint = did_you_mean(key, sorted(FIELD_GROUP) + sorted(GROUPS))
                 raise ValueError(
                     f"unknown parameter {key!r}{hint}; "
                     f"valid parameters: {', '.join(sorted(FIELD_GROUP))}"
@@ -856,3 +974,26 @@ class Params:
             for f in fields(group):
                 flat[f.name] = getattr(group, f.name)
         return flat
+
+
+def parameter_table() -> list[dict[str, Any]]:
+    """Every parameter as a row: ``name, group, default, kind, allowed, doc``.
+
+    Read by the Hydra schema of ``msisim run``, ``msisim run --help``, the ODD check and
+    the docs, so that a parameter is described once, in its field.
+    """
+    rows = []
+    for group, cls in GROUPS.items():
+        for f in fields(cls):
+            spec = spec_of(f)
+            rows.append(
+                {
+                    "name": f.name,
+                    "group": group,
+                    "default": f.default,
+                    "kind": spec.kind,
+                    "allowed": spec.allowed(),
+                    "doc": spec.doc,
+                }
+            )
+    return rows

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from msisim.params import Shock
+if TYPE_CHECKING:  # pragma: no cover
+    from msisim.params import Shock
 
 
 def apply_shocks(

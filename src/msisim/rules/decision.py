@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from msisim.metrics import distances, weighted_median
+from msisim.registry import Registry
 
 
 @dataclass(frozen=True)
@@ -36,10 +37,17 @@ def support_share(
     return float(voice[near].sum() / total)
 
 
+#: Decision rules by name: ``(advocated, voice, support_radius, threshold) -> Decision``.
+DECISION_RULES: Registry[Callable[[np.ndarray, np.ndarray, float, float], Decision]] = Registry(
+    "decision rule", "decision_rule"
+)
+
+
 def _weights(voice: np.ndarray) -> np.ndarray:
     return voice if voice.sum() > 0 else np.ones_like(voice)
 
 
+@DECISION_RULES.register("weighted_mean")
 def decide_weighted_mean(
     advocated: np.ndarray, voice: np.ndarray, radius: float, _threshold: float
 ) -> Decision:
@@ -48,6 +56,7 @@ def decide_weighted_mean(
     return Decision(proposal, True, support_share(advocated, voice, proposal, radius))
 
 
+@DECISION_RULES.register("majority")
 def decide_majority(
     advocated: np.ndarray, voice: np.ndarray, radius: float, _threshold: float
 ) -> Decision:
@@ -60,6 +69,7 @@ def decide_majority(
     return Decision(proposal, True, support_share(advocated, voice, proposal, radius))
 
 
+@DECISION_RULES.register("consensus")
 def decide_consensus(
     advocated: np.ndarray, voice: np.ndarray, radius: float, threshold: float
 ) -> Decision:
@@ -73,23 +83,9 @@ def decide_consensus(
     return Decision(proposal, support >= threshold, support)
 
 
-#: Decision rules by name.
-DECISION_RULES: dict[str, Callable[[np.ndarray, np.ndarray, float, float], Decision]] = {
-    "weighted_mean": decide_weighted_mean,
-    "majority": decide_majority,
-    "consensus": decide_consensus,
-}
-
-
 def decision_rule(name: str) -> Callable[[np.ndarray, np.ndarray, float, float], Decision]:
     """Look up a decision rule by name; an unknown name raises ``ValueError`` naming valid ones."""
-    try:
-        return DECISION_RULES[name]
-    except KeyError:
-        raise ValueError(
-            f"decision_rule={name!r} is invalid: "
-            f"must be one of {', '.join(map(repr, DECISION_RULES))}"
-        ) from None
+    return DECISION_RULES[name]
 
 
 def move_policy(policy: np.ndarray, proposal: np.ndarray, inertia: float) -> np.ndarray:

@@ -11,31 +11,30 @@ from collections.abc import Callable
 
 import numpy as np
 
+from msisim.apportionment import largest_remainder
 from msisim.metrics import distances
-from msisim.params import largest_remainder
+from msisim.registry import Registry
+
+#: Targeting strategies by name: each scores members (higher = targeted first).
+STRATEGIES: Registry[Callable[..., np.ndarray]] = Registry("lobby strategy", "lobby_strategy")
 
 
+@STRATEGIES.register("allies")
 def _allies(advocated: np.ndarray, _voice: np.ndarray, _proposal: np.ndarray, lobby: np.ndarray):
     """``allies``: members already advocating close to the lobby ideal."""
     return -distances(advocated, lobby)
 
 
+@STRATEGIES.register("swing")
 def _swing(advocated: np.ndarray, _voice: np.ndarray, proposal: np.ndarray, _lobby: np.ndarray):
     """``swing``: members advocating close to the current proposal (the pivotal middle)."""
     return -distances(advocated, proposal)
 
 
+@STRATEGIES.register("influential")
 def _influential(advocated: np.ndarray, voice: np.ndarray, _p: np.ndarray, _l: np.ndarray):
     """``influential``: members with the highest base voice (``resources ** exponent``)."""
     return voice.astype(float)
-
-
-#: Targeting strategies by name: each scores members (higher = targeted first).
-STRATEGIES: dict[str, Callable[..., np.ndarray]] = {
-    "allies": _allies,
-    "swing": _swing,
-    "influential": _influential,
-}
 
 
 def choose_targets(
@@ -54,13 +53,7 @@ def choose_targets(
     Raises:
         ValueError: For an unknown strategy name, listing the valid ones.
     """
-    try:
-        score_fn = STRATEGIES[strategy]
-    except KeyError:
-        raise ValueError(
-            f"lobby_strategy={strategy!r} is invalid: must be one of "
-            f"{', '.join(map(repr, STRATEGIES))}"
-        ) from None
+    score_fn = STRATEGIES[strategy]
     m = advocated.shape[0]
     if m == 0:
         return np.zeros(0, dtype=np.int64)

@@ -11,10 +11,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
+from msisim.apportionment import largest_remainder
 from msisim.metrics import distances, weighted_median
+from msisim.registry import Registry
 
 
 def percentile_rank(values: np.ndarray) -> np.ndarray:
@@ -31,6 +35,11 @@ def percentile_rank(values: np.ndarray) -> np.ndarray:
     return ranks / (n - 1)
 
 
+#: Selection rules by name: each scores candidates (higher = preferred).
+SELECTION_RULES: Registry[Callable[..., np.ndarray]] = Registry("selection rule", "selection")
+
+
+@SELECTION_RULES.register("random")
 def _score_random(
     candidates: np.ndarray, _pool: np.ndarray, noise: np.ndarray, **_: np.ndarray
 ) -> np.ndarray:
@@ -38,6 +47,7 @@ def _score_random(
     return noise[candidates]
 
 
+@SELECTION_RULES.register("election")
 def _score_election(
     candidates: np.ndarray,
     pool: np.ndarray,
@@ -52,6 +62,7 @@ def _score_election(
     return -np.linalg.norm(advocated[candidates] - center, axis=1)
 
 
+@SELECTION_RULES.register("merit")
 def _score_merit(
     candidates: np.ndarray,
     _pool: np.ndarray,
@@ -64,22 +75,27 @@ def _score_merit(
     return resources[candidates]
 
 
-#: Selection rules by name: each scores candidates (higher = preferred).
-SELECTION_RULES: dict[str, Callable[..., np.ndarray]] = {
-    "random": _score_random,
-    "election": _score_election,
-    "merit": _score_merit,
-}
-
-
 def selection_rule(name: str) -> Callable[..., np.ndarray]:
     """Look up a selection rule by name; an unknown name raises ``ValueError`` naming valid ones."""
-    try:
-        return SELECTION_RULES[name]
-    except KeyError:
-        raise ValueError(
-            f"selection={name!r} is invalid: must be one of {', '.join(map(repr, SELECTION_RULES))}"
-        ) from None
+    return SELECTION_RULES[name]
+
+
+@dataclass(frozen=True)
+class SeatPool:
+    """Seats filled from one pool of candidates at each selection.
+
+    Attributes:
+        category: Category code whose stakeholders form the pool, or ``None`` for the whole
+            population.
+        seats: Seats to fill from the pool.
+        lottery: Drawn by lot: every eligible stakeholder of the pool is a candidate (no
+            engagement filter) and candidates are ranked at random; only an exogenous
+            ``selector_capture`` (a rigged lottery) can bias the draw.
+    """
+
+    category: int | None
+    seats: int
+    lottery: bool = False
 
 
 def select_seats(
@@ -96,24 +112,28 @@ def select_seats(
     eligible: np.ndarray,
     rng: np.random.Generator,
     engaged_only: bool = True,
+    lottery: Sequence[bool] | None = None,
+    lottery_capture: float | None = None,
 ) -> np.ndarray:
     """Fill the seats of each pool; returns the new ``seated`` mask (``bool[N]``).
 
-    Within each pool (a category, or the whole population for unstratified sortition):
+    Within each pool (a category, or the whole population for a lottery), in order:
 
-    1. *Candidates* are eligible stakeholders who step forward, each with probability equal
-       to their engagement (everyone eligible when ``engaged_only`` is false). If fewer than
-       the seats step forward, the remaining eligible members of the pool are added, and only
-       if the pool is still short, ineligible ones (so seats are always filled as allocated).
+    1. *Candidates* are eligible stakeholders not seated from an earlier pool who step
+       forward, each with probability equal to their engagement (everyone eligible in a
+       lottery pool, or when ``engaged_only`` is false). If fewer than the seats step forward,
+       the remaining eligible members of the pool are added, and only if the pool is still
+       short, ineligible ones (so seats are always filled as allocated).
     2. *Screening* (MODEL.md §3.2): a selector with capture ``c`` drops the fraction ``c`` of
        candidates farthest from the lobby ideal, keeping at least as many as there are seats.
     3. *Ranking*: ``score = (1 - c) * rank(rule score) + c * rank(closeness to lobby ideal)``
-       with ranks scaled to [0, 1]; the top ``seats`` candidates are seated.
+       with ranks scaled to [0, 1]; the top ``seats`` candidates are seated. A lottery pool
+       ranks with the ``random`` rule and uses ``lottery_capture`` as ``c``.
 
     Args:
         pools: Stakeholder indices of each pool.
         seats: Seats to fill in each pool.
-        selection: Name of the selection rule (``random``, ``election``, ``merit``).
+        selection: Name of the selection rule of non-lottery pools (see ``SELECTION_RULES``).
         capture: The selector's capture level in [0, 1].
         lobby_ideal: The lobby's ideal point, ``float64[d]``.
         position: True positions, ``float64[N, d]``.
@@ -123,37 +143,45 @@ def select_seats(
         eligible: Who may serve another term, ``bool[N]``.
         rng: The model's generator.
         engaged_only: Whether candidacy depends on engagement (false for sortition).
+        lottery: Per pool, whether it is drawn by lot (default: none is).
+        lottery_capture: Capture level applied to lottery pools (default: ``capture``).
 
     Returns:
         ``bool[N]`` mask of seated stakeholders.
     """
     score_rule = selection_rule(selection)
+    by_lot = [False] * len(pools) if lottery is None else list(lottery)
     n = position.shape[0]
-    steps_forward = rng.random(size=n) < engagement if engaged_only else np.ones(n, dtype=bool)
+    draws_candidacy = engaged_only and not all(by_lot)
+    steps_forward = rng.random(size=n) < engagement if draws_candidacy else np.ones(n, dtype=bool)
     noise = np.asarray(rng.random(n), dtype=float)
     lobby_distance = distances(advocated, lobby_ideal)
     seated = np.zeros(n, dtype=bool)
-    for pool, k in zip(pools, seats, strict=True):
+    for pool, k, is_lottery in zip(pools, seats, by_lot, strict=True):
         k = int(k)
         if k <= 0 or pool.shape[0] == 0:
             continue
+        pool_capture = capture if not is_lottery or lottery_capture is None else lottery_capture
+        stands = np.ones(n, dtype=bool) if is_lottery else steps_forward
         order = pool[np.argsort(noise[pool], kind="stable")]  # random order for top-ups
-        willing = order[(steps_forward & eligible)[order]]
+        order = order[~seated[order]]  # nobody holds two seats
+        willing = order[(stands & eligible)[order]]
         if willing.shape[0] < k:
-            rest = order[eligible[order] & ~steps_forward[order]]
+            rest = order[eligible[order] & ~stands[order]]
             willing = np.concatenate([willing, rest[: k - willing.shape[0]]])
         if willing.shape[0] < k:
             rest = order[~eligible[order]]
             willing = np.concatenate([willing, rest[: k - willing.shape[0]]])
         candidates = np.sort(willing)
-        if capture > 0 and candidates.shape[0] > k:
-            n_keep = max(k, int(np.ceil((1.0 - capture) * candidates.shape[0])))
+        if pool_capture > 0 and candidates.shape[0] > k:
+            n_keep = max(k, int(np.ceil((1.0 - pool_capture) * candidates.shape[0])))
             closest = np.argsort(lobby_distance[candidates], kind="stable")[:n_keep]
             candidates = np.sort(candidates[closest])
-        rule_score = score_rule(
+        rule = SELECTION_RULES["random"] if is_lottery else score_rule
+        rule_score = rule(
             candidates, pool, noise, position=position, advocated=advocated, resources=resources
         )
-        score = (1.0 - capture) * percentile_rank(rule_score) + capture * percentile_rank(
+        score = (1.0 - pool_capture) * percentile_rank(rule_score) + pool_capture * percentile_rank(
             -lobby_distance[candidates]
         )
         score = score + 1e-9 * noise[candidates]  # break exact ties at random
@@ -236,3 +264,154 @@ def gatekeep(
     nonconformity = np.clip(distance / farthest, 0.0, 1.0) if farthest > 0 else distance * 0
     excluded[idx] = rng.random(idx.shape[0]) < capture * nonconformity
     return excluded
+
+
+# --------------------------------------------------------------------------- seat plans
+
+
+#: Seat-allocation rules by name: seats per category code for ``n_seats`` category seats.
+SEAT_ALLOCATIONS: Registry[Callable[[Any, np.ndarray, Sequence[str]], np.ndarray]] = Registry(
+    "seat allocation", "seat_allocation"
+)
+
+
+@SEAT_ALLOCATIONS.register("equal")
+def _equal_seats(design: Any, shares: np.ndarray, _names: Sequence[str]) -> np.ndarray:
+    """``equal``: the same number of seats per category (largest remainder)."""
+    return largest_remainder(np.ones(shares.shape[0]), design.n_seats)
+
+
+@SEAT_ALLOCATIONS.register("proportional")
+def _proportional_seats(design: Any, shares: np.ndarray, _names: Sequence[str]) -> np.ndarray:
+    """``proportional``: seats in proportion to population shares (largest remainder)."""
+    return largest_remainder(shares, design.n_seats)
+
+
+@SEAT_ALLOCATIONS.register("explicit")
+def _explicit_seats(design: Any, _shares: np.ndarray, names: Sequence[str]) -> np.ndarray:
+    """``explicit``: ``seats_per_category`` by name; categories not named get none."""
+    explicit = dict(design.seats_per_category)
+    return np.array([explicit.get(name, 0) for name in names], dtype=np.int64)
+
+
+def category_seats(design: Any, shares: np.ndarray, names: Sequence[str]) -> list[SeatPool]:
+    """Seats per category under ``seat_allocation``, filled by the selector."""
+    seats = SEAT_ALLOCATIONS[design.seat_allocation](design, shares, names)
+    return [SeatPool(g, int(k)) for g, k in enumerate(seats)]
+
+
+def lottery_seats(seats: int, shares: np.ndarray, *, stratified: bool) -> list[SeatPool]:
+    """``seats`` drawn by lot: from the whole population, or per category by share (strata)."""
+    if stratified:
+        per_category = largest_remainder(shares, seats)
+        return [SeatPool(g, int(k), lottery=True) for g, k in enumerate(per_category)]
+    return [SeatPool(None, int(seats), lottery=True)]
+
+
+# --------------------------------------------------------------------------- membership rules
+
+
+@dataclass(frozen=True)
+class MembershipRule:
+    """A membership rule: who sits in or attends the forum, declared once.
+
+    The model, the parameters, the reference model, the app and the ODD check read these
+    attributes; nothing else compares membership names.
+
+    Attributes:
+        name: Registered name (the value of the ``membership`` parameter).
+        summary: One line for docs, the app and error messages.
+        seat_plan: For a seated body: ``(design, population shares, category names) ->
+            [SeatPool]``, the pools whose seats are (re)filled every ``term_length`` steps;
+            ``None`` when there are no seats.
+        open_round: Self-selected attendees join each round (attendance logit, gatekeeping).
+        everyone: Every stakeholder is a member every round (a plenary).
+        selector_capturable: Lobby ties with the selector/convener capture it (endogenous
+            capture); false for a pure lottery, which leaves no discretion to sell.
+        category_accountability: Seated members answer to their category's median interest
+            (open attendees always answer to their own interest).
+        consulted_voice: Attendees who hold no seat speak with ``consultation_weight`` of
+            their voice (a consultation beside a seated body).
+        default_support: Participation support per category name used when the design gives
+            none (``participation_support`` empty).
+    """
+
+    name: str
+    summary: str
+    seat_plan: Callable[[Any, np.ndarray, Sequence[str]], list[SeatPool]] | None = None
+    open_round: bool = False
+    everyone: bool = False
+    selector_capturable: bool = True
+    category_accountability: bool = False
+    consulted_voice: bool = False
+    default_support: tuple[tuple[str, float], ...] = ()
+
+    @property
+    def seated(self) -> bool:
+        """Whether the forum has a seated body filled each term."""
+        return self.seat_plan is not None
+
+    def pools(self, design: Any, shares: np.ndarray, names: Sequence[str]) -> list[SeatPool]:
+        """The seat pools of this rule for a design (empty when unseated)."""
+        return [] if self.seat_plan is None else self.seat_plan(design, shares, names)
+
+
+#: Membership rules by name.
+MEMBERSHIP_RULES: Registry[MembershipRule] = Registry("membership rule", "membership")
+
+
+def register_membership(rule: MembershipRule) -> MembershipRule:
+    """Register a membership rule under its name (one call per rule)."""
+    return MEMBERSHIP_RULES.add(rule.name, rule)
+
+
+register_membership(
+    MembershipRule(
+        "representative",
+        "seats per category, filled each term by a selector that lobbyists can capture",
+        seat_plan=category_seats,
+        category_accountability=True,
+    )
+)
+register_membership(
+    MembershipRule(
+        "open",
+        "anyone may attend each round; attendance favours the engaged and resourceful",
+        open_round=True,
+    )
+)
+register_membership(
+    MembershipRule(
+        "sortition",
+        "seats drawn by lot from the whole population each term (by category if stratified)",
+        seat_plan=lambda design, shares, _names: lottery_seats(
+            design.n_seats, shares, stratified=design.stratified
+        ),
+        selector_capturable=False,
+    )
+)
+register_membership(
+    MembershipRule(
+        "plenary",
+        "every stakeholder is a member every round (analytic checks, direct democracy)",
+        everyone=True,
+    )
+)
+register_membership(
+    MembershipRule(
+        "representative_with_consultation",
+        "a seated body (as representative) that also hears an open round at reduced voice",
+        seat_plan=category_seats,
+        open_round=True,
+        category_accountability=True,
+        consulted_voice=True,
+    )
+)
+register_membership(
+    MembershipRule(
+        "open_with_support",
+        "open, with participation support for low-resource categories by default",
+        open_round=True,
+        default_support=(("grassroots", 0.5), ("civil_society", 0.5)),
+    )
+)
