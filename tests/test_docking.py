@@ -26,7 +26,9 @@ import pytest
 from scipy import stats
 
 from msisim import GovernanceModel
-from msisim.reference import OUTCOMES, ReferenceModel
+from msisim.params import Params
+from msisim.reference import OUTCOMES, ReferenceModel, implements
+from msisim.rules.membership import MEMBERSHIP_RULES
 
 logging.getLogger("MESA").setLevel(logging.WARNING)
 
@@ -58,6 +60,17 @@ SCENARIOS: dict[str, dict[str, Any]] = {
         "consensus_threshold": 0.3,
     },
 }
+
+#: Extra parameters a membership rule needs to show what makes it different.
+RULE_EXAMPLES: dict[str, dict[str, Any]] = {}
+# every registered membership rule that the reference implements is docked, with a lobby
+for _rule in MEMBERSHIP_RULES:
+    _kwargs = {"membership": _rule, **LOBBY, **RULE_EXAMPLES.get(_rule, {})}
+    if (
+        _rule not in ("representative", "open")
+        and implements(Params.from_flat(n_stakeholders=N_STAKEHOLDERS, **_kwargs)) is None
+    ):
+        SCENARIOS[f"{_rule}+lobby"] = _kwargs
 
 ALPHA = 0.05
 N_TESTS = 2 * len(SCENARIOS) * len(OUTCOMES)
@@ -141,6 +154,11 @@ def test_fast_and_reference_models_agree_in_distribution(scenario):
 def test_reference_rejects_what_it_does_not_implement():
     with pytest.raises(ValueError, match="astroturf"):
         ReferenceModel(n_stakeholders=200, astroturf_share=0.2, **LOBBY)
+
+
+def test_every_registered_membership_rule_is_docked():
+    docked = {kw["membership"] for kw in SCENARIOS.values()}
+    assert set(MEMBERSHIP_RULES) <= docked, "every membership rule is docked against the reference"
 
 
 def test_reference_is_reproducible_and_a_mesa_model():

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from msisim.model import BASE_METRICS
+from msisim.outcomes import OUTCOMES
 from msisim.params import (
     DEFAULT_CATEGORIES,
     FIELD_GROUP,
@@ -21,6 +21,9 @@ from msisim.params import (
     CategorySpec,
     Shock,
 )
+from msisim.rules.decision import DECISION_RULES
+from msisim.rules.lobbying import STRATEGIES
+from msisim.rules.membership import MEMBERSHIP_RULES, SEAT_ALLOCATIONS, SELECTION_RULES
 
 ODD = Path(__file__).resolve().parents[1] / "docs" / "ODD.md"
 
@@ -238,9 +241,28 @@ def test_category_and_shock_fields_are_documented(text: str) -> None:
         assert not missing, f"ODD.md should document every {cls.__name__} field: {missing}"
 
 
-def test_every_per_step_metric_is_documented(text: str) -> None:
-    missing = [name for name in BASE_METRICS if f"`{name}`" not in text]
-    assert not missing, f"ODD.md should document every metric in BASE_METRICS: {missing}"
+def documented_names(o) -> list[str]:
+    """How the ODD names an outcome: its column and summary key, or its family pattern."""
+    if o.family == "category":
+        return [f"{o.name}_<category>"]
+    if o.family == "dimension":
+        return [f"{o.name}_<j>"]
+    return sorted({o.name, o.key})
+
+
+def test_every_declared_outcome_is_documented(text: str) -> None:
+    names = [name for o in OUTCOMES.values() for name in documented_names(o)]
+    missing = [name for name in names if f"`{name}`" not in text]
+    assert not missing, f"ODD.md should document every declared outcome: {missing}"
+
+
+@pytest.mark.parametrize(
+    "registry", [MEMBERSHIP_RULES, SEAT_ALLOCATIONS, SELECTION_RULES, DECISION_RULES, STRATEGIES],
+    ids=lambda r: r.kind,
+)  # fmt: skip
+def test_every_registered_rule_is_documented(text: str, registry) -> None:
+    missing = [name for name in registry if f"`{name}`" not in text]
+    assert not missing, f"ODD.md should document every registered {registry.kind}: {missing}"
 
 
 def test_summary_and_pattern_metrics_are_documented(text: str) -> None:

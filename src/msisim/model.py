@@ -17,6 +17,7 @@ import pandas as pd
 from scipy.spatial import cKDTree
 
 from msisim import metrics
+from msisim import outcomes as declared
 from msisim import scorecard as scorecards
 from msisim.agents import Lobbyist, Selector, Stakeholder
 from msisim.params import Params
@@ -28,16 +29,6 @@ logger = logging.getLogger(__name__)
 
 #: Presence is an exponential moving average of membership with this weight on the new round.
 PRESENCE_RATE = 0.1
-
-#: Per-step metrics in column order (category- and dimension-specific ones follow).
-BASE_METRICS: tuple[str, ...] = (
-    "step", "n_members", "n_paid", "rose", "true_rose", "rose_voice", "rose_affected",
-    "expected_rose", "rose_gap", "grassroots_share", "true_grassroots_share",
-    "grassroots_voice_share", "voice_gini", "viewpoint_coverage", "congruence_error",
-    "congruence_error_median", "mean_citizen_distance", "responsiveness", "lobby_bias",
-    "captured_share", "mean_tie", "selection_odds_ratio", "selector_capture", "n_recused",
-    "gridlock", "gridlock_rate", "mean_engagement",
-)  # fmt: skip
 
 
 class GovernanceModel(mesa.Model):
@@ -86,7 +77,7 @@ class GovernanceModel(mesa.Model):
         self.stakeholders = build_population(pop, self.rng)
         st = self.stakeholders
         self.population_shares = metrics.shares(pop.category_counts())
-        self._shares_key = tuple(float(p) for p in self.population_shares)
+        self.shares_key = tuple(float(p) for p in self.population_shares)
         self.affected_shares = metrics.shares(
             np.bincount(st.category, weights=st.affectedness, minlength=self.n_categories)
         )
@@ -124,6 +115,11 @@ class GovernanceModel(mesa.Model):
         self.selector = Selector(self)
         self.lobbyists = [Lobbyist(self, i) for i in range(ctx.n_lobbyists)]
 
+        self._step_outcomes = declared.step_outcomes()
+        self._columns = {
+            o.name: declared.columns(o, self.category_names, pop.n_dims)
+            for o in self._step_outcomes
+        }
         self.series: list[dict[str, float]] = []
         self.metrics: dict[str, float] = {}
         self._collect = collect
@@ -410,84 +406,21 @@ class GovernanceModel(mesa.Model):
             self.datacollector.collect(self)
 
     def compute_metrics(self) -> dict[str, float]:
-        """The per-step metrics of MODEL.md §4 for the current state (draws nothing).
-
-        *Measured* composition counts paid participants under the categories they claim (as
-        the forum sees it); *true* composition counts them as a category of their own with
-        population share 0 (``true_rose``, ``true_grassroots_share``).
-        """
-        st, forum, sim, lob = (
-            self.stakeholders,
-            self.forum,
-            self.params.simulation,
-            self.lobby_state,
-        )
-        members, k = self.members, self.n_categories
-        d = st.position.shape[1]
-        real = np.bincount(st.category[members], minlength=k)
-        measured = real + lob.paid_claims
-        voice = np.bincount(st.category[members], weights=st.voice[members], minlength=k)
-        voice = voice + lob.paid_claims * lob.paid_voice
-        head_shares, voice_shares = metrics.shares(measured), metrics.shares(voice)
-        true_shares = metrics.shares(np.append(real, lob.n_paid))
-        rose = metrics.rose_index(head_shares, self.population_shares)
-        body = int(members.shape[0] + lob.n_paid)
-        expected = metrics.expected_rose_index(body, self._shares_key)
-        error = metrics.congruence_error(forum.policy, self.public_ideal)
-        room = self.room
-        tie = lobbying.combined_tie(lob.ties[:, members])
-        aligned = int(self.lobby_aligned[members].sum())
-        out: dict[str, float] = {
-            "step": float(self.steps),
-            "n_members": float(members.shape[0]),
-            "n_paid": float(lob.n_paid),
-            "rose": rose,
-            "true_rose": metrics.rose_index(true_shares, np.append(self.population_shares, 0.0)),
-            "rose_voice": metrics.rose_index(voice_shares, self.population_shares),
-            "rose_affected": metrics.rose_index(head_shares, self.affected_shares),
-            "expected_rose": expected,
-            "rose_gap": rose - expected,
-            "grassroots_share": float(head_shares[self.grassroots_code]),
-            "true_grassroots_share": float(true_shares[self.grassroots_code]),
-            "grassroots_voice_share": float(voice_shares[self.grassroots_code]),
-            "voice_gini": metrics.gini(st.voice[members]),
-            "viewpoint_coverage": metrics.viewpoint_coverage(
-                st.position[self.viewpoint_sample],
-                room,
-                sim.viewpoint_radius,
-                sample_tree=self._sample_tree,
-            ),
-            "congruence_error": error,
-            "congruence_error_median": metrics.congruence_error(forum.policy, self.public_median),
-            "mean_citizen_distance": metrics.mean_citizen_distance(
-                st.distance_to_policy, st.affectedness
-            ),
-            "responsiveness": metrics.responsiveness(error, d),
-            "lobby_bias": metrics.lobby_bias(forum.policy, self.public_ideal, self.lobby_ideal),
-            "captured_share": float(np.mean(tie >= sim.strong_tie)) if tie.size else 0.0,
-            "mean_tie": float(tie.mean()) if tie.size else 0.0,
-            "selection_odds_ratio": metrics.odds_ratio(
-                aligned, int(members.shape[0]), self.aligned_share
-            ),
-            "selector_capture": float(forum.selector_capture),
-            "n_recused": float(self.recused.sum()),
-            "gridlock": 0.0 if forum.adopted else 1.0,
-            "gridlock_rate": 1.0 - forum.n_adopted / max(forum.n_decisions, 1),
-            "mean_engagement": float(st.engagement.mean()),
-        }
-        ratio = metrics.representation_ratio(head_shares, self.population_shares)
-        for g, name in enumerate(self.category_names):
-            out[f"representation_{name}"] = float(ratio[g])
-        for j in range(d):
-            out[f"policy_{j}"] = float(forum.policy[j])
+        """The per-step outcomes of :mod:`msisim.outcomes` for the current state (draws nothing)."""
+        observation = declared.Observation(self)
+        out: dict[str, float] = {}
+        for o in self._step_outcomes:
+            value = o.compute(observation)
+            if o.family is None:
+                out[o.name] = value
+            else:
+                for column, v in zip(self._columns[o.name], value, strict=True):
+                    out[column] = float(v)
         return out
 
     def metric_names(self) -> list[str]:
         """Names of the per-step metrics, in column order."""
-        names = list(BASE_METRICS)
-        names += [f"representation_{n}" for n in self.category_names]
-        names += [f"policy_{j}" for j in range(self.params.population.n_dims)]
-        return names
+        return [column for o in self._step_outcomes for column in self._columns[o.name]]
 
     # ------------------------------------------------------------------ results
 
@@ -501,40 +434,34 @@ class GovernanceModel(mesa.Model):
         return pd.DataFrame(self.series, columns=self.metric_names())
 
     def summary(self) -> dict[str, float]:
-        """Per-run outcomes: name -> float.
+        """Per-run outcomes: name -> float, aggregated as each outcome declares.
 
-        Every per-step metric is averaged over the steps after the burn-in
-        (``summary_burn_in``, default the second half of the run); ``gridlock_rate`` is the
-        share of gridlocked rounds in that window. When shocks were scheduled,
-        ``adaptation_lag`` is the mean lag over shocks inside the run and
-        ``adaptation_censored`` the share of them never absorbed (see
-        :func:`msisim.metrics.adaptation_lags`). ``governance_index`` is the weighted
-        scorecard index (1-10) at the end of the run (absent when no category belongs to a
-        scorecard arena); ``steps`` the number of steps run.
+        ``mean`` outcomes are averaged over the steps after the burn-in
+        (``summary_burn_in``, default the second half of the run); a ``rate`` (such as
+        ``gridlock_rate``) is the share of rounds in that window with the event; ``last`` is
+        the value at the end. Whole-run outcomes follow: ``adaptation_lag`` and
+        ``adaptation_censored`` when shocks fell inside the run (see
+        :func:`msisim.metrics.adaptation_lags`), ``governance_index`` (absent when no category
+        belongs to a scorecard arena) and ``steps``. See :mod:`msisim.outcomes`.
         """
         if not self.series:
             raise RuntimeError("summary() needs at least one step; call run_for(n) first")
         names = self.metric_names()
         table = np.array([[row[n] for n in names] for row in self.series])
-        window = table[self._burn_in(table.shape[0]) :]
-        out = {n: float(window[:, j].mean()) for j, n in enumerate(names) if n != "step"}
-        out["gridlock_rate"] = out.pop("gridlock")
-        ctx, sim = self.params.context, self.params.simulation
-        if ctx.shocks:
-            errors = table[:, names.index("congruence_error")]
-            lags, censored = metrics.adaptation_lags(
-                errors,
-                [s.step for s in ctx.shocks],
-                tolerance=sim.adaptation_tolerance,
-                window=sim.adaptation_window,
-            )
-            if lags.size:
-                out["adaptation_lag"] = float(lags.mean())
-                out["adaptation_censored"] = float(censored.mean())
-        card = self.scorecard()
-        if not card.empty:  # no arena when no category belongs to one
-            out["governance_index"] = scorecards.governance_index(card)
-        out["steps"] = float(self.steps)
+        columns = {n: table[:, j] for j, n in enumerate(names)}
+        start = self._burn_in(table.shape[0])
+        out: dict[str, float] = {}
+        for o in self._step_outcomes:
+            if o.name == "step":
+                continue
+            for column in self._columns[o.name]:
+                values = columns[column]
+                key = o.key if o.family is None else column
+                out[key] = float(values[-1] if o.aggregate == "last" else values[start:].mean())
+        for o in declared.run_outcomes():
+            value = o.compute(self, columns)
+            if value is not None:
+                out[o.key] = float(value)
         return out
 
     def scorecard(
@@ -550,7 +477,7 @@ class GovernanceModel(mesa.Model):
         principle, indicator, lower, upper, score, weight``).
         """
         return scorecards.build_scorecard(
-            self._scorecard_indicators(),
+            scorecards.indicators(self),
             arena_weights=arena_weights,
             principle_weights=principle_weights,
         )
@@ -576,7 +503,7 @@ class GovernanceModel(mesa.Model):
         st = self.stakeholders
         tie = lobbying.combined_tie(self.lobby_state.ties)
         respondents, ties = {}, {}
-        for arena, codes in self._arena_codes().items():
+        for arena, codes in scorecards.arena_codes(self.category_names).items():
             pool = np.flatnonzero(np.isin(st.category, codes))
             inside = pool[st.member[pool]]
             outside = pool[~st.member[pool]]
@@ -593,52 +520,6 @@ class GovernanceModel(mesa.Model):
     def _burn_in(self, n_rows: int) -> int:
         return int(np.floor(self.params.simulation.summary_burn_in * n_rows))
 
-    def _arena_codes(self) -> dict[str, list[int]]:
-        codes = {}
-        for arena, cats in scorecards.ARENA_CATEGORIES.items():
-            present = [self.category_names.index(c) for c in cats if c in self.category_names]
-            if present:
-                codes[arena] = present
-        return codes
-
-    def _scorecard_indicators(self) -> dict[tuple[str, str], float]:
-        st, forum, des = self.stakeholders, self.forum, self.params.design
-        members = self.members
-        real = np.bincount(st.category[members], minlength=self.n_categories)
-        voice = np.bincount(
-            st.category[members], weights=st.voice[members], minlength=self.n_categories
-        )
-        head_s, voice_s = metrics.shares(real), metrics.shares(voice)
-        tie = lobbying.combined_tie(self.lobby_state.ties)
-        gridlock = [row["gridlock"] for row in self.series]
-        radius = np.sqrt(st.position.shape[1]) / 2.0  # centre of the space to a corner
-        efficiency = (
-            1.0 - float(np.mean(gridlock[self._burn_in(len(gridlock)) :])) if gridlock else 1.0
-        )
-        out: dict[tuple[str, str], float] = {}
-        for arena, codes in self._arena_codes().items():
-            p_a = float(self.population_shares[codes].sum())
-            s_a, v_a = float(head_s[codes].sum()), float(voice_s[codes].sum())
-            in_arena = np.isin(st.category, codes)
-            mem = members[in_arena[members]]
-            out[(arena, "participation")] = s_a / p_a
-            out[(arena, "fairness")] = min(v_a, p_a) / max(v_a, p_a)
-            if mem.shape[0]:
-                drift = np.linalg.norm(
-                    st.advocated[mem] - self.category_medians[st.category[mem]], axis=1
-                )
-                out[(arena, "accountability")] = 1.0 - float(drift.mean()) / radius
-                out[(arena, "transparency")] = 1.0 - float(tie[mem].mean()) * (1 - des.transparency)
-            else:
-                out[(arena, "accountability")] = 0.0
-                out[(arena, "transparency")] = 1.0
-            out[(arena, "efficiency")] = efficiency
-            dist = np.linalg.norm(st.position[in_arena] - forum.policy, axis=1)
-            weights = st.affectedness[in_arena]
-            mean_dist = np.average(dist, weights=weights) if weights.sum() > 0 else dist.mean()
-            out[(arena, "effectiveness")] = 1.0 - float(mean_dist) / radius
-        return out
-
     def _refresh_position_summaries(self) -> None:
         """Recompute what depends only on true positions (after shocks or drift)."""
         st = self.stakeholders
@@ -652,7 +533,7 @@ class GovernanceModel(mesa.Model):
                 for g in range(self.n_categories)
             ]
         )
-        self._sample_tree = cKDTree(st.position[self.viewpoint_sample])
+        self.sample_tree = cKDTree(st.position[self.viewpoint_sample])
         lobby_distance = metrics.distances(st.position, self.lobby_ideal)
         self.lobby_aligned = lobby_distance < np.median(lobby_distance)
         self.aligned_share = float(self.lobby_aligned.mean())

@@ -223,7 +223,7 @@ class ParamSpec:
         return tuple(self.choices or ())
 
     def validate(self, name: str, value: Any) -> Any:
-        """The value, normalised; else ``ValueError`` naming parameter, value and what is allowed."""
+        """The value, normalised; else a ``ValueError`` naming the value and what is allowed."""
         if self.convert is not None:
             return self.convert(name, value)
         if self.kind == "int":
@@ -891,11 +891,13 @@ class Params:
                 _fail("shock.shift", shock.shift, f"has more coordinates than n_dims={d}")
         if des.is_seated:
             pools = self.seat_pools()
-            if sum(p.seats for p in pools) > pop.n_stakeholders:
+            total = sum(p.seats for p in pools)
+            if total > pop.n_stakeholders:
+                in_all = "" if total == des.n_seats else f" (the body has {total} seats in all)"
                 _fail(
                     "n_seats",
                     des.n_seats,
-                    f"must not exceed n_stakeholders={pop.n_stakeholders}",
+                    f"must not exceed n_stakeholders={pop.n_stakeholders}{in_all}",
                 )
             for pool in pools:
                 if pool.category is None:

@@ -43,6 +43,30 @@ from msisim.params import Params
 #: Presence is an exponential moving average of membership (same constant as the fast model).
 PRESENCE_RATE = 0.1
 
+#: Named rules this per-agent implementation writes out by hand. Membership rules are read
+#: from their registered declarations (seat pools, lottery, open round, accountability...),
+#: so every registered membership rule built from those parts is implemented.
+IMPLEMENTED: dict[str, tuple[str, ...]] = {
+    "selection": ("random", "election", "merit"),
+    "decision_rule": ("weighted_mean", "majority", "consensus"),
+    "lobby_strategy": ("allies", "swing", "influential"),
+}
+
+
+def implements(params: Params) -> str | None:
+    """Why the reference model cannot run ``params`` (a named rule it lacks), or ``None``."""
+    flat = params.to_flat()
+    for parameter, names in IMPLEMENTED.items():
+        if flat[parameter] not in names:
+            return (
+                f"{parameter}={flat[parameter]!r} is not implemented by the reference model "
+                f"(it implements {', '.join(names)})"
+            )
+    if params.context.astroturf_share > 0:
+        return "astroturf_share > 0 is not implemented by the reference model"
+    return None
+
+
 #: Outcomes of :meth:`ReferenceModel.summary` (a subset of the fast model's, same names).
 OUTCOMES: tuple[str, ...] = (
     "n_members", "rose", "rose_voice", "grassroots_share", "grassroots_voice_share",
@@ -222,7 +246,7 @@ class ReferenceStakeholder(mesa.Agent):
         self.voice = self.base_voice * (1.0 + des.presence_weight * self.presence)
         if not self.is_member:
             self.voice = 0.0
-        elif des.membership == "representative_with_consultation" and not self.is_seated:
+        elif self.model.rule.consulted_voice and not self.is_seated:
             self.voice *= des.consultation_weight
 
     def exchange(self, other: ReferenceStakeholder) -> None:
@@ -249,8 +273,7 @@ class ReferenceStakeholder(mesa.Agent):
         des = self.model.params.design
         if des.accountability <= 0:
             return
-        representative = des.membership in ("representative", "representative_with_consultation")
-        if representative and self.is_seated:
+        if self.model.rule.category_accountability and self.is_seated:
             anchor = self.model.category_medians[self.category_code]
         else:
             anchor = self.position
@@ -344,10 +367,12 @@ class ReferenceModel(mesa.Model):
         elif kwargs:
             groups = {g: getattr(params, g) for g in ("population", "design", "context")}
             params = Params.from_flat(**groups, simulation=params.simulation, **kwargs)
-        if params.context.astroturf_share > 0:
-            raise ValueError("astroturf_share > 0 is not implemented by the reference model")
+        missing = implements(params)
+        if missing:
+            raise ValueError(missing)
         super().__init__(rng=rng)
         self.params = params
+        self.rule = params.design.rule
         pop, ctx = params.population, params.context
         self.category_names = pop.category_names
         self.population_shares = metrics.shares(pop.category_counts())
@@ -429,16 +454,16 @@ class ReferenceModel(mesa.Model):
         """Fill seats each term, let stakeholders decide to attend, let the convener gatekeep."""
         des = self.params.design
         self.selector_capture = self.capture_level()
-        if des.membership == "plenary":
+        if self.rule.everyone:
             for s in self.people:
                 s.is_member = True
             self.members = list(self.people)
             return
-        if des.is_seated and (self.steps - 1) % des.term_length == 0:
+        if self.rule.seated and (self.steps - 1) % des.term_length == 0:
             self.fill_seats()
         for s in self.people:
             s.is_attending = False
-        if des.has_open_round:
+        if self.rule.open_round:
             self.stakeholders.do("decide_attendance")
         self.stakeholders.do("face_gatekeeper", self.selector_capture)
         for s in self.people:
@@ -450,7 +475,7 @@ class ReferenceModel(mesa.Model):
         ctx, des = self.params.context, self.params.design
         if ctx.selector_capture is not None:
             return float(ctx.selector_capture)
-        if des.membership == "sortition":
+        if not self.rule.selector_capturable:
             return 0.0
         untied = 1.0
         for lobbyist in self.lobbyists:
@@ -459,12 +484,12 @@ class ReferenceModel(mesa.Model):
 
     def fill_seats(self) -> None:
         """The selector fills each pool's seats: candidates, screening, blended ranking."""
-        des = self.params.design
-        engaged_only = des.membership != "sortition"
+        engaged_only = not all(lottery for _, _, lottery in self.pools)
         self.stakeholders.do("consider_standing", engaged_only)
-        seated = set()
-        for pool, n_seats in self.pools:
-            seated.update(self._select(pool, n_seats))
+        seated: set[ReferenceStakeholder] = set()
+        for pool, n_seats, lottery in self.pools:
+            free = [s for s in pool if s not in seated]  # nobody holds two seats
+            seated.update(self._select(free, n_seats, lottery))
         for s in self.people:
             now = s in seated
             if s.is_seated and not now:
@@ -472,15 +497,24 @@ class ReferenceModel(mesa.Model):
             s.terms_served = (s.terms_served + 1 if s.is_seated else 1) if now else 0
             s.is_seated = now
 
-    def _select(self, pool: list[ReferenceStakeholder], n_seats: int) -> list[ReferenceStakeholder]:
-        """Seat ``n_seats`` of ``pool`` (see :func:`msisim.rules.membership.select_seats`)."""
+    def _select(
+        self, pool: list[ReferenceStakeholder], n_seats: int, lottery: bool
+    ) -> list[ReferenceStakeholder]:
+        """Seat ``n_seats`` of ``pool`` (see :func:`msisim.rules.membership.select_seats`).
+
+        A lottery pool takes every eligible stakeholder as a candidate, ranks at random and
+        is biased only by an exogenous capture level.
+        """
         des, capture = self.params.design, self.selector_capture
+        if lottery:
+            exogenous = self.params.context.selector_capture
+            capture = 0.0 if exogenous is None else float(exogenous)
         if n_seats <= 0 or not pool:
             return []
         order = self.random.sample(pool, len(pool))  # random order for top-ups
-        candidates = [s for s in order if s.steps_forward and s.may_serve()]
+        candidates = [s for s in order if (lottery or s.steps_forward) and s.may_serve()]
         for reserve in (
-            [s for s in order if s.may_serve() and not s.steps_forward],
+            [s for s in order if s.may_serve() and not (lottery or s.steps_forward)],
             [s for s in order if not s.may_serve()],
         ):
             if len(candidates) < n_seats:
@@ -492,7 +526,7 @@ class ReferenceModel(mesa.Model):
         if capture > 0 and len(candidates) > n_seats:  # screening drops the least conforming
             n_keep = max(n_seats, math.ceil((1.0 - capture) * len(candidates)))
             candidates = sorted(candidates, key=lobby_distance)[:n_keep]
-        selection = "random" if des.membership == "sortition" else des.selection
+        selection = "random" if lottery else des.selection
         if selection == "random":
             rule = [self.random.random() for _ in candidates]
         elif selection == "election":
@@ -662,13 +696,15 @@ class ReferenceModel(mesa.Model):
         cats = self.params.population.categories
         return max(range(len(cats)), key=lambda g: cats[g].affectedness)
 
-    def _seat_pools(self) -> list[tuple[list[ReferenceStakeholder], int]]:
-        """Candidate pools and their seats: per category, or all for unstratified sortition."""
-        des = self.params.design
-        if des.membership == "sortition" and not des.stratified:
-            return [(list(self.people), des.n_seats)]
-        seats = self.params.seats_by_category()
+    def _seat_pools(self) -> list[tuple[list[ReferenceStakeholder], int, bool]]:
+        """Candidate pools, their seats and whether each is a lottery (the rule's seat plan)."""
         return [
-            ([s for s in self.people if s.category_code == code], int(seats[code]))
-            for code in range(len(self.category_names))
+            (
+                list(self.people)
+                if pool.category is None
+                else [s for s in self.people if s.category_code == pool.category],
+                pool.seats,
+                pool.lottery,
+            )
+            for pool in self.params.seat_pools()
         ]

@@ -87,6 +87,10 @@ class Registry[T]:
         """Registered names, in registration order."""
         return tuple(self._units)
 
+    def values(self) -> list[T]:
+        """Registered units, in registration order."""
+        return list(self._units.values())
+
     def items(self) -> list[tuple[str, T]]:
         """``(name, unit)`` pairs, in registration order."""
         return list(self._units.items())

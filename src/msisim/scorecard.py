@@ -8,7 +8,7 @@ effectiveness, each on 1-10, from indicators and a well-informed-person survey.
 Each (arena, principle) cell maps one model indicator ``x`` (oriented so that higher is
 better) over *fixed theoretical bounds* ``[lo, hi]`` to ``score = 1 + 9 * clip((x - lo) /
 (hi - lo), 0, 1)``. The indicators, computed by the model from its state (see
-:meth:`msisim.model.GovernanceModel.scorecard`), are:
+:func:`indicators`), are:
 
 ============== =====================================================================  ========
 principle      indicator for arena a (its members = real forum members of its           bounds
@@ -33,10 +33,14 @@ principle weight (equal by default), normalised.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
+
+from msisim.metrics import shares
+from msisim.rules.lobbying import combined_tie
 
 ARENAS: tuple[str, ...] = ("government", "bureaucracy", "civil_society", "economic_society")
 PRINCIPLES: tuple[str, ...] = (
@@ -171,3 +175,53 @@ def simulate_questionnaire(
     return pd.DataFrame(
         rows, columns=["arena", "principle", "respondent", "tie", "score", "rating"]
     )
+
+
+def arena_codes(category_names: Sequence[str]) -> dict[str, list[int]]:
+    """Category codes of each arena present in the category table (absent arenas left out)."""
+    codes = {}
+    for arena, cats in ARENA_CATEGORIES.items():
+        present = [list(category_names).index(c) for c in cats if c in category_names]
+        if present:
+            codes[arena] = present
+    return codes
+
+
+def indicators(model: Any) -> dict[tuple[str, str], float]:
+    """The (arena, principle) indicators of the table above, from a model's current state.
+
+    Efficiency uses the gridlock rate over the summary window of the model's series.
+    """
+    st, forum, des = model.stakeholders, model.forum, model.params.design
+    members, k = model.members, model.n_categories
+    real = np.bincount(st.category[members], minlength=k)
+    voice = np.bincount(st.category[members], weights=st.voice[members], minlength=k)
+    head_s, voice_s = shares(real), shares(voice)
+    tie = combined_tie(model.lobby_state.ties)
+    gridlock = [row["gridlock"] for row in model.series]
+    radius = np.sqrt(st.position.shape[1]) / 2.0  # centre of the space to a corner
+    start = int(np.floor(model.params.simulation.summary_burn_in * len(gridlock)))
+    efficiency = 1.0 - float(np.mean(gridlock[start:])) if gridlock else 1.0
+    out: dict[tuple[str, str], float] = {}
+    for arena, codes in arena_codes(model.category_names).items():
+        p_a = float(model.population_shares[codes].sum())
+        s_a, v_a = float(head_s[codes].sum()), float(voice_s[codes].sum())
+        in_arena = np.isin(st.category, codes)
+        mem = members[in_arena[members]]
+        out[(arena, "participation")] = s_a / p_a
+        out[(arena, "fairness")] = min(v_a, p_a) / max(v_a, p_a)
+        if mem.shape[0]:
+            drift = np.linalg.norm(
+                st.advocated[mem] - model.category_medians[st.category[mem]], axis=1
+            )
+            out[(arena, "accountability")] = 1.0 - float(drift.mean()) / radius
+            out[(arena, "transparency")] = 1.0 - float(tie[mem].mean()) * (1 - des.transparency)
+        else:
+            out[(arena, "accountability")] = 0.0
+            out[(arena, "transparency")] = 1.0
+        out[(arena, "efficiency")] = efficiency
+        dist = np.linalg.norm(st.position[in_arena] - forum.policy, axis=1)
+        weights = st.affectedness[in_arena]
+        mean_dist = np.average(dist, weights=weights) if weights.sum() > 0 else dist.mean()
+        out[(arena, "effectiveness")] = 1.0 - float(mean_dist) / radius
+    return out

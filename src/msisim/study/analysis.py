@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from msisim.outcomes import direction
 from msisim.study.spec import ExperimentSpec
 
 
@@ -105,13 +106,29 @@ def paired_differences(
     return pd.DataFrame(rows)
 
 
-def robustness(runs: pd.DataFrame, outcome: str, *, higher_is_better: bool) -> pd.DataFrame:
+def robustness(
+    runs: pd.DataFrame, outcome: str, *, higher_is_better: bool | None = None
+) -> pd.DataFrame:
     """Mean, spread, worst case and regret of each design across sampled contexts.
 
     Per context (sample point) the design's value is its mean over replicates. *Regret* in a
     context is how far the design falls short of the best design there; the table reports
     its mean and maximum over contexts. The worst case is the design's worst context value.
+    Which way is better comes from the outcome's declaration (:mod:`msisim.outcomes`)
+    unless ``higher_is_better`` is given.
+
+    Raises:
+        ValueError: For an outcome whose declared direction is ``neither`` (a count or a
+            position has no regret) when ``higher_is_better`` is not given.
     """
+    if higher_is_better is None:
+        better = direction(outcome)
+        if better == "neither":
+            raise ValueError(
+                f"outcome {outcome!r} has no better direction (declared 'neither' in "
+                "msisim.outcomes), so it has no regret"
+            )
+        higher_is_better = better == "higher"
     data = ok_runs(runs)
     per = data.groupby(["design", "sample"], sort=False)[outcome].mean().unstack("design")
     best = per.max(axis=1) if higher_is_better else per.min(axis=1)

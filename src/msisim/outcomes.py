@@ -1,0 +1,499 @@
+"""The outcomes table: every metric declared once, with what people and code need to know.
+
+Each outcome is one :func:`outcome` declaration beside the function that computes it: its
+name, human label, unit and range, direction (is higher better, lower better, or neither)
+and how a run aggregates it (mean over the summary window, last value, rate of a 0/1 event,
+or computed from the whole run). The model's per-step columns and ``summary()``, report
+labels, the regret direction of design comparisons, the app's plot titles and the ODD check
+all read this table (:data:`OUTCOMES`); nothing else lists metric names.
+
+Per-step outcomes are computed from an :class:`Observation` of the model, built once per
+step; the formulas themselves are the pure functions of :mod:`msisim.metrics` and
+:mod:`msisim.scorecard`. Adding a metric is one declaration here::
+
+    @outcome("mean_voice", "mean voice of members", unit="voice weight", lo=0,
+             direction="neither")
+    def _mean_voice(o: Observation) -> float:
+        return float(o.voice_members.mean()) if o.voice_members.size else 0.0
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import numpy as np
+
+from msisim import metrics
+from msisim import scorecard as scorecards
+from msisim.registry import Registry
+from msisim.rules.lobbying import combined_tie
+
+Direction = Literal["higher", "lower", "neither"]
+Aggregate = Literal["mean", "last", "rate", "run"]
+Family = Literal["category", "dimension"]
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """One declared outcome.
+
+    Attributes:
+        name: Column name (per step) and key of ``summary()`` (unless ``summary_name``).
+        label: Human label for tables, figures and the app.
+        unit: Unit or kind of number (``"index"``, ``"share"``, ``"steps"``, ...).
+        lo: Lowest possible value (``None`` = unbounded).
+        hi: Highest possible value (``None`` = unbounded).
+        direction: ``higher`` or ``lower`` is better, or ``neither`` (a count, a position).
+        aggregate: How a run summarises it: ``mean`` over the summary window, ``last``
+            value, ``rate`` (mean of a 0/1 event, reported as ``summary_name``) or ``run``
+            (computed from the whole run; absent from the per-step table).
+        compute: Per step ``(Observation) -> float`` (an array for a family); for ``run``
+            outcomes ``(model, table) -> float | None`` (``None`` = not applicable).
+        doc: One-line meaning (formula and source are in the function's docstring).
+        summary_name: Key in ``summary()`` when it differs from ``name``.
+        family: ``category`` (one column per category, ``<name>_<category>``) or
+            ``dimension`` (``<name>_<j>``), or ``None``.
+    """
+
+    name: str
+    label: str
+    unit: str
+    lo: float | None
+    hi: float | None
+    direction: Direction
+    aggregate: Aggregate
+    compute: Callable[..., Any]
+    doc: str
+    summary_name: str | None = None
+    family: Family | None = None
+
+    @property
+    def key(self) -> str:
+        """The outcome's key in ``summary()``."""
+        return self.summary_name or self.name
+
+    def clip_range(self) -> tuple[float, float]:
+        """``(lo, hi)`` with infinities for open ends (for intervals and axes)."""
+        return (
+            -math.inf if self.lo is None else float(self.lo),
+            math.inf if self.hi is None else float(self.hi),
+        )
+
+
+#: Every outcome, by name, in column order.
+OUTCOMES: Registry[Outcome] = Registry("outcome", "outcome")
+
+
+def outcome(
+    name: str,
+    label: str,
+    *,
+    unit: str,
+    lo: float | None = None,
+    hi: float | None = None,
+    direction: Direction,
+    aggregate: Aggregate = "mean",
+    summary_name: str | None = None,
+    family: Family | None = None,
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Declare an outcome: decorate the function that computes it (its docstring is its doc)."""
+
+    def register(compute: Callable[..., Any]) -> Callable[..., Any]:
+        doc = (compute.__doc__ or "").strip().splitlines()[0] if compute.__doc__ else label
+        OUTCOMES.add(
+            name,
+            Outcome(name, label, unit, lo, hi, direction, aggregate, compute, doc, summary_name,
+                    family),
+        )  # fmt: skip
+        return compute
+
+    return register
+
+
+# --------------------------------------------------------------------------- observation
+
+
+class Observation:
+    """What the per-step outcomes read from the model, computed once per step.
+
+    *Measured* composition counts paid participants under the categories they claim (as the
+    forum sees it); *true* composition counts them as a category of their own with
+    population share 0.
+    """
+
+    def __init__(self, model: Any) -> None:
+        st, lob = model.stakeholders, model.lobby_state
+        self.model = model
+        self.stakeholders = st
+        self.forum = model.forum
+        self.simulation = model.params.simulation
+        self.members = members = model.members
+        k = model.n_categories
+        real = np.bincount(st.category[members], minlength=k)
+        measured = real + lob.paid_claims
+        voice = np.bincount(st.category[members], weights=st.voice[members], minlength=k)
+        voice = voice + lob.paid_claims * lob.paid_voice
+        self.population_shares = model.population_shares
+        self.head_shares = metrics.shares(measured)
+        self.voice_shares = metrics.shares(voice)
+        self.true_shares = metrics.shares(np.append(real, lob.n_paid))
+        self.n_paid = lob.n_paid
+        self.body_size = int(members.shape[0] + lob.n_paid)
+        self.grassroots = model.grassroots_code
+        self.tie = combined_tie(lob.ties[:, members])
+        self.voice_members = st.voice[members]
+        self.n_dims = st.position.shape[1]
+        self.error = metrics.congruence_error(self.forum.policy, model.public_ideal)
+        self.rose = metrics.rose_index(self.head_shares, self.population_shares)
+
+
+# --------------------------------------------------------------------------- per step
+
+
+@outcome("step", "step", unit="step", lo=0, direction="neither", aggregate="last")
+def _step(o: Observation) -> float:
+    """The step (round) the row describes."""
+    return float(o.model.steps)
+
+
+@outcome("n_members", "members in the room", unit="count", lo=0, direction="neither")
+def _n_members(o: Observation) -> float:
+    """Real members this round: seat holders and admitted attendees (paid ones excluded)."""
+    return float(o.members.shape[0])
+
+
+@outcome("n_paid", "paid participants in the room", unit="count", lo=0, direction="lower")
+def _n_paid(o: Observation) -> float:
+    """Participants paid by the lobby (astroturf) in the room this round."""
+    return float(o.n_paid)
+
+
+@outcome("rose", "Rose index (measured)", unit="index", lo=0, hi=1, direction="higher")
+def _rose(o: Observation) -> float:
+    """Rose index by headcount, paid participants counted as the categories they claim."""
+    return o.rose
+
+
+@outcome("true_rose", "Rose index (true)", unit="index", lo=0, hi=1, direction="higher")
+def _true_rose(o: Observation) -> float:
+    """Rose index with paid participants as a category of their own (population share 0)."""
+    return metrics.rose_index(o.true_shares, np.append(o.population_shares, 0.0))
+
+
+@outcome("rose_voice", "Rose index by voice", unit="index", lo=0, hi=1, direction="higher")
+def _rose_voice(o: Observation) -> float:
+    """Rose index of voice shares against population shares."""
+    return metrics.rose_index(o.voice_shares, o.population_shares)
+
+
+@outcome(
+    "rose_affected", "Rose index (affectedness-weighted)", unit="index", lo=0, hi=1,
+    direction="higher",
+)  # fmt: skip
+def _rose_affected(o: Observation) -> float:
+    """Rose index of headcount shares against affectedness-weighted population shares."""
+    return metrics.rose_index(o.head_shares, o.model.affected_shares)
+
+
+@outcome(
+    "expected_rose", "expected Rose index of a random body", unit="index", lo=0, hi=1,
+    direction="neither",
+)  # fmt: skip
+def _expected_rose(o: Observation) -> float:
+    """Expected Rose index of a body of the same size drawn at random (Gerring et al. 2024)."""
+    return metrics.expected_rose_index(o.body_size, o.model.shares_key)
+
+
+@outcome(
+    "rose_gap", "Rose index minus its random-selection expectation", unit="index", lo=-1,
+    hi=1, direction="higher",
+)  # fmt: skip
+def _rose_gap(o: Observation) -> float:
+    """Measured Rose index minus the expected Rose index of a random body of the same size."""
+    return o.rose - metrics.expected_rose_index(o.body_size, o.model.shares_key)
+
+
+@outcome(
+    "grassroots_share", "grassroots share of members", unit="share", lo=0, hi=1,
+    direction="higher",
+)  # fmt: skip
+def _grassroots_share(o: Observation) -> float:
+    """Grassroots (most affected category) share of members, as measured."""
+    return float(o.head_shares[o.grassroots])
+
+
+@outcome(
+    "true_grassroots_share", "grassroots share of members (true)", unit="share", lo=0, hi=1,
+    direction="higher",
+)  # fmt: skip
+def _true_grassroots_share(o: Observation) -> float:
+    """Grassroots share of the room, paid participants counted apart."""
+    return float(o.true_shares[o.grassroots])
+
+
+@outcome(
+    "grassroots_voice_share", "grassroots share of voice", unit="share", lo=0, hi=1,
+    direction="higher",
+)  # fmt: skip
+def _grassroots_voice_share(o: Observation) -> float:
+    """Grassroots share of the members' voice."""
+    return float(o.voice_shares[o.grassroots])
+
+
+@outcome("voice_gini", "Gini of members' voice", unit="index", lo=0, hi=1, direction="lower")
+def _voice_gini(o: Observation) -> float:
+    """Gini coefficient of voice among members."""
+    return metrics.gini(o.voice_members)
+
+
+@outcome("viewpoint_coverage", "viewpoint coverage", unit="share", lo=0, hi=1, direction="higher")
+def _viewpoint_coverage(o: Observation) -> float:
+    """Share of stakeholders whose interest lies within a radius of an advocated position."""
+    model = o.model
+    return metrics.viewpoint_coverage(
+        o.stakeholders.position[model.viewpoint_sample],
+        model.room,
+        o.simulation.viewpoint_radius,
+        sample_tree=model.sample_tree,
+    )
+
+
+@outcome(
+    "congruence_error", "congruence error (policy to public ideal)", unit="distance", lo=0,
+    direction="lower",
+)  # fmt: skip
+def _congruence_error(o: Observation) -> float:
+    """Distance of the policy to the affectedness-weighted public ideal (Golder & Stramski)."""
+    return o.error
+
+
+@outcome(
+    "congruence_error_median", "congruence error (to the public median)", unit="distance",
+    lo=0, direction="lower",
+)  # fmt: skip
+def _congruence_error_median(o: Observation) -> float:
+    """Distance of the policy to the coordinate-wise weighted median of interests."""
+    return metrics.congruence_error(o.forum.policy, o.model.public_median)
+
+
+@outcome(
+    "mean_citizen_distance", "mean citizen distance to the policy", unit="distance", lo=0,
+    direction="lower",
+)  # fmt: skip
+def _mean_citizen_distance(o: Observation) -> float:
+    """Affectedness-weighted mean distance of interests to the policy (many-to-many)."""
+    st = o.stakeholders
+    return metrics.mean_citizen_distance(st.distance_to_policy, st.affectedness)
+
+
+@outcome(
+    "responsiveness", "responsiveness (1 - error / max distance)", unit="index", lo=0, hi=1,
+    direction="higher",
+)  # fmt: skip
+def _responsiveness(o: Observation) -> float:
+    """``1 - congruence error / sqrt(d)``."""
+    return metrics.responsiveness(o.error, o.n_dims)
+
+
+@outcome(
+    "lobby_bias", "lobby bias (policy on the public-to-lobby axis)", unit="share of axis",
+    direction="lower",
+)  # fmt: skip
+def _lobby_bias(o: Observation) -> float:
+    """Projection of the policy on the public-ideal-to-lobby axis (0 public, 1 lobby)."""
+    return metrics.lobby_bias(o.forum.policy, o.model.public_ideal, o.model.lobby_ideal)
+
+
+@outcome(
+    "captured_share", "share of members strongly tied to the lobby", unit="share", lo=0, hi=1,
+    direction="lower",
+)  # fmt: skip
+def _captured_share(o: Observation) -> float:
+    """Share of members whose combined lobby tie is at least ``strong_tie``."""
+    return float(np.mean(o.tie >= o.simulation.strong_tie)) if o.tie.size else 0.0
+
+
+@outcome("mean_tie", "mean lobby tie of members", unit="tie", lo=0, hi=1, direction="lower")
+def _mean_tie(o: Observation) -> float:
+    """Mean combined lobby tie of members."""
+    return float(o.tie.mean()) if o.tie.size else 0.0
+
+
+@outcome(
+    "selection_odds_ratio", "odds ratio: lobby-aligned in forum vs pool", unit="odds ratio",
+    lo=0, direction="neither",
+)  # fmt: skip
+def _selection_odds_ratio(o: Observation) -> float:
+    """Odds of lobby-aligned stakeholders in the forum over their odds in the population."""
+    model = o.model
+    aligned = int(model.lobby_aligned[o.members].sum())
+    return metrics.odds_ratio(aligned, int(o.members.shape[0]), model.aligned_share)
+
+
+@outcome("selector_capture", "selector capture", unit="level", lo=0, hi=1, direction="lower")
+def _selector_capture(o: Observation) -> float:
+    """Capture level of the selector/convener used this round."""
+    return float(o.forum.selector_capture)
+
+
+@outcome("n_recused", "members recused", unit="count", lo=0, direction="neither")
+def _n_recused(o: Observation) -> float:
+    """Members recused from this round's decision for a strong lobby tie."""
+    return float(o.model.recused.sum())
+
+
+@outcome(
+    "gridlock", "gridlock", unit="share of rounds", lo=0, hi=1, direction="lower",
+    aggregate="rate", summary_name="gridlock_rate",
+)  # fmt: skip
+def _gridlock(o: Observation) -> float:
+    """1 when this round's proposal was rejected (or nobody could decide), else 0.
+
+    A run reports ``gridlock_rate``: the share of gridlocked rounds in the summary window.
+    """
+    return 0.0 if o.forum.adopted else 1.0
+
+
+@outcome("mean_engagement", "mean engagement", unit="propensity", lo=0, hi=1,
+         direction="higher")  # fmt: skip
+def _mean_engagement(o: Observation) -> float:
+    """Mean engagement of the whole population."""
+    return float(o.stakeholders.engagement.mean())
+
+
+@outcome(
+    "representation", "representation ratio", unit="ratio", lo=0, direction="neither",
+    family="category",
+)  # fmt: skip
+def _representation(o: Observation) -> np.ndarray:
+    """Representation ratio ``S_g / P_g`` of each category (1 = proportional)."""
+    return metrics.representation_ratio(o.head_shares, o.population_shares)
+
+
+@outcome("policy", "policy coordinate", unit="position", lo=0, hi=1, direction="neither",
+         family="dimension")  # fmt: skip
+def _policy(o: Observation) -> np.ndarray:
+    """The policy's coordinate on each dimension."""
+    return np.asarray(o.forum.policy, dtype=float)
+
+
+# --------------------------------------------------------------------------- whole run
+
+
+@outcome(
+    "adaptation_lag", "adaptation lag after a shock", unit="steps", lo=0, direction="lower",
+    aggregate="run",
+)  # fmt: skip
+def _adaptation_lag(model: Any, table: dict[str, np.ndarray]) -> float | None:
+    """Mean steps until the congruence error is back near its pre-shock level (shocks only)."""
+    lags, _ = _lags(model, table)
+    return float(lags.mean()) if lags is not None and lags.size else None
+
+
+@outcome(
+    "adaptation_censored", "share of shocks never absorbed", unit="share", lo=0, hi=1,
+    direction="lower", aggregate="run",
+)  # fmt: skip
+def _adaptation_censored(model: Any, table: dict[str, np.ndarray]) -> float | None:
+    """Share of the run's shocks whose error never came back within the tolerance."""
+    lags, censored = _lags(model, table)
+    return float(censored.mean()) if lags is not None and lags.size else None
+
+
+@outcome(
+    "governance_index", "governance index (1-10)", unit="score", lo=1, hi=10,
+    direction="higher", aggregate="run",
+)  # fmt: skip
+def _governance_index(model: Any, _table: dict[str, np.ndarray]) -> float | None:
+    """Weighted scorecard index at the end of the run (absent when no arena exists)."""
+    card = model.scorecard()
+    return None if card.empty else scorecards.governance_index(card)
+
+
+@outcome("steps", "steps run", unit="steps", lo=0, direction="neither", aggregate="run")
+def _steps(model: Any, _table: dict[str, np.ndarray]) -> float:
+    """Number of steps the run lasted."""
+    return float(model.steps)
+
+
+def _lags(model: Any, table: dict[str, np.ndarray]) -> tuple[Any, Any]:
+    ctx, sim = model.params.context, model.params.simulation
+    if not ctx.shocks:
+        return None, None
+    return metrics.adaptation_lags(
+        table["congruence_error"],
+        [s.step for s in ctx.shocks],
+        tolerance=sim.adaptation_tolerance,
+        window=sim.adaptation_window,
+    )
+
+
+# --------------------------------------------------------------------------- reading the table
+
+
+def step_outcomes() -> list[Outcome]:
+    """Outcomes recorded every step, in column order."""
+    return [o for o in OUTCOMES.values() if o.aggregate != "run"]
+
+
+def run_outcomes() -> list[Outcome]:
+    """Outcomes computed once from the whole run."""
+    return [o for o in OUTCOMES.values() if o.aggregate == "run"]
+
+
+def columns(outcome_: Outcome, category_names: tuple[str, ...], n_dims: int) -> list[str]:
+    """Column names of an outcome (one per category or dimension for a family)."""
+    if outcome_.family == "category":
+        return [f"{outcome_.name}_{c}" for c in category_names]
+    if outcome_.family == "dimension":
+        return [f"{outcome_.name}_{j}" for j in range(n_dims)]
+    return [outcome_.name]
+
+
+def find(name: str) -> Outcome | None:
+    """The outcome behind a column or ``summary()`` key (family members included), or None."""
+    if name in OUTCOMES:
+        return OUTCOMES[name]
+    for o in OUTCOMES.values():
+        if o.summary_name == name:
+            return o
+        if o.family is not None and name.startswith(f"{o.name}_"):
+            return o
+    return None
+
+
+def label(name: str) -> str:
+    """Human label of an outcome column or summary key (the name itself when unknown)."""
+    o = find(name)
+    if o is None:
+        return name
+    if o.family is not None and name != o.name:
+        return f"{o.label}: {name[len(o.name) + 1 :].replace('_', ' ')}"
+    if o.summary_name == name and o.aggregate == "rate":
+        return f"{o.label} rate"
+    return o.label
+
+
+def direction(name: str) -> Direction:
+    """Whether higher or lower is better for an outcome (``neither`` when unknown)."""
+    o = find(name)
+    return "neither" if o is None else o.direction
+
+
+def lower_is_better(name: str) -> bool:
+    """True when lower values of the outcome are better (for regret and wording)."""
+    return direction(name) == "lower"
+
+
+def value_range(name: str) -> tuple[float, float]:
+    """``(lo, hi)`` of an outcome, infinite where unbounded (and for unknown names)."""
+    o = find(name)
+    return (-math.inf, math.inf) if o is None else o.clip_range()
+
+
+def summary_keys() -> list[str]:
+    """Keys every ``summary()`` may hold for non-family outcomes (for docs and checks)."""
+    return [o.key for o in OUTCOMES.values() if o.family is None and o.name != "step"]
