@@ -62,7 +62,7 @@ SCENARIOS: dict[str, dict[str, Any]] = {
 }
 
 #: Extra parameters a membership rule needs to show what makes it different.
-RULE_EXAMPLES: dict[str, dict[str, Any]] = {}
+RULE_EXAMPLES: dict[str, dict[str, Any]] = {"representative_with_lottery": {"lottery_seats": 10}}
 # every registered membership rule that the reference implements is docked, with a lobby
 for _rule in MEMBERSHIP_RULES:
     _kwargs = {"membership": _rule, **LOBBY, **RULE_EXAMPLES.get(_rule, {})}

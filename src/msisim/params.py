@@ -536,6 +536,13 @@ class DesignParams:
         30, "seats in a seated body (category seats of a representative body)", lo=1,
         hi=MAX_STAKEHOLDERS,
     )  # fmt: skip
+    lottery_seats: int = parameter(
+        0,
+        "further seats drawn by lot from the whole population each term "
+        "(representative_with_lottery)",
+        lo=0,
+        hi=MAX_STAKEHOLDERS,
+    )
     seat_allocation: str = parameter(
         "equal",
         "seats per category: equal, proportional to population share, or explicit",

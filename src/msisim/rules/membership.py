@@ -415,3 +415,15 @@ register_membership(
         default_support=(("grassroots", 0.5), ("civil_society", 0.5)),
     )
 )
+register_membership(
+    MembershipRule(
+        "representative_with_lottery",
+        "category seats as in representative, plus lottery_seats drawn by lot from the whole "
+        "population each term",
+        seat_plan=lambda design, shares, names: [
+            *category_seats(design, shares, names),
+            *lottery_seats(design.lottery_seats, shares, stratified=False),
+        ],
+        category_accountability=True,
+    )
+)
