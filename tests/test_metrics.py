@@ -304,12 +304,13 @@ def test_mean_citizen_distance_hand_case() -> None:
     assert got == pytest.approx(0.75), "all-zero weights fall back to the unweighted mean"
 
 
-def test_responsiveness_hand_cases() -> None:
-    assert metrics.responsiveness(0.0, 2) == 1.0, "no error -> responsiveness 1"
-    assert metrics.responsiveness(math.sqrt(2), 2) == pytest.approx(0.0), "max error in 2-d -> 0"
-    assert metrics.responsiveness(0.5, 1) == pytest.approx(0.5), "half the max in 1-d -> .5"
+def test_congruence_hand_cases() -> None:
+    assert metrics.congruence(0.0, 2) == 1.0, "no error -> congruence 1"
+    assert metrics.congruence(math.sqrt(2), 2) == pytest.approx(0.0), "max error in 2-d -> 0"
+    assert metrics.congruence(0.5, 1) == pytest.approx(0.5), "half the max in 1-d -> .5"
     # d = 4: max distance 2, error 0.5 -> 1 - .25 = .75
-    assert metrics.responsiveness(0.5, 4) == pytest.approx(0.75), "1 - error / sqrt(d)"
+    assert metrics.congruence(0.5, 4) == pytest.approx(0.75), "1 - error / sqrt(d)"
+    assert metrics.responsiveness is metrics.congruence, "the first release's name still works"
 
 
 # --------------------------------------------------------------------------- lobby bias

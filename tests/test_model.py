@@ -10,7 +10,7 @@ from msisim.agents import Stakeholder
 
 REQUIRED_METRICS = [
     "rose", "expected_rose", "grassroots_share", "voice_gini", "viewpoint_coverage",
-    "congruence_error", "responsiveness", "gridlock",
+    "congruence_error", "congruence", "gridlock",
 ]  # fmt: skip
 #: Per-step event -> its summary key (one meaning each: a round gridlocked; the share of such
 #: rounds in the summary window).
@@ -139,7 +139,7 @@ def test_invariants_hold_for_every_membership_rule(membership):
     df = m.series_frame()
     assert not df.isna().any().any(), "no NaN in per-step metrics"
     for col in ["rose", "expected_rose", "grassroots_share", "voice_gini", "viewpoint_coverage",
-                "responsiveness", "gridlock", "rose_voice"]:  # fmt: skip
+                "congruence", "gridlock", "rose_voice"]:  # fmt: skip
         assert df[col].between(0, 1).all(), f"{col} must stay in [0, 1]"
     assert ((st.position >= 0) & (st.position <= 1)).all(), "true positions inside the space"
     assert ((st.advocated >= 0) & (st.advocated <= 1)).all(), "advocated positions inside"

@@ -212,7 +212,7 @@ def test_valid_parameters_run_and_keep_the_invariants(params, seed):
     frame = m.series_frame()
     assert not frame.isna().any().any(), "no NaN in any metric"
     for col in ["rose", "true_rose", "grassroots_share", "viewpoint_coverage", "voice_gini",
-                "responsiveness", "captured_share", "mean_tie", "selector_capture"]:  # fmt: skip
+                "congruence", "captured_share", "mean_tie", "selector_capture"]:  # fmt: skip
         assert frame[col].between(0, 1).all(), f"{col} stays in [0, 1]"
     s = m.stakeholders
     assert ((s.position >= 0) & (s.position <= 1)).all(), "interests inside the space"

@@ -345,14 +345,20 @@ def test_draw_attendance_extremes() -> None:
     assert membership.draw_attendance(p, rng).mean() == pytest.approx(0.3, abs=0.02), "Bernoulli"
 
 
-def test_gatekeep_uncaptured_excludes_nobody_and_draws_nothing() -> None:
+def test_gatekeep_uncaptured_excludes_nobody_and_draws_as_much_as_captured() -> None:
     attending = np.array([True, True, False, True])
     advocated = np.array([[0.0, 0.0], [1.0, 1.0], [0.5, 0.5], [0.2, 0.9]])
-    rng = np.random.default_rng(8)
-    state = rng.bit_generator.state
-    excluded = membership.gatekeep(attending, advocated, np.array([0.9, 0.1]), 0.0, rng)
-    assert not excluded.any(), "an uncaptured convener excludes nobody"
-    assert rng.bit_generator.state == state, "capture 0 draws no random numbers"
+    states = []
+    for capture in (0.0, 1e-9, 1.0):
+        rng = np.random.default_rng(8)
+        excluded = membership.gatekeep(attending, advocated, np.array([0.9, 0.1]), capture, rng)
+        if capture == 0.0:
+            assert not excluded.any(), "an uncaptured convener excludes nobody"
+        states.append(rng.bit_generator.state)
+    assert states[0] == states[1] == states[2], (
+        "gatekeeping draws the same amount whatever the capture, so runs that differ only in "
+        "capture keep common random numbers"
+    )
 
 
 def test_gatekeep_full_capture_spares_the_lobby_view_and_ignores_non_attendees() -> None:

@@ -79,7 +79,7 @@ def test_uniform_random_seats_reproduce_expected_rose_index():
     for seed in (1, 2):
         m = GovernanceModel(
             membership="sortition", n_stakeholders=10_000, n_seats=30, term_length=1,
-            rng=seed, collect=False, viewpoint_sample=10,
+            rng=seed, collect=False, viewpoint_sample=10, sortition_acceptance="all",
         )  # fmt: skip
         m.run_for(1500)
         roses.extend(row["rose"] for row in m.series)
@@ -97,12 +97,37 @@ def test_captured_selection_falls_below_expected_rose():
     # body's Rose index falls clearly below its random-selection expectation.
     m = GovernanceModel(
         membership="sortition", n_stakeholders=2000, n_seats=30, term_length=1,
-        selector_capture=0.8, rng=3, collect=False,
+        selector_capture=0.8, rng=3, collect=False, sortition_acceptance="all",
     )  # fmt: skip
     m.run_for(300)
     rose = np.mean([row["rose"] for row in m.series])
     expected = expected_rose_index(30, tuple(m.population_shares))
     assert rose < expected - 0.05, f"captured selection: Rose {rose:.3f} should be < {expected:.3f}"
+
+
+def test_random_seats_from_a_small_population_match_the_hypergeometric_expectation():
+    # Drawing 100 seats from 500 stakeholders is sampling without replacement: each category's
+    # count is hypergeometric, narrower than the binomial, so the expected Rose index is 0.931
+    # rather than the with-replacement 0.923 (the model's `expected_rose` uses the former).
+    roses, expected = [], []
+    for seed in (1, 2):
+        m = GovernanceModel(
+            membership="sortition", n_stakeholders=500, n_seats=100, term_length=1,
+            rng=seed, collect=False, viewpoint_sample=10, sortition_acceptance="all",
+        )  # fmt: skip
+        m.run_for(1500)
+        roses.extend(row["rose"] for row in m.series)
+        expected.extend(row["expected_rose"] for row in m.series)
+    roses = np.array(roses)
+    se = roses.std(ddof=1) / np.sqrt(roses.size)
+    with_replacement = expected_rose_index(100, tuple(m.population_shares))
+    assert abs(roses.mean() - expected[0]) < 4 * se, (
+        f"random seats from N=500: mean Rose {roses.mean():.4f} should equal the "
+        f"hypergeometric expectation {expected[0]:.4f} (4 SE = {4 * se:.4f})"
+    )
+    assert abs(roses.mean() - with_replacement) > 4 * se, (
+        f"and differ from the with-replacement value {with_replacement:.4f}"
+    )
 
 
 def test_majority_rule_converges_to_median_of_advocated_positions():

@@ -294,9 +294,14 @@ def test_equal_seats_under_represent_the_civil_society_arena(seed: int) -> None:
     assert eq_score == pytest.approx(1 + 9 * (15 / 30) / 0.7), "equal seats: 1 + 9 * (.5 / .7)"
     assert prop_score == pytest.approx(1 + 9 * (20 / 30) / 0.7), "proportional: 1 + 9*(2/3)/.7"
     assert eq_score < prop_score, "equal seats under-represent the 70% civil-society arena"
-    # Government (5% of the population) is over-represented by both: ratio >= 1 -> 10.
-    assert _participation_score(equal, "government") == 10.0, "5/30 > .05 -> clipped to 10"
-    assert _participation_score(prop, "government") == 10.0, "2/30 > .05 -> clipped to 10"
+    # Government (5% of the population) is over-represented by both, and over-representation
+    # costs participation points as under-representation does: parity min(S/P, P/S).
+    assert _participation_score(equal, "government") == pytest.approx(1 + 9 * 0.05 / (5 / 30)), (
+        "5 of 30 seats for 5% of the population: parity .05 / (1/6) = .3 -> 3.7"
+    )
+    assert _participation_score(prop, "government") == pytest.approx(1 + 9 * 0.05 / (2 / 30)), (
+        "2 of 30 seats: parity .05 / (1/15) = .75 -> 7.75"
+    )
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])

@@ -275,7 +275,7 @@ def run_scenario(params: Any, cfg: Any, out: Path) -> int:
     result = run_experiment(spec, out, workers=int(cfg.workers))
     outcomes = [
         "n_members", "rose", "true_rose", "expected_rose", "grassroots_share",
-        "viewpoint_coverage", "responsiveness", "lobby_bias", "captured_share",
+        "viewpoint_coverage", "congruence", "capture", "lobby_bias", "captured_share",
         "selector_capture", "gridlock_rate", "governance_index",
     ]  # fmt: skip
     table = ci_table(result.runs, [], [o for o in outcomes if o in result.runs])
@@ -289,7 +289,7 @@ def run_scenario(params: Any, cfg: Any, out: Path) -> int:
             "rose",
             "grassroots_share",
             "viewpoint_coverage",
-            "responsiveness",
+            "congruence",
             "lobby_bias",
             "captured_share",
         ],

@@ -46,7 +46,7 @@ class ExperimentSchema:
     seed: int = 20261125
     collect_series: bool = False
     batch_size: int = 4
-    outcomes: list[str] = field(default_factory=lambda: ["lobby_bias", "rose", "responsiveness"])
+    outcomes: list[str] = field(default_factory=lambda: ["lobby_bias", "rose", "congruence"])
     capture_threshold: float = 0.6
     quick: dict[str, Any] = field(default_factory=dict)
 

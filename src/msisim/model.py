@@ -7,6 +7,7 @@ decision, engagement, observation. Each phase is a short method that calls pure 
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Mapping
 from typing import Any
@@ -24,6 +25,7 @@ from msisim.params import Params
 from msisim.population import build_population
 from msisim.rules import context, decision, deliberation, engagement, lobbying, membership
 from msisim.state import ForumState, LobbyState
+from msisim.streams import spawn_streams
 
 logger = logging.getLogger(__name__)
 
@@ -46,9 +48,15 @@ class GovernanceModel(mesa.Model):
 
     Args:
         params: A complete parameter set (flat keywords then override its fields).
-        rng: Seed or generator (Mesa 3.5 semantics); every draw uses ``self.rng``.
+        rng: Seed or generator (Mesa 3.5 semantics). Every process draws from its own named
+            stream spawned from the seed (:mod:`msisim.streams`), so runs that differ in one
+            lever share every other draw.
         collect: Whether the DataCollector records per-step metrics (the model's own series,
             used by :meth:`summary`, is always kept).
+        counterfactual: Whether to run counterfactual twins in lockstep on the same streams:
+            a *no-lobby twin* (no budget, no exogenous selector capture) when a lobby acts,
+            for ``capture``; a *no-shock twin* when shocks are scheduled, for
+            ``pass_through`` and ``adaptation_half_life``. Default: whenever they apply.
         **kwargs: Flat parameters or parameter groups.
     """
 
@@ -58,6 +66,8 @@ class GovernanceModel(mesa.Model):
         *,
         rng: Any = None,
         collect: bool = True,
+        counterfactual: bool | None = None,
+        _twin: bool = False,
         **kwargs: Any,
     ) -> None:
         if params is None:
@@ -70,12 +80,15 @@ class GovernanceModel(mesa.Model):
         super().__init__(rng=rng)
         self.params = params
         self.rule = params.design.rule
+        self.streams = spawn_streams(self._seed)
+        self.is_twin = _twin
         pop, des, ctx = params.population, params.design, params.context
         self.category_names: tuple[str, ...] = pop.category_names
         self.n_categories = len(self.category_names)
 
-        self.stakeholders = build_population(pop, self.rng)
+        self.stakeholders = build_population(pop, self.streams["population"])
         st = self.stakeholders
+        self.population_counts = tuple(int(k) for k in pop.category_counts())
         self.population_shares = metrics.shares(pop.category_counts())
         self.shares_key = tuple(float(p) for p in self.population_shares)
         self.affected_shares = metrics.shares(
@@ -95,7 +108,9 @@ class GovernanceModel(mesa.Model):
             for pool in self._seat_plan
         ]
         sample_size = min(params.simulation.viewpoint_sample, st.n)
-        self.viewpoint_sample = np.sort(self.rng.choice(st.n, size=sample_size, replace=False))
+        self.viewpoint_sample = np.sort(
+            self.streams["observation"].choice(st.n, size=sample_size, replace=False)
+        )
         self._refresh_position_summaries()
 
         self.forum = ForumState(policy=self.public_ideal.copy(), proposal=self.public_ideal.copy())
@@ -107,7 +122,9 @@ class GovernanceModel(mesa.Model):
             paid_claims=np.zeros(self.n_categories, dtype=np.int64),
         )
         self.lobbying_active = ctx.n_lobbyists > 0 and ctx.lobby_budget > 0
+        self.lobby_acts = self.lobbying_active or ctx.selector_capture is not None
         self.members = np.zeros(0, dtype=np.int64)
+        self.candidates = np.ones(st.n, dtype=bool)  # who the forum's members were chosen from
         self.recused = np.zeros(0, dtype=bool)
         self.room = np.zeros((0, pop.n_dims))  # advocated positions in the room at the decision
 
@@ -125,6 +142,9 @@ class GovernanceModel(mesa.Model):
         self._collect = collect
         reporters = {name: _reporter(name) for name in self.metric_names()} if collect else {}
         self.datacollector = mesa.DataCollector(model_reporters=reporters)
+        self.lobby_twin, self.shock_twin = self._make_twins(counterfactual)
+        self.shock_responses: list[dict[str, float]] = []
+        self.excess_error: list[float] = []
         self.running = True
 
     # ------------------------------------------------------------------ protocol
@@ -137,6 +157,7 @@ class GovernanceModel(mesa.Model):
         self.deliberate()  # 4. bounded-confidence exchange, accountability pull
         self.decide()  # 5. proposal, decision rule (recusal), policy moves with inertia
         self.update_engagement()  # 6. efficacy feedback, exclusion, outreach
+        self.step_twins()  # counterfactual twins take the same step on the same streams
         self.observe()  # 7. metrics recorded
         if self.steps >= self.params.simulation.n_steps:
             self.running = False
@@ -148,7 +169,7 @@ class GovernanceModel(mesa.Model):
         st, ctx = self.stakeholders, self.params.context
         now = [s for s in ctx.shocks if s.step == self.steps]
         moved = context.apply_shocks(st.position, st.category, now, self.category_names)
-        moved |= context.apply_drift(st.position, ctx.drift, self.rng)
+        moved |= context.apply_drift(st.position, ctx.drift, self.streams["context"])
         if moved:
             self._refresh_position_summaries()
 
@@ -168,8 +189,14 @@ class GovernanceModel(mesa.Model):
         if self.rule.open_round:
             attending = self._draw_attendance() & ~st.seated
         st.excluded = membership.gatekeep(
-            attending, st.advocated, self.lobby_ideal, self.forum.selector_capture, self.rng
+            attending,
+            st.advocated,
+            self.lobby_ideal,
+            self.forum.selector_capture,
+            self.streams["gatekeeping"],
         )
+        if self.rule.open_round:
+            self.candidates = st.seated | attending  # the pool the convener admits from
         st.member = st.seated | (attending & ~st.excluded)
         self.members = np.flatnonzero(st.member)
         self._hire_astroturf(attending & ~st.excluded)
@@ -194,6 +221,8 @@ class GovernanceModel(mesa.Model):
         st, des = self.stakeholders, self.params.design
         was_seated = st.seated.copy()
         exogenous = self.params.context.selector_capture
+        seen = self._selector_view()
+        self.candidates = np.zeros(st.n, dtype=bool)
         st.seated = membership.select_seats(
             self._pools,
             [pool.seats for pool in self._seat_plan],
@@ -201,13 +230,15 @@ class GovernanceModel(mesa.Model):
             capture=self.forum.selector_capture,
             lottery=[pool.lottery for pool in self._seat_plan],
             lottery_capture=0.0 if exogenous is None else float(exogenous),
+            lottery_acceptance=des.sortition_acceptance == "engagement",
+            candidates_out=self.candidates,
             lobby_ideal=self.lobby_ideal,
-            position=st.position,
-            advocated=st.advocated,
+            position=seen,
+            advocated=seen,
             resources=st.resources,
             engagement=st.engagement,
             eligible=membership.eligible_for_term(st.terms_served, des.term_limit),
-            rng=self.rng,
+            rng=self.streams["selection"],
         )
         st.terms_served = membership.update_terms(st.terms_served, was_seated, st.seated)
         leavers = np.flatnonzero(was_seated & ~st.seated)
@@ -219,6 +250,21 @@ class GovernanceModel(mesa.Model):
         )
         if des.cooling_off > 0:
             self.lobby_state.cooling_until[leavers] = self.steps + des.cooling_off
+
+    def _selector_view(self) -> np.ndarray:
+        """What the selector sees of each stakeholder (``selector_information``).
+
+        ``advocated`` positions (what people argue), the same with Gaussian noise of
+        ``selector_noise`` (clipped to the space; drawn from the selection stream), or the
+        true interests (an oracle, for comparison).
+        """
+        st, des = self.stakeholders, self.params.design
+        if des.selector_information == "true":
+            return st.position
+        if des.selector_information == "noisy":
+            noise = self.streams["selection"].normal(0.0, des.selector_noise, st.advocated.shape)
+            return np.clip(st.advocated + noise, 0.0, 1.0)
+        return st.advocated
 
     def _draw_attendance(self) -> np.ndarray:
         st, pop = self.stakeholders, self.params.population
@@ -233,19 +279,27 @@ class GovernanceModel(mesa.Model):
             b_affectedness=pop.attendance_affectedness,
             cost=self.params.context.participation_cost,
         )
-        return membership.draw_attendance(p, self.rng)
+        return membership.draw_attendance(p, self.streams["attendance"])
 
     def _hire_astroturf(self, real_attendees: np.ndarray) -> None:
-        """Paid participants fill ``astroturf_share`` of an open room (funded lobbies only)."""
+        """Paid participants fill up to ``astroturf_share`` of an open room, as far as affordable.
+
+        Each costs ``astroturf_cost`` for the round out of the lobby's budget (funded lobbies
+        only); what they cost is taken from this round's budget before the lobbyists spend on ties.
+        """
         lob, ctx = self.lobby_state, self.params.context
         lob.n_paid = 0
+        lob.astroturf_spend = 0.0
         lob.paid_claims = np.zeros(self.n_categories, dtype=np.int64)
         if not (self.lobbying_active and ctx.astroturf_share > 0):
             return
         n_real = int(real_attendees.sum())
         if n_real == 0:
             return
-        lob.n_paid = round(ctx.astroturf_share / (1.0 - ctx.astroturf_share) * n_real)
+        wanted = round(ctx.astroturf_share / (1.0 - ctx.astroturf_share) * n_real)
+        affordable = int(np.floor(ctx.n_lobbyists * ctx.lobby_budget / ctx.astroturf_cost + 1e-9))
+        lob.n_paid = min(wanted, affordable)
+        lob.astroturf_spend = lob.n_paid * ctx.astroturf_cost
         counts = np.bincount(
             self.stakeholders.category[real_attendees], minlength=self.n_categories
         )
@@ -274,9 +328,10 @@ class GovernanceModel(mesa.Model):
         lob.ties *= 1.0 - ctx.tie_decay
         lob.selector_ties *= 1.0 - ctx.tie_decay
         reachable = self.members[lob.cooling_until[self.members] <= self.steps]
-        member_budget = ctx.lobby_budget * (1.0 - ctx.selector_spending)
+        budget = max(ctx.lobby_budget - lob.astroturf_spend / ctx.n_lobbyists, 0.0)
+        member_budget = budget * (1.0 - ctx.selector_spending)
         lob.selector_ties[:] = lobbying.invest(
-            lob.selector_ties, ctx.lobby_budget * ctx.selector_spending, ctx.tie_cost
+            lob.selector_ties, budget * ctx.selector_spending, ctx.tie_cost
         )
         if reachable.shape[0] > 0 and member_budget > 0:
             rows = lobbying.choose_targets(
@@ -318,12 +373,22 @@ class GovernanceModel(mesa.Model):
         lob.paid_voice = float(st.voice[members].mean()) if members.shape[0] else 0.0
         if lob.n_paid == 0:
             deliberation.bounded_confidence(
-                st.advocated, members, st.voice, epsilon=des.epsilon, mu=des.mu, rng=self.rng
+                st.advocated,
+                members,
+                st.voice,
+                epsilon=des.epsilon,
+                mu=des.mu,
+                rng=self.streams["pairing"],
             )
         else:
             room, voice = self._room()
             deliberation.bounded_confidence(
-                room, np.arange(room.shape[0]), voice, epsilon=des.epsilon, mu=des.mu, rng=self.rng
+                room,
+                np.arange(room.shape[0]),
+                voice,
+                epsilon=des.epsilon,
+                mu=des.mu,
+                rng=self.streams["pairing"],
             )
             st.advocated[members] = room[: members.shape[0]]
         if des.accountability > 0:
@@ -398,8 +463,66 @@ class GovernanceModel(mesa.Model):
 
     # ------------------------------------------------------------------ 7. observation
 
+    def step_twins(self) -> None:
+        """Step the counterfactual twins; record each shock's response against the no-shock twin.
+
+        The no-lobby twin is the same forum with no lobby (``capture`` compares with it); the
+        no-shock twin is the same forum without the scheduled shocks. After a shock at step
+        ``s``, ``pass_through`` is read at ``s + pass_through_lag``: the share of the shift of
+        the public ideal (shocked run minus twin) that the policy has followed
+        (``(y - y') . (m - m') / |m - m'|^2``); the excess congruence error over the twin is
+        kept every step for ``adaptation_half_life``.
+        """
+        for twin in (self.lobby_twin, self.shock_twin):
+            if twin is not None:
+                twin.step()
+        twin = self.shock_twin
+        if twin is None:
+            return
+        error = metrics.congruence_error(self.forum.policy, self.public_ideal)
+        twin_error = metrics.congruence_error(twin.forum.policy, twin.public_ideal)
+        self.excess_error.append(error - twin_error)
+        lag = self.params.simulation.pass_through_lag
+        for shock in self.params.context.shocks:
+            if self.steps == shock.step + lag:
+                shift = self.public_ideal - twin.public_ideal
+                followed = self.forum.policy - twin.forum.policy
+                norm2 = float(shift @ shift)
+                value = float(followed @ shift / norm2) if norm2 > 1e-12 else float("nan")
+                self.shock_responses.append({"step": float(shock.step), "pass_through": value})
+
+    def _make_twins(
+        self, counterfactual: bool | None
+    ) -> tuple[GovernanceModel | None, GovernanceModel | None]:
+        """The no-lobby and the no-shock twins (same seed, so the same streams), or None."""
+        if self.is_twin or counterfactual is False:
+            return None, None
+        ctx = self.params.context
+        lobby_twin = shock_twin = None
+        if self.lobby_acts:
+            calm = dataclasses.replace(ctx, lobby_budget=0.0, selector_capture=None)
+            lobby_twin = GovernanceModel(
+                dataclasses.replace(self.params, context=calm), rng=self._seed, _twin=True
+            )
+        if ctx.shocks:
+            still = dataclasses.replace(ctx, shocks=())
+            shock_twin = GovernanceModel(
+                dataclasses.replace(self.params, context=still), rng=self._seed, _twin=True
+            )
+        return lobby_twin, shock_twin
+
     def observe(self) -> None:
-        """Compute this step's metrics, append them to the series and collect them."""
+        """Compute this step's metrics, append them to the series and collect them.
+
+        A twin records only what its sibling compares with (policy, public ideal, lobby bias).
+        """
+        if self.is_twin:
+            self.metrics = {
+                "lobby_bias": metrics.lobby_bias(
+                    self.forum.policy, self.public_ideal, self.lobby_ideal
+                )
+            }
+            return
         self.metrics = self.compute_metrics()
         self.series.append(self.metrics)
         if self._collect:
@@ -450,7 +573,7 @@ class GovernanceModel(mesa.Model):
         table = np.array([[row[n] for n in names] for row in self.series])
         columns = {n: table[:, j] for j, n in enumerate(names)}
         start = self._burn_in(table.shape[0])
-        out: dict[str, float] = {}
+        out = declared.Summary()
         for o in self._step_outcomes:
             if o.name == "step":
                 continue
@@ -494,12 +617,17 @@ class GovernanceModel(mesa.Model):
 
         ``n_respondents`` per arena are drawn among the arena's forum members (topped up from
         its other stakeholders); their ratings are noisy and inflated by their lobby ties.
-        The draws use their own generator (default: seeded from the model's seed), so asking
-        never changes the run.
+        The draws use their own generator (default: a fresh copy of the run's
+        ``questionnaire`` stream, so asking twice gives the same answers), so asking never
+        changes the run.
         """
         if n_respondents < 1:
             raise ValueError(f"n_respondents={n_respondents!r} is invalid: must be >= 1")
-        gen = np.random.default_rng([self._seed, 0x5157] if rng is None else rng)
+        gen = (
+            spawn_streams(self._seed)["questionnaire"]
+            if rng is None
+            else np.random.default_rng(rng)
+        )
         st = self.stakeholders
         tie = lobbying.combined_tie(self.lobby_state.ties)
         respondents, ties = {}, {}
@@ -534,6 +662,12 @@ class GovernanceModel(mesa.Model):
             ]
         )
         self.sample_tree = cKDTree(st.position[self.viewpoint_sample])
+        radius = self.params.simulation.viewpoint_radius
+        near = self.sample_tree.query_ball_point(
+            st.position[self.viewpoint_sample], radius, return_length=True
+        )
+        # share of the population near each sampled interest, estimated on the sample itself
+        self.neighbour_share = np.asarray(near, dtype=float) / self.viewpoint_sample.shape[0]
         lobby_distance = metrics.distances(st.position, self.lobby_ideal)
         self.lobby_aligned = lobby_distance < np.median(lobby_distance)
         self.aligned_share = float(self.lobby_aligned.mean())

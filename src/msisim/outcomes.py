@@ -20,6 +20,7 @@ step; the formulas themselves are the pure functions of :mod:`msisim.metrics` an
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -148,6 +149,25 @@ class Observation:
         self.n_dims = st.position.shape[1]
         self.error = metrics.congruence_error(self.forum.policy, model.public_ideal)
         self.rose = metrics.rose_index(self.head_shares, self.population_shares)
+        self.expected_rose = metrics.expected_rose_index_finite(
+            self.body_size, model.population_counts
+        )
+        self.lobby_bias = metrics.lobby_bias(
+            self.forum.policy, model.public_ideal, model.lobby_ideal
+        )
+        self.coverage = metrics.viewpoint_coverage(
+            st.position[model.viewpoint_sample],
+            model.room,
+            self.simulation.viewpoint_radius,
+            sample_tree=model.sample_tree,
+        )
+        twin = model.lobby_twin
+        if twin is not None:
+            self.tilt = twin.metrics["lobby_bias"]
+        elif model.lobby_acts:
+            self.tilt = math.nan  # a lobby acts but no twin was run: capture is unknown
+        else:
+            self.tilt = self.lobby_bias  # no lobby: the run is its own twin
 
 
 # --------------------------------------------------------------------------- per step
@@ -203,8 +223,8 @@ def _rose_affected(o: Observation) -> float:
     direction="neither",
 )  # fmt: skip
 def _expected_rose(o: Observation) -> float:
-    """Expected Rose index of a body of the same size drawn at random (Gerring et al. 2024)."""
-    return metrics.expected_rose_index(o.body_size, o.model.shares_key)
+    """Expected Rose index of a body of the same size drawn at random without replacement."""
+    return o.expected_rose
 
 
 @outcome(
@@ -213,7 +233,7 @@ def _expected_rose(o: Observation) -> float:
 )  # fmt: skip
 def _rose_gap(o: Observation) -> float:
     """Measured Rose index minus the expected Rose index of a random body of the same size."""
-    return o.rose - metrics.expected_rose_index(o.body_size, o.model.shares_key)
+    return o.rose - o.expected_rose
 
 
 @outcome(
@@ -252,13 +272,23 @@ def _voice_gini(o: Observation) -> float:
 @outcome("viewpoint_coverage", "viewpoint coverage", unit="share", lo=0, hi=1, direction="higher")
 def _viewpoint_coverage(o: Observation) -> float:
     """Share of stakeholders whose interest lies within a radius of an advocated position."""
-    model = o.model
-    return metrics.viewpoint_coverage(
-        o.stakeholders.position[model.viewpoint_sample],
-        model.room,
-        o.simulation.viewpoint_radius,
-        sample_tree=model.sample_tree,
-    )
+    return o.coverage
+
+
+@outcome(
+    "coverage_ratio", "viewpoint coverage relative to a random body of the same size",
+    unit="ratio", lo=0, direction="higher",
+)  # fmt: skip
+def _coverage_ratio(o: Observation) -> float:
+    """Viewpoint coverage over the expected coverage of a random body of the same size.
+
+    1 = the room covers as many interests as a lottery of its size would; comparable across
+    a 30-seat body and a 300-person room, unlike the coverage itself.
+    """
+    expected = metrics.expected_random_coverage(o.model.neighbour_share, o.body_size)
+    if expected <= 0:
+        return 0.0
+    return o.coverage / expected
 
 
 @outcome(
@@ -290,12 +320,16 @@ def _mean_citizen_distance(o: Observation) -> float:
 
 
 @outcome(
-    "responsiveness", "responsiveness (1 - error / max distance)", unit="index", lo=0, hi=1,
+    "congruence", "congruence (1 - error / max distance)", unit="index", lo=0, hi=1,
     direction="higher",
 )  # fmt: skip
-def _responsiveness(o: Observation) -> float:
-    """``1 - congruence error / sqrt(d)``."""
-    return metrics.responsiveness(o.error, o.n_dims)
+def _congruence(o: Observation) -> float:
+    """Static congruence ``1 - congruence error / sqrt(d)`` (formerly ``responsiveness``).
+
+    How close the policy is to the public ideal now; how it *moves* after a change of
+    interests is ``pass_through`` and ``adaptation_half_life``.
+    """
+    return metrics.congruence(o.error, o.n_dims)
 
 
 @outcome(
@@ -304,7 +338,32 @@ def _responsiveness(o: Observation) -> float:
 )  # fmt: skip
 def _lobby_bias(o: Observation) -> float:
     """Projection of the policy on the public-ideal-to-lobby axis (0 public, 1 lobby)."""
-    return metrics.lobby_bias(o.forum.policy, o.model.public_ideal, o.model.lobby_ideal)
+    return o.lobby_bias
+
+
+@outcome(
+    "structural_tilt", "structural tilt (no-lobby lobby bias)", unit="share of axis",
+    direction="lower",
+)  # fmt: skip
+def _structural_tilt(o: Observation) -> float:
+    """Lobby bias of the no-lobby twin: the tilt the forum has toward the lobby without one."""
+    return o.tilt
+
+
+@outcome("capture", "capture (policy moved by the lobby)", unit="share of axis", direction="lower")
+def _capture(o: Observation) -> float:
+    """Lobby bias minus the no-lobby twin's: displacement the lobby caused (0 with no lobby)."""
+    return o.lobby_bias - o.tilt
+
+
+@outcome(
+    "capture_share", "capture share (of the remaining way to the lobby)", unit="share",
+    hi=1, direction="lower",
+)  # fmt: skip
+def _capture_share(o: Observation) -> float:
+    """Share of the twin's remaining distance to the lobby ideal that the lobby closed."""
+    room = 1.0 - o.tilt
+    return (o.lobby_bias - o.tilt) / room if abs(room) > 1e-9 else 0.0
 
 
 @outcome(
@@ -323,14 +382,22 @@ def _mean_tie(o: Observation) -> float:
 
 
 @outcome(
-    "selection_odds_ratio", "odds ratio: lobby-aligned in forum vs pool", unit="odds ratio",
-    lo=0, direction="neither",
+    "selection_odds_ratio", "odds ratio: lobby-aligned in forum vs candidate pool",
+    unit="odds ratio", lo=0, direction="neither",
 )  # fmt: skip
 def _selection_odds_ratio(o: Observation) -> float:
-    """Odds of lobby-aligned stakeholders in the forum over their odds in the population."""
+    """Odds of lobby-aligned stakeholders among members over their odds in the candidate pool.
+
+    The pool is who the members were chosen from: the candidates at the last seat selection
+    (seated bodies; everyone for a plenary), this round's attendees before gatekeeping (open
+    rounds). So the ratio measures the selector's (or convener's) bias, not self-selection.
+    """
     model = o.model
     aligned = int(model.lobby_aligned[o.members].sum())
-    return metrics.odds_ratio(aligned, int(o.members.shape[0]), model.aligned_share)
+    pool = model.candidates
+    n_pool = int(pool.sum())
+    pool_share = float(model.lobby_aligned[pool].sum()) / n_pool if n_pool else 0.5
+    return metrics.odds_ratio(aligned, int(o.members.shape[0]), pool_share)
 
 
 @outcome("selector_capture", "selector capture", unit="level", lo=0, hi=1, direction="lower")
@@ -413,6 +480,47 @@ def _governance_index(model: Any, _table: dict[str, np.ndarray]) -> float | None
     return None if card.empty else scorecards.governance_index(card)
 
 
+@outcome(
+    "pass_through", "pass-through of a shock to the policy", unit="share of the shift",
+    direction="higher", aggregate="run",
+)  # fmt: skip
+def _pass_through(model: Any, _table: dict[str, np.ndarray]) -> float | None:
+    """Share of a shock's shift of the public ideal the policy followed k steps later.
+
+    Measured against the no-shock twin on the same streams (mean over the run's shocks read
+    before its end); k is ``pass_through_lag``.
+    """
+    values = [r["pass_through"] for r in model.shock_responses if np.isfinite(r["pass_through"])]
+    return float(np.mean(values)) if values else None
+
+
+@outcome(
+    "adaptation_half_life", "half-life of the excess error after a shock", unit="steps",
+    lo=0, direction="lower", aggregate="run",
+)  # fmt: skip
+def _adaptation_half_life(model: Any, _table: dict[str, np.ndarray]) -> float | None:
+    """Steps until the congruence error in excess of the no-shock twin's has halved.
+
+    Mean over the run's shocks; a shock whose excess never halves counts the steps observed
+    after it (censored, as for ``adaptation_lag``).
+    """
+    excess = np.asarray(model.excess_error, dtype=float)
+    if excess.size == 0:
+        return None
+    lives = []
+    for shock in model.params.context.shocks:
+        if shock.step > excess.size:
+            continue
+        after = excess[shock.step - 1 :]
+        start = after[0]
+        if start <= 1e-12:  # the shock did not pull the policy away from the public ideal
+            lives.append(0.0)
+            continue
+        halved = np.flatnonzero(after <= start / 2.0)
+        lives.append(float(halved[0]) if halved.size else float(after.size))
+    return float(np.mean(lives)) if lives else None
+
+
 @outcome("steps", "steps run", unit="steps", lo=0, direction="neither", aggregate="run")
 def _steps(model: Any, _table: dict[str, np.ndarray]) -> float:
     """Number of steps the run lasted."""
@@ -453,8 +561,35 @@ def columns(outcome_: Outcome, category_names: tuple[str, ...], n_dims: int) -> 
     return [outcome_.name]
 
 
+#: Old outcome names and the names that replaced them (reading an old name warns).
+RENAMED: dict[str, str] = {"responsiveness": "congruence"}
+
+
+def current_name(name: str) -> str:
+    """The current name of an outcome, with a ``DeprecationWarning`` for a renamed one."""
+    if name in RENAMED:
+        warnings.warn(
+            f"outcome {name!r} is now called {RENAMED[name]!r} (static congruence; "
+            "responsiveness is measured by pass_through and adaptation_half_life)",
+            DeprecationWarning,
+            stacklevel=3,
+        )
+        return RENAMED[name]
+    return name
+
+
+class Summary(dict[str, float]):
+    """``summary()``'s mapping: reading a renamed outcome warns and gives the new one's value."""
+
+    def __missing__(self, key: str) -> float:
+        if key in RENAMED:
+            return self[current_name(key)]
+        raise KeyError(key)
+
+
 def find(name: str) -> Outcome | None:
     """The outcome behind a column or ``summary()`` key (family members included), or None."""
+    name = current_name(name) if name in RENAMED else name
     if name in OUTCOMES:
         return OUTCOMES[name]
     for o in OUTCOMES.values():

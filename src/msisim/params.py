@@ -562,6 +562,22 @@ class DesignParams:
     stratified: bool = parameter(
         False, "sortition draws seats per category in proportion to population shares"
     )
+    sortition_acceptance: str = parameter(
+        "engagement",
+        "who accepts a seat drawn by lot: engagement (with the probability with which "
+        "others stand for a seat) or all (the ideal lottery)",
+        choices=("engagement", "all"),
+    )
+    selector_information: str = parameter(
+        "advocated",
+        "what the selector sees of candidates and pools: advocated positions, noisy "
+        "advocated positions (selector_noise), or true interests (an oracle)",
+        choices=("advocated", "noisy", "true"),
+    )
+    selector_noise: float = parameter(
+        0.1, "standard deviation of the selector's view (selector_information=noisy)", lo=0,
+        hi=1.0,
+    )  # fmt: skip
     decision_rule: str = parameter(
         "weighted_mean",
         "consensus, majority (coordinate-wise weighted median) or weighted_mean",
@@ -779,6 +795,14 @@ class ContextParams:
         hi=0.9,
     )
 
+    astroturf_cost: float = parameter(
+        0.05,
+        "what one paid participant costs the lobby per round, out of its budget",
+        lo=0.0,
+        hi=1e6,
+        lo_open=True,
+    )
+
     def __post_init__(self) -> None:
         validate_group(self)
 
@@ -822,6 +846,9 @@ class SimulationParams:
     )
     adaptation_window: int = parameter(
         10, "steps before a shock averaged into its pre-shock error level", lo=1
+    )
+    pass_through_lag: int = parameter(
+        20, "steps after a shock at which pass_through is read (against the no-shock twin)", lo=1
     )
     strong_tie: float = parameter(
         0.5,

@@ -71,7 +71,7 @@ def implements(params: Params) -> str | None:
 OUTCOMES: tuple[str, ...] = (
     "n_members", "rose", "rose_voice", "grassroots_share", "grassroots_voice_share",
     "voice_gini", "viewpoint_coverage", "congruence_error", "mean_citizen_distance",
-    "responsiveness", "lobby_bias", "captured_share", "mean_tie", "selection_odds_ratio",
+    "congruence", "lobby_bias", "captured_share", "mean_tie", "selection_odds_ratio",
     "selector_capture", "gridlock_rate", "mean_engagement",
 )  # fmt: skip
 
@@ -665,7 +665,7 @@ class ReferenceModel(mesa.Model):
                 np.array([s.distance_to_policy for s in self.people]),
                 np.array([s.affectedness for s in self.people]),
             ),
-            "responsiveness": metrics.responsiveness(error, len(self.policy)),
+            "congruence": metrics.congruence(error, len(self.policy)),
             "lobby_bias": metrics.lobby_bias(policy, ideal, np.array(self.lobby_ideal)),
             "captured_share": float(np.mean(ties >= sim.strong_tie)) if ties.size else 0.0,
             "mean_tie": float(ties.mean()) if ties.size else 0.0,

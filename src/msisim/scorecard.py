@@ -14,7 +14,7 @@ better) over *fixed theoretical bounds* ``[lo, hi]`` to ``score = 1 + 9 * clip((
 principle      indicator for arena a (its members = real forum members of its           bounds
                categories; P_a, S_a, V_a = population, headcount and voice shares)
 ============== =====================================================================  ========
-participation  representation ratio ``S_a / P_a``                                       [0, 1]
+participation  representation parity ``min(S_a / P_a, P_a / S_a)`` (0 if absent)        [0, 1]
 fairness       voice parity ``min(V_a, P_a) / max(V_a, P_a)``                           [0, 1]
 accountability ``1 - mean |advocated - category median interest| / R`` of members       [0, 1]
 transparency   ``1 - mean(tie * (1 - transparency))`` of members (hidden influence)     [0, 1]
@@ -208,7 +208,7 @@ def indicators(model: Any) -> dict[tuple[str, str], float]:
         s_a, v_a = float(head_s[codes].sum()), float(voice_s[codes].sum())
         in_arena = np.isin(st.category, codes)
         mem = members[in_arena[members]]
-        out[(arena, "participation")] = s_a / p_a
+        out[(arena, "participation")] = min(s_a / p_a, p_a / s_a) if s_a > 0 else 0.0
         out[(arena, "fairness")] = min(v_a, p_a) / max(v_a, p_a)
         if mem.shape[0]:
             drift = np.linalg.norm(

@@ -66,6 +66,7 @@ class LobbyState:
         n_paid: Paid (astroturf) participants in the room this round.
         paid_claims: Categories the paid participants claim, ``int64[K]``.
         paid_voice: Voice weight of each paid participant this round.
+        astroturf_spend: Budget spent on paid participants this round (all lobbyists).
     """
 
     ties: np.ndarray
@@ -74,6 +75,7 @@ class LobbyState:
     n_paid: int = 0
     paid_claims: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     paid_voice: float = 0.0
+    astroturf_spend: float = 0.0
 
 
 @dataclass

@@ -114,6 +114,8 @@ def select_seats(
     engaged_only: bool = True,
     lottery: Sequence[bool] | None = None,
     lottery_capture: float | None = None,
+    lottery_acceptance: bool = False,
+    candidates_out: np.ndarray | None = None,
 ) -> np.ndarray:
     """Fill the seats of each pool; returns the new ``seated`` mask (``bool[N]``).
 
@@ -145,6 +147,11 @@ def select_seats(
         engaged_only: Whether candidacy depends on engagement (false for sortition).
         lottery: Per pool, whether it is drawn by lot (default: none is).
         lottery_capture: Capture level applied to lottery pools (default: ``capture``).
+        lottery_acceptance: Whether a stakeholder drawn by lot accepts only with the
+            probability with which others stand for a seat (engagement); otherwise everyone
+            drawn accepts (the ideal lottery).
+        candidates_out: If given (``bool[N]``), set to the candidates each pool considered
+            (before screening): the pool the selection odds are measured against.
 
     Returns:
         ``bool[N]`` mask of seated stakeholders.
@@ -152,7 +159,7 @@ def select_seats(
     score_rule = selection_rule(selection)
     by_lot = [False] * len(pools) if lottery is None else list(lottery)
     n = position.shape[0]
-    draws_candidacy = engaged_only and not all(by_lot)
+    draws_candidacy = engaged_only and (lottery_acceptance or not all(by_lot))
     steps_forward = rng.random(size=n) < engagement if draws_candidacy else np.ones(n, dtype=bool)
     noise = np.asarray(rng.random(n), dtype=float)
     lobby_distance = distances(advocated, lobby_ideal)
@@ -162,7 +169,7 @@ def select_seats(
         if k <= 0 or pool.shape[0] == 0:
             continue
         pool_capture = capture if not is_lottery or lottery_capture is None else lottery_capture
-        stands = np.ones(n, dtype=bool) if is_lottery else steps_forward
+        stands = np.ones(n, dtype=bool) if is_lottery and not lottery_acceptance else steps_forward
         order = pool[np.argsort(noise[pool], kind="stable")]  # random order for top-ups
         order = order[~seated[order]]  # nobody holds two seats
         willing = order[(stands & eligible)[order]]
@@ -173,6 +180,8 @@ def select_seats(
             rest = order[~eligible[order]]
             willing = np.concatenate([willing, rest[: k - willing.shape[0]]])
         candidates = np.sort(willing)
+        if candidates_out is not None:
+            candidates_out[candidates] = True
         if pool_capture > 0 and candidates.shape[0] > k:
             n_keep = max(k, int(np.ceil((1.0 - pool_capture) * candidates.shape[0])))
             closest = np.argsort(lobby_distance[candidates], kind="stable")[:n_keep]
@@ -251,8 +260,11 @@ def gatekeep(
     the distance of their advocated position to the lobby ideal and ``D`` the largest
     distance from the lobby ideal to any point of ``[0, 1]^d`` (a corner): the less
     conforming a view, the likelier it is screened out; a view at the lobby ideal never is.
-    No draws when uncaptured.
+    One uniform draw per stakeholder every round, whether or not anyone attends and whatever
+    the capture, so that runs differing only in capture share every draw (common random
+    numbers).
     """
+    draws = np.asarray(rng.random(attending.shape[0]), dtype=float)
     excluded = np.zeros(attending.shape[0], dtype=bool)
     if capture <= 0:
         return excluded
@@ -262,7 +274,7 @@ def gatekeep(
     farthest = float(np.linalg.norm(np.maximum(lobby_ideal, 1.0 - lobby_ideal)))
     distance = distances(advocated[idx], lobby_ideal)
     nonconformity = np.clip(distance / farthest, 0.0, 1.0) if farthest > 0 else distance * 0
-    excluded[idx] = rng.random(idx.shape[0]) < capture * nonconformity
+    excluded[idx] = draws[idx] < capture * nonconformity
     return excluded
 
 

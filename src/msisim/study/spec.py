@@ -153,7 +153,7 @@ class ExperimentSpec:
     seed: int = 20261125
     collect_series: bool = False
     batch_size: int = 4
-    outcomes: tuple[str, ...] = ("lobby_bias", "rose", "responsiveness")
+    outcomes: tuple[str, ...] = ("lobby_bias", "rose", "congruence")
     capture_threshold: float = 0.6
 
     def __post_init__(self) -> None:

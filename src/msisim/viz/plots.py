@@ -15,7 +15,7 @@ LABELS = {
     "grassroots_share": "Grassroots share of members",
     "viewpoint_coverage": "Viewpoint coverage",
     "congruence_error": "Congruence error |policy - m|",
-    "responsiveness": "Responsiveness",
+    "congruence": "Congruence",
     "lobby_bias": "Lobby bias",
     "captured_share": "Share of members strongly tied",
     "true_rose": "Rose index (true)",

@@ -28,7 +28,9 @@ LABELS = {
     "rose": "Rose index (measured)",
     "true_rose": "Rose index (true)",
     "rose_gap": "Rose index minus its random-selection expectation",
-    "responsiveness": "responsiveness",
+    "congruence": "congruence",
+    "capture": "capture (policy moved by the lobby)",
+    "structural_tilt": "structural tilt (no-lobby lobby bias)",
     "captured_share": "share of members strongly tied",
     "viewpoint_coverage": "viewpoint coverage",
     "governance_index": "governance index (1-10)",
@@ -340,9 +342,7 @@ def report_shock_responsiveness(ctx: Context) -> list[str]:
     """Adaptation lag by design and term length; congruence error around the shock."""
     outcomes = [o for o in ctx.spec.outcomes if o in ctx.runs]
     fig = lines_with_ci(ctx, "term_length", outcomes, "lag_by_term_length.png")
-    series = series_by_design(
-        ctx, ["congruence_error", "responsiveness"], "congruence_over_time.png"
-    )
+    series = series_by_design(ctx, ["congruence_error", "congruence"], "congruence_over_time.png")
     table = analysis.ci_table(ctx.runs, ["design", "param.term_length"], ["adaptation_lag"])
     fastest = table.sort_values("mean").iloc[0]
     return [
