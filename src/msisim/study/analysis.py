@@ -6,6 +6,7 @@ All functions take the tidy run table (``runs.parquet``: one row per run, parame
 
 from __future__ import annotations
 
+import math
 import warnings
 from collections.abc import Sequence
 
@@ -21,8 +22,35 @@ def ok_runs(runs: pd.DataFrame) -> pd.DataFrame:
     return runs[runs["status"] == "ok"] if "status" in runs else runs
 
 
-def t_interval(values: np.ndarray, level: float = 0.95) -> tuple[float, float, float]:
-    """Mean and the two ends of a Student-t confidence interval (NaN ends for n < 2)."""
+#: Ranges of bounded outcomes (from the metrics' docstrings in :mod:`msisim.metrics`).
+#: A t-interval is symmetric, so at small n it can leave the range (a share near 1 with two
+#: replicates gets an upper end above 1); :func:`ci_table` clips the ends to these ranges.
+#: Clipping keeps the interval's coverage (the true mean lies in the range anyway) and only
+#: removes impossible values. Outcomes not listed here are not clipped.
+_SHARES = (
+    "rose", "true_rose", "expected_rose", "grassroots_share", "viewpoint_coverage",
+    "responsiveness", "captured_share", "selector_capture", "gridlock_rate",
+    "adaptation_censored",
+)  # fmt: skip
+OUTCOME_RANGES: dict[str, tuple[float, float]] = {
+    **dict.fromkeys(_SHARES, (0.0, 1.0)),
+    "rose_gap": (-1.0, 1.0),
+    "governance_index": (1.0, 10.0),
+    "n_members": (0.0, math.inf),
+    "selection_odds_ratio": (0.0, math.inf),
+    "adaptation_lag": (0.0, math.inf),
+    "congruence_error": (0.0, math.inf),
+}
+
+
+def t_interval(
+    values: np.ndarray, level: float = 0.95, bounds: tuple[float, float] | None = None
+) -> tuple[float, float, float]:
+    """Mean and the two ends of a Student-t confidence interval (NaN ends for n < 2).
+
+    With ``bounds``, the ends are clipped to the outcome's range (see
+    :data:`OUTCOME_RANGES`).
+    """
     values = np.asarray(values, dtype=float)
     values = values[np.isfinite(values)]
     n = values.shape[0]
@@ -32,11 +60,17 @@ def t_interval(values: np.ndarray, level: float = 0.95) -> tuple[float, float, f
     if n < 2:
         return mean, float("nan"), float("nan")
     half = float(stats.t.ppf(0.5 + level / 2, n - 1) * values.std(ddof=1) / np.sqrt(n))
-    return mean, mean - half, mean + half
+    low, high = mean - half, mean + half
+    if bounds is not None:
+        low, high = max(low, bounds[0]), min(high, bounds[1])
+    return mean, low, high
 
 
 def ci_table(runs: pd.DataFrame, by: Sequence[str], outcomes: Sequence[str]) -> pd.DataFrame:
     """Mean, 95% CI, standard deviation and n of each outcome per group.
+
+    The CI is a Student-t interval, clipped to the outcome's range for the bounded outcomes
+    of :data:`OUTCOME_RANGES`.
 
     Returns:
         One row per group and outcome: the ``by`` columns, ``outcome``, ``mean``,
@@ -51,7 +85,7 @@ def ci_table(runs: pd.DataFrame, by: Sequence[str], outcomes: Sequence[str]) -> 
             if outcome not in group:
                 continue
             values = group[outcome].to_numpy(dtype=float)
-            mean, low, high = t_interval(values)
+            mean, low, high = t_interval(values, bounds=OUTCOME_RANGES.get(outcome))
             rows.append(
                 {
                     **dict(zip(by, key, strict=True)),
