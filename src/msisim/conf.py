@@ -136,18 +136,21 @@ def params_schema() -> type:
     return dataclasses.make_dataclass("ModelParams", specs)
 
 
+#: ``msisim run``'s own settings: default and meaning.
+RUN_SETTINGS: dict[str, tuple[int, str]] = {
+    "replicates": (5, "runs of the scenario, each with its own seed"),
+    "steps": (200, "steps per run"),
+    "seed": (DEFAULT_SEED, "root seed of the replicates"),
+    "workers": (1, "worker processes"),
+}
+
+
 def run_schema() -> type:
     """``msisim run``'s schema: the generated ``params`` node and the run settings."""
     params = params_schema()
+    settings = [(name, int, field(default=default)) for name, (default, _) in RUN_SETTINGS.items()]
     return dataclasses.make_dataclass(
-        "RunSchema",
-        [
-            ("params", params, field(default_factory=params)),
-            ("replicates", int, field(default=5)),
-            ("steps", int, field(default=200)),
-            ("seed", int, field(default=DEFAULT_SEED)),
-            ("workers", int, field(default=1)),
-        ],
+        "RunSchema", [("params", params, field(default_factory=params)), *settings]
     )
 
 
@@ -173,7 +176,8 @@ def run_help_template(extra: str | Path | None = None) -> str:
         "Config groups (GROUP=OPTION; each option sets several params):",
         *(f"  {g}: {', '.join(group_options(g, extra))}" for g in config_groups(extra)),
         "",
-        "Run settings: replicates (5), steps (200), seed (" + str(DEFAULT_SEED) + "), workers (1).",
+        "Run settings (NAME=VALUE):",
+        *(f"  {name} ({default}; {doc})" for name, (default, doc) in RUN_SETTINGS.items()),
         "",
         "Model parameters: params.NAME=VALUE (default; meaning). 'model default' marks a",
         "list or mapping built by the model; give it in YAML syntax, e.g. "
