@@ -100,6 +100,8 @@ def test_run_overrides_are_checked_before_hydra_starts() -> None:
     check_run_overrides(["design=representative,open"], multirun=True)
     with pytest.raises(ValueError, match=r"params\.epsilonn.*did you mean 'params\.epsilon'"):
         check_run_overrides(["params.epsilonn=0.2"])
+    with pytest.raises(ValueError, match=r"steps=N"):
+        check_run_overrides(["params.n_steps=50"])  # the run's length is steps=
     with pytest.raises(ValueError, match=r"did you mean 'open'"):
         check_run_overrides(["design=opne"])
     with pytest.raises(ValueError, match=r"mu=0\.9"):

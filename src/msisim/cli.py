@@ -393,6 +393,8 @@ def check_run_overrides(
             values = []
         if key.startswith("params."):
             name = key.split(".")[1]
+            if name == "n_steps":
+                raise ValueError("set the run length with steps=N, not params.n_steps")
             if name not in names:
                 close = difflib.get_close_matches(name, names, n=1)
                 hint = f" (did you mean 'params.{close[0]}'?)" if close else ""
@@ -467,11 +469,15 @@ def run_scenario(params: dict[str, Any], cfg: Any, out: Path) -> int:
     from msisim.study.spec import ExperimentSpec
     from msisim.viz.plots import plot_metrics_over_time
 
+    # every parameter goes into the runs' param.* columns, except n_steps: steps sets it
+    base = {k: v for k, v in params.items() if k != "n_steps"}
+    defaults = {info.name: info.default for info in parameter_table()}
+    changed = {k: v for k, v in base.items() if k not in defaults or v != defaults[k]}
     spec = ExperimentSpec.from_dict(
         {
             "name": "run",
             "title": "msisim run",
-            "base": dict(params),
+            "base": base,
             "replicates": int(cfg.replicates),
             "steps": int(cfg.steps),
             "seed": int(cfg.seed),
@@ -503,8 +509,6 @@ def run_scenario(params: dict[str, Any], cfg: Any, out: Path) -> int:
         out / "metrics_over_time.png",
         title=f"{params.get('membership')}: {spec.replicates} replicates (mean and 95% CI)",
     )
-    defaults = {info.name: info.default for info in parameter_table()}
-    changed = {k: v for k, v in params.items() if k in defaults and v != defaults[k]}
     shown = ", ".join(f"{k}={v}" for k, v in changed.items()) or "the model's defaults"
     print(f"scenario: {shown}")
     print(table[["outcome", "mean", "ci_low", "ci_high", "n"]].to_string(index=False))
