@@ -38,9 +38,11 @@ def test_wheel_installs_and_runs_outside_the_repository(tmp_path: Path) -> None:
     if uv is None:  # pragma: no cover - scripts/setup.sh installs uv into .venv
         pytest.skip("uv is needed to build and install the wheel")
     env = {k: v for k, v in os.environ.items() if k not in ("MSISIM_CONFIG_DIR", "PYTHONPATH")}
-    env["VIRTUAL_ENV"] = str(tmp_path / "venv")
+    env.pop("VIRTUAL_ENV", None)
+    env["UV_PYTHON_DOWNLOADS"] = "never"  # use this Python, never fetch one
     dist = tmp_path / "dist"
-    _run([uv, "build", "--out-dir", str(dist), str(ROOT)], cwd=tmp_path, env=env)
+    build = [uv, "build", "--python", sys.executable, "--out-dir", str(dist), str(ROOT)]
+    _run(build, cwd=tmp_path, env=env)
     wheels = list(dist.glob("msisim-*.whl"))
     assert len(wheels) == 1, f"one wheel built, got {wheels}"
     names = zipfile.ZipFile(wheels[0]).namelist()
