@@ -68,10 +68,20 @@ def test_help_lists_only_existing_commands(tmp_path: Path) -> None:
         assert sub.returncode == 0, f"'msisim {command} --help' must exist and exit 0"
 
 
-def test_list_names_every_study(tmp_path: Path) -> None:
+def test_list_shows_question_runs_and_time(tmp_path: Path) -> None:
     proc = msisim("list", cwd=tmp_path)
     assert proc.returncode == 0, f"msisim list must exit 0: {proc.stderr}"
-    assert lines(proc.stdout) == experiment_names(), "msisim list prints one study per line"
+    out = lines(proc.stdout)
+    names = [line for line in out if not line.startswith(" ") and "estimate" not in line]
+    assert names == experiment_names(), "msisim list starts one unindented line per study"
+    for name in experiment_names():
+        block = out[out.index(name) + 1 : out.index(name) + 3]
+        full, quick = (load_experiment(name, [], quick=q) for q in (False, True))
+        assert " ".join(full.question.split()) in block[0], f"{name}: the question, one line"
+        assert f"quick: {len(quick.tasks())} runs" in block[1], f"{name}: quick run count"
+        assert f"full: {len(full.tasks())} runs" in block[1], f"{name}: full run count"
+        assert "~" in block[1], f"{name}: an expected time"
+    assert "estimate" in proc.stdout, "msisim list says the times are estimates"
 
 
 # --------------------------------------------------------------------------- bad input
@@ -175,7 +185,7 @@ def test_experiment_quick_then_report_rebuild(tmp_path: Path) -> None:
         cwd=tmp_path,
     )  # fmt: skip
     assert proc.returncode == 0, f"the quick study must succeed: {proc.stderr}"
-    for name in ("runs.parquet", "manifest.json", "report.md"):
+    for name in ("runs.parquet", "runs.csv", "manifest.json", "report.md"):
         assert (out / name).is_file(), f"msisim experiment must write {name}"
     figures = sorted((out / "figures").glob("*.png"))
     assert figures, "msisim experiment must draw figures/*.png"
@@ -203,7 +213,9 @@ def test_experiment_quick_then_report_rebuild(tmp_path: Path) -> None:
 
 @pytest.mark.slow
 def test_run_one_scenario(tmp_path: Path) -> None:
-    proc = msisim("run", "population=small", "replicates=2", "steps=20", cwd=tmp_path)
+    proc = msisim(
+        "run", "population=small", "replicates=2", "steps=20", "params.epsilon=0.2", cwd=tmp_path
+    )
     assert proc.returncode == 0, f"msisim run must succeed: {proc.stderr}"
     found = list((tmp_path / "outputs" / "run").glob("*/runs.parquet"))
     assert len(found) == 1, f"one runs.parquet under outputs/run/<time>/, got {found}"
@@ -211,6 +223,9 @@ def test_run_one_scenario(tmp_path: Path) -> None:
     assert len(runs) == 2, "two replicates give two rows"
     assert (runs["status"] == "ok").all(), "both runs succeed"
     assert (runs["param.n_stakeholders"] == 300).all(), "population=small has 300 stakeholders"
+    assert (runs["param.epsilon"] == 0.2).all(), "params.epsilon=0.2 works without '+'"
+    csv = pd.read_csv(found[0].parent / "runs.csv")
+    assert len(csv) == 2 and list(csv.columns) == list(runs.columns), "runs.csv = runs.parquet"
     assert (found[0].parent / "metrics_over_time.png").is_file(), "the figure is drawn"
 
 
@@ -225,3 +240,13 @@ def test_run_multirun(tmp_path: Path) -> None:
     assert len(found) == 2, f"two job folders with runs.parquet, got {found}"
     memberships = {pd.read_parquet(p)["param.membership"].iloc[0] for p in found}
     assert memberships == {"representative", "open"}, "one job per design"
+    for path in found:
+        membership = pd.read_parquet(path)["param.membership"].iloc[0]
+        assert f"design={membership}" in path.parent.name, (
+            f"a job's folder is named by its overrides, got {path.parent.name!r}"
+        )
+    sweep = found[0].parent.parent
+    combined = pd.read_parquet(sweep / "sweep_runs.parquet")
+    assert len(combined) == 2, "one combined table of every job's runs at the sweep folder"
+    assert set(combined["job"]) == {p.parent.name for p in found}, "rows name their job"
+    assert len(pd.read_csv(sweep / "sweep_runs.csv")) == 2, "and its CSV"

@@ -3,26 +3,41 @@
 * ``msisim run [overrides]`` — one scenario, N replicates: summary table and figure. A Hydra
   app, so ``-m`` multirun and Hydra launchers (joblib, submitit for SLURM) apply.
 * ``msisim experiment NAME [overrides] [--quick] [--backend local|dask] [--address ADDR]
-  [--workers N] [--out DIR]`` — a shipped study from ``configs/experiment/``.
+  [--workers N] [--out DIR] [--config-dir DIR]`` — a study from the package's
+  ``configs/experiment/`` (or the user's config folder).
 * ``msisim report DIR`` — rebuild figures and report from stored results only.
+* ``msisim list`` — the studies, their questions, run counts and expected times.
 
 Bad input (unknown names, wrong values, malformed overrides) ends with a one-line message
-and a non-zero exit status, never a traceback.
+and exit status 2, never a traceback.
 """
 
 from __future__ import annotations
 
 import argparse
+import difflib
 import logging
 import sys
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import yaml
+from hydra.errors import HydraException
+from hydra.experimental.callback import Callback
+from omegaconf.errors import OmegaConfBaseException
+
 logger = logging.getLogger("msisim")
 
 EXIT_FAILED_RUNS = 1
 EXIT_BAD_INPUT = 2
+
+#: Seconds one model step takes per 1,000 stakeholders on one core, measured once (2026-12,
+#: ``GovernanceModel`` with 1,000 stakeholders and 3 lobbyists, median of 3 x 200 steps:
+#: 1.4-1.5 ms on a 2-core machine shared with other jobs; a quiet machine is up to 2x faster).
+#: ``msisim list`` multiplies it by each study's runs, steps and population to estimate how
+#: long the study takes on one core, so its times are upper rather than lower estimates.
+SECONDS_PER_STEP_PER_1000 = 1.5e-3
 
 
 def _quiet_libraries() -> None:
@@ -44,66 +59,67 @@ def _setup_logging(verbose: bool) -> None:
     _quiet_libraries()
 
 
+def _version() -> str:
+    from importlib import metadata
+
+    try:
+        return metadata.version("msisim")
+    except metadata.PackageNotFoundError:  # pragma: no cover - a source tree on sys.path
+        return "unknown (not installed)"
+
+
 # --------------------------------------------------------------------------- experiment
 
 
-def load_experiment(name: str, overrides: list[str], *, quick: bool) -> Any:
-    """Compose ``configs/experiment/NAME.yaml`` with overrides into an ExperimentSpec."""
+def load_experiment(
+    name: str, overrides: list[str], *, quick: bool, config_dir: str | Path | None = None
+) -> Any:
+    """Compose ``experiment/NAME.yaml`` with overrides into an ExperimentSpec.
+
+    ``quick`` adds the study's quick setting (``experiment/quick/NAME.yaml``) to Hydra's
+    defaults list after the study itself; the command line's overrides apply last, so an
+    explicit ``replicates=2`` wins over the quick setting.
+
+    Raises:
+        ValueError: For an unknown study (with "did you mean") or a missing quick setting.
+    """
     from hydra import compose, initialize_config_dir
     from hydra.core.global_hydra import GlobalHydra
     from omegaconf import OmegaConf
 
-    from msisim.conf import config_dir, experiment_names, register_configs
+    from msisim.conf import config_dirs, experiment_dir, register_configs
     from msisim.study.spec import ExperimentSpec
 
-    names = experiment_names()
-    if name not in names:
-        raise ValueError(f"unknown experiment {name!r}; valid: {', '.join(names)}")
+    root = experiment_dir(name, config_dir)
+    extra = [f"file://{p}" for p in config_dirs(config_dir) if p != root]
+    search = [f"hydra.searchpath=[{','.join(extra)}]"] if extra else []
+    config_name = f"experiment/{name}"
+    if quick:
+        # the quick setting is a config that extends the study (defaults: [/experiment/NAME])
+        config_name = f"experiment/quick/{name}"
+        if not (root / f"{config_name}.yaml").is_file():
+            raise ValueError(
+                f"experiment {name!r} has no quick setting ({root}/{config_name}.yaml)"
+            )
     register_configs()
     GlobalHydra.instance().clear()
-    with initialize_config_dir(config_dir=str(config_dir()), version_base="1.3"):
-        plain = compose(config_name=f"experiment/{name}")
-        cfg = compose(config_name=f"experiment/{name}", overrides=overrides)
-    if quick:
-        # the quick setting first, then the user's overrides on top of it
-        base = OmegaConf.to_container(plain, resolve=True)
-        if not isinstance(base, dict):
-            raise ValueError(f"experiment {name!r} does not compose to a mapping")
-        base_map = {str(k): v for k, v in base.items()}
-        merged = OmegaConf.create(_merge(base_map, dict(base_map.get("quick") or {})))
-        for key in _override_keys(overrides):
-            OmegaConf.update(merged, key, OmegaConf.select(cfg, key), merge=False)
-        cfg = merged
+    try:
+        with initialize_config_dir(config_dir=str(root), version_base="1.3"):
+            cfg = compose(config_name=config_name, overrides=search + overrides)
+    finally:
+        GlobalHydra.instance().clear()
     data = OmegaConf.to_container(cfg, resolve=True)
     if not isinstance(data, dict):
         raise ValueError(f"experiment {name!r} does not compose to a mapping")
-    data.pop("quick", None)
     return ExperimentSpec.from_dict({str(k): v for k, v in data.items()})
 
 
-def _override_keys(overrides: list[str]) -> list[str]:
-    """The config keys that Hydra overrides set (parsed with Hydra's own grammar)."""
-    from hydra.core.override_parser.overrides_parser import OverridesParser
-
-    return [o.key_or_group for o in OverridesParser.create().parse_overrides(overrides)]
-
-
-def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
-    out = dict(base)
-    for key, value in over.items():
-        if key == "factors" or not isinstance(value, dict) or not isinstance(out.get(key), dict):
-            out[key] = value  # a quick setting replaces factor lists and scalars whole
-        else:
-            out[key] = _merge(out[key], value)
-    return out
-
-
 def cmd_experiment(args: argparse.Namespace) -> int:
-    """Run a shipped study and write its report."""
+    """Run a study and write its results (parquet and CSV) and report."""
     from msisim.study.runner import run_experiment
     from msisim.viz.report import build_report
 
-    spec = load_experiment(args.name, args.overrides, quick=args.quick)
+    spec = load_experiment(args.name, args.overrides, quick=args.quick, config_dir=args.config_dir)
     out = Path(args.out) if args.out else _default_out(spec.name, args.quick)
     n_runs = len(spec.tasks())
     logger.info("%s: %d runs -> %s", spec.name, n_runs, out)
@@ -115,12 +131,14 @@ def cmd_experiment(args: argparse.Namespace) -> int:
         address=args.address,
         run_timeout=args.run_timeout,
     )
+    csv = write_runs_csv(out)
     report = build_report(out)
     print(
         f"{spec.name}: {len(result.runs)} runs ({result.n_run} run now, {result.n_skipped} "
         f"already done, {result.n_failed} failed) in {result.seconds:.1f} s"
     )
     print(f"results: {(out / 'runs.parquet').resolve()}")
+    print(f"         {csv.resolve()}")
     print(f"report:  {report.resolve()}")
     if result.n_failed:
         print(
@@ -135,13 +153,108 @@ def _default_out(name: str, quick: bool) -> Path:
     return Path("outputs") / name / (f"quick_{stamp}" if quick else stamp)
 
 
+def write_runs_csv(folder: Path) -> Path:
+    """Write ``runs.csv`` beside ``runs.parquet`` (the same table, for spreadsheets)."""
+    import pandas as pd
+
+    from msisim.study.store import atomic_write
+
+    runs = pd.read_parquet(folder / "runs.parquet")
+    path = folder / "runs.csv"
+    atomic_write(path, lambda p: runs.to_csv(p, index=False))
+    return path
+
+
+# --------------------------------------------------------------------------- report
+
+
+def find_study_folder(folder: Path) -> Path:
+    """The study results in ``folder``, or the latest in its subfolders (timestamped runs).
+
+    Raises:
+        FileNotFoundError: When the folder does not exist or holds no study results.
+    """
+    if not folder.exists():
+        raise FileNotFoundError(f"{folder} does not exist")
+    if not folder.is_dir():
+        raise NotADirectoryError(f"{folder} is not a folder")
+
+    def finished(path: Path) -> bool:
+        return (path / "manifest.json").is_file() and (path / "runs.parquet").is_file()
+
+    if finished(folder):
+        return folder
+    found = [p for pattern in ("*", "*/*") for p in folder.glob(pattern) if finished(p)]
+    if not found:
+        raise FileNotFoundError(
+            f"{folder} holds no study results (manifest.json and runs.parquet), "
+            "nor does any folder below it"
+        )
+    latest = max(found, key=lambda p: ((p / "manifest.json").stat().st_mtime, str(p)))
+    if len(found) > 1:
+        print(
+            f"msisim report: {folder} holds {len(found)} study results; using the latest: {latest}"
+        )
+    return latest
+
+
 def cmd_report(args: argparse.Namespace) -> int:
     """Rebuild a study's figures and report from stored results."""
     from msisim.viz.report import build_report
 
-    path = build_report(args.folder)
+    folder = find_study_folder(Path(args.folder))
+    if not (folder / "runs.csv").exists():
+        write_runs_csv(folder)
+    path = build_report(folder)
     print(f"report: {path.resolve()}")
     return 0
+
+
+# --------------------------------------------------------------------------- list
+
+
+def expected_seconds(spec: Any) -> float:
+    """Estimated duration of a study on one core: runs x steps x population x a constant."""
+    n = int(spec.base.get("n_stakeholders", 1000))
+    return len(spec.tasks()) * spec.steps * n / 1000 * SECONDS_PER_STEP_PER_1000
+
+
+def _duration(seconds: float) -> str:
+    if seconds < 90:
+        return f"~{max(1, round(seconds))} s"
+    if seconds < 5400:
+        return f"~{round(seconds / 60)} min"
+    return f"~{seconds / 3600:.1f} h"
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    """List the studies: question, run count and expected time (quick and full)."""
+    from msisim.conf import experiment_names
+
+    for name in experiment_names(args.config_dir):
+        full = load_experiment(name, [], quick=False, config_dir=args.config_dir)
+        try:
+            quick = load_experiment(name, [], quick=True, config_dir=args.config_dir)
+        except ValueError:
+            quick = None
+        print(name)
+        if full.question:
+            print(f"    {' '.join(full.question.split())}")
+        counts = [f"full: {len(full.tasks())} runs, {_duration(expected_seconds(full))}"]
+        if quick is not None:
+            counts.insert(
+                0, f"quick: {len(quick.tasks())} runs, {_duration(expected_seconds(quick))}"
+            )
+        print(f"    {'; '.join(counts)}")
+    print(
+        "\nTimes are estimates for one core (runs x steps x stakeholders x "
+        f"{SECONDS_PER_STEP_PER_1000 * 1000:.1f} ms per step per 1,000 stakeholders); "
+        "--workers N divides them by about N."
+    )
+    return 0
+
+
+# --------------------------------------------------------------------------- app
 
 
 def app_command(host: str, port: int, assets: Path) -> tuple[list[str], dict[str, str]]:
@@ -181,38 +294,41 @@ def cmd_app(args: argparse.Namespace) -> int:
         return 0
 
 
-def cmd_list(_: argparse.Namespace) -> int:
-    """List the shipped studies."""
-    from msisim.conf import experiment_names
-
-    for name in experiment_names():
-        print(name)
-    return 0
-
-
 # --------------------------------------------------------------------------- run (Hydra app)
 
 
 def run_app(argv: list[str]) -> int:
-    """``msisim run``: a Hydra app over ``configs/run.yaml`` (supports ``-m`` multirun)."""
-    import hydra
+    """``msisim run``: a Hydra app over ``configs/run.yaml`` (supports ``-m`` multirun).
+
+    The arguments go to Hydra's own argument parser and runner directly (the same two calls
+    that ``@hydra.main`` makes, minus its reading of ``sys.argv``). Before Hydra starts, the
+    overrides are checked (:func:`check_run_overrides`) so that bad input ends in one line.
+    """
+    import os
+
+    from hydra._internal.utils import _run_hydra, get_args_parser
     from omegaconf import DictConfig, OmegaConf
 
-    from msisim.conf import config_dir, register_configs
+    from msisim.conf import model_params, packaged_config_dir, register_configs
 
-    register_configs()
-    problem = _check_group_choices(argv, config_dir())
-    if problem:
-        print(f"msisim run: error: {problem}", file=sys.stderr)
-        return EXIT_BAD_INPUT
+    parser = get_args_parser()
+    args = parser.parse_args(argv)
+    if args.config_dir is None and os.environ.get("MSISIM_CONFIG_DIR"):
+        args.config_dir = os.environ["MSISIM_CONFIG_DIR"]
+    register_configs(args.config_dir)
+    if not (args.help or args.hydra_help or args.cfg or args.info or args.shell_completion):
+        try:
+            check_run_overrides(args.overrides, args.config_dir, multirun=args.multirun)
+        except (ValueError, OSError, HydraException, OmegaConfBaseException) as err:
+            print(f"msisim run: error: {_one_line(err)}", file=sys.stderr)
+            return EXIT_BAD_INPUT
     status: dict[str, int] = {"code": 0}
 
-    @hydra.main(config_path=str(config_dir()), config_name="run", version_base="1.3")
-    def _main(cfg: DictConfig) -> None:
+    def task(cfg: DictConfig) -> None:
         from hydra.core.hydra_config import HydraConfig
 
         _quiet_libraries()
-        params = OmegaConf.to_container(cfg.params, resolve=True)
+        params = model_params(OmegaConf.to_container(cfg.params, resolve=True))  # type: ignore[arg-type]
         out = Path(HydraConfig.get().runtime.output_dir)
         try:
             status["code"] = max(status["code"], run_scenario(params, cfg, out))
@@ -220,52 +336,148 @@ def run_app(argv: list[str]) -> int:
             print(f"msisim run: error: {err}", file=sys.stderr)
             status["code"] = EXIT_BAD_INPUT
 
-    sys.argv = ["msisim run", *argv]
     try:
-        _main()
+        _run_hydra(
+            args=args,
+            args_parser=parser,
+            task_function=task,
+            config_path=str(packaged_config_dir()),
+            config_name="run",
+        )
     except SystemExit as exit_:
         return int(exit_.code or 0)
     return status["code"]
 
 
-def _check_group_choices(argv: list[str], root: Path) -> str | None:
-    """One-line message for an override naming a missing group option or parameter, else None."""
-    import difflib
+def check_run_overrides(
+    overrides: list[str], config_dir: str | Path | None = None, *, multirun: bool = False
+) -> None:
+    """Refuse bad ``msisim run`` overrides before Hydra starts, with one-line messages.
 
-    from msisim.params import FIELD_GROUP
+    Parses them with Hydra's grammar, checks group options and ``params.NAME`` keys (naming
+    the closest valid one), then composes the config (first value of each sweep) and builds
+    the model's parameters, so a wrong value is refused before any run.
 
-    groups = sorted(p.name for p in root.iterdir() if p.is_dir() and p.name != "experiment")
-    for arg in argv:
-        key, sep, value = arg.partition("=")
-        key = key.lstrip("+~")
-        if sep and key.startswith("params.") and key[len("params.") :] not in FIELD_GROUP:
-            name = key[len("params.") :]
-            close = difflib.get_close_matches(name, FIELD_GROUP, n=1)
-            hint = f" (did you mean {close[0]!r}?)" if close else ""
-            return f"unknown model parameter {name!r}{hint}; see msisim.params for the list"
-        if not sep or key not in groups:
-            continue
-        valid = sorted(p.stem for p in (root / key).glob("*.yaml"))
-        for choice in value.split(","):
-            if choice and choice not in valid:
-                return f"{key}={choice!r} is not a config option; valid: {', '.join(valid)}"
-    return None
+    Raises:
+        ValueError: On an unknown option or parameter, or a parameter value the model refuses.
+        HydraException: On an override Hydra cannot parse or apply.
+    """
+    from hydra import compose, initialize_config_dir
+    from hydra.core.global_hydra import GlobalHydra
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+    from omegaconf import OmegaConf
+
+    from msisim.conf import (
+        config_dirs,
+        config_groups,
+        group_options,
+        model_params,
+        packaged_config_dir,
+        parameter_table,
+    )
+    from msisim.params import Params
+
+    names = [info.name for info in parameter_table()]
+    groups = config_groups(config_dir)
+    parsed = OverridesParser.create().parse_overrides(overrides)
+    first: list[str] = []
+    for override in parsed:
+        key = override.key_or_group
+        try:
+            values = (
+                list(override.sweep_string_iterator())
+                if override.is_sweep_override()
+                else [override.get_value_element_as_str()]
+            )
+        except Exception:  # an interval sweep (for a sweeper plugin) has no list of values
+            values = []
+        if key.startswith("params."):
+            name = key.split(".")[1]
+            if name == "n_steps":
+                raise ValueError("set the run length with steps=N, not params.n_steps")
+            if name not in names:
+                close = difflib.get_close_matches(name, names, n=1)
+                hint = f" (did you mean 'params.{close[0]}'?)" if close else ""
+                raise ValueError(
+                    f"unknown model parameter 'params.{name}'{hint}; "
+                    "'msisim run --help' lists them all"
+                )
+        elif key in groups:
+            valid = group_options(key, config_dir)
+            for choice in values:
+                if choice not in valid:
+                    close = difflib.get_close_matches(choice, valid, n=1)
+                    hint = f" (did you mean {close[0]!r}?)" if close else ""
+                    raise ValueError(
+                        f"{key}={choice!r} is not a config option{hint}; valid: {', '.join(valid)}"
+                    )
+        if override.is_sweep_override():
+            if not multirun:
+                raise ValueError(f"{override.input_line!r} is a sweep: add -m to run it")
+            if values:  # compose the first value of each sweep
+                first.append(f"{override.get_key_element()}={values[0]}")
+        else:
+            first.append(override.input_line or "")
+    packaged = packaged_config_dir()
+    extra = [f"file://{p}" for p in config_dirs(config_dir) if p != packaged]
+    search = [f"hydra.searchpath=[{','.join(extra)}]"] if extra else []
+    GlobalHydra.instance().clear()
+    try:
+        with initialize_config_dir(config_dir=str(packaged), version_base="1.3"):
+            cfg = compose(config_name="run", overrides=search + first)
+    finally:
+        GlobalHydra.instance().clear()
+    params = OmegaConf.to_container(cfg.params, resolve=True)
+    Params.from_flat(**model_params(params))  # type: ignore[arg-type]
 
 
-def run_scenario(params: Any, cfg: Any, out: Path) -> int:
+class CombineSweepRuns(Callback):
+    """Hydra callback of ``msisim run -m``: one table of every job's runs at the sweep dir.
+
+    Writes ``sweep_runs.parquet`` and ``sweep_runs.csv`` with a ``job`` column (the job's
+    folder, named by its overrides) in front of each job's ``runs.parquet`` rows.
+    """
+
+    def on_multirun_end(self, config: Any, **kwargs: Any) -> None:
+        """Combine the jobs' run tables once every job has finished."""
+        import pandas as pd
+
+        from msisim.study.store import atomic_write, write_parquet
+
+        sweep = Path(str(config.hydra.sweep.dir))
+        parts = []
+        for path in sorted(sweep.glob("*/runs.parquet")):
+            frame = pd.read_parquet(path)
+            frame.insert(0, "job", path.parent.name)
+            parts.append(frame)
+        if not parts:
+            return
+        table = pd.concat(parts, ignore_index=True)
+        write_parquet(sweep / "sweep_runs.parquet", table)
+        atomic_write(sweep / "sweep_runs.csv", lambda p: table.to_csv(p, index=False))
+        print(f"all jobs: {(sweep / 'sweep_runs.parquet').resolve()} ({len(table)} runs)")
+        print(f"          {(sweep / 'sweep_runs.csv').resolve()}")
+
+
+def run_scenario(params: dict[str, Any], cfg: Any, out: Path) -> int:
     """Run one scenario's replicates into ``out``; print a summary table and the figure path."""
     import pandas as pd
 
+    from msisim.conf import parameter_table
     from msisim.study.analysis import ci_table
     from msisim.study.runner import run_experiment
     from msisim.study.spec import ExperimentSpec
     from msisim.viz.plots import plot_metrics_over_time
 
+    # every parameter goes into the runs' param.* columns, except n_steps: steps sets it
+    base = {k: v for k, v in params.items() if k != "n_steps"}
+    defaults = {info.name: info.default for info in parameter_table()}
+    changed = {k: v for k, v in base.items() if k not in defaults or v != defaults[k]}
     spec = ExperimentSpec.from_dict(
         {
             "name": "run",
             "title": "msisim run",
-            "base": dict(params),
+            "base": base,
             "replicates": int(cfg.replicates),
             "steps": int(cfg.steps),
             "seed": int(cfg.seed),
@@ -273,6 +485,7 @@ def run_scenario(params: Any, cfg: Any, out: Path) -> int:
         }
     )
     result = run_experiment(spec, out, workers=int(cfg.workers))
+    csv = write_runs_csv(out)
     outcomes = [
         "n_members", "rose", "true_rose", "expected_rose", "grassroots_share",
         "viewpoint_coverage", "congruence", "capture", "lobby_bias", "captured_share",
@@ -296,9 +509,11 @@ def run_scenario(params: Any, cfg: Any, out: Path) -> int:
         out / "metrics_over_time.png",
         title=f"{params.get('membership')}: {spec.replicates} replicates (mean and 95% CI)",
     )
-    print(f"scenario: {', '.join(f'{k}={v}' for k, v in params.items())}")
+    shown = ", ".join(f"{k}={v}" for k, v in changed.items()) or "the model's defaults"
+    print(f"scenario: {shown}")
     print(table[["outcome", "mean", "ci_low", "ci_high", "n"]].to_string(index=False))
     print(f"results: {(out / 'runs.parquet').resolve()}")
+    print(f"         {csv.resolve()}")
     print(f"figure:  {figure.resolve()}")
     return EXIT_FAILED_RUNS if result.n_failed else 0
 
@@ -307,27 +522,36 @@ def run_scenario(params: Any, cfg: Any, out: Path) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The argument parser of ``experiment``, ``report`` and ``list``."""
+    """The argument parser of ``experiment``, ``report``, ``list`` and ``app``."""
     parser = argparse.ArgumentParser(
         prog="msisim",
         description="Simulate multistakeholder governance forums. Commands: run (one "
         "scenario; Hydra overrides, -m for multirun; see 'msisim run --help'), experiment, "
         "report, list, app.",
     )
+    parser.add_argument("--version", action="version", version=f"msisim {_version()}")
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     sub.add_parser("run", help="one scenario, N replicates (Hydra app: see 'msisim run --help')")
+    config_dir_help = (
+        "your own config folder (experiment/*.yaml, design/*.yaml, ...), searched before the "
+        "shipped configs (default: $MSISIM_CONFIG_DIR)"
+    )
     exp = sub.add_parser(
         "experiment",
-        help="run a shipped study (factors x designs x replicates) and write its report",
-        description="Run a shipped study from configs/experiment/ and write runs.parquet, "
-        "manifest.json, figures and report.md into the output folder. Rerunning into the same "
-        "folder skips finished runs. Overrides use Hydra syntax, e.g. replicates=5 "
-        "base.n_stakeholders=500 'factors.lobby_budget.levels=[0,1,2]'.",
+        help="run a study (factors x designs x replicates) and write its report",
+        description="Run a study from the package's configs/experiment/ (or your --config-dir) "
+        "and write runs.parquet, runs.csv, manifest.json, figures and report.md into the output "
+        "folder. Rerunning into the same folder skips finished runs. Overrides use Hydra "
+        "syntax, e.g. replicates=5 base.n_stakeholders=500 'factors.lobby_budget.levels=[0,1,2]'.",
     )
     exp.add_argument("name", help="study name (see 'msisim list')")
     exp.add_argument("overrides", nargs="*", help="Hydra overrides of the study's config")
-    exp.add_argument("--quick", action="store_true", help="the study's quick setting (< 1 min)")
+    exp.add_argument(
+        "--quick",
+        action="store_true",
+        help="the study's quick setting (configs/experiment/quick/NAME.yaml; < 1 min)",
+    )
     exp.add_argument("--backend", choices=("local", "dask"), default="local",
                      help="local process pool (default) or a Dask cluster")  # fmt: skip
     exp.add_argument("--address", help="Dask scheduler address, e.g. tcp://10.0.0.5:8786")
@@ -341,16 +565,24 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="SECONDS",
         help="stop a run after this long and record it as failed (local backend)",
     )
+    exp.add_argument("--config-dir", metavar="DIR", help=config_dir_help)
     exp.set_defaults(func=cmd_experiment)
     rep = sub.add_parser(
         "report",
         help="rebuild figures and report.md from stored results",
         description="Rebuild a study's figures and report.md from manifest.json and "
-        "runs.parquet in DIR, without running any model.",
+        "runs.parquet in DIR, without running any model. If DIR holds several timestamped "
+        "study folders (e.g. outputs/bollow_comparison), the latest is used.",
     )
-    rep.add_argument("folder", metavar="DIR", help="a study's output folder")
+    rep.add_argument("folder", metavar="DIR", help="a study's output folder, or a folder of them")
     rep.set_defaults(func=cmd_report)
-    lst = sub.add_parser("list", help="list the shipped studies")
+    lst = sub.add_parser(
+        "list",
+        help="list the studies: question, run count and expected time",
+        description="List the studies with their question, and the number of runs and the "
+        "expected time on one core of their quick and full settings.",
+    )
+    lst.add_argument("--config-dir", metavar="DIR", help=config_dir_help)
     lst.set_defaults(func=cmd_list)
     app = sub.add_parser(
         "app",
@@ -398,19 +630,17 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _one_line(err: BaseException) -> str:
-    """One line naming what is wrong: Hydra's and YAML's multi-line messages folded."""
+    """One line naming what is wrong: Hydra's, OmegaConf's and YAML's messages folded."""
     lines = [line.strip() for line in str(err).strip().splitlines() if line.strip()]
     lines = [line for line in lines if "HYDRA_FULL_ERROR" not in line]
+    if isinstance(err, yaml.YAMLError):
+        return "malformed YAML: " + "; ".join(lines)
     if not lines:
         return type(err).__name__
-    name = type(err).__name__
-    if name in ("ConfigCompositionException", "OverrideParseException", "MissingConfigException",
-                "ConfigKeyError", "ValidationError"):  # fmt: skip
+    if isinstance(err, HydraException | OmegaConfBaseException):
         cause = err.__cause__
         detail = [ln.strip() for ln in str(cause).splitlines() if ln.strip()] if cause else []
         return "; ".join(lines + detail[:2])
-    if name in ("ParserError", "ScannerError"):  # malformed YAML
-        return "malformed YAML: " + "; ".join(lines)
     return lines[0]
 
 

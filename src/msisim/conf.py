@@ -1,30 +1,34 @@
 """Hydra structured configs and the config tree's location (surface layer).
 
-Schemas are registered in Hydra's ConfigStore so that YAML files are type-checked on
-composition; the values are then validated again by the model's own parameter objects
-(:class:`msisim.params.Params`, :class:`msisim.study.spec.ExperimentSpec`), so a wrong value
-fails before anything runs, with a message naming the parameter.
+The config tree ships inside the package (``msisim/configs``, found with
+:mod:`importlib.resources`), so an installed ``msisim`` works from any folder. A user's own
+config folder (``--config-dir DIR`` or ``$MSISIM_CONFIG_DIR``) is searched first: it may add
+studies (``experiment/NAME.yaml``) and group options (``design/NAME.yaml`` ...).
+
+The schema of ``msisim run``'s ``params`` node is *generated* from the parameter dataclasses
+of :mod:`msisim.params` (every field, its type, default and meaning), so
+``msisim run params.epsilon=0.2`` needs no ``+``, a misspelt key is refused by Hydra, and
+``msisim run --help`` lists every parameter. Values are validated again by the model's own
+parameter objects (:class:`msisim.params.Params`, :class:`msisim.study.spec.ExperimentSpec`),
+so a wrong value fails before anything runs, with a message naming the parameter.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import os
+import types
+import typing
 from dataclasses import dataclass, field
+from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, Optional, Union, get_args, get_origin
 
 from hydra.core.config_store import ConfigStore
 
+from msisim.study.spec import DEFAULT_SEED
 
-@dataclass
-class RunSchema:
-    """``msisim run``: one scenario (flat model ``params``), N replicates."""
-
-    params: dict[str, Any] = field(default_factory=dict)
-    replicates: int = 5
-    steps: int = 200
-    seed: int = 20261125
-    workers: int = 1
+_SCALARS = (bool, int, float, str)
 
 
 @dataclass
@@ -35,6 +39,7 @@ class ExperimentSchema:
     title: str = ""
     question: str = ""
     hypothesis: str = ""
+    report: str = ""
     base: dict[str, Any] = field(default_factory=dict)
     designs: dict[str, Any] = field(default_factory=dict)
     factors: dict[str, Any] = field(default_factory=dict)
@@ -43,40 +48,267 @@ class ExperimentSchema:
     n_samples: int = 16
     replicates: int = 10
     steps: int = 200
-    seed: int = 20261125
+    seed: int = DEFAULT_SEED
     collect_series: bool = False
     batch_size: int = 4
     outcomes: list[str] = field(default_factory=lambda: ["lobby_bias", "rose", "congruence"])
     capture_threshold: float = 0.6
-    quick: dict[str, Any] = field(default_factory=dict)
 
 
-def register_configs() -> None:
-    """Register the schemas in Hydra's ConfigStore (idempotent)."""
-    store = ConfigStore.instance()
-    store.store(name="run_schema", node=RunSchema)
-    store.store(name="experiment_schema", node=ExperimentSchema)
+# --------------------------------------------------------------------------- generated schema
 
 
-def config_dir() -> Path:
-    """The config tree: ``$MSISIM_CONFIG_DIR``, else ``configs/`` of the source checkout.
+@dataclass(frozen=True)
+class ParamInfo:
+    """What ``msisim run`` knows about one model parameter (derived from its field)."""
 
-    Raises:
-        FileNotFoundError: When no config tree is found.
+    name: str
+    group: str
+    schema_type: Any
+    default: Any
+    doc: str
+
+    @property
+    def complex(self) -> bool:
+        """Not a scalar: typed ``Any`` in the schema, ``None`` there means the model default."""
+        return self.schema_type is Any
+
+
+def _schema_type(annotation: Any) -> Any:
+    """The OmegaConf type of a parameter: its scalar type, ``str`` for choices, else Any."""
+    if annotation in _SCALARS:
+        return annotation
+    origin = get_origin(annotation)
+    args = get_args(annotation)
+    if origin is Literal and all(isinstance(a, str) for a in args):
+        return str
+    if origin in (Union, types.UnionType):
+        rest = [a for a in args if a is not type(None)]
+        if len(rest) == 1 and len(args) == 2 and _schema_type(rest[0]) in _SCALARS:
+            return Optional[_schema_type(rest[0])]  # noqa: UP045 - OmegaConf wants Optional
+    return Any
+
+
+def _plain(value: Any) -> Any:
+    """A default as plain data (for help text): dataclasses to dicts, tuples to lists."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, tuple | list):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    return value
+
+
+def parameter_table() -> list[ParamInfo]:
+    """Every model parameter, in group order, read from :data:`msisim.params.GROUPS`."""
+    from msisim.params import GROUPS
+
+    table = []
+    for group, cls in GROUPS.items():
+        hints = typing.get_type_hints(cls)
+        for f in dataclasses.fields(cls):
+            if f.default is not dataclasses.MISSING:
+                default = f.default
+            elif f.default_factory is not dataclasses.MISSING:
+                default = f.default_factory()
+            else:  # pragma: no cover - every parameter has a default
+                default = None
+            spec = f.metadata.get("spec") if f.metadata else None
+            doc = f"{spec.doc} ({spec.allowed()})" if spec and spec.allowed() else ""
+            doc = doc or (spec.doc if spec else "")
+            table.append(ParamInfo(f.name, group, _schema_type(hints[f.name]), default, doc))
+    return table
+
+
+def params_schema() -> type:
+    """A structured-config dataclass with one typed field per model parameter.
+
+    Scalars keep their type (choices become ``str``; the model checks the choice);
+    lists, mappings and tuples (categories, shocks, seats per category, participation
+    support, the lobby's ideal) are ``Any`` with default ``None``, which stands for the
+    model's own default.
     """
-    env = os.environ.get("MSISIM_CONFIG_DIR")
-    candidates = [Path(env)] if env else []
-    candidates += [Path(__file__).resolve().parents[2] / "configs", Path.cwd() / "configs"]
-    for path in candidates:
-        if (path / "experiment").is_dir():
-            return path.resolve()
-    raise FileNotFoundError(
-        "no msisim config tree found (looked in "
-        + ", ".join(str(p) for p in candidates)
-        + "); set MSISIM_CONFIG_DIR to the repository's configs/ folder"
+    specs = []
+    for info in parameter_table():
+        default = None if info.complex else info.default
+        specs.append(
+            (info.name, info.schema_type, field(default=default, metadata={"doc": info.doc}))
+        )
+    return dataclasses.make_dataclass("ModelParams", specs)
+
+
+#: ``msisim run``'s own settings: default and meaning.
+RUN_SETTINGS: dict[str, tuple[int, str]] = {
+    "replicates": (5, "runs of the scenario, each with its own seed"),
+    "steps": (200, "steps per run"),
+    "seed": (DEFAULT_SEED, "root seed of the replicates"),
+    "workers": (1, "worker processes"),
+}
+
+
+def run_schema() -> type:
+    """``msisim run``'s schema: the generated ``params`` node and the run settings."""
+    params = params_schema()
+    settings = [(name, int, field(default=default)) for name, (default, _) in RUN_SETTINGS.items()]
+    return dataclasses.make_dataclass(
+        "RunSchema", [("params", params, field(default_factory=params)), *settings]
     )
 
 
-def experiment_names() -> list[str]:
-    """Names of the shipped studies (files in ``configs/experiment/``)."""
-    return sorted(p.stem for p in (config_dir() / "experiment").glob("*.yaml"))
+def model_params(params: dict[str, Any]) -> dict[str, Any]:
+    """The composed ``params`` node as model keywords: ``None`` complex fields dropped."""
+    complex_ = {info.name for info in parameter_table() if info.complex}
+    return {k: v for k, v in params.items() if not (k in complex_ and v is None)}
+
+
+def run_help_template(extra: str | Path | None = None) -> str:
+    """The text of ``msisim run --help``: groups, every parameter with default and meaning."""
+    lines = [
+        "msisim run: one scenario of a multistakeholder forum, N replicates",
+        "(summary table, runs.parquet, runs.csv and a figure in outputs/run/TIME/).",
+        "",
+        "Usage: msisim run [GROUP=OPTION ...] [params.NAME=VALUE ...] [replicates=N]",
+        "                  [steps=N] [seed=N] [workers=N] [-m for a sweep over a,b,c lists]",
+        "",
+        "Examples:",
+        "  msisim run design=open lobbying=heavy params.epsilon=0.2 replicates=10",
+        "  msisim run -m design=representative,open lobbying=none,heavy",
+        "",
+        "Config groups (GROUP=OPTION; each option sets several params):",
+        *(f"  {g}: {', '.join(group_options(g, extra))}" for g in config_groups(extra)),
+        "",
+        "Run settings (NAME=VALUE):",
+        *(f"  {name} ({default}; {doc})" for name, (default, doc) in RUN_SETTINGS.items()),
+        "",
+        "Model parameters: params.NAME=VALUE (default; meaning). 'model default' marks a",
+        "list or mapping built by the model; give it in YAML syntax, e.g. "
+        "params.lobby_ideal=[0.8,0.2].",
+    ]
+    group = ""
+    for info in parameter_table():
+        if info.group != group:
+            group = info.group
+            lines += ["", f"  {group}:"]
+        default = "model default" if info.complex else repr(info.default)
+        if info.complex:
+            shown = repr(_plain(info.default))
+            default = shown if len(shown) <= 30 else "model default"
+        doc = f"; {info.doc}" if info.doc else ""
+        lines.append(f"    params.{info.name} ({default}{doc})")
+    lines += ["", "Hydra flags:", "$FLAGS_HELP"]
+    # '$' starts a template field in Hydra's help text, '${' an OmegaConf interpolation
+    text = "\n".join(lines)
+    return text.replace("${", "$ {")
+
+
+def register_configs(extra: str | Path | None = None) -> None:
+    """Register the schemas and the generated help in Hydra's ConfigStore (idempotent).
+
+    ``extra`` is the user's config folder, whose group options the help lists too.
+    """
+    store = ConfigStore.instance()
+    store.store(name="run_schema", node=run_schema())
+    store.store(name="experiment_schema", node=ExperimentSchema)
+    store.store(
+        group="hydra/help",
+        name="msisim",
+        node={
+            "app_name": "msisim run",
+            "header": "",
+            "footer": "",
+            "template": run_help_template(extra),
+        },
+    )
+
+
+# --------------------------------------------------------------------------- config tree
+
+
+def packaged_config_dir() -> Path:
+    """The config tree shipped inside the package (``msisim/configs``).
+
+    Raises:
+        FileNotFoundError: When the package was installed without its configs.
+    """
+    path = Path(str(resources.files("msisim") / "configs"))
+    if not (path / "experiment").is_dir():
+        raise FileNotFoundError(
+            f"the msisim package has no config tree at {path}; reinstall msisim "
+            "(the wheel must include msisim/configs/**/*.yaml)"
+        )
+    return path
+
+
+def user_config_dirs(extra: str | Path | None = None) -> list[Path]:
+    """A user's own config folders, searched before the packaged tree.
+
+    ``extra`` (the ``--config-dir`` option) comes first, then ``$MSISIM_CONFIG_DIR``.
+
+    Raises:
+        FileNotFoundError: When a named folder does not exist.
+    """
+    named = [(str(extra), "--config-dir")] if extra else []
+    env = os.environ.get("MSISIM_CONFIG_DIR")
+    if env:
+        named.append((env, "MSISIM_CONFIG_DIR"))
+    out = []
+    for text, source in named:
+        path = Path(text).expanduser().resolve()
+        if not path.is_dir():
+            raise FileNotFoundError(f"{source} {text}: no such folder")
+        if path not in out:
+            out.append(path)
+    return out
+
+
+def config_dirs(extra: str | Path | None = None) -> list[Path]:
+    """The config search path: the user's folders first, then the packaged tree."""
+    packaged = packaged_config_dir()
+    return [p for p in user_config_dirs(extra) if p != packaged] + [packaged]
+
+
+def config_dir() -> Path:
+    """The packaged config tree (kept for callers that want one folder)."""
+    return packaged_config_dir()
+
+
+def experiment_dir(name: str, extra: str | Path | None = None) -> Path:
+    """The first config folder on the search path that holds ``experiment/NAME.yaml``.
+
+    Raises:
+        ValueError: When no folder holds it, with the valid names and a close match.
+    """
+    for root in config_dirs(extra):
+        if (root / "experiment" / f"{name}.yaml").is_file():
+            return root
+    import difflib
+
+    names = experiment_names(extra)
+    close = difflib.get_close_matches(name, names, n=1)
+    hint = f" (did you mean {close[0]!r}?)" if close else ""
+    raise ValueError(f"unknown experiment {name!r}{hint}; valid: {', '.join(names)}")
+
+
+def experiment_names(extra: str | Path | None = None) -> list[str]:
+    """Names of the studies (``experiment/*.yaml`` on the config search path)."""
+    return sorted(
+        {p.stem for root in config_dirs(extra) for p in (root / "experiment").glob("*.yaml")}
+    )
+
+
+def group_options(group: str, extra: str | Path | None = None) -> list[str]:
+    """Options of a config group (``design``, ``population``, ...) on the search path."""
+    return sorted({p.stem for root in config_dirs(extra) for p in (root / group).glob("*.yaml")})
+
+
+def config_groups(extra: str | Path | None = None) -> list[str]:
+    """The config groups of ``msisim run`` (folders other than ``experiment``)."""
+    return sorted(
+        {
+            p.name
+            for root in config_dirs(extra)
+            for p in root.iterdir()
+            if p.is_dir() and p.name != "experiment" and not p.name.startswith(("_", "."))
+        }
+    )

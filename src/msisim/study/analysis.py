@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from msisim.outcomes import direction
+from msisim.outcomes import direction, value_range
 from msisim.study.spec import ExperimentSpec
 
 
@@ -22,8 +22,33 @@ def ok_runs(runs: pd.DataFrame) -> pd.DataFrame:
     return runs[runs["status"] == "ok"] if "status" in runs else runs
 
 
-def t_interval(values: np.ndarray, level: float = 0.95) -> tuple[float, float, float]:
-    """Mean and the two ends of a Student-t confidence interval (NaN ends for n < 2)."""
+class _OutcomeRanges(dict[str, tuple[float, float]]):
+    """Ranges of outcomes, read from their declarations in :mod:`msisim.outcomes`.
+
+    A t-interval is symmetric, so at small n it can leave the range (a share near 1 with two
+    replicates gets an upper end above 1); :func:`ci_table` clips the ends to these ranges.
+    Clipping keeps the interval's coverage (the true mean lies in the range anyway) and only
+    removes impossible values. Unknown names are unbounded.
+    """
+
+    def __missing__(self, name: str) -> tuple[float, float]:
+        return value_range(name)
+
+    def get(self, name: str, default: object = None) -> tuple[float, float]:
+        return self[name]
+
+
+OUTCOME_RANGES: dict[str, tuple[float, float]] = _OutcomeRanges()
+
+
+def t_interval(
+    values: np.ndarray, level: float = 0.95, bounds: tuple[float, float] | None = None
+) -> tuple[float, float, float]:
+    """Mean and the two ends of a Student-t confidence interval (NaN ends for n < 2).
+
+    With ``bounds``, the ends are clipped to the outcome's range (see
+    :data:`OUTCOME_RANGES`).
+    """
     values = np.asarray(values, dtype=float)
     values = values[np.isfinite(values)]
     n = values.shape[0]
@@ -33,11 +58,17 @@ def t_interval(values: np.ndarray, level: float = 0.95) -> tuple[float, float, f
     if n < 2:
         return mean, float("nan"), float("nan")
     half = float(stats.t.ppf(0.5 + level / 2, n - 1) * values.std(ddof=1) / np.sqrt(n))
-    return mean, mean - half, mean + half
+    low, high = mean - half, mean + half
+    if bounds is not None:
+        low, high = max(low, bounds[0]), min(high, bounds[1])
+    return mean, low, high
 
 
 def ci_table(runs: pd.DataFrame, by: Sequence[str], outcomes: Sequence[str]) -> pd.DataFrame:
     """Mean, 95% CI, standard deviation and n of each outcome per group.
+
+    The CI is a Student-t interval, clipped to the outcome's range for the bounded outcomes
+    of :data:`OUTCOME_RANGES`.
 
     Returns:
         One row per group and outcome: the ``by`` columns, ``outcome``, ``mean``,
@@ -52,7 +83,7 @@ def ci_table(runs: pd.DataFrame, by: Sequence[str], outcomes: Sequence[str]) -> 
             if outcome not in group:
                 continue
             values = group[outcome].to_numpy(dtype=float)
-            mean, low, high = t_interval(values)
+            mean, low, high = t_interval(values, bounds=OUTCOME_RANGES.get(outcome))
             rows.append(
                 {
                     **dict(zip(by, key, strict=True)),

@@ -26,6 +26,9 @@ import numpy as np
 
 from msisim.params import FIELD_GROUP, Params
 
+#: The root seed of a study that does not set its own (and of ``msisim run``).
+DEFAULT_SEED = 20261125
+
 Sampler = Literal["grid", "lhs", "sobol"]
 SAMPLERS = ("grid", "lhs", "sobol")
 
@@ -115,10 +118,12 @@ class ExperimentSpec:
     """A study: designs x factor samples x replicates.
 
     Attributes:
-        name: Study name (also selects its report).
+        name: Study name.
         title: One-line title for reports.
         question: The question the study answers.
         hypothesis: What we expect and why.
+        report: Name of the study's report builder (a module of :mod:`msisim.viz.report`);
+            empty: the generic report.
         base: Flat parameters shared by every run.
         designs: Named sets of design levers (flat parameters), compared on common random
             numbers. Empty: one unnamed design.
@@ -142,6 +147,7 @@ class ExperimentSpec:
     title: str = ""
     question: str = ""
     hypothesis: str = ""
+    report: str = ""
     base: dict[str, Any] = field(default_factory=dict)
     designs: dict[str, dict[str, Any]] = field(default_factory=dict)
     factors: tuple[Factor, ...] = ()
@@ -150,7 +156,7 @@ class ExperimentSpec:
     n_samples: int = 16
     replicates: int = 10
     steps: int = 200
-    seed: int = 20261125
+    seed: int = DEFAULT_SEED
     collect_series: bool = False
     batch_size: int = 4
     outcomes: tuple[str, ...] = ("lobby_bias", "rose", "congruence")
@@ -237,7 +243,7 @@ class ExperimentSpec:
         keep = {
             k: v
             for k, v in self.to_dict().items()
-            if k not in ("title", "question", "hypothesis", "batch_size", "outcomes")
+            if k not in ("title", "question", "hypothesis", "report", "batch_size", "outcomes")
         }
         return _digest(keep)[:16]
 

@@ -39,10 +39,17 @@ PACKAGES = ("msisim", "mesa", "numpy", "pandas", "scipy", "SALib", "dask", "dist
 
 
 def atomic_write(path: Path, write: Callable[[Path], Any]) -> None:
-    """Write ``path`` atomically: ``write`` fills a temporary file that is then renamed."""
+    """Write ``path`` atomically: ``write`` fills a temporary file that is then renamed.
+
+    The file gets the mode a plain ``open()`` would give it (0666 less the umask), so
+    results are readable by the group and others as the user's umask allows.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     os.close(fd)
+    umask = os.umask(0o022)  # mkstemp makes the file 0600; give it the mode open() would
+    os.umask(umask)
+    os.chmod(tmp_name, 0o666 & ~umask)
     tmp = Path(tmp_name)
     try:
         write(tmp)

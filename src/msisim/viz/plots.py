@@ -9,18 +9,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 import seaborn as sns
 
-#: Axis labels of the metrics most figures show.
-LABELS = {
-    "rose": "Rose index (headcount)",
-    "grassroots_share": "Grassroots share of members",
-    "viewpoint_coverage": "Viewpoint coverage",
-    "congruence_error": "Congruence error |policy - m|",
-    "congruence": "Congruence",
-    "lobby_bias": "Lobby bias",
-    "captured_share": "Share of members strongly tied",
-    "true_rose": "Rose index (true)",
-    "voice_gini": "Voice Gini",
-}
+from msisim.outcomes import label
 
 
 def plot_metrics_over_time(
@@ -55,7 +44,7 @@ def plot_metrics_over_time(
             data=series, x="step", y=metric, hue=hue, errorbar=("ci", 95), ax=ax,
             estimator="mean", n_boot=200, seed=0, legend=ax is axes.flat[0],
         )  # fmt: skip
-        ax.set_title(LABELS.get(metric, metric))
+        ax.set_title(label(metric))
         ax.set_ylabel("")
     for ax in list(axes.flat)[n:]:
         ax.set_visible(False)

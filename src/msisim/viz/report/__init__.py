@@ -1,0 +1,96 @@
+"""Figures and ``report.md`` of a study, rebuilt from stored results only.
+
+:func:`build_report` reads ``manifest.json``, ``runs.parquet`` (and ``series.parquet`` if
+present) from an output folder, writes the common header of ``report.md`` and hands the
+rest to the study's report builder: a module of this package named by the ``report:`` key of
+the study's config (``bollow_comparison``, ``safeguards``, ...; ``generic`` for studies
+without one). Shared pieces live in :mod:`.common` (context, registry, figure helpers) and
+:mod:`.labels` (outcome names and directions).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+
+from msisim.study.spec import ExperimentSpec
+from msisim.study.store import atomic_write
+
+# each study's module registers its builder on import
+from msisim.viz.report import (  # noqa: F401
+    bollow_comparison,
+    design_comparison,
+    generic,
+    participation_cost,
+    safeguards,
+    selection_capture,
+    sensitivity,
+    shock_responsiveness,
+)
+from msisim.viz.report.common import REPORTS, Context, get_report
+from msisim.viz.report.labels import label, lower_is_better
+
+__all__ = ["REPORTS", "Context", "build_report", "label", "lower_is_better"]
+
+
+def report_name(spec: ExperimentSpec) -> str:
+    """The report builder of a study: its ``report:`` key.
+
+    Results stored before studies named their report have none; those fall back to the
+    study's name when a builder of that name exists, else to the generic report.
+    """
+    if spec.report:
+        return spec.report
+    return spec.name if spec.name in REPORTS else "generic"
+
+
+def build_report(folder: str | Path) -> Path:
+    """(Re)build figures and ``report.md`` of the study stored in ``folder``.
+
+    Raises:
+        FileNotFoundError: When the folder holds no finished study.
+    """
+    folder = Path(folder)
+    manifest_path, runs_path = folder / "manifest.json", folder / "runs.parquet"
+    if not manifest_path.exists() or not runs_path.exists():
+        raise FileNotFoundError(f"{folder} holds no study results (manifest.json and runs.parquet)")
+    manifest = json.loads(manifest_path.read_text())
+    spec = ExperimentSpec.from_dict(manifest["spec"])
+    builder = get_report(report_name(spec))
+    runs = pd.read_parquet(runs_path)
+    series_path = folder / "series.parquet"
+    series = pd.read_parquet(series_path) if series_path.exists() else None
+    figures = folder / "figures"
+    figures.mkdir(exist_ok=True)
+    ctx = Context(spec, runs, series, folder, figures)
+    n_failed = int((runs["status"] != "ok").sum())
+    header = [
+        f"# {spec.title or spec.name}\n",
+        f"**Question.** {spec.question}\n" if spec.question else "",
+        f"**Hypothesis.** {spec.hypothesis}\n" if spec.hypothesis else "",
+        f"**Runs.** {len(runs)} runs ({max(1, len(spec.designs))} design(s) x "
+        f"{len(spec.samples())} sample point(s) x {spec.replicates} replicate(s)), "
+        f"{n_failed} failed; {spec.steps} steps each. Outcomes are each run's mean over the "
+        f"second half of its steps (scorecard cells and the governance index: at the end of "
+        f"the run). Unless a section says otherwise, figures show bootstrap 95% confidence "
+        f"bands of the mean over replicates and tables Student-t 95% intervals (clipped to "
+        f"the outcome's range where it is bounded, e.g. [0, 1] for shares). Config "
+        f"fingerprint `{manifest.get('fingerprint')}`, "
+        f"msisim {manifest.get('versions', {}).get('msisim', '?')}, git "
+        f"`{manifest.get('git_revision', '?')}`, {manifest.get('backend', '?')} backend.\n",
+        f"Rebuild this report from the stored results with `msisim report {folder}`.\n",
+    ]
+    if n_failed:
+        errors = runs.loc[runs["status"] != "ok", "error"].value_counts().head(5)
+        header.append(
+            "**Failed runs** (most common errors):\n\n"
+            + "\n".join(f"- {count} x `{err}`" for err, count in errors.items())
+            + "\n"
+        )
+    body = builder(ctx) if (runs["status"] == "ok").any() else ["No run finished.\n"]
+    text = "\n".join(part for part in header + body if part is not None) + "\n"
+    path = folder / "report.md"
+    atomic_write(path, lambda p: p.write_text(text))
+    return path

@@ -1,0 +1,207 @@
+"""What every study's report builder shares: its context, the registry, figure helpers.
+
+A study's report builder is a function ``Context -> list[str]`` (markdown sections) in its
+own module of :mod:`msisim.viz.report`, registered under the name that the study's config
+gives as ``report:``. The helpers here draw the figures several studies use and hold the
+figure boilerplate (grid of panels, titles, saving and closing) in one place.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from msisim.scorecard import ARENAS, PRINCIPLES
+from msisim.study import analysis
+from msisim.study.spec import ExperimentSpec
+from msisim.viz.report.labels import label
+
+DPI = 110
+
+
+@dataclass
+class Context:
+    """What a study's report builder gets."""
+
+    spec: ExperimentSpec
+    runs: pd.DataFrame
+    series: pd.DataFrame | None
+    folder: Path
+    figures: Path
+
+    def figure(self, name: str) -> Path:
+        """Path of a figure file (relative links in the report use ``figures/<name>``)."""
+        return self.figures / name
+
+    def outcomes(self) -> list[str]:
+        """The study's outcomes that the runs hold."""
+        return [o for o in self.spec.outcomes if o in self.runs]
+
+    def extreme_levels(self, factor: str) -> tuple[Any, Any]:
+        """The lowest and highest level of a factor among the finished runs."""
+        levels = sorted(analysis.ok_runs(self.runs)[f"param.{factor}"].unique())
+        return levels[0], levels[-1]
+
+
+ReportBuilder = Callable[[Context], list[str]]
+
+#: Report builders by name (the ``report:`` key of a study's config).
+REPORTS: dict[str, ReportBuilder] = {}
+
+
+def register(name: str) -> Callable[[ReportBuilder], ReportBuilder]:
+    """Register a study's report builder under ``name``."""
+
+    def add(builder: ReportBuilder) -> ReportBuilder:
+        if name in REPORTS:
+            raise ValueError(f"report {name!r} is registered twice")
+        REPORTS[name] = builder
+        return builder
+
+    return add
+
+
+def get_report(name: str) -> ReportBuilder:
+    """The report builder registered as ``name``.
+
+    Raises:
+        ValueError: For an unknown name, listing the valid ones.
+    """
+    if name in REPORTS:
+        return REPORTS[name]
+    close = difflib.get_close_matches(name, REPORTS, n=1)
+    hint = f" (did you mean {close[0]!r}?)" if close else ""
+    raise ValueError(f"unknown report {name!r}{hint}; valid: {', '.join(sorted(REPORTS))}")
+
+
+# --------------------------------------------------------------------------- markdown
+
+
+def table(frame: pd.DataFrame, digits: int = 3) -> str:
+    """A DataFrame as a GitHub markdown table (``DataFrame.to_markdown``; blanks for NaN)."""
+    cells = frame.astype(object).where(frame.notna(), None)
+    return cells.to_markdown(index=False, floatfmt=f".{digits}f", missingval="")
+
+
+def embed(path: Path | None, caption: str) -> str:
+    """Markdown that shows a figure of ``figures/`` (nothing when there is no figure)."""
+    return "" if path is None else f"![{caption}](figures/{path.name})\n"
+
+
+# --------------------------------------------------------------------------- figures
+
+
+def _plt() -> tuple[Any, Any]:  # imported lazily: only reports draw
+    import matplotlib.pyplot as plt
+    import seaborn as sns
+
+    sns.set_theme(style="whitegrid", context="notebook")
+    return plt, sns
+
+
+def panels(n: int, *, width: float, height: float, cols: int = 3) -> tuple[Any, list[Any]]:
+    """A figure with ``n`` panels on a grid of at most ``cols`` columns (spare ones hidden)."""
+    plt, _ = _plt()
+    cols = max(1, min(cols, n))
+    rows = -(-n // cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(width * cols, height * rows), squeeze=False)
+    flat = list(axes.flat)
+    for ax in flat[n:]:
+        ax.set_visible(False)
+    return fig, flat[:n]
+
+
+def name_axes(ax: Any, title: str, xlabel: str = "", ylabel: str = "") -> None:
+    """Title and axis labels of one panel."""
+    ax.set_title(title)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+
+
+def save(ctx: Context, fig: Any, name: str, title: str) -> Path:
+    """Give the figure its title, lay it out, write ``figures/NAME`` and close it."""
+    plt, _ = _plt()
+    fig.suptitle(title, fontsize=11)
+    fig.tight_layout()
+    path = ctx.figure(name)
+    fig.savefig(path, dpi=DPI)
+    plt.close(fig)
+    return path
+
+
+def lines_with_ci(
+    ctx: Context, x: str, outcomes: Sequence[str], name: str, *, hue: str = "design"
+) -> Path:
+    """Each outcome against factor ``x``, one line per ``hue`` with a 95% CI band."""
+    _, sns = _plt()
+    data = analysis.ok_runs(ctx.runs)
+    fig, axes = panels(len(outcomes), width=5, height=3.6)
+    for i, (ax, outcome) in enumerate(zip(axes, outcomes, strict=True)):
+        sns.lineplot(
+            data=data, x=f"param.{x}", y=outcome, hue=hue if data[hue].nunique() > 1 else None,
+            errorbar=("ci", 95), n_boot=500, seed=0, marker="o", ax=ax, legend=i == 0,
+        )  # fmt: skip
+        name_axes(ax, label(outcome), x.replace("_", " "))
+        if outcome == "selection_odds_ratio":
+            ax.set_yscale("log")  # a ratio: equal steps are equal factors
+    return save(ctx, fig, name, f"{ctx.spec.title} (mean and bootstrap 95% CI over replicates)")
+
+
+def points_with_ci(ctx: Context, outcomes: Sequence[str], name: str) -> Path:
+    """Each outcome per design as a point with a 95% CI."""
+    _, sns = _plt()
+    data = analysis.ok_runs(ctx.runs)
+    fig, axes = panels(len(outcomes), width=5, height=3.4)
+    for ax, outcome in zip(axes, outcomes, strict=True):
+        sns.pointplot(
+            data=data, x="design", y=outcome, errorbar=("ci", 95), n_boot=500, seed=0,
+            linestyle="none", ax=ax,
+        )  # fmt: skip
+        name_axes(ax, label(outcome))
+        ax.tick_params(axis="x", rotation=30)
+    return save(ctx, fig, name, f"{ctx.spec.title} (mean and 95% CI)")
+
+
+def scorecard_heatmaps(ctx: Context, data: pd.DataFrame, name: str, title: str) -> Path | None:
+    """Mean scorecard (arena x principle) per design, from the runs' ``score.*`` columns."""
+    cols = [f"score.{a}.{p}" for a in ARENAS for p in PRINCIPLES]
+    if not all(c in data for c in cols):
+        return None
+    _, sns = _plt()
+    designs = list(dict.fromkeys(data["design"]))
+    fig, axes = panels(len(designs), width=6.4, height=3.2, cols=2)
+    for ax, design in zip(axes, designs, strict=True):
+        mean = data.loc[data["design"] == design, cols].mean()
+        grid = pd.DataFrame(
+            [[mean[f"score.{a}.{p}"] for p in PRINCIPLES] for a in ARENAS],
+            index=list(ARENAS),
+            columns=list(PRINCIPLES),
+        )
+        sns.heatmap(grid, vmin=1, vmax=10, cmap="RdYlGn", annot=True, fmt=".1f", cbar=False, ax=ax)
+        ax.set_title(str(design))
+        ax.tick_params(axis="x", rotation=30)
+    return save(ctx, fig, name, title)
+
+
+def series_by_design(
+    ctx: Context, outcomes: Sequence[str], name: str, by: str = "design"
+) -> Path | None:
+    """Per-step metrics over time by design (needs ``series.parquet``)."""
+    if ctx.series is None or ctx.series.empty:
+        return None
+    _, sns = _plt()
+    keys = ["run_id", "design"] + ([f"param.{by}"] if by != "design" else [])
+    data = ctx.series.merge(ctx.runs[keys], on="run_id")
+    fig, axes = panels(len(outcomes), width=5.2, height=3.8, cols=len(outcomes))
+    for ax, outcome in zip(axes, outcomes, strict=True):
+        sns.lineplot(data=data, x="step", y=outcome, hue="design", errorbar=("ci", 95),
+                     n_boot=200, seed=0, ax=ax)  # fmt: skip
+        name_axes(ax, label(outcome), "step")
+        for shock in ctx.spec.base.get("shocks", []) or []:
+            ax.axvline(shock["step"], color="grey", linestyle="--", linewidth=1)
+    return save(ctx, fig, name, f"{ctx.spec.title}: per-step metrics by design (mean and 95% CI)")

@@ -1,0 +1,79 @@
+"""The built package works on its own: configs inside the wheel, commands from any folder.
+
+Builds the sdist and, from it, the wheel (``uv build``), installs the wheel into a fresh
+virtual environment (dependencies from the package index) and runs ``msisim`` from a folder
+outside the repository, with no ``MSISIM_CONFIG_DIR``.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _uv() -> str | None:
+    beside = Path(sys.executable).parent / "uv"
+    return str(beside) if beside.is_file() else shutil.which("uv")
+
+
+def _run(args: list[str], cwd: Path, env: dict[str, str], timeout: float = 900) -> str:
+    proc = subprocess.run(
+        args, capture_output=True, text=True, cwd=cwd, env=env, timeout=timeout, check=False
+    )
+    assert proc.returncode == 0, f"{' '.join(args)} failed:\n{proc.stdout}\n{proc.stderr}"
+    return proc.stdout
+
+
+@pytest.mark.slow
+def test_wheel_installs_and_runs_outside_the_repository(tmp_path: Path) -> None:
+    uv = _uv()
+    if uv is None:  # pragma: no cover - scripts/setup.sh installs uv into .venv
+        pytest.skip("uv is needed to build and install the wheel")
+    env = {k: v for k, v in os.environ.items() if k not in ("MSISIM_CONFIG_DIR", "PYTHONPATH")}
+    env.pop("VIRTUAL_ENV", None)
+    env["UV_PYTHON_DOWNLOADS"] = "never"  # use this Python, never fetch one
+    dist = tmp_path / "dist"
+    build = [uv, "build", "--python", sys.executable, "--out-dir", str(dist), str(ROOT)]
+    _run(build, cwd=tmp_path, env=env)
+    wheels = list(dist.glob("msisim-*.whl"))
+    assert len(wheels) == 1, f"one wheel built, got {wheels}"
+    names = zipfile.ZipFile(wheels[0]).namelist()
+    for expected in (
+        "msisim/configs/run.yaml",
+        "msisim/configs/design/open.yaml",
+        "msisim/configs/experiment/bollow_comparison.yaml",
+        "msisim/configs/experiment/quick/bollow_comparison.yaml",
+    ):
+        assert expected in names, f"the wheel must ship {expected} (setuptools package-data)"
+
+    venv = tmp_path / "venv"
+    _run([uv, "venv", "--python", sys.executable, str(venv)], cwd=tmp_path, env=env)
+    python = venv / "bin" / "python"
+    _run([uv, "pip", "install", "--python", str(python), str(wheels[0])], cwd=tmp_path, env=env)
+    msisim = str(venv / "bin" / "msisim")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+
+    listed = _run([msisim, "list"], cwd=elsewhere, env=env)
+    assert "bollow_comparison" in listed and "quick:" in listed, listed
+    helped = _run([msisim, "run", "--help"], cwd=elsewhere, env=env)
+    assert "params.epsilon" in helped and "Traceback" not in helped, helped
+    out = elsewhere / "study"
+    _run(
+        [msisim, "experiment", "bollow_comparison", "--quick", "--out", str(out), "--workers",
+         "2", "replicates=1", "steps=30", "factors.lobby_budget.levels=[0.0,1.0]"],
+        cwd=elsewhere,
+        env=env,
+    )  # fmt: skip
+    for name in ("runs.parquet", "runs.csv", "manifest.json", "report.md"):
+        assert (out / name).is_file(), f"the installed msisim writes {name}"
+    version = _run([str(python), "-m", "msisim", "--version"], cwd=elsewhere, env=env)
+    assert version.startswith("msisim "), f"python -m msisim --version: {version}"
