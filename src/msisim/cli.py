@@ -54,11 +54,13 @@ def load_experiment(name: str, overrides: list[str], *, quick: bool) -> Any:
     from omegaconf import OmegaConf
 
     from msisim.conf import config_dir, experiment_names, register_configs
+    from msisim.study.checks import check_config_tree
     from msisim.study.spec import ExperimentSpec
 
     names = experiment_names()
     if name not in names:
         raise ValueError(f"unknown experiment {name!r}; valid: {', '.join(names)}")
+    check_config_tree(config_dir())  # aliases and duplicate keys, before Hydra reads them
     register_configs()
     GlobalHydra.instance().clear()
     with initialize_config_dir(config_dir=str(config_dir()), version_base="1.3"):
@@ -100,9 +102,10 @@ def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
 
 def cmd_experiment(args: argparse.Namespace) -> int:
     """Run a shipped study and write its report."""
-    from msisim.study.runner import run_experiment
+    from msisim.study.runner import check_run_options, run_experiment
     from msisim.viz.report import build_report
 
+    check_run_options(args.backend, args.workers, args.address, args.run_timeout)
     spec = load_experiment(args.name, args.overrides, quick=args.quick)
     out = Path(args.out) if args.out else _default_out(spec.name, args.quick)
     n_runs = len(spec.tasks())
@@ -115,13 +118,16 @@ def cmd_experiment(args: argparse.Namespace) -> int:
         address=args.address,
         run_timeout=args.run_timeout,
     )
-    report = build_report(out)
     print(
         f"{spec.name}: {len(result.runs)} runs ({result.n_run} run now, {result.n_skipped} "
         f"already done, {result.n_failed} failed) in {result.seconds:.1f} s"
     )
     print(f"results: {(out / 'runs.parquet').resolve()}")
-    print(f"report:  {report.resolve()}")
+    try:
+        report = build_report(out)
+        print(f"report:  {report.resolve()}")
+    except (OSError, RuntimeError) as err:  # results are complete; only a figure is missing
+        print(f"msisim experiment: warning: report not written: {_one_line(err)}", file=sys.stderr)
     if result.n_failed:
         print(
             f"msisim: {result.n_failed} run(s) failed; see 'error' in runs.parquet", file=sys.stderr
@@ -199,8 +205,15 @@ def run_app(argv: list[str]) -> int:
     from omegaconf import DictConfig, OmegaConf
 
     from msisim.conf import config_dir, register_configs
+    from msisim.study.checks import check_config_tree
+    from msisim.study.runner import SweepError
 
     register_configs()
+    try:
+        check_config_tree(config_dir())  # aliases and duplicate keys, before Hydra reads them
+    except ValueError as err:
+        print(f"msisim run: error: {err}", file=sys.stderr)
+        return EXIT_BAD_INPUT
     problem = _check_group_choices(argv, config_dir())
     if problem:
         print(f"msisim run: error: {problem}", file=sys.stderr)
@@ -216,15 +229,30 @@ def run_app(argv: list[str]) -> int:
         out = Path(HydraConfig.get().runtime.output_dir)
         try:
             status["code"] = max(status["code"], run_scenario(params, cfg, out))
+        except SweepError as err:
+            print(f"msisim run: error: {_one_line(err)}", file=sys.stderr)
+            status["code"] = max(status["code"], EXIT_FAILED_RUNS)
         except (ValueError, OSError) as err:
-            print(f"msisim run: error: {err}", file=sys.stderr)
+            print(f"msisim run: error: {_one_line(err)}", file=sys.stderr)
             status["code"] = EXIT_BAD_INPUT
 
     sys.argv = ["msisim run", *argv]
+    import os
+
+    full_error = os.environ.get("HYDRA_FULL_ERROR")
+    os.environ["HYDRA_FULL_ERROR"] = "1"  # Hydra raises instead of printing: one line below
     try:
         _main()
     except SystemExit as exit_:
         return int(exit_.code or 0)
+    except Exception as err:  # Hydra's config errors, an unusable hydra.run.dir
+        print(f"msisim run: error: {_one_line(err)}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    finally:
+        if full_error is None:
+            os.environ.pop("HYDRA_FULL_ERROR", None)
+        else:
+            os.environ["HYDRA_FULL_ERROR"] = full_error
     return status["code"]
 
 
@@ -336,7 +364,7 @@ def build_parser() -> argparse.ArgumentParser:
     exp.add_argument("--out", help="output folder (default outputs/NAME/TIMESTAMP)")
     exp.add_argument(
         "--run-timeout",
-        type=float,
+        type=_seconds,
         default=None,
         metavar="SECONDS",
         help="stop a run after this long and record it as failed (local backend)",
@@ -375,6 +403,18 @@ def _positive(text: str) -> int:
     return value
 
 
+def _seconds(text: str) -> float:
+    import math
+
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not math.isfinite(value) or value <= 0:
+        raise argparse.ArgumentTypeError(f"{text} must be a finite number of seconds > 0")
+    return value
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point: dispatch, and turn bad input into a one-line error."""
     argv = list(sys.argv[1:] if argv is None else argv)
@@ -391,10 +431,12 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return int(args.func(args))
     except Exception as err:  # one line for the user; the traceback with -v
+        from msisim.study.runner import SweepError
+
         if args.verbose:
             logger.exception("failed")
         print(f"msisim {args.command}: error: {_one_line(err)}", file=sys.stderr)
-        return EXIT_BAD_INPUT
+        return EXIT_FAILED_RUNS if isinstance(err, SweepError) else EXIT_BAD_INPUT
 
 
 def _one_line(err: BaseException) -> str:

@@ -452,6 +452,8 @@ def run_experiment(
         SweepError: The sweep failed after work started; finished runs are kept.
     """
     check_run_options(backend, workers, address, run_timeout)
+    for note in spec.notes():
+        logger.warning("%s: %s", spec.name, note)
     start = time.perf_counter()
     with ResultStore(folder, spec.to_dict(), spec.fingerprint()) as store:
         try:
