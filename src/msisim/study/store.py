@@ -38,6 +38,7 @@ import re
 import socket
 import subprocess
 import tempfile
+import time
 import uuid
 from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
@@ -143,7 +144,12 @@ class FolderLock:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             os.close(fd)
-            holder = self.holder() or "another process"
+            holder = self.holder()
+            deadline = time.monotonic() + 1.0
+            while not holder and time.monotonic() < deadline:  # it is writing its name
+                time.sleep(0.02)
+                holder = self.holder()
+            holder = holder or "another process"
             raise FolderBusyError(
                 f"{self.path.parent} is being written by {holder}; wait for it to finish "
                 "or choose another output folder"
@@ -179,6 +185,7 @@ class FolderLock:
     def release(self) -> None:
         """Release the lock (idempotent)."""
         if self.fd is not None:
+            os.ftruncate(self.fd, 0)  # the next refusal must not name a former holder
             fcntl.flock(self.fd, fcntl.LOCK_UN)
             os.close(self.fd)
             self.fd = None
