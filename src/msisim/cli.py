@@ -6,8 +6,10 @@
   [--workers N] [--out DIR]`` — a shipped study from ``configs/experiment/``.
 * ``msisim report DIR`` — rebuild figures and report from stored results only.
 
-Bad input (unknown names, wrong values, malformed overrides) ends with a one-line message
-and a non-zero exit status, never a traceback.
+Bad input (unknown names, wrong values, malformed overrides) ends with a one-line message,
+never a traceback. Exit status: 2 for bad input (nothing ran), 1 for a failure during work
+(failed runs, a full disk, no Dask workers left), 0 when the results are complete (with a
+warning if the report or a figure could not be written).
 """
 
 from __future__ import annotations
@@ -126,7 +128,7 @@ def cmd_experiment(args: argparse.Namespace) -> int:
     try:
         report = build_report(out)
         print(f"report:  {report.resolve()}")
-    except (OSError, RuntimeError) as err:  # results are complete; only a figure is missing
+    except Exception as err:  # the results are complete; only the report or a figure is missing
         print(f"msisim experiment: warning: report not written: {_one_line(err)}", file=sys.stderr)
     if result.n_failed:
         print(
