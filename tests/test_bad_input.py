@@ -23,7 +23,7 @@ MSISIM = str(Path(sys.executable).parent / "msisim")
 # --------------------------------------------------------------------------- Python API
 
 HALF_CATEGORY = {
-    "name": "all", "share": 0.5, "position_mean": (0.5, 0.5), "spread": 0.1,
+    "name": "half", "share": 0.5, "position_mean": (0.5, 0.5), "spread": 0.1,
     "resources_mu": 0, "resources_sigma": 0.1, "affectedness": 1, "engagement": 0.5,
 }  # fmt: skip
 

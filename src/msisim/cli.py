@@ -8,8 +8,10 @@
 * ``msisim report DIR`` — rebuild figures and report from stored results only.
 * ``msisim list`` — the studies, their questions, run counts and expected times.
 
-Bad input (unknown names, wrong values, malformed overrides) ends with a one-line message
-and exit status 2, never a traceback.
+Bad input (unknown names, wrong values, malformed overrides) ends with a one-line message,
+never a traceback. Exit status: 2 for bad input (nothing ran), 1 for a failure during work
+(failed runs, a full disk, no Dask workers left), 0 when the results are complete (with a
+warning if the report or a figure could not be written).
 """
 
 from __future__ import annotations
@@ -88,9 +90,12 @@ def load_experiment(
     from omegaconf import OmegaConf
 
     from msisim.conf import config_dirs, experiment_dir, register_configs
+    from msisim.study.checks import check_config_tree
     from msisim.study.spec import ExperimentSpec
 
     root = experiment_dir(name, config_dir)
+    for folder in config_dirs(config_dir):
+        check_config_tree(folder)  # aliases and duplicate keys, before Hydra reads them
     extra = [f"file://{p}" for p in config_dirs(config_dir) if p != root]
     search = [f"hydra.searchpath=[{','.join(extra)}]"] if extra else []
     config_name = f"experiment/{name}"
@@ -116,9 +121,10 @@ def load_experiment(
 
 def cmd_experiment(args: argparse.Namespace) -> int:
     """Run a study and write its results (parquet and CSV) and report."""
-    from msisim.study.runner import run_experiment
+    from msisim.study.runner import check_run_options, run_experiment
     from msisim.viz.report import build_report
 
+    check_run_options(args.backend, args.workers, args.address, args.run_timeout)
     spec = load_experiment(args.name, args.overrides, quick=args.quick, config_dir=args.config_dir)
     out = Path(args.out) if args.out else _default_out(spec.name, args.quick)
     n_runs = len(spec.tasks())
@@ -132,14 +138,17 @@ def cmd_experiment(args: argparse.Namespace) -> int:
         run_timeout=args.run_timeout,
     )
     csv = write_runs_csv(out)
-    report = build_report(out)
     print(
         f"{spec.name}: {len(result.runs)} runs ({result.n_run} run now, {result.n_skipped} "
         f"already done, {result.n_failed} failed) in {result.seconds:.1f} s"
     )
     print(f"results: {(out / 'runs.parquet').resolve()}")
     print(f"         {csv.resolve()}")
-    print(f"report:  {report.resolve()}")
+    try:
+        report = build_report(out)
+        print(f"report:  {report.resolve()}")
+    except Exception as err:  # the results are complete; only the report or a figure is missing
+        print(f"msisim experiment: warning: report not written: {_one_line(err)}", file=sys.stderr)
     if result.n_failed:
         print(
             f"msisim: {result.n_failed} run(s) failed; see 'error' in runs.parquet", file=sys.stderr
@@ -309,13 +318,21 @@ def run_app(argv: list[str]) -> int:
     from hydra._internal.utils import _run_hydra, get_args_parser
     from omegaconf import DictConfig, OmegaConf
 
-    from msisim.conf import model_params, packaged_config_dir, register_configs
+    from msisim.conf import config_dirs, model_params, packaged_config_dir, register_configs
+    from msisim.study.checks import check_config_tree
+    from msisim.study.runner import SweepError
 
     parser = get_args_parser()
     args = parser.parse_args(argv)
     if args.config_dir is None and os.environ.get("MSISIM_CONFIG_DIR"):
         args.config_dir = os.environ["MSISIM_CONFIG_DIR"]
     register_configs(args.config_dir)
+    try:
+        for folder in config_dirs(args.config_dir):
+            check_config_tree(folder)  # aliases and duplicate keys, before Hydra reads them
+    except ValueError as err:
+        print(f"msisim run: error: {_one_line(err)}", file=sys.stderr)
+        return EXIT_BAD_INPUT
     if not (args.help or args.hydra_help or args.cfg or args.info or args.shell_completion):
         try:
             check_run_overrides(args.overrides, args.config_dir, multirun=args.multirun)
@@ -332,10 +349,15 @@ def run_app(argv: list[str]) -> int:
         out = Path(HydraConfig.get().runtime.output_dir)
         try:
             status["code"] = max(status["code"], run_scenario(params, cfg, out))
+        except SweepError as err:
+            print(f"msisim run: error: {_one_line(err)}", file=sys.stderr)
+            status["code"] = max(status["code"], EXIT_FAILED_RUNS)
         except (ValueError, OSError) as err:
-            print(f"msisim run: error: {err}", file=sys.stderr)
+            print(f"msisim run: error: {_one_line(err)}", file=sys.stderr)
             status["code"] = EXIT_BAD_INPUT
 
+    full_error = os.environ.get("HYDRA_FULL_ERROR")
+    os.environ["HYDRA_FULL_ERROR"] = "1"  # Hydra raises instead of printing: one line below
     try:
         _run_hydra(
             args=args,
@@ -346,6 +368,14 @@ def run_app(argv: list[str]) -> int:
         )
     except SystemExit as exit_:
         return int(exit_.code or 0)
+    except Exception as err:  # Hydra's config errors, an unusable hydra.run.dir
+        print(f"msisim run: error: {_one_line(err)}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    finally:
+        if full_error is None:
+            os.environ.pop("HYDRA_FULL_ERROR", None)
+        else:
+            os.environ["HYDRA_FULL_ERROR"] = full_error
     return status["code"]
 
 
@@ -560,7 +590,7 @@ def build_parser() -> argparse.ArgumentParser:
     exp.add_argument("--out", help="output folder (default outputs/NAME/TIMESTAMP)")
     exp.add_argument(
         "--run-timeout",
-        type=float,
+        type=_seconds,
         default=None,
         metavar="SECONDS",
         help="stop a run after this long and record it as failed (local backend)",
@@ -607,6 +637,18 @@ def _positive(text: str) -> int:
     return value
 
 
+def _seconds(text: str) -> float:
+    import math
+
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not math.isfinite(value) or value <= 0:
+        raise argparse.ArgumentTypeError(f"{text} must be a finite number of seconds > 0")
+    return value
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point: dispatch, and turn bad input into a one-line error."""
     argv = list(sys.argv[1:] if argv is None else argv)
@@ -623,10 +665,12 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return int(args.func(args))
     except Exception as err:  # one line for the user; the traceback with -v
+        from msisim.study.runner import SweepError
+
         if args.verbose:
             logger.exception("failed")
         print(f"msisim {args.command}: error: {_one_line(err)}", file=sys.stderr)
-        return EXIT_BAD_INPUT
+        return EXIT_FAILED_RUNS if isinstance(err, SweepError) else EXIT_BAD_INPUT
 
 
 def _one_line(err: BaseException) -> str:

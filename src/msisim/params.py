@@ -341,8 +341,8 @@ class CategorySpec:
     distribution: Literal["normal", "uniform"] = "normal"
 
     def __post_init__(self) -> None:
-        if not isinstance(self.name, str) or not self.name.isidentifier():
-            _fail("category name", self.name, "must be a non-empty identifier-like string")
+        if not isinstance(self.name, str) or not self.name.isidentifier() or self.name == "all":
+            _fail("category name", self.name, "must be an identifier other than 'all' (reserved)")
         where = f"categories[{self.name}]"
         object.__setattr__(
             self, "share", check_float(f"{where}.share", self.share, 0.0, 1.0, lo_open=True)

@@ -9,15 +9,23 @@ Backends:
   ``LocalCluster`` of ``workers`` processes started for the run.
 
 A run that raises is recorded as ``failed`` with its error and never stops the others; the
-caller gets the consolidated table and decides the exit status.
+caller gets the consolidated table and decides the exit status. A failure of the sweep
+itself after work has started (a full disk, a Dask cluster with no workers left) raises
+:class:`SweepError`; what was journalled stays, and rerunning the same command resumes.
+
+Pool workers watch their parent and exit when it is gone (``kill -9`` included), so a
+killed sweep leaves no orphan processes.
 """
 
 from __future__ import annotations
 
 import collections
 import logging
+import math
 import multiprocessing
+import os
 import sys
+import threading
 import time
 import traceback
 import warnings
@@ -38,6 +46,80 @@ from msisim.study.store import ResultStore
 logger = logging.getLogger(__name__)
 
 BACKENDS = ("local", "dask")
+
+#: Seconds a Dask run waits with no worker connected before it fails (resumable).
+NO_WORKER_TIMEOUT = 60.0
+#: How often a pool worker checks that its parent is alive.
+PARENT_POLL_SECONDS = 0.5
+
+
+class SweepError(RuntimeError):
+    """The sweep could not go on after work started; finished runs are kept (resumable)."""
+
+
+def check_run_options(
+    backend: str,
+    workers: int | None,
+    address: str | None,
+    run_timeout: float | None,
+    n_batches: int | None = None,
+) -> tuple[int, list[str]]:
+    """Validate the sweep options before anything runs.
+
+    Args:
+        backend: ``local`` or ``dask``.
+        workers: Worker processes (``None``: all cores).
+        address: Dask scheduler address (only with ``backend='dask'``).
+        run_timeout: Seconds per run (finite, > 0) or ``None``.
+        n_batches: Batches to run, when known: more workers than batches would idle.
+
+    Returns:
+        The number of workers to start and warnings to show.
+
+    Raises:
+        ValueError: One line naming the option and what is allowed.
+    """
+    warnings_: list[str] = []
+    if backend not in BACKENDS:
+        raise ValueError(f"backend={backend!r} is invalid: must be one of {', '.join(BACKENDS)}")
+    if address and backend != "dask":
+        raise ValueError(f"--address {address} needs --backend dask (the backend is {backend})")
+    if run_timeout is not None:
+        if (
+            isinstance(run_timeout, bool)
+            or not isinstance(run_timeout, (int, float))
+            or not math.isfinite(run_timeout)
+            or run_timeout <= 0
+        ):
+            raise ValueError(
+                f"run_timeout={run_timeout!r} is invalid: must be a finite number of seconds > 0"
+            )
+        if backend == "dask":
+            warnings_.append("--run-timeout applies to the local backend only; Dask ignores it")
+    cores = multiprocessing.cpu_count() or 1
+    given = workers is not None
+    if workers is None:
+        workers = cores
+    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
+        raise ValueError(f"workers={workers!r} is invalid: must be a whole number >= 1")
+    if n_batches is not None and workers > max(1, n_batches):
+        if given and n_batches > 0:
+            warnings_.append(f"{workers} workers for {n_batches} batch(es): starting {n_batches}")
+        workers = max(1, n_batches)
+    if given and workers > cores and backend == "local":
+        warnings_.append(f"{workers} workers on {cores} cores: runs will compete for the cores")
+    return workers, warnings_
+
+
+def _watch_parent(parent: int) -> None:
+    """Pool initializer: exit this worker as soon as its parent process is gone."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(PARENT_POLL_SECONDS)
+        os._exit(1)  # the parent died (kill -9, SIGTERM): no one will read our results
+
+    threading.Thread(target=watch, name="msisim-parent-watch", daemon=True).start()
 
 
 @dataclass
@@ -178,7 +260,12 @@ def _new_pool(workers: int) -> ProcessPoolExecutor:
     # ``if __name__ == "__main__"`` guard; spawn elsewhere.
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
-    return ProcessPoolExecutor(max_workers=workers, mp_context=context)
+    return ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=context,
+        initializer=_watch_parent,
+        initargs=(os.getpid(),),
+    )
 
 
 def _submit(pool: ProcessPoolExecutor, batch: list[Task]) -> Any:
@@ -229,28 +316,61 @@ def _kill_pool(pool: ProcessPoolExecutor) -> None:
     pool.shutdown(wait=True, cancel_futures=True)
 
 
-def _dask(batch_list: list[list[Task]], workers: int, address: str | None) -> Iterator[list[Any]]:
-    from distributed import Client, LocalCluster, as_completed
+def _dask(
+    batch_list: list[list[Task]],
+    workers: int,
+    address: str | None,
+    no_worker_timeout: float = NO_WORKER_TIMEOUT,
+) -> Iterator[list[Any]]:
+    from distributed import Client, LocalCluster
 
     cluster = None
     if address:
-        client = Client(address)
+        try:
+            client = Client(address, timeout=no_worker_timeout)
+        except OSError as err:
+            raise SweepError(f"cannot reach the Dask scheduler at {address}: {err}") from None
     else:
         cluster = LocalCluster(
             n_workers=max(1, workers), threads_per_worker=1, processes=True, dashboard_address=None
         )
         client = Client(cluster)
+    where = address or "the local cluster"
     try:
         futures = client.map(run_batch, batch_list, pure=False)
-        batch_of = {f.key: b for f, b in zip(futures, batch_list, strict=True)}
-        for future in as_completed(futures):
-            try:
-                results = future.result()
-            except Exception as err:  # e.g. KilledWorker: Dask gave up after worker deaths
-                reason = f"worker died ({type(err).__name__})"
-                results = [(failure_row(t, reason), None) for t in batch_of[future.key]]
-            yield results
-            future.release()
+        pending = dict(zip(futures, batch_list, strict=True))
+        last_worker = time.monotonic()
+        last_check = 0.0
+        while pending:
+            done = [f for f in pending if f.done()]
+            for future in done:
+                batch = pending.pop(future)
+                try:
+                    results = future.result()
+                except Exception as err:  # e.g. KilledWorker: Dask gave up after worker deaths
+                    reason = f"worker died ({type(err).__name__})"
+                    results = [(failure_row(t, reason), None) for t in batch]
+                yield results
+                future.release()
+            if done or not pending:
+                continue
+            now = time.monotonic()
+            if now - last_check >= 1.0:
+                last_check = now
+                if client.scheduler_info().get("workers"):
+                    last_worker = now
+                elif now - last_worker > no_worker_timeout:
+                    raise SweepError(
+                        f"no Dask worker connected to {where} for {no_worker_timeout:g} s; "
+                        f"{len(pending)} batch(es) not run; finished runs are kept, rerun the "
+                        "same command to resume"
+                    )
+                elif now - last_worker > 5:
+                    logger.warning(
+                        "no Dask worker connected to %s for %.0f s (giving up after %g s)",
+                        where, now - last_worker, no_worker_timeout,
+                    )  # fmt: skip
+            time.sleep(0.05)
     finally:
         client.close()
         if cluster is not None:
@@ -308,6 +428,7 @@ def run_experiment(
     address: str | None = None,
     run_timeout: float | None = None,
     on_batch: Callable[[int], None] | None = None,
+    no_worker_timeout: float = NO_WORKER_TIMEOUT,
 ) -> SweepResult:
     """Run every unfinished task of ``spec`` into ``folder`` and consolidate the results.
 
@@ -320,30 +441,60 @@ def run_experiment(
         run_timeout: Seconds a run may take before it is stopped and recorded as failed
             (local backend; the workers of a Dask cluster are managed by Dask).
         on_batch: Called with the number of runs after each finished batch (tests use it).
+        no_worker_timeout: Seconds a Dask run waits with no worker before it fails.
 
     Returns:
         The sweep's result; ``n_failed > 0`` means some runs failed (see their ``error``).
+
+    Raises:
+        ValueError: A bad option, or a folder that is busy or holds another configuration
+            (nothing ran).
+        SweepError: The sweep failed after work started; finished runs are kept.
     """
-    if backend not in BACKENDS:
-        raise ValueError(f"backend={backend!r} is invalid: must be one of {', '.join(BACKENDS)}")
-    workers = workers if workers is not None else (multiprocessing.cpu_count() or 1)
-    if workers < 1:
-        raise ValueError(f"workers={workers} is invalid: must be at least 1")
+    check_run_options(backend, workers, address, run_timeout)
+    for note in spec.notes():
+        logger.warning("%s: %s", spec.name, note)
     start = time.perf_counter()
-    store = ResultStore(folder, spec.to_dict(), spec.fingerprint())
-    store.claim()
+    with ResultStore(folder, spec.to_dict(), spec.fingerprint()) as store:
+        try:
+            return _sweep(
+                spec, store, backend, workers, address, run_timeout, on_batch,
+                no_worker_timeout, start,
+            )  # fmt: skip
+        except OSError as err:  # a full disk, a vanished folder: after work started
+            raise SweepError(
+                f"{err.strerror or err}; runs journalled so far are kept in {store.parts}, "
+                "rerun the same command to resume"
+            ) from err
+
+
+def _sweep(
+    spec: ExperimentSpec,
+    store: ResultStore,
+    backend: str,
+    workers: int | None,
+    address: str | None,
+    run_timeout: float | None,
+    on_batch: Callable[[int], None] | None,
+    no_worker_timeout: float,
+    start: float,
+) -> SweepResult:
+    folder = store.folder
     tasks = spec.tasks()
     done = store.finished_runs()
     todo = [t for t in tasks if t.run_id not in done]
+    batch_list = batches(todo, spec.batch_size)
+    n_workers, notes = check_run_options(backend, workers, address, run_timeout, len(batch_list))
+    for note in notes:
+        logger.warning("%s", note)
     logger.info(
         "%s: %d runs, %d already finished, %d to run on %s with %d worker(s)",
-        spec.name, len(tasks), len(tasks) - len(todo), len(todo), backend, workers,
+        spec.name, len(tasks), len(tasks) - len(todo), len(todo), backend, n_workers,
     )  # fmt: skip
-    batch_list = batches(todo, spec.batch_size)
     stream = (
-        _local(batch_list, workers, run_timeout)
+        _local(batch_list, n_workers, run_timeout)
         if backend == "local"
-        else _dask(batch_list, workers, address)
+        else _dask(batch_list, n_workers, address, no_worker_timeout)
     )
     progress = Progress(len(todo), spec.name)
     try:
@@ -360,6 +511,6 @@ def run_experiment(
     seconds = time.perf_counter() - start
     store.write_manifest(
         runs,
-        {"backend": backend, "workers": workers, "address": address or "", "seconds": seconds},
+        {"backend": backend, "workers": n_workers, "address": address or "", "seconds": seconds},
     )
     return SweepResult(Path(folder), runs, len(todo), len(tasks) - len(todo), n_failed, seconds)

@@ -17,6 +17,7 @@ import dataclasses
 import hashlib
 import itertools
 import json
+import logging
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -25,6 +26,13 @@ from typing import Any, Literal
 import numpy as np
 
 from msisim.params import FIELD_GROUP, Params
+from msisim.study.checks import check_run_params
+
+logger = logging.getLogger(__name__)
+
+#: Largest root seed (``numpy.random.SeedSequence`` takes any non-negative integer; JSON and
+#: parquet keep 63 bits exactly).
+MAX_SEED = 2**63 - 1
 
 #: The root seed of a study that does not set its own (and of ``msisim run``).
 DEFAULT_SEED = 20261125
@@ -73,6 +81,18 @@ class Factor:
                 raise ValueError(f"factor {name}: give levels: [...] or both low and high")
             if low is not None and high is not None and not float(low) < float(high):
                 raise ValueError(f"factor {name}: low={low} must be below high={high}")
+            integer = value.get("integer", False)
+            if not isinstance(integer, bool):
+                raise ValueError(f"factor {name}: integer={integer!r} must be true or false")
+            if (
+                integer
+                and low is not None
+                and high is not None
+                and math.ceil(float(low)) > math.floor(float(high))
+            ):
+                raise ValueError(
+                    f"factor {name}: integer range [{low}, {high}] holds no whole number"
+                )
             return cls(
                 name,
                 levels,
@@ -167,14 +187,33 @@ class ExperimentSpec:
             raise ValueError(f"name={self.name!r} is invalid: letters, digits and _ only")
         if self.sampler not in SAMPLERS:
             raise ValueError(f"sampler={self.sampler!r} is invalid: must be one of {SAMPLERS}")
-        for key, value, lo in (
-            ("n_samples", self.n_samples, 1),
-            ("replicates", self.replicates, 1),
-            ("steps", self.steps, 1),
-            ("batch_size", self.batch_size, 1),
+        for key, value, lo, hi in (
+            ("n_samples", self.n_samples, 1, 10**6),
+            ("replicates", self.replicates, 1, 10**6),
+            ("steps", self.steps, 1, 10_000_000),
+            ("batch_size", self.batch_size, 1, 10**6),
+            ("seed", self.seed, 0, MAX_SEED),
         ):
-            if isinstance(value, bool) or not isinstance(value, int) or value < lo:
-                raise ValueError(f"{key}={value!r} is invalid: must be a whole number >= {lo}")
+            if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
+                raise ValueError(
+                    f"{key}={value!r} is invalid: must be a whole number in [{lo}, {hi}]"
+                )
+        threshold = self.capture_threshold
+        if (
+            isinstance(threshold, bool)
+            or not isinstance(threshold, (int, float))
+            or not math.isfinite(threshold)
+        ):
+            raise ValueError(f"capture_threshold={threshold!r} is invalid: must be a finite number")
+        unknown = [o for o in self.outcomes if not is_outcome(o)]
+        if unknown:
+            import difflib
+
+            close = difflib.get_close_matches(str(unknown[0]), OUTCOMES, n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            raise ValueError(
+                f"outcomes: {unknown[0]!r} is not an outcome{hint}; valid: {', '.join(OUTCOMES)}"
+            )
         names = [f.name for f in self.factors]
         for f in self.factors:
             if self.sampler == "grid" and not f.levels:
@@ -200,8 +239,37 @@ class ExperimentSpec:
             if len(set(map(json.dumps, f.levels))) != len(f.levels):
                 raise ValueError(f"factor {f.name}: levels repeat ({list(f.levels)})")
         # validate every combination's parameters once, before anything runs
-        for params in {json.dumps(t.params, sort_keys=True) for t in self._first_tasks()}:
-            Params.from_flat(**_to_model(json.loads(params)))
+        notes: dict[str, None] = {}
+        checked: set[str] = set()
+        for task in self._first_tasks():
+            text = json.dumps([task.design, task.params], sort_keys=True)
+            if text in checked:
+                continue
+            checked.add(text)
+            try:
+                params = Params.from_flat(n_steps=self.steps, **_to_model(task.params))
+                found = check_run_params(params)
+            except ValueError as err:
+                where = ", ".join(f"{k}={v}" for k, v in task.params.items() if k in self._varied())
+                label = f"design {task.design}: " if task.design else ""
+                raise ValueError(f"{label}{where}: {err}" if where else f"{label}{err}") from None
+            for note in found:
+                if self.designs and _note_parameter(note) not in self._own(task.design):
+                    # a base value shared by designs that some design ignores: expected
+                    continue
+                notes[f"design {task.design}: {note}" if task.design else note] = None
+        object.__setattr__(self, "_notes", tuple(notes))
+
+    def notes(self) -> tuple[str, ...]:
+        """Warnings about parameters without effect under some design of the study."""
+        return tuple(getattr(self, "_notes", ()))
+
+    def _own(self, label: str) -> set[str]:
+        """Parameters a design sets itself (its levers and the factors)."""
+        return set(self.designs.get(label, {})) | {f.name for f in self.factors}
+
+    def _varied(self) -> set[str]:
+        return {f.name for f in self.factors}.union(*(set(d) for d in self.designs.values()))
 
     # ------------------------------------------------------------------ construction
 
@@ -341,6 +409,35 @@ class ExperimentSpec:
             >> np.uint64(1)
         )
         return Task(run_id, seed, label, sample, r, params, self.steps, self.collect_series)
+
+
+def _note_parameter(note: str) -> str:
+    """The parameter a check's note is about (its first word, before any ``=``)."""
+    return note.split(" ", 1)[0].split("=", 1)[0]
+
+
+def _outcome_names() -> tuple[str, ...]:
+    from msisim.outcomes import summary_keys
+
+    return (*summary_keys(), "seconds")
+
+
+#: Per-run outcomes a study may name (besides ``representation_<category>``,
+#: ``policy_<dimension>`` and ``score.<arena>.<principle>``), read from the declarations of
+#: :mod:`msisim.outcomes`.
+OUTCOMES: tuple[str, ...] = _outcome_names()
+
+
+def is_outcome(name: Any) -> bool:
+    """Whether ``name`` is a per-run outcome of the model (a renamed one warns and counts)."""
+    from msisim.outcomes import RENAMED, current_name
+
+    if not isinstance(name, str):
+        return False
+    if name in RENAMED:
+        name = current_name(name)
+    prefixes = ("representation_", "policy_", "score.")
+    return name in OUTCOMES or any(name.startswith(p) and len(name) > len(p) for p in prefixes)
 
 
 def _plain(value: Any) -> Any:

@@ -7,23 +7,38 @@ Layout of an output folder::
     runs.parquet         one row per run: run id, seed, design, sample, replicate, status,
                          error, every parameter, every summary outcome
     series.parquet       per-step metrics with run_id (when the study collects them)
-    parts/               one parquet file per finished batch (the durable journal)
+    parts/               one parquet file per finished batch (the durable journal), named
+                         ``runs-<tag>-<sha256>.parquet``: the checksum of its bytes; its
+                         parquet metadata records the study's fingerprint
+    rejected/            parts that did not match (checksum, fingerprint, columns), moved
+                         aside with a warning, never adopted
+    .lock                held (``flock``) by the one process writing the folder; names it
     figures/, report.md  written by :mod:`msisim.study.report`
 
 Every file is written atomically (temporary file in the same folder, fsync, rename), so a
 sweep killed at any point (even ``kill -9``) leaves only complete files. A rerun reads the
 parts, skips runs already finished, and consolidates; each run appears exactly once. Results
 are never pickled: parquet and JSON only.
+
+One process writes a folder at a time: :class:`ResultStore` takes an exclusive lock on
+``.lock`` before it compares fingerprints and claims the folder, so two sweeps started
+together into one folder cannot both be accepted. :func:`verify_results` checks a finished
+folder (manifest against ``runs.parquet``) before a report is built from it.
 """
 
 from __future__ import annotations
 
+import fcntl
+import hashlib
 import json
 import logging
 import os
 import platform
+import re
+import socket
 import subprocess
 import tempfile
+import time
 import uuid
 from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
@@ -37,6 +52,20 @@ logger = logging.getLogger(__name__)
 
 PACKAGES = ("msisim", "mesa", "numpy", "pandas", "scipy", "SALib", "dask", "distributed")
 
+#: Parquet metadata key holding the fingerprint of the study a table belongs to.
+FINGERPRINT_KEY = b"msisim.fingerprint"
+#: Columns every run row has.
+IDENTITY_COLUMNS = ("run_id", "seed", "design", "sample", "replicate", "status")
+_PART_NAME = re.compile(r"^(runs|series)-([0-9a-f]{12})-([0-9a-f]{16})\.parquet$")
+
+
+class FolderBusyError(ValueError):
+    """Another process holds the output folder's lock."""
+
+
+class StoreWriteError(OSError):
+    """Writing a result file failed (full disk, permissions); names the path."""
+
 
 def atomic_write(path: Path, write: Callable[[Path], Any]) -> None:
     """Write ``path`` atomically: ``write`` fills a temporary file that is then renamed.
@@ -44,20 +73,23 @@ def atomic_write(path: Path, write: Callable[[Path], Any]) -> None:
     The file gets the mode a plain ``open()`` would give it (0666 less the umask), so
     results are readable by the group and others as the user's umask allows.
     """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    umask = os.umask(0o022)  # mkstemp makes the file 0600; give it the mode open() would
-    os.umask(umask)
-    os.chmod(tmp_name, 0o666 & ~umask)
-    tmp = Path(tmp_name)
+    tmp: Path | None = None
     try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        os.close(fd)
+        tmp = Path(tmp_name)
+        umask = os.umask(0o022)  # mkstemp makes the file 0600; give it the mode open() would
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
         write(tmp)
         with open(tmp, "rb") as handle:
             os.fsync(handle.fileno())
         os.replace(tmp, path)
+    except OSError as err:
+        raise StoreWriteError(err.errno, f"cannot write {path}: {err.strerror or err}") from None
     finally:
-        if tmp.exists():
+        if tmp is not None and tmp.exists():
             tmp.unlink()
 
 
@@ -66,9 +98,104 @@ def write_json(path: Path, data: Any) -> None:
     atomic_write(path, lambda p: p.write_text(json.dumps(data, indent=2, default=str) + "\n"))
 
 
-def write_parquet(path: Path, frame: pd.DataFrame) -> None:
-    """Atomically write a DataFrame as parquet."""
-    atomic_write(path, lambda p: frame.to_parquet(p, index=False))
+def write_parquet(path: Path, frame: pd.DataFrame, fingerprint: str | None = None) -> None:
+    """Atomically write a DataFrame as parquet, recording ``fingerprint`` in its metadata."""
+    atomic_write(path, lambda p: _to_parquet(frame, p, fingerprint))
+
+
+def _to_parquet(frame: pd.DataFrame, path: Path, fingerprint: str | None) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    if fingerprint is not None:
+        meta = dict(table.schema.metadata or {})
+        meta[FINGERPRINT_KEY] = fingerprint.encode()
+        table = table.replace_schema_metadata(meta)
+    pq.write_table(table, path)
+
+
+def parquet_fingerprint(path: Path) -> str | None:
+    """The fingerprint recorded in a parquet file's metadata, or ``None``."""
+    import pyarrow.parquet as pq
+
+    meta = pq.read_schema(path).metadata or {}
+    value = meta.get(FINGERPRINT_KEY)
+    return value.decode() if value is not None else None
+
+
+def file_checksum(path: Path) -> str:
+    """SHA-256 of a file's bytes (hex)."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+class FolderLock:
+    """An exclusive ``flock`` on ``FOLDER/.lock``, naming its holder (pid, host, time).
+
+    The lock belongs to the open file, so the kernel releases it when the holder dies
+    (``kill -9`` included): a stale lock never blocks a resume.
+    """
+
+    def __init__(self, folder: Path) -> None:
+        self.path = folder / ".lock"
+        self.fd: int | None = None
+
+    def acquire(self) -> None:
+        """Take the lock at once or raise :class:`FolderBusyError` naming the holder."""
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            holder = self.holder()
+            deadline = time.monotonic() + 1.0
+            while not holder and time.monotonic() < deadline:  # it is writing its name
+                time.sleep(0.02)
+                holder = self.holder()
+            holder = holder or "another process"
+            raise FolderBusyError(
+                f"{self.path.parent} is being written by {holder}; wait for it to finish "
+                "or choose another output folder"
+            ) from None
+        stamp = datetime.now(UTC).isoformat(timespec="seconds")
+        os.ftruncate(fd, 0)
+        os.write(fd, f"pid {os.getpid()} on {socket.gethostname()} since {stamp}\n".encode())
+        self.fd = fd
+
+    def holder(self) -> str:
+        """What the lock file says about its holder (empty if nothing)."""
+        try:
+            return self.path.read_text().strip()
+        except OSError:
+            return ""
+
+    def is_held(self) -> bool:
+        """Whether some process (this one included) holds the lock now."""
+        if self.fd is not None:
+            return True
+        try:
+            fd = os.open(self.path, os.O_RDONLY)
+        except OSError:
+            return False
+        try:
+            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+        finally:
+            os.close(fd)
+        return False
+
+    def release(self) -> None:
+        """Release the lock (idempotent)."""
+        if self.fd is not None:
+            os.ftruncate(self.fd, 0)  # the next refusal must not name a former holder
+            fcntl.flock(self.fd, fcntl.LOCK_UN)
+            os.close(self.fd)
+            self.fd = None
 
 
 def package_versions() -> dict[str, str]:
@@ -104,54 +231,138 @@ def git_revision() -> str:
 
 
 class ResultStore:
-    """One study's output folder.
+    """One study's output folder, locked for writing while this object is open.
+
+    Opening takes the folder's exclusive lock, then (under the lock) refuses a folder of a
+    different fingerprint, removes temporary files left by a killed writer and claims the
+    folder for this spec. Close it (or use it as a context manager) to release the lock.
 
     Args:
         folder: The output folder (created if missing).
         spec: The study's spec as a plain mapping (stored in the manifest).
         fingerprint: Hash of what determines the runs; a folder holding results of a
             different fingerprint is refused.
+
+    Raises:
+        FolderBusyError: Another process is writing the folder (the message names it).
+        ValueError: The folder holds results of another configuration, or a corrupt manifest.
+        OSError: The folder cannot be created or written.
     """
 
     def __init__(self, folder: str | Path, spec: Mapping[str, Any], fingerprint: str) -> None:
         self.folder = Path(folder)
         self.parts = self.folder / "parts"
+        self.rejected = self.folder / "rejected"
         self.spec = dict(spec)
         self.fingerprint = fingerprint
+        self.lock = FolderLock(self.folder)
         try:
             self.parts.mkdir(parents=True, exist_ok=True)
         except OSError as err:
             raise OSError(f"cannot create output folder {self.folder}: {err.strerror}") from None
         if not os.access(self.folder, os.W_OK):
             raise OSError(f"output folder {self.folder} is not writable")
-        existing = self.read_manifest()
-        if existing is not None and existing.get("fingerprint") != fingerprint:
-            raise ValueError(
-                f"{self.folder} holds results of a different configuration "
-                f"(fingerprint {existing.get('fingerprint')} != {fingerprint}); "
-                "choose another output folder or remove it"
-            )
+        self.lock.acquire()
+        try:
+            existing = self.read_manifest()
+            if existing is not None and existing.get("fingerprint") != fingerprint:
+                raise ValueError(
+                    f"{self.folder} holds results of a different configuration "
+                    f"(fingerprint {existing.get('fingerprint')} != {fingerprint}); "
+                    "choose another output folder or remove it"
+                )
+            self.remove_stale_temporaries()
+            self.claim()
+        except BaseException:
+            self.lock.release()
+            raise
+
+    def close(self) -> None:
+        """Release the folder's lock."""
+        self.lock.release()
+
+    def __enter__(self) -> ResultStore:
+        """The open store."""
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        """Release the lock."""
+        self.close()
+
+    def __del__(self) -> None:
+        """Release the lock if the store was not closed."""
+        lock = getattr(self, "lock", None)
+        if lock is not None:
+            lock.release()
 
     # ------------------------------------------------------------------ reading
 
     def read_manifest(self) -> dict[str, Any] | None:
         """The manifest, or ``None`` if there is none yet."""
-        path = self.folder / "manifest.json"
-        if not path.exists():
-            return None
+        return read_manifest(self.folder)
+
+    def remove_stale_temporaries(self) -> list[Path]:
+        """Remove temporary files left by an interrupted write (safe under the lock)."""
+        removed = []
+        for folder in (self.folder, self.parts):
+            for path in folder.glob(".*.tmp"):
+                try:
+                    path.unlink()
+                    removed.append(path)
+                except OSError as err:  # pragma: no cover - unlikely: we own the folder
+                    logger.warning("cannot remove stale temporary file %s (%s)", path, err)
+        if removed:
+            logger.info("removed %d stale temporary file(s) from %s", len(removed), self.folder)
+        return removed
+
+    def _reject(self, path: Path, reason: str) -> None:
+        """Move a part that does not match aside (never adopted); warn naming it."""
+        self.rejected.mkdir(exist_ok=True)
+        target = self.rejected / path.name
+        if target.exists():
+            target = self.rejected / f"{path.stem}-{uuid.uuid4().hex[:6]}{path.suffix}"
         try:
-            data: dict[str, Any] = json.loads(path.read_text())
-        except json.JSONDecodeError as err:
-            raise ValueError(f"{path} is not valid JSON ({err}); remove it to start over") from None
-        return data
+            os.replace(path, target)
+        except OSError as err:  # pragma: no cover - the part is still ignored
+            logger.warning("cannot move %s aside (%s)", path, err)
+            return
+        logger.warning(
+            "result part %s %s; moved to %s, its runs will run again",
+            path.name, reason, target.relative_to(self.folder),
+        )  # fmt: skip
+
+    def part_problem(self, path: Path, kind: str) -> str | None:
+        """Why a part must not be adopted, or ``None`` when it matches this study."""
+        match = _PART_NAME.match(path.name)
+        if match is None or match.group(1) != kind:
+            return "has no checksum in its name (not written by this version of msisim)"
+        if not file_checksum(path).startswith(match.group(3)):
+            return "does not match its checksum (changed or torn)"
+        try:
+            recorded = parquet_fingerprint(path)
+        except Exception as err:  # unreadable metadata: a torn or foreign file
+            return f"is unreadable ({type(err).__name__})"
+        if recorded != self.fingerprint:
+            return f"belongs to another configuration (fingerprint {recorded})"
+        return None
 
     def _read_parts(self, kind: str) -> list[pd.DataFrame]:
         frames = []
+        required = set(IDENTITY_COLUMNS) if kind == "runs" else {"run_id", "step"}
         for path in sorted(self.parts.glob(f"{kind}-*.parquet")):
-            try:
-                frames.append(pd.read_parquet(path))
-            except Exception as err:  # an unreadable part is dropped: its runs rerun
-                logger.warning("ignoring unreadable result part %s (%s)", path.name, err)
+            problem = self.part_problem(path, kind)
+            frame = None
+            if problem is None:
+                try:
+                    frame = pd.read_parquet(path)
+                except Exception as err:  # an unreadable part is dropped: its runs rerun
+                    problem = f"is unreadable ({type(err).__name__}: {err})"
+            if frame is not None and not required <= set(frame.columns):
+                problem = f"lacks columns {sorted(required - set(frame.columns))}"
+            if problem is not None or frame is None:
+                self._reject(path, problem or "is unreadable")
+                continue
+            frames.append(frame)
         return frames
 
     def finished_runs(self) -> set[str]:
@@ -173,15 +384,23 @@ class ResultStore:
 
     # ------------------------------------------------------------------ writing
 
+    def _write_part(self, kind: str, frame: pd.DataFrame) -> None:
+        """Write a part, then name it by the checksum of its bytes (both steps atomic)."""
+        tag = uuid.uuid4().hex[:12]
+        staging = self.parts / f".{kind}-{tag}.staged.tmp"
+        write_parquet(staging, frame, self.fingerprint)
+        final = self.parts / f"{kind}-{tag}-{file_checksum(staging)[:16]}.parquet"
+        try:
+            os.replace(staging, final)
+        except OSError as err:  # pragma: no cover - same folder rename
+            raise StoreWriteError(err.errno, f"cannot write {final}: {err.strerror}") from None
+
     def write_batch(self, rows: list[dict[str, Any]], series: Iterable[pd.DataFrame]) -> None:
         """Journal one finished batch (series first, so a run's row implies its series)."""
-        tag = uuid.uuid4().hex[:12]
         frames = [s for s in series if s is not None and not s.empty]
         if frames:
-            write_parquet(
-                self.parts / f"series-{tag}.parquet", pd.concat(frames, ignore_index=True)
-            )
-        write_parquet(self.parts / f"runs-{tag}.parquet", pd.DataFrame(rows))
+            self._write_part("series", pd.concat(frames, ignore_index=True))
+        self._write_part("runs", pd.DataFrame(rows))
 
     def consolidate(self, order: list[str]) -> pd.DataFrame:
         """Write ``runs.parquet`` (and ``series.parquet``) from the journal, in task order."""
@@ -192,7 +411,7 @@ class ResultStore:
         runs = runs[runs["run_id"].isin(rank)]
         runs = runs.assign(_rank=runs["run_id"].map(rank)).sort_values("_rank")
         runs = runs.drop(columns="_rank").reset_index(drop=True)
-        write_parquet(self.folder / "runs.parquet", runs)
+        write_parquet(self.folder / "runs.parquet", runs, self.fingerprint)
         series_frames = self._read_parts("series")
         if series_frames:
             series = pd.concat(series_frames, ignore_index=True)
@@ -201,7 +420,9 @@ class ResultStore:
             series = series.drop_duplicates(["run_id", "step"], keep="last")
             series = series.assign(_rank=series["run_id"].map(rank)).sort_values(["_rank", "step"])
             write_parquet(
-                self.folder / "series.parquet", series.drop(columns="_rank").reset_index(drop=True)
+                self.folder / "series.parquet",
+                series.drop(columns="_rank").reset_index(drop=True),
+                self.fingerprint,
             )
         return runs
 
@@ -237,3 +458,111 @@ class ResultStore:
                     "runs": {},
                 },
             )
+
+
+def read_manifest(folder: Path) -> dict[str, Any] | None:
+    """A folder's manifest, or ``None`` if there is none; a corrupt one is a ``ValueError``."""
+    path = Path(folder) / "manifest.json"
+    if not path.exists():
+        return None
+    try:
+        data = json.loads(path.read_text())
+    except (json.JSONDecodeError, UnicodeDecodeError) as err:
+        raise ValueError(f"{path} is not valid JSON ({err}); remove it to start over") from None
+    except OSError as err:
+        raise ValueError(f"cannot read {path}: {err.strerror}") from None
+    if not isinstance(data, dict):
+        raise ValueError(f"{path} is corrupt: a JSON object expected, found {type(data).__name__}")
+    for key, kind in (("fingerprint", str), ("spec", dict), ("runs", dict)):
+        if not isinstance(data.get(key), kind):
+            raise ValueError(
+                f"{path} is corrupt: {key!r} is missing or not a {kind.__name__}; "
+                "remove the folder's manifest.json to start over"
+            )
+    return data
+
+
+def verify_results(folder: str | Path) -> list[str]:
+    """Check a finished folder before reporting: ``runs.parquet`` against the manifest.
+
+    Refused (``ValueError``, one line naming the file): no or a corrupt manifest; a spec that
+    no longer builds or whose fingerprint differs from the manifest's; a missing or
+    unreadable ``runs.parquet``, one of another fingerprint, with no rows, duplicated run
+    ids, missing identity columns, run ids other than the manifest's or the spec's, or
+    status counts other than the manifest's.
+
+    Returns:
+        Warnings (also logged): a sweep still writing the folder, tables without a recorded
+        fingerprint (older msisim), outcomes the report names that ``runs.parquet`` lacks, a
+        missing ``series.parquet`` for a study that collects series.
+    """
+    from msisim.study.spec import ExperimentSpec
+
+    folder = Path(folder)
+    warnings: list[str] = []
+    manifest = read_manifest(folder)
+    runs_path = folder / "runs.parquet"
+    if manifest is None or not runs_path.exists():
+        raise FileNotFoundError(f"{folder} holds no study results (manifest.json and runs.parquet)")
+    if FolderLock(folder).is_held():
+        warnings.append(f"{folder} is being written by {FolderLock(folder).holder()}")
+    try:
+        spec = ExperimentSpec.from_dict(manifest["spec"])
+    except (ValueError, TypeError) as err:
+        raise ValueError(f"{folder / 'manifest.json'}: its spec is invalid ({err})") from None
+    if spec.fingerprint() != manifest["fingerprint"]:
+        raise ValueError(
+            f"{folder / 'manifest.json'}: fingerprint {manifest['fingerprint']} does not match "
+            f"its spec ({spec.fingerprint()}); the manifest was edited or corrupted"
+        )
+    try:
+        recorded = parquet_fingerprint(runs_path)
+        runs = pd.read_parquet(runs_path)
+    except Exception as err:
+        raise ValueError(f"{runs_path} is unreadable ({type(err).__name__}: {err})") from None
+    if recorded is None:
+        warnings.append(f"{runs_path} records no fingerprint (written by an older msisim)")
+    elif recorded != manifest["fingerprint"]:
+        raise ValueError(
+            f"{runs_path} belongs to fingerprint {recorded}, the manifest to "
+            f"{manifest['fingerprint']}: the folder mixes two configurations"
+        )
+    if runs.empty:
+        raise ValueError(f"{runs_path} holds no runs")
+    missing = [c for c in IDENTITY_COLUMNS if c not in runs.columns]
+    if missing:
+        raise ValueError(f"{runs_path} lacks columns {missing}")
+    duplicated = runs["run_id"][runs["run_id"].duplicated()].unique()
+    if len(duplicated):
+        raise ValueError(
+            f"{runs_path} holds {len(duplicated)} duplicated run id(s), e.g. {duplicated[0]}"
+        )
+    ids = set(runs["run_id"])
+    listed = set(manifest["runs"])
+    if ids != listed:
+        raise ValueError(
+            f"{runs_path} and the manifest disagree: {len(ids - listed)} run(s) not in the "
+            f"manifest, {len(listed - ids)} manifest run(s) missing"
+        )
+    expected = {t.run_id for t in spec.tasks()}
+    if not ids <= expected:
+        extra = len(ids - expected)
+        raise ValueError(f"{runs_path} holds {extra} run(s) that its spec never makes")
+    counts = {str(k): int(v) for k, v in runs["status"].value_counts().items()}
+    if "counts" in manifest and manifest["counts"] != counts:
+        raise ValueError(
+            f"{runs_path} status counts {counts} differ from the manifest's {manifest['counts']}"
+        )
+    if len(ids) < len(expected):
+        warnings.append(
+            f"{runs_path} holds {len(ids)} of the study's {len(expected)} runs (an interrupted "
+            "sweep: rerun the same command to complete it)"
+        )
+    absent = [o for o in spec.outcomes if o not in runs.columns]
+    if absent:
+        warnings.append(f"{runs_path} lacks outcome(s) {absent}: their figures are left out")
+    if spec.collect_series and not (folder / "series.parquet").exists():
+        warnings.append(f"{folder / 'series.parquet'} is missing: figures over time are left out")
+    for message in warnings:
+        logger.warning("%s", message)
+    return warnings

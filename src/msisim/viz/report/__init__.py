@@ -16,7 +16,7 @@ from pathlib import Path
 import pandas as pd
 
 from msisim.study.spec import ExperimentSpec
-from msisim.study.store import atomic_write
+from msisim.study.store import atomic_write, verify_results
 
 # each study's module registers its builder on import
 from msisim.viz.report import (  # noqa: F401
@@ -53,6 +53,7 @@ def build_report(folder: str | Path) -> Path:
         FileNotFoundError: When the folder holds no finished study.
     """
     folder = Path(folder)
+    verify_results(folder)  # refuses a folder whose runs.parquet and manifest disagree
     manifest_path, runs_path = folder / "manifest.json", folder / "runs.parquet"
     if not manifest_path.exists() or not runs_path.exists():
         raise FileNotFoundError(f"{folder} holds no study results (manifest.json and runs.parquet)")

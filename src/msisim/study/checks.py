@@ -1,0 +1,158 @@
+"""Cross-field checks of a run's parameters that the parameter objects cannot make alone.
+
+:class:`msisim.params.Params` validates each value and the references between groups. What
+it cannot know is whether a value *matters* under the chosen design, or whether a shock
+falls inside the run. :func:`check_run_params` answers both for one run: it raises for an
+input that can never do what it says (a shock after the last step) and returns a warning,
+naming the design, for a parameter that the design ignores. Studies call it for every
+sample point before the first run (:class:`msisim.study.spec.ExperimentSpec`).
+
+:func:`check_yaml_file` guards user configs before Hydra composes them: YAML aliases are
+refused (a few hundred bytes of nested aliases expand to millions of nodes) and a duplicate
+key is named with its file and line.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from msisim.params import ContextParams, DesignParams, Params
+
+#: Names with a meaning of their own, refused as category names (``shocks`` use ``all``).
+RESERVED_CATEGORY_NAMES = ("all",)
+
+_DESIGN = DesignParams()
+_CONTEXT = ContextParams()
+
+
+def check_run_params(params: Params, steps: int | None = None) -> list[str]:
+    """Check one run's parameters as a whole.
+
+    Args:
+        params: The run's parameters.
+        steps: Steps the run will take (default: ``params.simulation.n_steps``).
+
+    Returns:
+        Warnings (one line each) about parameters without effect under the design.
+
+    Raises:
+        ValueError: A shock scheduled after the last step, or a reserved category name.
+    """
+    design, context = params.design, params.context
+    n_steps = params.simulation.n_steps if steps is None else steps
+    for category in params.population.category_names:
+        if category in RESERVED_CATEGORY_NAMES:
+            raise ValueError(f"category name {category!r} is reserved (shocks use it for everyone)")
+    for shock in context.shocks:
+        if shock.step > n_steps:
+            raise ValueError(
+                f"shock.step={shock.step} is after the last step ({n_steps}): it would never "
+                "happen; schedule it at a step <= the run length"
+            )
+    where = f"membership={design.membership!r}"
+    notes: list[str] = []
+    if design.seats_per_category and (
+        design.seat_allocation != "explicit" or design.membership == "sortition"
+    ):
+        rule = (
+            "membership='sortition' (seats follow population shares)"
+            if design.membership == "sortition"
+            else f"seat_allocation={design.seat_allocation!r}"
+        )
+        notes.append(f"seats_per_category has no effect under {rule}; set seat_allocation=explicit")
+    if not design.is_seated:
+        for name in ("seat_allocation", "selection", "term_length", "term_limit", "stratified"):
+            if getattr(design, name) != getattr(_DESIGN, name):
+                notes.append(f"{name} has no effect under {where}: it has no seats")
+    if design.participation_support and not design.has_open_round:
+        notes.append(f"participation_support has no effect under {where}: it has no open round")
+    if context.astroturf_share > 0 and not design.has_open_round:
+        notes.append(f"astroturf_share has no effect under {where}: it has no open round")
+    if design.stratified and design.membership != "sortition" and design.is_seated:
+        notes.append(f"stratified has no effect under {where}: it applies to sortition")
+    if (
+        design.consultation_weight != _DESIGN.consultation_weight
+        and design.membership != "representative_with_consultation"
+    ):
+        notes.append(
+            f"consultation_weight has no effect under {where}: it applies to "
+            "representative_with_consultation"
+        )
+    if design.decision_rule != "consensus":
+        for name in ("support_radius", "consensus_threshold"):
+            if getattr(design, name) != getattr(_DESIGN, name):
+                notes.append(
+                    f"{name} has no effect under decision_rule={design.decision_rule!r}: "
+                    "it applies to consensus"
+                )
+    if context.lobby_budget > 0 and context.n_lobbyists == 0:
+        notes.append(
+            f"lobby_budget={context.lobby_budget:g} has no effect with n_lobbyists=0: "
+            "no one spends it"
+        )
+    if context.lobby_budget == 0 and context.astroturf_share == 0:
+        for name in ("lobby_strategy", "lobby_focus", "selector_spending"):
+            if getattr(context, name) != getattr(_CONTEXT, name):
+                notes.append(f"{name} has no effect with lobby_budget=0: there is no lobbying")
+    return notes
+
+
+def check_yaml_file(path: str | Path, max_aliases: int = 0) -> None:
+    """Refuse a YAML file with aliases or duplicate keys, before Hydra reads it.
+
+    Args:
+        path: The YAML file.
+        max_aliases: Aliases allowed (0: none; msisim's configs use none).
+
+    Raises:
+        ValueError: One line naming the file, the line and the alias or key.
+    """
+    import yaml
+
+    path = Path(path)
+    try:
+        text = path.read_text()
+    except (OSError, UnicodeDecodeError) as err:
+        raise ValueError(f"cannot read {path}: {err}") from None
+    aliases = 0
+    try:
+        for event in yaml.parse(text, Loader=yaml.SafeLoader):
+            if isinstance(event, yaml.AliasEvent):
+                aliases += 1
+                if aliases > max_aliases:
+                    mark = event.start_mark
+                    raise ValueError(
+                        f"{path}:{mark.line + 1}: YAML alias *{event.anchor} refused "
+                        "(aliases can expand without bound); write the value out"
+                    )
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError as err:
+        first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+        raise ValueError(f"malformed YAML in {path}: {first}") from None
+    _check_duplicate_keys(root, path)
+
+
+def _check_duplicate_keys(node: object, path: Path) -> None:
+    import yaml
+
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, yaml.MappingNode):
+            seen: set[str] = set()
+            for key, value in current.value:
+                if isinstance(key, yaml.ScalarNode):
+                    if key.value in seen:
+                        raise ValueError(
+                            f"{path}:{key.start_mark.line + 1}: duplicate key {key.value!r}"
+                        )
+                    seen.add(key.value)
+                stack.append(value)
+        elif isinstance(current, yaml.SequenceNode):
+            stack.extend(current.value)
+
+
+def check_config_tree(root: str | Path) -> None:
+    """Apply :func:`check_yaml_file` to every YAML file under a config folder."""
+    for path in sorted(Path(root).rglob("*.yaml")):
+        check_yaml_file(path)
