@@ -83,6 +83,12 @@ def decide_consensus(
     return Decision(proposal, support >= threshold, support)
 
 
+#: Design parameters each decision rule reads besides the room (declared beside the rules).
+RULE_PARAMETERS: dict[str, frozenset[str]] = {
+    "consensus": frozenset({"support_radius", "consensus_threshold"}),
+}
+
+
 def decision_rule(name: str) -> Callable[[np.ndarray, np.ndarray, float, float], Decision]:
     """Look up a decision rule by name; an unknown name raises ``ValueError`` naming valid ones."""
     return DECISION_RULES[name]

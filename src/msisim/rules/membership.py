@@ -346,6 +346,9 @@ class MembershipRule:
             their voice (a consultation beside a seated body).
         default_support: Participation support per category name used when the design gives
             none (``participation_support`` empty).
+        parameters: The rule-specific design parameters the rule reads (seats, selection,
+            lottery, open round...); a value given for a rule-specific parameter that the
+            chosen rule does not read is reported before a study runs.
     """
 
     name: str
@@ -357,6 +360,7 @@ class MembershipRule:
     category_accountability: bool = False
     consulted_voice: bool = False
     default_support: tuple[tuple[str, float], ...] = ()
+    parameters: frozenset[str] = frozenset()
 
     @property
     def seated(self) -> bool:
@@ -367,6 +371,22 @@ class MembershipRule:
         """The seat pools of this rule for a design (empty when unseated)."""
         return [] if self.seat_plan is None else self.seat_plan(design, shares, names)
 
+
+#: Design parameters of a body whose seats a selector fills each term.
+SELECTED_SEATS = frozenset(
+    {
+        "n_seats", "seat_allocation", "seats_per_category", "selection", "term_length",
+        "term_limit", "cooling_off", "rotation_tie_retention", "selector_information",
+        "selector_noise",
+    }
+)  # fmt: skip
+#: Design parameters of seats drawn by lot.
+LOTTERY_SEATS = frozenset(
+    {"n_seats", "term_length", "term_limit", "cooling_off", "rotation_tie_retention",
+     "sortition_acceptance"}
+)  # fmt: skip
+#: Design parameters of a self-selected open round.
+OPEN_ROUND = frozenset({"participation_support"})
 
 #: Membership rules by name.
 MEMBERSHIP_RULES: Registry[MembershipRule] = Registry("membership rule", "membership")
@@ -383,6 +403,7 @@ register_membership(
         "seats per category, filled each term by a selector that lobbyists can capture",
         seat_plan=category_seats,
         category_accountability=True,
+        parameters=SELECTED_SEATS,
     )
 )
 register_membership(
@@ -390,6 +411,7 @@ register_membership(
         "open",
         "anyone may attend each round; attendance favours the engaged and resourceful",
         open_round=True,
+        parameters=OPEN_ROUND,
     )
 )
 register_membership(
@@ -400,6 +422,7 @@ register_membership(
             design.n_seats, shares, stratified=design.stratified
         ),
         selector_capturable=False,
+        parameters=LOTTERY_SEATS | {"stratified"},
     )
 )
 register_membership(
@@ -417,6 +440,7 @@ register_membership(
         open_round=True,
         category_accountability=True,
         consulted_voice=True,
+        parameters=SELECTED_SEATS | OPEN_ROUND | {"consultation_weight"},
     )
 )
 register_membership(
@@ -425,6 +449,7 @@ register_membership(
         "open, with participation support for low-resource categories by default",
         open_round=True,
         default_support=(("grassroots", 0.5), ("civil_society", 0.5)),
+        parameters=OPEN_ROUND,
     )
 )
 register_membership(
@@ -437,5 +462,6 @@ register_membership(
             *lottery_seats(design.lottery_seats, shares, stratified=False),
         ],
         category_accountability=True,
+        parameters=SELECTED_SEATS | LOTTERY_SEATS | {"lottery_seats"},
     )
 )

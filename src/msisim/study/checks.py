@@ -17,6 +17,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from msisim.params import ContextParams, DesignParams, Params
+from msisim.rules.decision import RULE_PARAMETERS
+from msisim.rules.membership import MEMBERSHIP_RULES
 
 #: Names with a meaning of their own, refused as category names (``shocks`` use ``all``).
 RESERVED_CATEGORY_NAMES = ("all",)
@@ -51,40 +53,26 @@ def check_run_params(params: Params, steps: int | None = None) -> list[str]:
             )
     where = f"membership={design.membership!r}"
     notes: list[str] = []
-    if design.seats_per_category and (
-        design.seat_allocation != "explicit" or design.membership == "sortition"
-    ):
-        rule = (
-            "membership='sortition' (seats follow population shares)"
-            if design.membership == "sortition"
-            else f"seat_allocation={design.seat_allocation!r}"
+    if design.seats_per_category and design.seat_allocation != "explicit":
+        notes.append(
+            f"seats_per_category has no effect under seat_allocation={design.seat_allocation!r}; "
+            "set seat_allocation=explicit"
         )
-        notes.append(f"seats_per_category has no effect under {rule}; set seat_allocation=explicit")
-    if not design.is_seated:
-        for name in ("seat_allocation", "selection", "term_length", "term_limit", "stratified"):
-            if getattr(design, name) != getattr(_DESIGN, name):
-                notes.append(f"{name} has no effect under {where}: it has no seats")
-    if design.participation_support and not design.has_open_round:
-        notes.append(f"participation_support has no effect under {where}: it has no open round")
+    rule = design.rule
+    specific = frozenset().union(*(r.parameters for r in MEMBERSHIP_RULES.values()))
+    for name in sorted(specific - rule.parameters):
+        if getattr(design, name) != getattr(_DESIGN, name):
+            notes.append(f"{name} has no effect under {where}: {rule.name} does not use it")
+    decision_specific = frozenset().union(*RULE_PARAMETERS.values())
+    used = RULE_PARAMETERS.get(design.decision_rule, frozenset())
+    for name in sorted(decision_specific - used):
+        if getattr(design, name) != getattr(_DESIGN, name):
+            notes.append(
+                f"{name} has no effect under decision_rule={design.decision_rule!r}: "
+                "that rule does not use it"
+            )
     if context.astroturf_share > 0 and not design.has_open_round:
         notes.append(f"astroturf_share has no effect under {where}: it has no open round")
-    if design.stratified and design.membership != "sortition" and design.is_seated:
-        notes.append(f"stratified has no effect under {where}: it applies to sortition")
-    if (
-        design.consultation_weight != _DESIGN.consultation_weight
-        and design.membership != "representative_with_consultation"
-    ):
-        notes.append(
-            f"consultation_weight has no effect under {where}: it applies to "
-            "representative_with_consultation"
-        )
-    if design.decision_rule != "consensus":
-        for name in ("support_radius", "consensus_threshold"):
-            if getattr(design, name) != getattr(_DESIGN, name):
-                notes.append(
-                    f"{name} has no effect under decision_rule={design.decision_rule!r}: "
-                    "it applies to consensus"
-                )
     if context.lobby_budget > 0 and context.n_lobbyists == 0:
         notes.append(
             f"lobby_budget={context.lobby_budget:g} has no effect with n_lobbyists=0: "
