@@ -328,6 +328,13 @@ def _measure_play(page, seconds: float) -> dict:
     }
 
 
+def _save_speed(speed: dict) -> None:
+    out = ROOT / "outputs" / "app_speed.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(speed, indent=2))
+    print(json.dumps(speed, indent=2))
+
+
 def _check_layout(page, where: str) -> None:
     result = page.evaluate(LAYOUT_JS)
     assert result["n_cells"] >= 2, f"{where}: figure cells are on the page"
@@ -381,6 +388,7 @@ def test_app_in_a_real_browser(app_server):
                 time.sleep(1.0)
                 assert _step_shown(page) == 10, "ten clicks on Step make exactly ten steps"
                 speed["forum"] = _measure_play(page, 6)
+                _save_speed(speed)
             else:
                 for _ in range(12):
                     step.click()
@@ -394,15 +402,12 @@ def test_app_in_a_real_browser(app_server):
             page.wait_for_selector("svg[data-figure='policy-space-1']", timeout=60_000)
             if (width, height) == SIZES[0]:
                 speed["compare"] = _measure_play(page, 6)
+                _save_speed(speed)
             time.sleep(1.0)
             _check_layout(page, f"Compare {width}x{height}")
             page.screenshot(path=str(shots / f"app_compare_{width}x{height}.png"))
             page.close()
         browser.close()
-    out = ROOT / "outputs" / "app_speed.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(speed, indent=2))
-    print(json.dumps(speed, indent=2))
     for tab, minimum in (("forum", FORUM_MIN_RATE), ("compare", COMPARE_MIN_RATE)):
         rate = speed[tab]["steps_per_second"]
         assert rate >= minimum, f"the {tab} tab must play >= {minimum} steps/s: {rate:.1f}"

@@ -157,6 +157,7 @@ def app_command(host: str, port: int, assets: Path | None) -> tuple[list[str], d
         **os.environ,
         "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "false",
         "SOLARA_CHECK_VERSION": "false",
+        "SOLARA_THEME_SHOW_BANNER": "false",  # its corner banner would cover the figures
     }
     env.pop("SOLARA_ASSETS_PROXY_CACHE_DIR", None)
     if assets is not None:

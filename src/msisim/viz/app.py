@@ -284,6 +284,7 @@ def compare_chart_svg(model: GovernanceModel, twin: GovernanceModel, metric: str
 # --------------------------------------------------------------------------- components
 
 CSS = """
+.msisim-tab { width: 100%; }
 .msisim-grid { display: grid; gap: 12px; align-items: start; width: 100%; }
 .msisim-forum { grid-template-columns: minmax(0, 1fr) minmax(0, 1.05fr); }
 .msisim-side { display: grid; gap: 12px; grid-template-columns: minmax(0, 1fr) minmax(0, 1fr); }
@@ -292,7 +293,7 @@ CSS = """
 .msisim-compare > .msisim-wide { grid-column: 1 / 3; grid-row: 2; }
 .msisim-compare > .msisim-charts { grid-column: 3; grid-row: 1 / 3; display: grid; gap: 12px; }
 .msisim-cell { background: #fff; border: 1px solid #d8d8d8; border-radius: 6px;
-  padding: 6px; min-width: 0; overflow: hidden; }
+  padding: 6px; min-width: 0; overflow: hidden; contain: content; }
 .msisim-cell svg[data-figure] { display: block; width: 100%; height: auto; }
 .msisim-space svg[data-figure] { max-height: calc(100vh - 250px); }
 .msisim-legend { display: flex; flex-wrap: wrap; gap: 4px 16px; padding: 6px 4px 0;
@@ -316,34 +317,28 @@ CSS = """
 """
 
 
-@solara.component
-def Figure(svg: str, classes: list[str] | None = None) -> None:
-    """A figure cell: SVG (and legend) HTML that scales to the cell's width."""
-    solara.HTML(tag="div", unsafe_innerHTML=svg, classes=["msisim-cell", *(classes or [])])
+def _cell(svg: str, *classes: str) -> str:
+    """A figure cell: SVG (and legend) that scales to the cell's width."""
+    return f'<div class="{" ".join(("msisim-cell", *classes))}">{svg}</div>'
 
 
-@solara.component
-def ForumTab(session: Session, frame: int) -> None:
-    """The Forum tab: policy space with legend, scorecard and four live time series."""
-    del frame  # a dependency: the tab redraws when the frame counter moves
+def forum_html(session: Session) -> str:
+    """The Forum tab's figures as one HTML block (one update per step for the browser)."""
     with session.lock:
         model = session.model
         space = live.policy_space_svg(model, drawn=model.drawn)
         legend = live.legend_html(model.category_names)
         card = live.scorecard_svg(session.scorecard(), step=int(model.steps))
         charts = [forum_chart_svg(model, i) for i in range(len(FORUM_CHARTS))]
-    with solara.Div(classes=["msisim-grid", "msisim-forum"]):
-        Figure(space + legend, classes=["msisim-space"])
-        with solara.Div(classes=["msisim-side"]):
-            Figure(card, classes=["msisim-wide"])
-            for chart in charts:
-                Figure(chart)
+    side = _cell(card, "msisim-wide") + "".join(_cell(chart) for chart in charts)
+    return (
+        '<div class="msisim-grid msisim-forum">'
+        f'{_cell(space + legend, "msisim-space")}<div class="msisim-side">{side}</div></div>'
+    )
 
 
-@solara.component
-def CompareTab(session: Session, frame: int) -> None:
-    """The Compare tab: the forum and its twin under the other template, in lockstep."""
-    del frame
+def compare_html(session: Session) -> str:
+    """The Compare tab's figures as one HTML block."""
     with session.lock:
         model, twin = session.model, session.twin()
         spaces = [live.policy_space_svg(m, drawn=model.drawn, name=f"policy-space-{i}")
@@ -351,19 +346,34 @@ def CompareTab(session: Session, frame: int) -> None:
         legend = live.legend_html(model.category_names)
         charts = [compare_chart_svg(model, twin, metric)
                   for metric in ("lobby_bias", "true_rose")]  # fmt: skip
-    with solara.Div(classes=["msisim-grid", "msisim-compare"]):
-        for svg in spaces:
-            Figure(svg, classes=["msisim-space"])
-        solara.HTML(tag="div", unsafe_innerHTML=legend, classes=["msisim-wide"])
-        with solara.Div(classes=["msisim-charts"]):
-            for chart in charts:
-                Figure(chart)
+    return (
+        '<div class="msisim-grid msisim-compare">'
+        + "".join(_cell(svg, "msisim-space") for svg in spaces)
+        + f'<div class="msisim-wide">{legend}</div>'
+        + '<div class="msisim-charts">'
+        + "".join(_cell(chart) for chart in charts)
+        + "</div></div>"
+    )
 
 
 @solara.component
-def StepCounter(session: Session, frame: int) -> None:
-    """The step the model is at, in large type (redrawn when the frame counter moves)."""
+def ForumTab(session: Session, frame: int) -> None:
+    """The Forum tab: policy space with legend, scorecard and four live time series."""
+    del frame  # a dependency: the tab redraws when the frame counter moves
+    solara.HTML(tag="div", unsafe_innerHTML=forum_html(session), classes=["msisim-tab"])
+
+
+@solara.component
+def CompareTab(session: Session, frame: int) -> None:
+    """The Compare tab: the forum and its twin under the other template, in lockstep."""
     del frame
+    solara.HTML(tag="div", unsafe_innerHTML=compare_html(session), classes=["msisim-tab"])
+
+
+@solara.component
+def StepCounter(session: Session, frame: solara.Reactive[int]) -> None:
+    """The step the model is at, in large type (redrawn when the frame counter moves)."""
+    frame.get()
     solara.Text(f"Step {session.model.steps}", classes=["msisim-step"])
 
 
@@ -402,7 +412,7 @@ def Controls(
         frame.value = -frame.value - 1  # a new value even at step 0
 
     with solara.Card("Run", classes=["msisim-controls"]):
-        StepCounter(session, frame.value)
+        StepCounter(session, frame)
         with solara.Row(justify="space-between"):
             solara.Button("Reset", color="primary", on_click=on_reset)
             solara.Button(
@@ -472,7 +482,13 @@ def Page() -> None:
     with solara.lab.Tabs(value=tab, align="left"):
         solara.lab.Tab("Forum")
         solara.lab.Tab("Compare")
-    if tab.value == 0:
+    Live(session, frame, tab.value)
+
+
+@solara.component
+def Live(session: Session, frame: solara.Reactive[int], tab: int) -> None:
+    """The open tab's figures: the only part of the page redrawn at every step."""
+    if tab == 0:
         ForumTab(session, frame.value)
     else:
         CompareTab(session, frame.value)

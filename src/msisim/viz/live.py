@@ -33,9 +33,18 @@ MAX_LINE_POINTS = 600
 FONT = "font-family:system-ui,-apple-system,'Segoe UI',Roboto,Helvetica,Arial,sans-serif"
 
 
+@lru_cache(maxsize=64)
+def _pale(color: str, strength: float = 0.5) -> str:
+    """``color`` mixed with white (an opaque stand-in for transparency, cheaper to draw)."""
+    rgb = [int(color[i : i + 2], 16) for i in (1, 3, 5)]
+    mixed = [round(255 - (255 - c) * strength) for c in rgb]
+    return "#" + "".join(f"{c:02x}" for c in mixed)
+
+
 def _svg_open(width: int, height: int, name: str, step: int, title: str) -> str:
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
+        'text-rendering="optimizeSpeed" '
         f'data-figure="{name}" data-step="{step}" role="img" aria-label="{html.escape(title)}" '
         f'preserveAspectRatio="xMidYMin meet" style="{FONT}">'
     )
@@ -121,8 +130,8 @@ def policy_space_svg(model: Any, *, title: str | None = None, drawn: np.ndarray 
     strength); the policy's trail is a black line ending in the current policy; the public
     ideal and the lobby's ideal are the marks of :data:`msisim.viz.style.MARKS`.
     """
-    width, height = 600, 604
-    left, right, top, bottom = 56, 14, 40, 52
+    width, height = 614, 602
+    left, right, top, bottom = 72, 14, 40, 52
     plot_w, plot_h = width - left - right, height - top - bottom
     st = model.stakeholders
     d = st.position.shape[1]
@@ -146,8 +155,8 @@ def policy_space_svg(model: Any, *, title: str | None = None, drawn: np.ndarray 
         out.append(_text(gx, top + plot_h + 21, f"{v:g}", size=17))
         out.append(_text(left - 7, gy + 6, f"{v:g}", size=17, anchor="end"))
     out.append(_text(left + plot_w / 2, height - 6, "policy dimension 1", size=18))
-    out.append(_text(16, top + plot_h / 2, "policy dimension 2", size=18,
-                     extra=f'transform="rotate(-90 16 {top + plot_h / 2:.1f})"'))  # fmt: skip
+    out.append(_text(20, top + plot_h / 2, "policy dimension 2", size=18,
+                     extra=f'transform="rotate(-90 20 {top + plot_h / 2:.1f})"'))  # fmt: skip
     out.append(_text(width / 2, 27, title, size=22, weight="600"))
     out.append(f'<clipPath id="clip-{name}"><rect x="{left}" y="{top}" width="{plot_w}" '
                f'height="{plot_h}"/></clipPath><g clip-path="url(#clip-{name})">')  # fmt: skip
@@ -159,9 +168,9 @@ def policy_space_svg(model: Any, *, title: str | None = None, drawn: np.ndarray 
         sel = cats == code
         if not sel.any():
             continue
-        path = "".join(f"M{a:.1f} {b:.1f}h0" for a, b in zip(px[sel], py[sel], strict=True))
-        out.append(f'<path d="{path}" stroke="{style.category_color(cat)}" stroke-width="7" '
-                   'stroke-linecap="round" stroke-opacity="0.45"/>')  # fmt: skip
+        path = "".join(f"M{a:.0f} {b:.0f}h0" for a, b in zip(px[sel], py[sel], strict=True))
+        out.append(f'<path d="{path}" stroke="{_pale(style.category_color(cat))}" '
+                   'stroke-width="7" stroke-linecap="round"/>')  # fmt: skip
 
     lobby_x, lobby_y = xy(model.lobby_ideal)
     members = model.members
@@ -251,13 +260,12 @@ def line_chart_svg(
     step 0 to a round number past the last step. Labels of several lines sit in a legend
     row under the title.
     """
-    left, right, bottom = 50, 14, 34
-    top = 66 if len(lines) > 1 else 50
+    left, right, bottom = 50, 14, 42
+    top = 74 if len(lines) > 1 else 52
     plot_w, plot_h = width - left - right, height - top - bottom
     last = float(steps[-1]) if steps.size else 0.0
-    x_max = max(10.0, _ticks(0, last * 1.05 + 1e-9, 4)[-1] if last > 0 else 10.0)
-    if x_max < last:
-        x_max = last
+    x_step = _nice_step(max(last * 1.05, 10.0), 4)
+    x_max = max(10.0, math.ceil(max(last, 1.0) * 1.05 / x_step) * x_step)
     lower, upper = y_range
     for values, *_ in lines:
         finite = values[np.isfinite(values)] if values.size else values
@@ -266,7 +274,8 @@ def line_chart_svg(
     if upper - lower < 1e-9:
         upper = lower + 1.0
     out = [_svg_open(width, height, name, step, title)]
-    out.append(_text(6, 19, title, size=16, weight="600", anchor="start"))
+    title_size = min(16.0, (width - 12) / (0.58 * max(len(title), 1)))  # shrink to fit
+    out.append(_text(6, 19, title, size=round(title_size, 1), weight="600", anchor="start"))
     if hint:
         out.append(_text(6, 38, hint, size=14, anchor="start", fill="#555"))
     out.append(f'<rect x="{left}" y="{top}" width="{plot_w}" height="{plot_h}" fill="#fbfbfb" '
@@ -286,7 +295,7 @@ def line_chart_svg(
     for tick in _ticks(0, x_max, 4):
         x = float(sx(tick))
         out.append(_text(x, top + plot_h + 18, f"{tick:g}", size=14))
-    out.append(_text(left + plot_w - 2, height - 2, "step", size=13, anchor="end", fill="#555"))
+    out.append(_text(left + plot_w / 2, height - 5, "step", size=13, fill="#555"))
     if len(lines) > 1:
         x = 10.0
         for _, color, label, dash in lines:
@@ -339,8 +348,8 @@ def scorecard_table(card: Any) -> np.ndarray:
 
 def scorecard_svg(table: np.ndarray | None, *, step: int, name: str = "scorecard") -> str:
     """The governance scorecard (principles x arenas, 1-10) as a heat map with a colour bar."""
-    width, height = 560, 334
-    left, top, cell_w, cell_h = 132, 78, 84, 38
+    width, height = 600, 334
+    left, top, cell_w, cell_h = 130, 78, 98, 38
     title = f"Governance scorecard, step {step}"
     out = [_svg_open(width, height, name, step, title)]
     out.append(_text(6, 21, title, size=17, weight="600", anchor="start"))
@@ -374,7 +383,6 @@ def scorecard_svg(table: np.ndarray | None, *, step: int, name: str = "scorecard
     for score in (1, 4, 7, 10):
         y = top + (10 - score) / 9 * bar_h
         out.append(_text(bar_x + bar_w + 6, y + 5, str(score), size=14, anchor="start"))
-    out.append(_text(bar_x + bar_w / 2, top + bar_h + 20, "score", size=13, fill="#555"))
     if table is None:
         out.append(_text(left + len(ARENAS) * cell_w / 2, top + bar_h / 2,
                          "after the first step", size=16, fill="#555"))  # fmt: skip

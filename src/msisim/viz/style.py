@@ -148,11 +148,13 @@ class MetricLabel:
 #: from them.)
 METRIC_LABELS: dict[str, MetricLabel] = {
     "rose": MetricLabel("Representativeness, as the forum counts it", "as counted", "higher"),
-    "true_rose": MetricLabel("Representativeness, paid participants exposed", "true", "higher"),
+    "true_rose": MetricLabel(
+        "True representativeness (paid participants exposed)", "true", "higher"
+    ),
     "grassroots_share": MetricLabel("Grassroots share of members", "grassroots", "higher"),
     "true_grassroots_share": MetricLabel("Grassroots share, paid exposed", "true grassroots"),
     "congruence_error": MetricLabel(
-        "Distance of the policy from the public ideal", "distance", "lower", 0.0, 0.5
+        "Policy's distance from the public ideal", "distance", "lower", 0.0, 0.5
     ),
     "responsiveness": MetricLabel("Responsiveness to the public", "responsiveness", "higher"),
     "lobby_bias": MetricLabel(
