@@ -23,6 +23,7 @@ import time
 from typing import Any
 
 import numpy as np
+import reacton.ipywidgets as widgets
 import solara
 import solara.lab
 
@@ -47,6 +48,8 @@ TEMPLATE_COLORS = {
 }
 #: Play speed (steps per second) when the page opens.
 DEFAULT_SPEED = 20
+#: Shortest pause between two frames while playing (seconds).
+MIN_PAUSE = 0.01
 #: Stakeholders drawn at most (a random but fixed subset for large populations).
 MAX_DRAWN = live.MAX_DRAWN
 
@@ -285,6 +288,8 @@ def compare_chart_svg(model: GovernanceModel, twin: GovernanceModel, metric: str
 
 CSS = """
 .msisim-tab { width: 100%; }
+.msisim-tab > .widget-html { display: block; width: 100%; margin: 0; }
+.msisim-tab .widget-html-content { display: block; width: 100%; line-height: normal; }
 .msisim-grid { display: grid; gap: 12px; align-items: start; width: 100%; }
 .msisim-forum { grid-template-columns: minmax(0, 1fr) minmax(0, 1.05fr); }
 .msisim-side { display: grid; gap: 12px; grid-template-columns: minmax(0, 1fr) minmax(0, 1fr); }
@@ -296,6 +301,7 @@ CSS = """
   padding: 6px; min-width: 0; overflow: hidden; contain: content; }
 .msisim-cell svg[data-figure] { display: block; width: 100%; height: auto; }
 .msisim-space svg[data-figure] { max-height: calc(100vh - 250px); }
+.msisim-card svg[data-figure] { max-height: 36vh; }
 .msisim-legend { display: flex; flex-wrap: wrap; gap: 4px 16px; padding: 6px 4px 0;
   font-size: 17px; line-height: 1.3; color: #222; }
 .msisim-key { display: inline-flex; align-items: center; gap: 6px; white-space: nowrap; }
@@ -330,7 +336,7 @@ def forum_html(session: Session) -> str:
         legend = live.legend_html(model.category_names)
         card = live.scorecard_svg(session.scorecard(), step=int(model.steps))
         charts = [forum_chart_svg(model, i) for i in range(len(FORUM_CHARTS))]
-    side = _cell(card, "msisim-wide") + "".join(_cell(chart) for chart in charts)
+    side = _cell(card, "msisim-wide", "msisim-card") + "".join(_cell(chart) for chart in charts)
     return (
         '<div class="msisim-grid msisim-forum">'
         f'{_cell(space + legend, "msisim-space")}<div class="msisim-side">{side}</div></div>'
@@ -356,18 +362,25 @@ def compare_html(session: Session) -> str:
     )
 
 
+def LiveHTML(text: str) -> Any:
+    """A plain ipywidgets HTML widget: the browser sets its innerHTML, nothing more."""
+    with solara.Div(classes=["msisim-tab"]) as tab:
+        widgets.HTML(value=text, layout={"width": "100%"})
+    return tab
+
+
 @solara.component
 def ForumTab(session: Session, frame: int) -> None:
     """The Forum tab: policy space with legend, scorecard and four live time series."""
     del frame  # a dependency: the tab redraws when the frame counter moves
-    solara.HTML(tag="div", unsafe_innerHTML=forum_html(session), classes=["msisim-tab"])
+    LiveHTML(forum_html(session))
 
 
 @solara.component
 def CompareTab(session: Session, frame: int) -> None:
     """The Compare tab: the forum and its twin under the other template, in lockstep."""
     del frame
-    solara.HTML(tag="div", unsafe_innerHTML=compare_html(session), classes=["msisim-tab"])
+    LiveHTML(compare_html(session))
 
 
 @solara.component
@@ -393,13 +406,17 @@ def Controls(
             if not session.model.running:
                 playing.value = False
                 break
-            frame.value = session.step()
+            started = time.perf_counter()
+            frame.value = session.step()  # steps, then redraws the figures in this thread
+            now = time.perf_counter()
             next_time += 1.0 / max(1, speed.value)
-            delay = next_time - time.perf_counter()
-            if delay > 0:
-                time.sleep(delay)
-            else:  # behind: carry on at once, without banking the lag
-                next_time = time.perf_counter()
+            # Always leave the server some time between frames (at least a fifth of the
+            # frame's own time): clicks, tab changes and sending the frame need it.
+            breather = max(MIN_PAUSE, 0.2 * (now - started))
+            delay = next_time - now
+            if delay < breather:  # behind: do not bank the lag
+                delay, next_time = breather, now + breather
+            time.sleep(delay)
 
     solara.lab.use_task(play_loop, dependencies=[playing.value], prefer_threaded=True)
 

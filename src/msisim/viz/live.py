@@ -251,7 +251,7 @@ def line_chart_svg(
     name: str = "line",
     step: int = 0,
     width: int = 380,
-    height: int = 250,
+    height: int = 226,
 ) -> str:
     """A time-series chart: ``lines`` are ``(values, colour, label, dash)``, one per line.
 
