@@ -18,6 +18,7 @@ model (:func:`Page` creates it per session); every click on Step advances it by 
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import time
 from typing import Any
@@ -400,25 +401,25 @@ def Controls(
 ) -> None:
     """Reset / Play / Step, the play speed and the step counter."""
 
-    def play_loop() -> None:
+    async def play_loop() -> None:
+        # Runs on the server's event loop: between frames it yields to the loop, which
+        # then handles clicks (Pause, tabs) and sends the frame, in the order they came.
         next_time = time.perf_counter()
         while playing.value:
             if not session.model.running:
                 playing.value = False
                 break
             started = time.perf_counter()
-            frame.value = session.step()  # steps, then redraws the figures in this thread
+            frame.value = session.step()  # steps, then redraws the figures
             now = time.perf_counter()
             next_time += 1.0 / max(1, speed.value)
-            # Always leave the server some time between frames (at least a fifth of the
-            # frame's own time): clicks, tab changes and sending the frame need it.
             breather = max(MIN_PAUSE, 0.2 * (now - started))
             delay = next_time - now
             if delay < breather:  # behind: do not bank the lag
                 delay, next_time = breather, now + breather
-            time.sleep(delay)
+            await asyncio.sleep(delay)
 
-    solara.lab.use_task(play_loop, dependencies=[playing.value], prefer_threaded=True)
+    solara.lab.use_task(play_loop, dependencies=[playing.value], prefer_threaded=False)
 
     def on_step() -> None:
         frame.value = session.step()

@@ -48,11 +48,6 @@ def default_assets_dir() -> Path:
     return cache / "msisim" / "solara-assets"
 
 
-def have_npm() -> bool:
-    """Whether ``npm`` (needed by :func:`fetch_assets`) is on the PATH."""
-    return shutil.which("npm") is not None
-
-
 def missing_packages(folder: Path) -> list[str]:
     """Packages not yet unpacked in ``folder``."""
     return [p for p in PACKAGES if not (folder / p / "package.json").exists()]
