@@ -311,6 +311,7 @@ CSS = """
 .msisim-controls .v-input__slider .v-label, .msisim-controls .v-label { font-size: 15px; }
 @media (max-width: 1500px) {
   .msisim-side { display: contents; }
+  .msisim-side > .msisim-wide { grid-column: auto; }
   .msisim-forum > .msisim-space { grid-row: span 1; }
   .msisim-compare { grid-template-columns: minmax(0, 1fr) minmax(0, 1fr); }
   .msisim-compare > .msisim-charts { grid-column: 1 / -1; grid-row: 3;
