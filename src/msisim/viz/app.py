@@ -49,8 +49,9 @@ TEMPLATE_COLORS = {
 }
 #: Play speed (steps per second) when the page opens.
 DEFAULT_SPEED = 20
-#: Shortest pause between two frames while playing (seconds).
-MIN_PAUSE = 0.01
+#: Shortest pause between two frames while playing (seconds); the event loop handles clicks
+#: and sends the frame in it.
+MIN_PAUSE = 0.003
 #: Stakeholders drawn at most (a random but fixed subset for large populations).
 MAX_DRAWN = live.MAX_DRAWN
 
@@ -410,11 +411,10 @@ def Controls(
             if not session.model.running:
                 playing.value = False
                 break
-            started = time.perf_counter()
             frame.value = session.step()  # steps, then redraws the figures
             now = time.perf_counter()
             next_time += 1.0 / max(1, speed.value)
-            breather = max(MIN_PAUSE, 0.2 * (now - started))
+            breather = MIN_PAUSE  # a yield to the event loop: clicks and sending the frame
             delay = next_time - now
             if delay < breather:  # behind: do not bank the lag
                 delay, next_time = breather, now + breather
