@@ -266,17 +266,25 @@ def cmd_list(args: argparse.Namespace) -> int:
 # --------------------------------------------------------------------------- app
 
 
-def app_command(host: str, port: int, assets: Path) -> tuple[list[str], dict[str, str]]:
-    """The command line and environment that serve the app (Solara, offline assets)."""
+def app_command(host: str, port: int, assets: Path | None) -> tuple[list[str], dict[str, str]]:
+    """The command line and environment that serve the app.
+
+    With ``assets`` (a folder filled by :func:`msisim.viz.assets.fetch_assets`) Solara serves
+    its JavaScript from that folder and needs no internet; with ``None`` it fetches it from
+    its usual online source (and caches it).
+    """
     import os
 
     env = {
         **os.environ,
-        "SOLARA_ASSETS_PROXY": "True",
-        "SOLARA_ASSETS_PROXY_CACHE_DIR": str(assets),
         "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "false",
         "SOLARA_CHECK_VERSION": "false",
+        "SOLARA_THEME_SHOW_BANNER": "false",  # its corner banner would cover the figures
     }
+    env.pop("SOLARA_ASSETS_PROXY_CACHE_DIR", None)
+    if assets is not None:
+        env["SOLARA_ASSETS_PROXY"] = "True"
+        env["SOLARA_ASSETS_PROXY_CACHE_DIR"] = str(assets)
     command = [
         sys.executable, "-m", "solara", "run", "msisim.viz.app:Page",
         "--host", host, "--port", str(port), "--production", "--no-open",
@@ -284,23 +292,70 @@ def app_command(host: str, port: int, assets: Path) -> tuple[list[str], dict[str
     return command, env
 
 
+def _die_with_parent() -> None:  # pragma: no cover - runs in the child before exec
+    """Linux: ask the kernel to send SIGTERM to the server when ``msisim app`` dies."""
+    import ctypes
+    import signal
+
+    try:
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
 def cmd_app(args: argparse.Namespace) -> int:
-    """Serve the interactive app (binds to 127.0.0.1 unless --host says otherwise)."""
+    """Serve the interactive app (binds to 127.0.0.1 unless --host says otherwise).
+
+    The server runs as a child process; stopping ``msisim app`` (Ctrl-C, SIGTERM, SIGHUP, or
+    on Linux even SIGKILL) stops the server too.
+    """
+    import signal
     import subprocess
 
     from msisim.viz.assets import default_assets_dir, fetch_assets, missing_packages
 
-    assets = default_assets_dir()
-    if missing_packages(assets):
-        logger.info("fetching the app's JavaScript assets into %s (once)", assets)
-        fetch_assets(assets)
+    folder = default_assets_dir()
+    assets: Path | None = folder
+    if args.offline:
+        if missing_packages(folder):
+            print(f"msisim app: fetching the app's JavaScript into {folder} (once, needs npm)")
+            try:
+                fetch_assets(folder)
+            except RuntimeError as error:
+                print(f"msisim app: {error}", file=sys.stderr)
+                return 1
+    elif missing_packages(folder):
+        assets = None
+        print(
+            "msisim app: loading Solara's JavaScript from its usual online source (jsDelivr); "
+            "'msisim app --offline' keeps a local copy (needs npm once)"
+        )
     command, env = app_command(args.host, args.port, assets)
     print(f"msisim app: open http://{args.host}:{args.port}/ in a browser (Ctrl-C stops)")
     sys.stdout.flush()
+    preexec = _die_with_parent if sys.platform.startswith("linux") else None
+    server = subprocess.Popen(command, env=env, preexec_fn=preexec)
+
+    def stop(signum: int, _frame: Any) -> None:
+        if server.poll() is None:
+            server.terminate()
+        raise SystemExit(128 + signum)
+
+    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGHUP)
+                if hasattr(signal, sig.name)}  # fmt: skip
     try:
-        return subprocess.call(command, env=env)
+        return server.wait()
     except KeyboardInterrupt:
         return 0
+    finally:
+        if server.poll() is None:
+            server.terminate()
+            try:
+                server.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                server.kill()
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 # --------------------------------------------------------------------------- run (Hydra app)
@@ -623,6 +678,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     app.add_argument("--host", default="127.0.0.1", help="address to bind (127.0.0.1)")
     app.add_argument("--port", type=_positive, default=8765, help="port (8765)")
+    app.add_argument(
+        "--offline",
+        action="store_true",
+        help="serve Solara's JavaScript from a local copy (fetched once with npm) instead of "
+        "loading it online",
+    )
     app.set_defaults(func=cmd_app)
     return parser
 

@@ -1,48 +1,61 @@
-"""The interactive teaching app: Mesa's SolaraViz over a GovernanceModel.
+"""The interactive teaching app: a Solara page over a GovernanceModel.
 
-Start it with ``msisim app`` (binds to 127.0.0.1). Page 0 shows the policy space live
-(stakeholders coloured by category, forum members highlighted, lobby and public ideals, the
-policy's trail, lobby ties), live plots of the Rose index (measured and true), grassroots
-share, congruence error and lobby bias, and the scorecard as a heat map. Page 1 compares the
-forum with its twin under the other template (representative vs open) on the same seed,
-stepped in lockstep — the comparison is the lesson.
+Start it with ``msisim app`` (binds to 127.0.0.1). The **Forum** tab shows the policy space
+live (stakeholders coloured by category, forum members, the public ideal and the lobby's
+ideal, the policy's trail, lobby ties), the governance scorecard and four live time series:
+representativeness as counted and as it truly is, the grassroots share of members, the
+distance of the policy from the public ideal, and the policy's pull toward the lobby. The
+**Compare** tab runs the same forum under the other template (representative vs open) on
+the same seed, in lockstep — the comparison is the lesson.
 
-Every browser session builds its own model (:func:`Page` creates it per session).
+The page is built from the same pieces as Mesa's SolaraViz (a Mesa model, a controller with
+Reset / Play / Step, parameter inputs declared as in SolaraViz's ``model_params``), laid out
+for a projector: named tabs, control values shown in their labels, figures that scale to
+their cells. Figures are SVG written by :mod:`msisim.viz.live` (a few ms per step, drawn by
+the browser) so the page keeps up with the model. Every browser session builds its own
+model (:func:`Page` creates it per session); every click on Step advances it by one step.
 """
 
 from __future__ import annotations
 
+import asyncio
+import threading
+import time
 from typing import Any
 
-import matplotlib.pyplot as plt
 import numpy as np
+import reacton.ipywidgets as widgets
 import solara
-from matplotlib.figure import Figure
-from mesa.visualization import SolaraViz, make_plot_component
-from mesa.visualization.utils import update_counter
+import solara.lab
 
 from msisim.model import GovernanceModel
-from msisim.rules.lobbying import combined_tie
-from msisim.scorecard import ARENAS, PRINCIPLES
+from msisim.rules.lobbying import STRATEGIES
+from msisim.rules.membership import MEMBERSHIP_RULES
+from msisim.viz import live, style
 
-TEMPLATES = [
-    "representative",
-    "open",
-    "sortition",
-    "representative_with_consultation",
-    "open_with_support",
-]
-CAPTURE_MODES = ["from lobby ties", "set by hand"]
-COLORS = {
-    "government": "#1f77b4",
-    "bureaucracy": "#17becf",
-    "business": "#d62728",
-    "civil_society": "#2ca02c",
-    "academia": "#9467bd",
-    "grassroots": "#ff7f0e",
+#: The membership rules a teacher can pick (every registered rule but the analytic plenary).
+TEMPLATES = [name for name, rule in MEMBERSHIP_RULES.items() if not rule.everyone]
+#: Their labels: the style's plain words, else the rule's own summary.
+TEMPLATE_CHOICES = {
+    name: style.TEMPLATE_LABELS.get(name, f"{name.replace('_', ' ').capitalize()}")
+    for name in TEMPLATES
 }
+CAPTURE_MODES = ["from lobby ties", "set by hand"]
+#: Colours of the two forums on the Compare tab.
+TEMPLATE_COLORS = {
+    "representative": "#2C3E91",
+    "open": "#B35806",
+    "sortition": "#1B7837",
+    "representative_with_consultation": "#762A83",
+    "open_with_support": "#01665E",
+}
+#: Play speed (steps per second) when the page opens.
+DEFAULT_SPEED = 20
+#: Shortest pause between two frames while playing (seconds); the event loop handles clicks
+#: and sends the frame in it.
+MIN_PAUSE = 0.003
 #: Stakeholders drawn at most (a random but fixed subset for large populations).
-MAX_DRAWN = 1500
+MAX_DRAWN = live.MAX_DRAWN
 
 
 class AppModel(GovernanceModel):
@@ -110,9 +123,7 @@ class AppModel(GovernanceModel):
             recusal=bool(recusal),
             n_steps=10_000,
         )
-        self.drawn = np.sort(
-            np.random.default_rng(int(seed)).permutation(self.stakeholders.n)[:MAX_DRAWN]
-        )
+        self.drawn = live.drawn_subset(self.stakeholders.n, int(seed))
 
     def twin(self) -> AppModel:
         """The same forum under the other template (representative <-> open), same seed."""
@@ -120,9 +131,10 @@ class AppModel(GovernanceModel):
         return AppModel(**{**self.controls, "template": other})
 
 
+#: The controls, declared as Mesa's SolaraViz declares ``model_params``.
 MODEL_PARAMS: dict[str, Any] = {
     "template": {"type": "Select", "value": "representative", "values": TEMPLATES,
-                 "label": "Template"},
+                 "labels": TEMPLATE_CHOICES, "label": "Template"},
     "seed": {"type": "SliderInt", "value": 1, "min": 0, "max": 100, "step": 1, "label": "Seed"},
     "n_stakeholders": {"type": "SliderInt", "value": 500, "min": 200, "max": 5000, "step": 100,
                        "label": "Stakeholders"},
@@ -131,11 +143,13 @@ MODEL_PARAMS: dict[str, Any] = {
     "n_lobbyists": {"type": "SliderInt", "value": 3, "min": 0, "max": 6, "step": 1,
                     "label": "Lobbyists"},
     "lobby_strategy": {"type": "Select", "value": "allies",
-                       "values": ["allies", "swing", "influential"], "label": "Lobby strategy"},
+                       "values": list(STRATEGIES),
+                       "labels": {n: style.STRATEGY_LABELS.get(n, n) for n in STRATEGIES},
+                       "label": "Lobby strategy"},
     "transparency": {"type": "SliderFloat", "value": 0.0, "min": 0.0, "max": 1.0, "step": 0.05,
                      "label": "Transparency (lobby register)"},
     "term_length": {"type": "SliderInt", "value": 20, "min": 1, "max": 60, "step": 1,
-                    "label": "Term length (seated bodies)"},
+                    "label": "Term length (seated bodies, rounds)"},
     "participation_cost": {"type": "SliderFloat", "value": 1.0, "min": 0.0, "max": 4.0,
                            "step": 0.1, "label": "Participation cost (open rounds)"},
     "grassroots_support": {"type": "SliderFloat", "value": 0.0, "min": 0.0, "max": 1.0,
@@ -148,162 +162,362 @@ MODEL_PARAMS: dict[str, Any] = {
 }  # fmt: skip
 
 
-# --------------------------------------------------------------------------- drawing (pure)
+def default_controls() -> dict[str, Any]:
+    """The controls' starting values."""
+    return {name: spec["value"] for name, spec in MODEL_PARAMS.items()}
 
 
-def draw_policy_space(model: GovernanceModel, ax: Any, *, title: str | None = None) -> None:
-    """Draw the policy space of ``model`` on a matplotlib axis.
+def control_label(name: str, value: Any) -> str:
+    """A control's label with its value, e.g. ``Lobby budget (per lobbyist and round): 1.5``."""
+    spec = MODEL_PARAMS[name]
+    if spec["type"] == "SliderFloat":
+        decimals = max(0, -int(np.floor(np.log10(spec["step"]))))
+        return f"{spec['label']}: {float(value):.{decimals}f}"
+    if spec["type"] == "SliderInt":
+        return f"{spec['label']}: {int(value)}"
+    return str(spec["label"])
 
-    Stakeholders coloured by category (a fixed subset for large populations), forum members
-    with a black edge, paid participants as grey squares at the lobby ideal, lobby ties as red
-    lines from the lobby ideal to tied members (opacity = tie strength), the public ideal
-    (blue X), the lobby ideal (red star) and the policy's trail (black line, current policy a
-    black diamond). Only the first two dimensions are drawn.
+
+# --------------------------------------------------------------------------- session
+
+
+class Session:
+    """One browser session's run: the model, its twin (made when first shown) and a lock.
+
+    Every change of the model goes through :meth:`step` or :meth:`reset` under the lock, so
+    a click on Step while a frame is being drawn still counts, exactly once.
     """
-    st = model.stakeholders
-    drawn = getattr(model, "drawn", np.arange(st.n))
-    pos = st.position[drawn]
-    cats = st.category[drawn]
-    for code, name in enumerate(model.category_names):
-        sel = cats == code
-        ax.scatter(
-            pos[sel, 0], pos[sel, 1] if pos.shape[1] > 1 else np.zeros(sel.sum()), s=7,
-            alpha=0.35, color=COLORS.get(name), label=name,
-        )  # fmt: skip
-    members = model.members
-    if members.shape[0]:
-        adv = st.advocated[members]
-        y = adv[:, 1] if adv.shape[1] > 1 else np.zeros(adv.shape[0])
-        colors = [COLORS.get(model.category_names[c], "grey") for c in st.category[members]]
-        ax.scatter(adv[:, 0], y, s=28, c=colors, edgecolors="black", linewidths=0.8,
-                   label="members (advocated)", zorder=3)  # fmt: skip
-        tie = combined_tie(model.lobby_state.ties[:, members])
-        lobby = model.lobby_ideal
-        for i in np.flatnonzero(tie > 0.05):
-            strength = float(min(1.0, tie[i])) * 0.8
-            ly = lobby[1] if lobby.shape[0] > 1 else 0
-            ax.plot([lobby[0], adv[i, 0]], [ly, y[i]], color="red", alpha=strength, linewidth=0.8)
-    if model.lobby_state.n_paid:
-        ax.scatter([model.lobby_ideal[0]], [model.lobby_ideal[-1]], s=60, marker="s",
-                   color="grey", label=f"{model.lobby_state.n_paid} paid participants")  # fmt: skip
-    trail = np.array(model.forum.policy_trail) if model.forum.policy_trail else None
-    if trail is not None and trail.shape[1] > 1:
-        ax.plot(trail[:, 0], trail[:, 1], color="black", linewidth=1.2, label="policy trail")
-    policy = model.forum.policy
-    ax.scatter([policy[0]], [policy[1] if policy.shape[0] > 1 else 0], marker="D", s=70,
-               color="black", zorder=4, label="policy")  # fmt: skip
-    ideal = model.public_ideal
-    ax.scatter([ideal[0]], [ideal[1] if ideal.shape[0] > 1 else 0], marker="X", s=110,
-               color="#0047ab", zorder=4, label="public ideal")  # fmt: skip
-    lobby = model.lobby_ideal
-    ax.scatter([lobby[0]], [lobby[1] if lobby.shape[0] > 1 else 0], marker="*", s=200,
-               color="red", zorder=4, label="lobby ideal")  # fmt: skip
-    ax.set_xlim(-0.02, 1.02)
-    ax.set_ylim(-0.02, 1.02)
-    ax.set_aspect("equal")
-    ax.set_title(title or f"{model.params.design.membership} forum, step {model.steps}")
-    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=7, frameon=False)
+
+    def __init__(self, controls: dict[str, Any] | None = None) -> None:
+        self.lock = threading.RLock()
+        self.controls = dict(controls or default_controls())
+        self.model = AppModel(**self.controls)
+        self._twin: AppModel | None = None
+        self._card_key: tuple[int, int] | None = None
+        self._card: np.ndarray | None = None
+
+    def reset(self, controls: dict[str, Any]) -> None:
+        """Start a new run with ``controls``."""
+        with self.lock:
+            self.controls = dict(controls)
+            self.model = AppModel(**self.controls)
+            self._twin = None
+            self._card_key = None
+
+    def step(self, n: int = 1) -> int:
+        """Advance the model (and its twin, once made) by ``n`` steps; returns the step."""
+        with self.lock:
+            for _ in range(n):
+                if not self.model.running:
+                    break
+                self.model.step()
+                if self._twin is not None:
+                    self._twin.step()
+            return int(self.model.steps)
+
+    def twin(self) -> AppModel:
+        """The twin under the other template, caught up with the model."""
+        with self.lock:
+            if self._twin is None:
+                self._twin = self.model.twin()
+            while self._twin.steps < self.model.steps:
+                self._twin.step()
+            return self._twin
+
+    def scorecard(self) -> np.ndarray | None:
+        """The scorecard table now, computed once per step (None before the first step)."""
+        with self.lock:
+            model = self.model
+            if not model.series:
+                return None
+            key = (id(model), int(model.steps))
+            if key != self._card_key:
+                self._card = live.scorecard_table(model.scorecard())
+                self._card_key = key
+            return self._card
 
 
-def draw_scorecard(model: GovernanceModel, ax: Any) -> None:
-    """Draw the governance scorecard (arena x principle, 1-10) as a heat map."""
-    if not model.series:
-        ax.text(0.5, 0.5, "scorecard after the first step", ha="center", va="center")
-        ax.set_axis_off()
-        return
-    card = model.scorecard()
-    table = np.full((len(ARENAS), len(PRINCIPLES)), np.nan)
-    for row in card.itertuples():
-        table[ARENAS.index(row.arena), PRINCIPLES.index(row.principle)] = row.score
-    image = ax.imshow(table, vmin=1, vmax=10, cmap="RdYlGn")
-    for i in range(len(ARENAS)):
-        for j in range(len(PRINCIPLES)):
-            if np.isfinite(table[i, j]):
-                ax.text(j, i, f"{table[i, j]:.1f}", ha="center", va="center", fontsize=8)
-    ax.set_xticks(range(len(PRINCIPLES)), PRINCIPLES, rotation=30, ha="right", fontsize=8)
-    ax.set_yticks(range(len(ARENAS)), ARENAS, fontsize=8)
-    ax.set_title(f"Governance scorecard (1-10), step {model.steps}")
-    ax.figure.colorbar(image, ax=ax, fraction=0.03)
+# --------------------------------------------------------------------------- figures (SVG)
+
+
+def _series(model: GovernanceModel, *names: str) -> tuple[np.ndarray, list[np.ndarray]]:
+    """The steps and the named metrics' values over the run so far."""
+    rows = model.series
+    steps = np.fromiter((row["step"] for row in rows), float, len(rows))
+    values = [np.fromiter((row[name] for row in rows), float, len(rows)) for name in names]
+    return steps, values
+
+
+#: The Forum tab's live time series: (file-safe name, metrics, colours, dashes).
+FORUM_CHARTS: tuple[tuple[str, tuple[str, ...], tuple[str, ...], tuple[str, ...]], ...] = (
+    ("representativeness", ("rose", "true_rose"), ("#2C3E91", "#C0002A"), ("", "dash")),
+    ("grassroots", ("grassroots_share",), (style.CATEGORY_COLORS["grassroots"],), ("",)),
+    ("congruence", ("congruence_error",), ("#6A3D9A",), ("",)),
+    ("lobby-pull", ("lobby_bias", "structural_tilt"), (style.LOBBY_COLOR, "#777777"), ("", "dash")),
+)
+
+
+#: Titles of the charts that draw several metrics.
+CHART_TITLES = {
+    "representativeness": "Representativeness (Rose index)",
+    "lobby-pull": "Lobby pull; dashed: the same forum without the lobby (the gap is capture)",
+}
+
+
+def forum_chart_svg(model: GovernanceModel, index: int) -> str:
+    """One of the Forum tab's live time series as SVG (see :data:`FORUM_CHARTS`)."""
+    name, metrics, colors, dashes = FORUM_CHARTS[index]
+    steps, values = _series(model, *metrics)
+    first = style.METRIC_LABELS[metrics[0]]
+    title = CHART_TITLES.get(name, first.title)
+    lines = [
+        (v, c, style.METRIC_LABELS[m].short, d)
+        for v, c, m, d in zip(values, colors, metrics, dashes, strict=True)
+    ]
+    return live.line_chart_svg(
+        steps, lines, title=title, hint=first.hint, y_range=(first.lower, first.upper),
+        name=name, step=int(model.steps),
+    )  # fmt: skip
+
+
+def compare_chart_svg(model: GovernanceModel, twin: GovernanceModel, metric: str) -> str:
+    """A metric of the forum and its twin over time, one line each."""
+    label = style.METRIC_LABELS[metric]
+    lines = []
+    for m in (model, twin):
+        steps, (values,) = _series(m, metric)
+        template = m.params.design.membership
+        lines.append((values, TEMPLATE_COLORS.get(template, "#333"),
+                      style.TEMPLATE_SHORT.get(template, template), ""))  # fmt: skip
+    steps, _ = _series(model, metric)
+    return live.line_chart_svg(
+        steps, lines, title=label.title, hint=label.hint, y_range=(label.lower, label.upper),
+        name=f"compare-{metric.replace('_', '-')}", step=int(model.steps),
+    )  # fmt: skip
 
 
 # --------------------------------------------------------------------------- components
 
+CSS = """
+.msisim-tab { width: 100%; }
+.msisim-tab > .widget-html { display: block; width: 100%; margin: 0; }
+.msisim-tab .widget-html-content { display: block; width: 100%; line-height: normal; }
+.msisim-grid { display: grid; gap: 12px; align-items: start; width: 100%; }
+.msisim-forum { grid-template-columns: minmax(0, 1fr) minmax(0, 1.05fr); }
+.msisim-side { display: grid; gap: 12px; grid-template-columns: minmax(0, 1fr) minmax(0, 1fr); }
+.msisim-side > .msisim-wide { grid-column: 1 / -1; }
+.msisim-compare { grid-template-columns: minmax(0, 1fr) minmax(0, 1fr) minmax(0, 0.8fr); }
+.msisim-compare > .msisim-wide { grid-column: 1 / 3; grid-row: 2; }
+.msisim-compare > .msisim-charts { grid-column: 3; grid-row: 1 / 3; display: grid; gap: 12px; }
+.msisim-cell { background: #fff; border: 1px solid #d8d8d8; border-radius: 6px;
+  padding: 6px; min-width: 0; overflow: hidden; contain: content; }
+.msisim-cell svg[data-figure] { display: block; width: 100%; height: auto; }
+.msisim-space svg[data-figure] { max-height: calc(100vh - 250px); }
+.msisim-card svg[data-figure] { max-height: 36vh; }
+.msisim-legend { display: flex; flex-wrap: wrap; gap: 4px 16px; padding: 6px 4px 0;
+  font-size: 17px; line-height: 1.3; color: #222; }
+.msisim-key { display: inline-flex; align-items: center; gap: 6px; white-space: nowrap; }
+.msisim-step { font-size: 26px; font-weight: 600; }
+.msisim-hint { font-size: 14px; color: #555; }
+.msisim-controls .v-input__slider .v-label, .msisim-controls .v-label { font-size: 15px; }
+@media (max-width: 1500px) {
+  .msisim-side { display: contents; }
+  .msisim-side > .msisim-wide { grid-column: auto; }
+  .msisim-forum > .msisim-space { grid-row: span 1; }
+  .msisim-compare { grid-template-columns: minmax(0, 1fr) minmax(0, 1fr); }
+  .msisim-compare > .msisim-charts { grid-column: 1 / -1; grid-row: 3;
+    grid-template-columns: minmax(0, 1fr) minmax(0, 1fr); }
+}
+@media (max-width: 900px) {
+  .msisim-forum, .msisim-compare, .msisim-compare > .msisim-charts {
+    grid-template-columns: minmax(0, 1fr); }
+  .msisim-compare > .msisim-wide { grid-column: 1; grid-row: auto; }
+}
+"""
+
+
+def _cell(svg: str, *classes: str) -> str:
+    """A figure cell: SVG (and legend) that scales to the cell's width."""
+    return f'<div class="{" ".join(("msisim-cell", *classes))}">{svg}</div>'
+
+
+def forum_html(session: Session) -> str:
+    """The Forum tab's figures as one HTML block (one update per step for the browser)."""
+    with session.lock:
+        model = session.model
+        space = live.policy_space_svg(model, drawn=model.drawn)
+        legend = live.legend_html(model.category_names)
+        card = live.scorecard_svg(session.scorecard(), step=int(model.steps))
+        charts = [forum_chart_svg(model, i) for i in range(len(FORUM_CHARTS))]
+    side = _cell(card, "msisim-wide", "msisim-card") + "".join(_cell(chart) for chart in charts)
+    return (
+        '<div class="msisim-grid msisim-forum">'
+        f'{_cell(space + legend, "msisim-space")}<div class="msisim-side">{side}</div></div>'
+    )
+
+
+def compare_html(session: Session) -> str:
+    """The Compare tab's figures as one HTML block."""
+    with session.lock:
+        model, twin = session.model, session.twin()
+        spaces = [live.policy_space_svg(m, drawn=model.drawn, name=f"policy-space-{i}")
+                  for i, m in enumerate((model, twin))]  # fmt: skip
+        legend = live.legend_html(model.category_names)
+        charts = [compare_chart_svg(model, twin, metric)
+                  for metric in ("lobby_bias", "true_rose")]  # fmt: skip
+    return (
+        '<div class="msisim-grid msisim-compare">'
+        + "".join(_cell(svg, "msisim-space") for svg in spaces)
+        + f'<div class="msisim-wide">{legend}</div>'
+        + '<div class="msisim-charts">'
+        + "".join(_cell(chart) for chart in charts)
+        + "</div></div>"
+    )
+
+
+def LiveHTML(text: str) -> Any:
+    """A plain ipywidgets HTML widget: the browser sets its innerHTML, nothing more."""
+    with solara.Div(classes=["msisim-tab"]) as tab:
+        widgets.HTML(value=text, layout={"width": "100%"})
+    return tab
+
 
 @solara.component
-def PolicySpace(model: GovernanceModel) -> None:
-    """Component: the policy space, redrawn every step."""
-    update_counter.get()
-    fig = Figure(figsize=(7.2, 5.4))
-    draw_policy_space(model, fig.subplots())
-    fig.tight_layout()
-    solara.FigureMatplotlib(fig, format="png", dependencies=[update_counter.value])
+def ForumTab(session: Session, frame: int) -> None:
+    """The Forum tab: policy space with legend, scorecard and four live time series."""
+    del frame  # a dependency: the tab redraws when the frame counter moves
+    LiveHTML(forum_html(session))
 
 
 @solara.component
-def Scorecard(model: GovernanceModel) -> None:
-    """Component: the scorecard heat map, redrawn every step."""
-    update_counter.get()
-    fig = Figure(figsize=(6.4, 3.6))
-    draw_scorecard(model, fig.subplots())
-    fig.tight_layout()
-    solara.FigureMatplotlib(fig, format="png", dependencies=[update_counter.value])
+def CompareTab(session: Session, frame: int) -> None:
+    """The Compare tab: the forum and its twin under the other template, in lockstep."""
+    del frame
+    LiveHTML(compare_html(session))
 
 
 @solara.component
-def Compare(model: AppModel) -> None:
-    """Component: the forum and its twin under the other template, same seed, in lockstep."""
-    update_counter.get()
-    twin = solara.use_memo(model.twin, [id(model)])
-    while twin.steps < model.steps:
-        twin.step()
-    fig = Figure(figsize=(9, 8.4))
-    grid = fig.add_gridspec(2, 2, height_ratios=[1.1, 0.9])
-    for i, m in enumerate((model, twin)):
-        ax = fig.add_subplot(grid[0, i])
-        draw_policy_space(m, ax)
-        legend = ax.get_legend()
-        if legend is not None:
-            legend.remove()
-    ax = fig.add_subplot(grid[1, :])
-    for m in (model, twin):
-        if m.series:
-            steps = [row["step"] for row in m.series]
-            ax.plot(steps, [row["lobby_bias"] for row in m.series],
-                    label=f"{m.params.design.membership}: lobby bias")  # fmt: skip
-            ax.plot(steps, [row["true_rose"] for row in m.series], linestyle="--",
-                    label=f"{m.params.design.membership}: Rose (true)")  # fmt: skip
-    ax.set_xlabel("step")
-    ax.set_title("same seed, same lobby")
-    ax.legend(fontsize=7)
-    fig.tight_layout()
-    solara.FigureMatplotlib(fig, format="png", dependencies=[update_counter.value])
+def StepCounter(session: Session, frame: solara.Reactive[int]) -> None:
+    """The step the model is at, in large type (redrawn when the frame counter moves)."""
+    frame.get()
+    solara.Text(f"Step {session.model.steps}", classes=["msisim-step"])
 
 
-def _plots() -> list[Any]:
-    return [
-        make_plot_component({"rose": "tab:blue", "true_rose": "tab:red"}),
-        make_plot_component({"grassroots_share": "tab:orange"}),
-        make_plot_component({"congruence_error": "tab:purple"}),
-        make_plot_component({"lobby_bias": "tab:red"}),
-    ]
+@solara.component
+def Controls(
+    session: Session,
+    controls: solara.Reactive[dict[str, Any]],
+    frame: solara.Reactive[int],
+    playing: solara.Reactive[bool],
+    speed: solara.Reactive[int],
+) -> None:
+    """Reset / Play / Step, the play speed and the step counter."""
+
+    async def play_loop() -> None:
+        # Runs on the server's event loop: between frames it yields to the loop, which
+        # then handles clicks (Pause, tabs) and sends the frame, in the order they came.
+        next_time = time.perf_counter()
+        while playing.value:
+            if not session.model.running:
+                playing.value = False
+                break
+            frame.value = session.step()  # steps, then redraws the figures
+            now = time.perf_counter()
+            next_time += 1.0 / max(1, speed.value)
+            breather = MIN_PAUSE  # a yield to the event loop: clicks and sending the frame
+            delay = next_time - now
+            if delay < breather:  # behind: do not bank the lag
+                delay, next_time = breather, now + breather
+            await asyncio.sleep(delay)
+
+    solara.lab.use_task(play_loop, dependencies=[playing.value], prefer_threaded=False)
+
+    def on_step() -> None:
+        frame.value = session.step()
+
+    def on_reset() -> None:
+        playing.value = False
+        session.reset(controls.value)
+        frame.value = -frame.value - 1  # a new value even at step 0
+
+    with solara.Card("Run", classes=["msisim-controls"]):
+        StepCounter(session, frame)
+        with solara.Row(justify="space-between"):
+            solara.Button("Reset", color="primary", on_click=on_reset)
+            solara.Button(
+                "❚❚ Pause" if playing.value else "▶ Play",
+                color="primary",
+                on_click=lambda: playing.set(not playing.value),
+            )
+            solara.Button("Step", color="primary", on_click=on_step, disabled=playing.value)
+        solara.SliderInt(
+            f"Speed: {speed.value} steps per second",
+            value=speed,
+            min=1,
+            max=30,
+            step=1,
+        )
+
+
+@solara.component
+def Settings(controls: solara.Reactive[dict[str, Any]]) -> None:
+    """The model's settings, each label showing its value; Reset applies them."""
+
+    def setter(name: str) -> Any:
+        return lambda value: controls.set({**controls.value, name: value})
+
+    with solara.Card("Settings", classes=["msisim-controls"]):
+        solara.Text("Changes apply when you press Reset.", classes=["msisim-hint"])
+        for name, spec in MODEL_PARAMS.items():
+            value = controls.value[name]
+            kind = spec["type"]
+            if kind == "SliderInt":
+                solara.SliderInt(control_label(name, value), value=int(value),
+                                 on_value=setter(name), min=spec["min"], max=spec["max"],
+                                 step=spec["step"])  # fmt: skip
+            elif kind == "SliderFloat":
+                solara.SliderFloat(control_label(name, value), value=float(value),
+                                   on_value=setter(name), min=spec["min"], max=spec["max"],
+                                   step=spec["step"])  # fmt: skip
+            elif kind == "Checkbox":
+                solara.Checkbox(label=spec["label"], value=bool(value), on_value=setter(name))
+            else:
+                labels = spec.get("labels", {})
+                codes = {labels.get(v, v): v for v in spec["values"]}
+
+                def choose(label: str, name: str = name, codes: dict[str, str] = codes) -> None:
+                    controls.set({**controls.value, name: codes[label]})
+
+                solara.Select(spec["label"], value=labels.get(value, value),
+                              values=list(codes), on_value=choose)  # fmt: skip
 
 
 @solara.component
 def Page() -> None:
-    """The app's page: one model per browser session, shown with Mesa's SolaraViz."""
-    model = solara.use_memo(AppModel, [])
-    components = [(PolicySpace, 0), (Scorecard, 0)]
-    components += _plots()  # make_plot_component returns (component, page) pairs
-    components += [(Compare, 1)]
-    SolaraViz(
-        model,
-        components=components,
-        model_params=MODEL_PARAMS,
-        name="msisim — multistakeholder forum",
-        play_interval=150,
-    )
+    """The app's page: one model per browser session."""
+    session = solara.use_memo(Session, [])
+    controls = solara.use_reactive(dict(session.controls))
+    frame = solara.use_reactive(0)
+    playing = solara.use_reactive(False)
+    speed = solara.use_reactive(DEFAULT_SPEED)
+    tab = solara.use_reactive(0)
+    solara.Style(CSS)
+    solara.Title("msisim — multistakeholder forum")
+    with solara.AppBar():
+        solara.AppBarTitle("msisim — a multistakeholder forum, live")
+    with solara.Sidebar():
+        Controls(session, controls, frame, playing, speed)
+        Settings(controls)
+    with solara.lab.Tabs(value=tab, align="left"):
+        solara.lab.Tab("Forum")
+        solara.lab.Tab("Compare")
+    Live(session, frame, tab.value)
 
 
-def close_figures() -> None:
-    """Close pyplot figures (the app draws on Figure objects, so there should be none)."""
-    plt.close("all")
+@solara.component
+def Live(session: Session, frame: solara.Reactive[int], tab: int) -> None:
+    """The open tab's figures: the only part of the page redrawn at every step."""
+    if tab == 0:
+        ForumTab(session, frame.value)
+    else:
+        CompareTab(session, frame.value)

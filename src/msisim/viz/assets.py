@@ -1,14 +1,21 @@
 """Offline copies of the JavaScript assets that Solara loads from a CDN.
 
 Solara's server proxies CDN requests (``/_solara/cdn/<package>@<version>/<file>``) through a
-cache folder. Filling that folder in advance with ``npm pack`` of the packages it asks for
-lets the app work on machines without internet access: :func:`fetch_assets` does that
-(needs ``npm``), and ``msisim app`` points ``SOLARA_ASSETS_PROXY_CACHE_DIR`` at the folder.
+cache folder. By default ``msisim app`` leaves that to Solara, which fetches the files from
+their usual online source (jsDelivr). Filling a folder in advance with ``npm pack`` of the
+packages Solara asks for lets the app work on machines without internet access:
+:func:`fetch_assets` does that (needs ``npm``), and ``msisim app --offline`` points
+``SOLARA_ASSETS_PROXY_CACHE_DIR`` at the folder.
+
+The folder is ``$MSISIM_ASSETS_DIR`` when set, else ``.solara-assets/`` of the source
+checkout (for development and the tests), else ``~/.cache/msisim/solara-assets`` (for an
+installed package).
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import shutil
 import subprocess
 import tarfile
@@ -30,8 +37,15 @@ PACKAGES: tuple[str, ...] = (
 
 
 def default_assets_dir() -> Path:
-    """Where the assets live: ``.solara-assets/`` of the source checkout."""
-    return Path(__file__).resolve().parents[3] / ".solara-assets"
+    """Where the offline assets live (see the module's docstring)."""
+    given = os.environ.get("MSISIM_ASSETS_DIR")
+    if given:
+        return Path(given).expanduser()
+    checkout = Path(__file__).resolve().parents[3]
+    if (checkout / "pyproject.toml").is_file() and (checkout / "src" / "msisim").is_dir():
+        return checkout / ".solara-assets"
+    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    return cache / "msisim" / "solara-assets"
 
 
 def missing_packages(folder: Path) -> list[str]:
@@ -42,6 +56,8 @@ def missing_packages(folder: Path) -> list[str]:
 def fetch_assets(folder: Path | None = None) -> Path:
     """Unpack ``npm pack`` of every package into ``folder/<package>@<version>/``.
 
+    Packages already unpacked are skipped, so this needs npm only the first time.
+
     Raises:
         RuntimeError: When npm is missing or a package cannot be fetched.
     """
@@ -50,7 +66,10 @@ def fetch_assets(folder: Path | None = None) -> Path:
     npm = shutil.which("npm")
     todo = missing_packages(folder)
     if todo and npm is None:
-        raise RuntimeError("npm is needed to fetch the app's JavaScript assets; install Node.js")
+        raise RuntimeError(
+            "npm is needed to fetch the app's JavaScript assets for offline use; install "
+            "Node.js, or run 'msisim app' without --offline to load them online"
+        )
     for spec in todo:
         with tempfile.TemporaryDirectory() as tmp:
             proc = subprocess.run(
