@@ -99,7 +99,8 @@ def legend_html(category_names: Sequence[str], *, paid: bool = True) -> str:
     items = [(_symbol("dot", style.category_color(c)), style.category_label(c))
              for c in category_names]  # fmt: skip
     items.append((_symbol("dot", "#DDDDDD", "o", style.MEMBER_EDGE), "Forum member"))
-    for key in ("public_ideal", "lobby_ideal", "policy") + (("paid",) if paid else ()):
+    keys = ("public_ideal", "lobby_ideal", "policy", "ghost_policy") + (("paid",) if paid else ())
+    for key in keys:
         mark = style.MARKS[key]
         items.append((_symbol("mark", mark.color, mark.marker, mark.edge), mark.label))
     items.append((_symbol("line", style.TRAIL_COLOR), "Policy's trail"))
@@ -202,11 +203,12 @@ def policy_space_svg(model: Any, *, title: str | None = None, drawn: np.ndarray 
         out.append(marker_svg(paid.marker, lobby_x[0] + 16, lobby_y[0] + 16, 8, paid.color))
         out.append(_text(lobby_x[0] + 28, lobby_y[0] + 22, f"{n_paid} paid", size=15,
                          anchor="start"))  # fmt: skip
-    for key, point, radius in (
-        ("public_ideal", model.public_ideal, 17),
-        ("lobby_ideal", model.lobby_ideal, 15),
-        ("policy", model.forum.policy, 9),
-    ):
+    marks = [("public_ideal", model.public_ideal, 17), ("lobby_ideal", model.lobby_ideal, 15)]
+    twin = getattr(model, "lobby_twin", None)
+    if twin is not None:  # where the policy would be without the lobby (its no-lobby twin)
+        marks.append(("ghost_policy", twin.forum.policy, 9))
+    marks.append(("policy", model.forum.policy, 9))
+    for key, point, radius in marks:
         mark = style.MARKS[key]
         x, y = xy(point)
         out.append(marker_svg(mark.marker, x[0], y[0], radius, mark.color, mark.edge))

@@ -88,6 +88,7 @@ MARKS: dict[str, Mark] = {
     "public_ideal": Mark("Public ideal", "#FFC20A", "*", 360),
     "lobby_ideal": Mark("Lobby's ideal", LOBBY_COLOR, "X", 200),
     "policy": Mark("Policy now", "#FFFFFF", "o", 110),
+    "ghost_policy": Mark("Policy without the lobby", "#BDBDBD", "o", 110),
     "paid": Mark("Paid participants", "#7F7F7F", "s", 80),
 }
 #: Colour of the policy's trail (the policy over past rounds).
