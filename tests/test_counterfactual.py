@@ -144,3 +144,21 @@ def test_the_old_name_responsiveness_reads_congruence_with_a_warning() -> None:
     with pytest.warns(DeprecationWarning, match="congruence"):
         old = s["responsiveness"]
     assert old == s["congruence"], "responsiveness is the former name of static congruence"
+
+
+@pytest.mark.parametrize("membership", TEMPLATES)
+def test_summary_only_gives_the_same_summary_for_less_work(membership: str) -> None:
+    """Sweeps keep only per-run outcomes, so a run may skip the full metrics before the
+    summary window; every per-run outcome must stay exactly the same."""
+    kwargs = {"membership": membership, "n_stakeholders": 300, "n_steps": 60, "rng": 3,
+              "n_lobbyists": 2, "lobby_budget": 1.0,
+              "shocks": [{"step": 10, "category": "grassroots", "shift": [0.1, 0.0]}]}  # fmt: skip
+    full = GovernanceModel(collect=False, **kwargs)
+    lean = GovernanceModel(collect=False, summary_only=True, **kwargs)
+    full.run()
+    lean.run()
+    assert lean.summary() == full.summary(), "summary_only changes no per-run outcome"
+    short = GovernanceModel(collect=False, summary_only=True, **kwargs)
+    short.run_for(20)
+    with pytest.raises(RuntimeError, match="summary_only"):
+        short.summary()

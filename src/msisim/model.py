@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import math
 from collections.abc import Mapping
 from typing import Any
 
@@ -57,6 +58,10 @@ class GovernanceModel(mesa.Model):
             a *no-lobby twin* (no budget, no exogenous selector capture) when a lobby acts,
             for ``capture``; a *no-shock twin* when shocks are scheduled, for
             ``pass_through`` and ``adaptation_half_life``. Default: whenever they apply.
+        summary_only: Compute the full set of per-step metrics only for the steps that
+            :meth:`summary` averages when the run lasts ``n_steps`` (the others record only
+            what whole-run outcomes need, ``NaN`` elsewhere): for sweeps that keep only
+            per-run outcomes. Needs ``collect=False``.
         **kwargs: Flat parameters or parameter groups.
     """
 
@@ -67,6 +72,7 @@ class GovernanceModel(mesa.Model):
         rng: Any = None,
         collect: bool = True,
         counterfactual: bool | None = None,
+        summary_only: bool = False,
         _twin: bool = False,
         **kwargs: Any,
     ) -> None:
@@ -82,6 +88,14 @@ class GovernanceModel(mesa.Model):
         self.rule = params.design.rule
         self.streams = spawn_streams(self._seed)
         self.is_twin = _twin
+        if summary_only and collect:
+            raise ValueError("summary_only=True needs collect=False (the DataCollector keeps all)")
+        #: First step whose full metrics summary() needs (1 = every step).
+        self.observe_from = (
+            int(np.floor(params.simulation.summary_burn_in * params.simulation.n_steps)) + 1
+            if summary_only
+            else 1
+        )
         pop, des, ctx = params.population, params.design, params.context
         self.category_names: tuple[str, ...] = pop.category_names
         self.n_categories = len(self.category_names)
@@ -523,6 +537,15 @@ class GovernanceModel(mesa.Model):
                 )
             }
             return
+        if self.steps < self.observe_from:  # before the summary window: what the run needs
+            self.metrics = dict.fromkeys(self.metric_names(), math.nan)
+            self.metrics["step"] = float(self.steps)
+            self.metrics["gridlock"] = 0.0 if self.forum.adopted else 1.0
+            self.metrics["congruence_error"] = metrics.congruence_error(
+                self.forum.policy, self.public_ideal
+            )
+            self.series.append(self.metrics)
+            return
         self.metrics = self.compute_metrics()
         self.series.append(self.metrics)
         if self._collect:
@@ -573,6 +596,12 @@ class GovernanceModel(mesa.Model):
         table = np.array([[row[n] for n in names] for row in self.series])
         columns = {n: table[:, j] for j, n in enumerate(names)}
         start = self._burn_in(table.shape[0])
+        if start + 1 < self.observe_from:
+            raise RuntimeError(
+                f"summary() after {table.shape[0]} steps averages from step {start + 1}, but this "
+                f"model (summary_only=True) observed in full only from step {self.observe_from}; "
+                f"run it for n_steps={self.params.simulation.n_steps} steps"
+            )
         out = declared.Summary()
         for o in self._step_outcomes:
             if o.name == "step":

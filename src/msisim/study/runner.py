@@ -169,7 +169,11 @@ def execute_task(task: Task) -> tuple[dict[str, Any], pd.DataFrame | None]:
     series = None
     try:
         model = GovernanceModel(
-            rng=task.seed, collect=False, n_steps=task.steps, **_to_model(task.params)
+            rng=task.seed,
+            collect=False,
+            summary_only=not task.collect_series,  # per-step rows are not kept: skip them
+            n_steps=task.steps,
+            **_to_model(task.params),
         )
         model.run()
         row.update({"status": "ok", "error": ""})
