@@ -279,9 +279,13 @@ def water_fill(
     Item ``i`` gains ``g_i (1 - exp(-s_i / c))`` of tie (``g_i = 1 - tie_i``) worth ``V_i`` per
     unit, so its marginal gain per unit of budget is ``V_i g_i exp(-s_i / c) / c``, decreasing
     in ``s_i``: the optimum equalises it at a level ``lambda`` (water-filling),
-    ``s_i = clip(c * ln(V_i g_i / (c lambda)), 0, cap_i)``, with ``lambda`` found by bisection
-    (in log space) so that ``sum s_i = budget``. If even every item at its cap costs less than
-    the budget, each gets its cap and the rest is not spent; items with ``V_i g_i = 0`` get 0.
+    ``s_i = clip(c * ln(V_i g_i / (c lambda)), 0, cap_i)``. Without caps, ``lambda`` has a
+    closed form: sorting ``l_i = ln(V_i g_i / c)`` in decreasing order, the ``j`` best items are
+    funded at ``ln lambda = (sum_{i<=j} l_i - budget / c) / j`` for the largest ``j`` with
+    ``l_j > ln lambda``. Items whose spending would pass their cap are fixed at it and the rest
+    re-solved with what is left (a few rounds; clamping only frees budget for the others). If
+    even every item at its cap costs less than the budget, each gets its cap and the rest is
+    not spent; items with ``V_i g_i = 0`` get 0.
     """
     worth = np.asarray(value, dtype=float) * np.asarray(gap, dtype=float)
     cap = np.asarray(cap, dtype=float)
@@ -289,29 +293,31 @@ def water_fill(
     useful = (worth > 0) & (cap > 0)
     if budget <= 0 or not useful.any():
         return spend
-    worth, cap_u = worth[useful], cap[useful]
-    if cap_u.sum() <= budget:
-        spend[useful] = cap_u
+    if cap[useful].sum() <= budget:
+        spend[useful] = cap[useful]
         return spend
-    log_worth = np.log(worth / tie_cost)
-
-    def spent(log_level: float) -> np.ndarray:
-        return np.clip(tie_cost * (log_worth - log_level), 0.0, cap_u)
-
-    high = float(log_worth.max())  # nothing is spent at this level
-    low = high - budget / tie_cost - 1.0  # the best item alone would take more than the budget
-    while spent(low).sum() < budget:  # ... unless capped; caps sum to more than the budget
-        low -= budget / tie_cost + 1.0
-    for _ in range(100):
-        mid = 0.5 * (low + high)
-        if spent(mid).sum() >= budget:
-            low = mid
-        else:
-            high = mid
-    share = spent(low)  # sums to at least the budget; scale off the bisection's rounding
-    share *= budget / share.sum()
-    spend[useful] = share
+    log_worth = np.log(np.where(useful, worth, 1.0) / tie_cost)
+    free, remaining = useful.copy(), float(budget)
+    while free.any() and remaining > 0:
+        level = _fill_level(log_worth[free], remaining / tie_cost)
+        share = tie_cost * np.maximum(log_worth[free] - level, 0.0)
+        over = share > cap[free]
+        if not over.any():
+            spend[free] = share
+            break
+        capped = np.flatnonzero(free)[over]
+        spend[capped] = cap[capped]
+        remaining -= float(cap[capped].sum())
+        free[capped] = False
     return spend
+
+
+def _fill_level(log_worth: np.ndarray, budget_units: float) -> float:
+    """Water level ``ln lambda`` at which uncapped items spend ``budget_units * c`` in total."""
+    ordered = np.sort(log_worth)[::-1]
+    levels = (np.cumsum(ordered) - budget_units) / np.arange(1, ordered.shape[0] + 1)
+    funded = np.flatnonzero(ordered > levels)  # a prefix: the best item is always funded
+    return float(levels[funded[-1]])
 
 
 def recusal_cap(
