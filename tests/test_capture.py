@@ -14,6 +14,10 @@ from msisim import GovernanceModel
 
 SEEDS = range(6)
 LOBBIED = {"membership": "representative", "n_lobbyists": 3}
+#: The fixed ``allies`` lobby (the default before the adaptive lobby): tests of mechanisms that
+#: a fixed split of the budget exposes (a set share on the selector, a set number of targets).
+#: Against the adaptive lobby some of these facts change; tests/test_adaptive_lobby.py has them.
+ALLIES = {**LOBBIED, "lobby_strategy": "allies"}
 
 
 def mean_outcome(metric: str, seeds=SEEDS, steps: int = 200, **kwargs) -> float:
@@ -33,8 +37,10 @@ def test_more_lobby_budget_means_more_lobby_bias_in_a_representative_forum():
 
 
 def test_more_budget_captures_the_selector_and_skews_selection():
-    low = GovernanceModel(lobby_budget=0.2, rng=1, collect=False, **LOBBIED).run(100).summary()
-    high = GovernanceModel(lobby_budget=3.0, rng=1, collect=False, **LOBBIED).run(100).summary()
+    # A fixed share of the budget on the selector: the budget sets its capture. (The adaptive
+    # lobby buys the selector even at budget 0.2: capture 0.85 at step 100.)
+    low = GovernanceModel(lobby_budget=0.2, rng=1, collect=False, **ALLIES).run(100).summary()
+    high = GovernanceModel(lobby_budget=3.0, rng=1, collect=False, **ALLIES).run(100).summary()
     assert high["selector_capture"] > low["selector_capture"] + 0.3, "selector ties grow"
     assert high["selection_odds_ratio"] > low["selection_odds_ratio"], (
         "a captured selector seats lobby-aligned stakeholders at higher odds than the pool"
@@ -50,8 +56,11 @@ def test_transparency_lowers_lobby_bias_at_the_same_budget():
 
 
 def test_recusal_lowers_lobby_bias_at_the_same_budget():
-    without = mean_outcome("lobby_bias", lobby_budget=2.0, **LOBBIED)
-    recused = mean_outcome("lobby_bias", lobby_budget=2.0, recusal=True, **LOBBIED)
+    # Against the fixed allies lobby, which piles ties on a few members. The adaptive lobby
+    # keeps every tie below strong_tie with or without recusal (it spreads its budget and buys
+    # the selector), so against it recusal buys nothing back: 0.748 -> 0.748 here.
+    without = mean_outcome("lobby_bias", lobby_budget=2.0, **ALLIES)
+    recused = mean_outcome("lobby_bias", lobby_budget=2.0, recusal=True, **ALLIES)
     assert recused < without - 0.05, (
         f"recusing strongly tied members should lower lobby bias: {without:.3f} -> {recused:.3f}"
     )
@@ -76,7 +85,9 @@ def test_shorter_terms_do_not_help_against_a_captured_selector():
     # term accountability pulls the captured picks back toward their constituency. Rotation
     # then does not buy capture back (Bollow: in representative forums the selection process
     # is the point of capture).
-    kwargs = {"lobby_budget": 2.0, "selector_capture": 0.9, **LOBBIED}
+    # Against the fixed allies lobby. The adaptive lobby, which here spends everything on
+    # members, loses more to rotation: short terms do help against it (0.715 vs 0.839).
+    kwargs = {"lobby_budget": 2.0, "selector_capture": 0.9, **ALLIES}
     short = mean_outcome("lobby_bias", term_length=5, **kwargs)
     long = mean_outcome("lobby_bias", term_length=50, **kwargs)
     assert short > long, f"with a captured selector short terms are no safeguard: {short:.3f}"
@@ -128,10 +139,10 @@ def test_zero_budget_leaves_every_metric_at_its_no_lobby_value(membership):
 
 
 def test_exogenous_selector_capture_overrides_ties():
-    m = GovernanceModel(selector_capture=0.25, lobby_budget=5.0, rng=1, **LOBBIED)
+    m = GovernanceModel(selector_capture=0.25, lobby_budget=5.0, rng=1, **ALLIES)
     m.run_for(30)
     assert m.forum.selector_capture == 0.25, "an exogenous capture level is used as given"
-    assert m.lobby_state.selector_ties.max() > 0.5, "ties still grow underneath"
+    assert m.lobby_state.selector_ties.max() > 0.5, "a fixed lobby's ties still grow underneath"
 
 
 @pytest.mark.parametrize("strategy", ["allies", "swing", "influential"])
@@ -144,10 +155,11 @@ def test_every_strategy_builds_ties_and_biases_policy(strategy):
 
 def test_open_forum_budget_is_spread_over_many_changing_people():
     # In an open forum the room changes every round and is larger, so at the same budget
-    # fewer members hold strong ties than in a small seated body.
-    seated = mean_outcome("captured_share", seeds=range(3), lobby_budget=2.0, **LOBBIED)
+    # fewer members hold strong ties than in a small seated body (with the fixed allies lobby;
+    # the adaptive one holds almost no strong ties in either).
+    seated = mean_outcome("captured_share", seeds=range(3), lobby_budget=2.0, **ALLIES)
     open_ = mean_outcome(
-        "captured_share", seeds=range(3), lobby_budget=2.0, membership="open", n_lobbyists=3
+        "captured_share", seeds=range(3), lobby_budget=2.0, **{**ALLIES, "membership": "open"}
     )
     assert open_ < seated, f"strong ties: seated {seated:.3f} vs open {open_:.3f}"
 
@@ -160,5 +172,5 @@ def test_lobbyists_are_mesa_agents_with_views_on_ties():
     lobbyists = list(m.agents_by_type[Lobbyist])
     assert len(lobbyists) == 2
     assert np.shares_memory(lobbyists[0].ties, m.lobby_state.ties), "ties are a view"
-    assert lobbyists[0].budget == 1.0 and lobbyists[0].strategy == "allies"
+    assert lobbyists[0].budget == 1.0 and lobbyists[0].strategy == "adaptive", "the default"
     assert lobbyists[0].selector_tie > 0

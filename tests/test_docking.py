@@ -38,7 +38,7 @@ N_SEEDS = 50
 FAST_SEEDS = range(N_SEEDS)
 REFERENCE_SEEDS = range(10_000, 10_000 + N_SEEDS)  # disjoint from the fast seeds
 
-LOBBY = {"n_lobbyists": 3, "lobby_budget": 2.0}
+LOBBY = {"n_lobbyists": 3, "lobby_budget": 2.0, "lobby_strategy": "allies"}
 SCENARIOS: dict[str, dict[str, Any]] = {
     "representative": {"membership": "representative"},
     "open": {"membership": "open"},

@@ -148,7 +148,7 @@ class Lobbyist(mesa.Agent):
 
     @property
     def strategy(self) -> str:
-        """Targeting strategy: ``allies``, ``swing`` or ``influential``."""
+        """Spending strategy: ``adaptive`` (default), ``allies``, ``swing`` or ``influential``."""
         return self.model.params.context.lobby_strategy
 
     @property

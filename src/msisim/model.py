@@ -343,23 +343,26 @@ class GovernanceModel(mesa.Model):
         lob.selector_ties *= 1.0 - ctx.tie_decay
         reachable = self.members[lob.cooling_until[self.members] <= self.steps]
         budget = max(ctx.lobby_budget - lob.astroturf_spend / ctx.n_lobbyists, 0.0)
-        member_budget = budget * (1.0 - ctx.selector_spending)
-        lob.selector_ties[:] = lobbying.invest(
-            lob.selector_ties, budget * ctx.selector_spending, ctx.tie_cost
-        )
-        if reachable.shape[0] > 0 and member_budget > 0:
-            rows = lobbying.choose_targets(
-                ctx.lobby_strategy,
-                st.advocated[reachable],
-                self.base_voice[reachable],
-                self.forum.proposal,
-                self.lobby_ideal,
-                ctx.lobby_focus,
+        if ctx.lobby_strategy in lobbying.ALLOCATING:
+            self._lobby_adaptively(reachable, budget)
+        else:
+            member_budget = budget * (1.0 - ctx.selector_spending)
+            lob.selector_ties[:] = lobbying.invest(
+                lob.selector_ties, budget * ctx.selector_spending, ctx.tie_cost
             )
-            targets = reachable[rows]
-            lob.ties[:, targets] = lobbying.invest(
-                lob.ties[:, targets], member_budget / targets.shape[0], ctx.tie_cost
-            )
+            if reachable.shape[0] > 0 and member_budget > 0:
+                rows = lobbying.choose_targets(
+                    ctx.lobby_strategy,
+                    st.advocated[reachable],
+                    self.base_voice[reachable],
+                    self.forum.proposal,
+                    self.lobby_ideal,
+                    ctx.lobby_focus,
+                )
+                targets = reachable[rows]
+                lob.ties[:, targets] = lobbying.invest(
+                    lob.ties[:, targets], member_budget / targets.shape[0], ctx.tie_cost
+                )
         tie = lobbying.combined_tie(lob.ties[:, self.members])
         st.advocated[self.members] = lobbying.lobby_pull(
             st.advocated[self.members],
@@ -367,6 +370,115 @@ class GovernanceModel(mesa.Model):
             self.lobby_ideal,
             pull=ctx.lobby_pull,
             transparency=des.transparency,
+        )
+
+    def _lobby_adaptively(self, reachable: np.ndarray, budget: float) -> None:
+        """The adaptive lobby: spend where the expected gain per unit is highest (ODD 7.3).
+
+        Gathers what :func:`~msisim.rules.lobbying.adaptive_spending` needs from the forum's
+        rules: each reachable member's voice share, gap to the lobby ideal along the public-
+        ideal-to-lobby axis and expected stay (rest of the term plus the chance of being
+        reseated, or the attendance probability in an open round), and the selector's value
+        (at coming seat selections or gatekeeping rounds, 0 when it cannot be bought). The
+        lobbyists' joint budget (``budget`` each, after paying for astroturf) buys combined
+        ties; each lobbyist pays an equal share.
+        """
+        st, ctx, des, lob = (
+            self.stakeholders,
+            self.params.context,
+            self.params.design,
+            self.lobby_state,
+        )
+        n_lobbyists = lob.ties.shape[0]
+        axis = self.lobby_ideal - self.public_ideal
+        norm = float(np.linalg.norm(axis))
+        axis = axis / norm if norm > 0 else axis
+        decay = 1.0 - ctx.tie_decay
+        horizon = 1.0 / ctx.tie_decay if ctx.tie_decay > 0 else self.params.simulation.n_steps
+        # voice this round (deliberate() recomputes it after presence is updated)
+        presence = st.presence + PRESENCE_RATE * (st.member - st.presence)
+        voice = self.base_voice * (1.0 + des.presence_weight * presence)
+        if self.rule.consulted_voice:
+            voice = np.where(st.seated, voice, des.consultation_weight * voice)
+        room_voice = voice[self.members]
+        room_total = room_voice.sum()
+        seated_room = st.seated[self.members]
+        # expected stay of each reachable member, in rounds (this one included)
+        term = des.term_length
+        rounds_left = term - (self.steps - 1) % term
+        seated = st.seated[reachable]
+        stay = np.full(reachable.shape[0], horizon)
+        if self.rule.seated and seated.any():
+            incumbents = st.terms_served[st.seated]
+            reseated = (np.sum(incumbents > 1) + 1.0) / (incumbents.shape[0] + 2.0)
+            eligible = membership.eligible_for_term(st.terms_served[reachable], des.term_limit)
+            stay = np.where(seated, rounds_left + reseated * eligible * term, stay)
+        if self.rule.open_round:
+            attend = membership.attendance_probability(
+                st.engagement[reachable],
+                self.log_resources[reachable],
+                st.affectedness[reachable],
+                self.support[reachable],
+                intercept=self.params.population.attendance_intercept,
+                b_engagement=self.params.population.attendance_engagement,
+                b_resources=self.params.population.attendance_resources,
+                b_affectedness=self.params.population.attendance_affectedness,
+                cost=ctx.participation_cost,
+            )
+            stay = np.where(seated, stay, 1.0 + attend * horizon)
+        tie = lobbying.combined_tie(lob.ties[:, reachable])
+        value = lobbying.member_values(
+            st.advocated[reachable],
+            voice[reachable] / room_total if room_total > 0 else np.zeros(reachable.shape[0]),
+            tie,
+            self.lobby_ideal,
+            axis,
+            stay,
+            pull=ctx.lobby_pull,
+            transparency=des.transparency,
+            tie_decay=ctx.tie_decay,
+            accountability=des.accountability,
+        )
+        selector_value = 0.0
+        if ctx.selector_capture is None and self.rule.selector_capturable:
+            if self.rule.seated:
+                pools = [
+                    (pool, plan.seats)
+                    for pool, plan in zip(self._pools, self._seat_plan, strict=True)
+                    if not plan.lottery
+                ]
+                gain = lobbying.selection_gain(
+                    [st.advocated[pool] @ axis for pool, _ in pools],
+                    [-metrics.distances(st.advocated[pool], self.lobby_ideal) for pool, _ in pools],
+                    np.array([seats for _, seats in pools]),
+                )
+                share = room_voice[seated_room].sum() / room_total if room_total > 0 else 1.0
+                to_selection = rounds_left - 1  # the tie decays this often before it selects
+                selections = decay**to_selection / max(1.0 - decay**term, 1e-12)
+                held = lobbying.discounted_steps(1.0 - des.accountability, term)
+                selector_value += share * gain * selections * float(held)
+            if self.rule.open_round and (~seated_room).any():
+                attendees = self.members[~seated_room]
+                share = room_voice[~seated_room].sum() / room_total if room_total > 0 else 0.0
+                gain = lobbying.gatekeeping_gain(
+                    st.advocated[attendees], voice[attendees], self.lobby_ideal, axis
+                )
+                selector_value += share * gain * float(lobbying.discounted_steps(decay, horizon))
+            selector_value *= 1.0 - des.transparency
+        member_spend, selector_spend = lobbying.adaptive_spending(
+            value,
+            tie,
+            selector_value,
+            float(lobbying.combined_tie(lob.selector_ties)),
+            budget=budget * n_lobbyists,
+            tie_cost=ctx.tie_cost,
+            strong_tie=self.params.simulation.strong_tie if des.recusal else None,
+        )
+        lob.selector_ties[:] = lobbying.invest(
+            lob.selector_ties, selector_spend / n_lobbyists, ctx.tie_cost
+        )
+        lob.ties[:, reachable] = lobbying.invest(
+            lob.ties[:, reachable], member_spend / n_lobbyists, ctx.tie_cost
         )
 
     # ------------------------------------------------------------------ 4. deliberation

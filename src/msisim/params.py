@@ -759,17 +759,24 @@ class ContextParams:
         0.0, "budget each lobbyist spends per step (0 = no lobbying)", lo=0.0, hi=1e6
     )
     lobby_strategy: str = parameter(
-        "allies",
-        "whom lobbyists target among members: allies (closest to the lobby ideal), swing "
-        "(closest to the last proposal) or influential (highest voice)",
+        "adaptive",
+        "how lobbyists spend: adaptive (where the expected gain per unit of budget is highest, "
+        "selector or members, knowing the forum's rules), or a fixed share on the selector and "
+        "the rest on allies (closest to the lobby ideal), swing (closest to the last proposal) "
+        "or influential (highest voice) members",
         choices=STRATEGIES,
     )
     lobby_focus: float = parameter(
-        0.2, "share of the members each lobbyist targets per step (at least one)", lo=0.0,
+        0.2, "fixed strategies: share of the members each lobbyist targets per step (at least "
+        "one)", lo=0.0,
         hi=1.0, lo_open=True,
     )  # fmt: skip
     selector_spending: float = parameter(
-        0.1, "share of each lobbyist's budget spent on the selector/convener", lo=0.0, hi=1.0
+        0.1,
+        "fixed strategies: share of each lobbyist's budget spent on the selector/convener "
+        "(the adaptive lobby chooses it each step)",
+        lo=0.0,
+        hi=1.0,
     )
     tie_cost: float = parameter(
         10.0,

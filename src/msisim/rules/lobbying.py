@@ -138,3 +138,235 @@ def astroturf_claims(
     deficit = np.maximum(population_shares * total - real_counts, 0.0)
     weights = deficit if deficit.sum() > 0 else population_shares
     return largest_remainder(weights, n_paid)
+
+
+# --------------------------------------------------------------------------- adaptive lobby
+
+
+@STRATEGIES.register("adaptive")
+def _adaptive(advocated: np.ndarray, voice: np.ndarray, proposal: np.ndarray, lobby: np.ndarray):
+    """``adaptive``: spends where the expected gain per unit of budget is highest.
+
+    The model allocates an adaptive lobby's budget with :func:`adaptive_spending`, which knows
+    the forum's rules. This score is only its one-step ranking when a fixed number of targets
+    is asked for (:func:`choose_targets`): the voice-weighted gap ``v_i (L - a_i) . u`` along
+    the axis ``u`` from the last proposal to the lobby ideal (what one unit of a fresh tie
+    moves the proposal by, up to constants).
+    """
+    axis = lobby - proposal
+    norm = float(np.linalg.norm(axis))
+    gap = (lobby - advocated) @ (axis / norm) if norm > 0 else distances(advocated, lobby)
+    return voice.astype(float) * np.maximum(gap, 0.0)
+
+
+def discounted_steps(rate: np.ndarray | float, steps: np.ndarray | float) -> np.ndarray:
+    """``sum_{h=0}^{H-1} r^h = (1 - r^H) / (1 - r)`` (``H`` when ``r = 1``; real ``H`` allowed)."""
+    r = np.asarray(rate, dtype=float)
+    h = np.asarray(steps, dtype=float)
+    near_one = np.abs(1.0 - r) < 1e-12
+    safe = np.where(near_one, 0.5, r)
+    return np.where(near_one, h, (1.0 - safe**h) / (1.0 - safe))
+
+
+def tie_effect(
+    steps_left: np.ndarray, tie_decay: float, relaxation: np.ndarray | float
+) -> np.ndarray:
+    """Cumulative displacement-steps one unit of tie bought now buys, per unit of flow.
+
+    A tie increment decays by ``q = 1 - tie_decay`` per step; at step ``h`` it adds a flow
+    ``q^h`` to the member's displacement, which then relaxes by ``p = 1 - relaxation`` per step
+    and counts until the member leaves, ``H`` steps from now:
+
+    ``F = sum_{h<H} q^h (1 - p^(H-h)) / (1 - p)
+        = [ (1 - q^H)/(1 - q) - p (q^H - p^H)/(q - p) ] / (1 - p)``
+
+    (``H p^H`` for the second sum when ``q = p``). Increases with ``H``; bounded by
+    ``1 / (tie_decay * relaxation)``.
+    """
+    h = np.asarray(steps_left, dtype=float)
+    rho = np.clip(np.asarray(relaxation, dtype=float), 1e-9, 1.0)
+    q, p = 1.0 - tie_decay, 1.0 - rho
+    ties_sum = discounted_steps(q, h)
+    close = np.abs(q - p) < 1e-9
+    gap = np.where(close, 1.0, q - p)
+    cross = np.where(close, h * p**h, p * (q**h - p**h) / gap)
+    return np.maximum(ties_sum - cross, 0.0) / rho
+
+
+def member_values(
+    advocated: np.ndarray,
+    voice_share: np.ndarray,
+    tie: np.ndarray,
+    lobby_ideal: np.ndarray,
+    axis: np.ndarray,
+    steps_left: np.ndarray,
+    *,
+    pull: float,
+    transparency: float,
+    tie_decay: float,
+    accountability: float,
+) -> np.ndarray:
+    """Expected proposal displacement per unit of combined tie gained on each member.
+
+    ``V_i = w_i * k * g_i * F_i`` with ``w_i = voice_share`` (``v_i / sum v`` over the room:
+    member ``i``'s weight in the voice-weighted mean, the proposal of ``weighted_mean`` and
+    ``consensus``), ``k = pull * (1 - transparency)``,
+    ``g_i = max((L - a_i) . u, 0)`` the member's gap to the lobby ideal along the unit axis
+    ``u`` from the public ideal to the lobby ideal, and ``F_i = tie_effect(H_i, tie_decay,
+    rho_i)`` the tie's cumulative effect over the ``H_i = steps_left`` rounds the member is
+    expected to stay, with relaxation ``rho_i = k * tie_i + accountability`` (the lobby's own
+    pull and accountability both pull a displaced position back toward its anchor).
+    """
+    k = pull * (1.0 - transparency)
+    gap = np.maximum((lobby_ideal - advocated) @ axis, 0.0)
+    relaxation = k * tie + accountability
+    return voice_share * k * gap * tie_effect(steps_left, tie_decay, relaxation)
+
+
+def selection_gain(
+    pool_projections: list[np.ndarray],
+    pool_closeness: list[np.ndarray],
+    seats: np.ndarray,
+) -> float:
+    """Displacement of the seated body's mean along the axis per unit of selector capture.
+
+    A fully captured selector seats, in each pool, the ``k_p`` candidates closest to the lobby
+    ideal; an uncaptured one seats a typical draw of the pool. Linear in capture:
+    ``G = sum_p (k_p / K) * (mean of a.u over the k_p closest - mean of a.u over the pool)``
+    with ``K = sum_p k_p``. Pools are the non-lottery pools (a lottery cannot be bought).
+    """
+    total = float(np.sum(seats))
+    if total <= 0:
+        return 0.0
+    gain = 0.0
+    for projection, closeness, k in zip(pool_projections, pool_closeness, seats, strict=True):
+        k = int(k)
+        if k <= 0 or projection.shape[0] == 0:
+            continue
+        k = min(k, projection.shape[0])
+        closest = np.argpartition(-closeness, k - 1)[:k] if k < projection.shape[0] else None
+        picked = projection if closest is None else projection[closest]
+        gain += k / total * (float(picked.mean()) - float(projection.mean()))
+    return max(gain, 0.0)
+
+
+def gatekeeping_gain(
+    advocated: np.ndarray, voice: np.ndarray, lobby_ideal: np.ndarray, axis: np.ndarray
+) -> float:
+    """Displacement of the proposal along the axis per unit of convener capture.
+
+    Gatekeeping turns attendee ``i`` away with probability ``c * n_i`` (``n_i`` its
+    nonconformity, :func:`msisim.rules.membership.gatekeep`). At ``c = 0`` the voice-weighted
+    mean then moves by ``dP/dc = sum_i w_i n_i (P - a_i)``; projected on ``u``:
+    ``G = max(sum_i w_i n_i (P - a_i) . u, 0)``.
+    """
+    total = voice.sum()
+    if total <= 0 or advocated.shape[0] == 0:
+        return 0.0
+    weights = voice / total
+    farthest = float(np.linalg.norm(np.maximum(lobby_ideal, 1.0 - lobby_ideal)))
+    nonconformity = np.clip(distances(advocated, lobby_ideal) / max(farthest, 1e-12), 0.0, 1.0)
+    projection = advocated @ axis
+    proposal = float(weights @ projection)
+    return max(float(np.sum(weights * nonconformity * (proposal - projection))), 0.0)
+
+
+def water_fill(
+    value: np.ndarray, gap: np.ndarray, budget: float, tie_cost: float, cap: np.ndarray
+) -> np.ndarray:
+    """Spend ``budget`` over items to maximise ``sum_i V_i g_i (1 - exp(-s_i / c))``.
+
+    Item ``i`` gains ``g_i (1 - exp(-s_i / c))`` of tie (``g_i = 1 - tie_i``) worth ``V_i`` per
+    unit, so its marginal gain per unit of budget is ``V_i g_i exp(-s_i / c) / c``, decreasing
+    in ``s_i``: the optimum equalises it at a level ``lambda`` (water-filling),
+    ``s_i = clip(c * ln(V_i g_i / (c lambda)), 0, cap_i)``. Without caps, ``lambda`` has a
+    closed form: sorting ``l_i = ln(V_i g_i / c)`` in decreasing order, the ``j`` best items are
+    funded at ``ln lambda = (sum_{i<=j} l_i - budget / c) / j`` for the largest ``j`` with
+    ``l_j > ln lambda``. Items whose spending would pass their cap are fixed at it and the rest
+    re-solved with what is left (a few rounds; clamping only frees budget for the others). If
+    even every item at its cap costs less than the budget, each gets its cap and the rest is
+    not spent; items with ``V_i g_i = 0`` get 0.
+    """
+    worth = np.asarray(value, dtype=float) * np.asarray(gap, dtype=float)
+    cap = np.asarray(cap, dtype=float)
+    spend = np.zeros(worth.shape[0])
+    useful = (worth > 0) & (cap > 0)
+    if budget <= 0 or not useful.any():
+        return spend
+    if cap[useful].sum() <= budget:
+        spend[useful] = cap[useful]
+        return spend
+    log_worth = np.log(np.where(useful, worth, 1.0) / tie_cost)
+    free, remaining = useful.copy(), float(budget)
+    while free.any() and remaining > 0:
+        level = _fill_level(log_worth[free], remaining / tie_cost)
+        share = tie_cost * np.maximum(log_worth[free] - level, 0.0)
+        over = share > cap[free]
+        if not over.any():
+            spend[free] = share
+            break
+        capped = np.flatnonzero(free)[over]
+        spend[capped] = cap[capped]
+        remaining -= float(cap[capped].sum())
+        free[capped] = False
+    return spend
+
+
+def _fill_level(log_worth: np.ndarray, budget_units: float) -> float:
+    """Water level ``ln lambda`` at which uncapped items spend ``budget_units * c`` in total."""
+    ordered = np.sort(log_worth)[::-1]
+    levels = (np.cumsum(ordered) - budget_units) / np.arange(1, ordered.shape[0] + 1)
+    funded = np.flatnonzero(ordered > levels)  # a prefix: the best item is always funded
+    return float(levels[funded[-1]])
+
+
+def recusal_cap(
+    tie: np.ndarray, strong_tie: float, tie_cost: float, margin: float = 1e-3
+) -> np.ndarray:
+    """Largest spending that keeps a combined tie below ``strong_tie`` (minus ``margin``).
+
+    From ``tie + (1 - tie)(1 - exp(-s / c)) <= theta``: ``s <= c ln((1 - tie) / (1 - theta))``
+    with ``theta = strong_tie - margin``; 0 for members already at or above it.
+    """
+    theta = strong_tie - margin
+    ratio = (1.0 - tie) / max(1.0 - theta, 1e-12)
+    return np.where(tie < theta, tie_cost * np.log(np.maximum(ratio, 1.0)), 0.0)
+
+
+#: Strategies that allocate the whole budget themselves, selector included (the model hands
+#: them the forum's state; :func:`adaptive_spending`), rather than scoring members to target.
+ALLOCATING: frozenset[str] = frozenset({"adaptive"})
+
+
+def adaptive_spending(
+    member_value: np.ndarray,
+    member_tie: np.ndarray,
+    selector_value: float,
+    selector_tie: float,
+    *,
+    budget: float,
+    tie_cost: float,
+    strong_tie: float | None = None,
+) -> tuple[np.ndarray, float]:
+    """The adaptive lobby's spending this step: ``(spend per member, spend on the selector)``.
+
+    The lobby as a whole (all lobbyists; ``budget`` is their total) buys combined ties:
+    spending ``s`` on an item with combined tie ``t`` raises it by ``(1 - t)(1 - exp(-s / c))``
+    however it is split among lobbyists. Each member ``i`` is worth ``V_i`` =
+    :func:`member_values` per unit of tie, the selector/convener ``V_S`` (the gain per unit of
+    capture at coming selections or gatekeeping rounds, times ``1 - transparency``; 0 when its
+    capture is exogenous or it cannot be captured). The budget goes where the marginal gain per
+    unit is highest, ``V (1 - t) exp(-s / c) / c``, equalised by :func:`water_fill`.
+
+    With recusal (``strong_tie`` given), a member whose tie reaches ``strong_tie`` is recused
+    and its vote, the only channel of ``V_i``, is lost: crossing never pays in this objective,
+    so each member's spending is capped at :func:`recusal_cap` (the tie stays just below).
+    """
+    n = member_value.shape[0]
+    caps = np.full(n + 1, np.inf)
+    if strong_tie is not None:
+        caps[:n] = recusal_cap(member_tie, strong_tie, tie_cost)
+    value = np.append(member_value, selector_value)
+    gap = 1.0 - np.append(member_tie, selector_tie)
+    spend = water_fill(value, gap, budget, tie_cost, caps)
+    return spend[:n], float(spend[n])

@@ -67,7 +67,7 @@ class AppModel(GovernanceModel):
         n_stakeholders: Population size.
         lobby_budget: Budget of each of ``n_lobbyists`` lobbyists per step.
         n_lobbyists: Number of lobbyists.
-        lobby_strategy: ``allies``, ``swing`` or ``influential``.
+        lobby_strategy: ``adaptive``, ``allies``, ``swing`` or ``influential``.
         transparency: Lobby register strength.
         term_length: Steps per term of seated bodies.
         participation_cost: Cost of attending an open round.
@@ -85,7 +85,7 @@ class AppModel(GovernanceModel):
         n_stakeholders: int = 500,
         lobby_budget: float = 1.0,
         n_lobbyists: int = 3,
-        lobby_strategy: str = "allies",
+        lobby_strategy: str = "adaptive",
         transparency: float = 0.0,
         term_length: int = 20,
         participation_cost: float = 1.0,
@@ -142,7 +142,7 @@ MODEL_PARAMS: dict[str, Any] = {
                      "label": "Lobby budget (per lobbyist and round)"},
     "n_lobbyists": {"type": "SliderInt", "value": 3, "min": 0, "max": 6, "step": 1,
                     "label": "Lobbyists"},
-    "lobby_strategy": {"type": "Select", "value": "allies",
+    "lobby_strategy": {"type": "Select", "value": "adaptive",
                        "values": list(STRATEGIES),
                        "labels": {n: style.STRATEGY_LABELS.get(n, n) for n in STRATEGIES},
                        "label": "Lobby strategy"},

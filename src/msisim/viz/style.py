@@ -114,6 +114,7 @@ TEMPLATE_SHORT: dict[str, str] = {
 }
 #: Human names of the lobby strategies.
 STRATEGY_LABELS: dict[str, str] = {
+    "adaptive": "Adaptive (spends where it gains most)",
     "allies": "Allies (those who already agree)",
     "swing": "Swing members (the undecided)",
     "influential": "Influential members (most voice)",
