@@ -92,7 +92,10 @@ def test_python_calls_per_step_do_not_grow_with_the_population(membership):
 
 def test_the_guard_catches_a_per_agent_loop(monkeypatch):
     """The hook sees agent code when a step does call it (so the tests above are not vacuous)."""
-    model = GovernanceModel(membership="open", n_stakeholders=2000, rng=1, **LOBBY)
+    # without the no-lobby twin, whose own observation would run the loop a second time
+    model = GovernanceModel(
+        membership="open", n_stakeholders=2000, rng=1, counterfactual=False, **LOBBY
+    )
     observe = GovernanceModel.observe
 
     def observe_per_agent(self):

@@ -39,18 +39,26 @@ def test_zero_lottery_seats_is_the_representative_forum() -> None:
 
 @pytest.mark.parametrize("seed", range(4))
 def test_lottery_seats_bring_the_body_closer_to_the_population(seed: int) -> None:
-    """Equal category seats over-represent small categories; seats by lot are drawn in
-    proportion to the population, so adding many of them raises the grassroots share."""
+    """Equal category seats over-represent small categories; seats drawn by an ideal lottery
+    (everyone drawn serves) follow the population, so many of them raise the grassroots
+    share. When winners may decline (acceptance tied to engagement, the default), the least
+    engaged grassroots decline most and the gain shrinks."""
     common = {"n_stakeholders": 1000, "rng": seed, "n_steps": 40}
-    few = GovernanceModel(membership="representative_with_lottery", lottery_seats=0, **common)
-    many = GovernanceModel(membership="representative_with_lottery", lottery_seats=60, **common)
-    few.run()
-    many.run()
-    assert many.summary()["grassroots_share"] > few.summary()["grassroots_share"] + 0.15, (
-        "60 lottery seats beside 30 equal seats should raise the grassroots share of members "
-        "(50% of the population, 1/6 of the equal seats) by well over 0.15"
+    rule = {"membership": "representative_with_lottery"}
+    few = GovernanceModel(**rule, lottery_seats=0, **common)
+    ideal = GovernanceModel(**rule, lottery_seats=60, sortition_acceptance="all", **common)
+    declining = GovernanceModel(**rule, lottery_seats=60, **common)
+    for m in (few, ideal, declining):
+        m.run()
+    base = few.summary()["grassroots_share"]
+    assert ideal.summary()["grassroots_share"] > base + 0.15, (
+        "60 ideal-lottery seats beside 30 equal seats should raise the grassroots share of "
+        "members (50% of the population, 1/6 of the equal seats) by well over 0.15"
     )
-    assert many.summary()["rose"] > few.summary()["rose"], "and the Rose index with it"
+    assert ideal.summary()["rose"] > few.summary()["rose"], "and the Rose index with it"
+    assert declining.summary()["grassroots_share"] < ideal.summary()["grassroots_share"], (
+        "winners who may decline leave the grassroots fewer lottery seats than the ideal lottery"
+    )
 
 
 def test_lottery_seats_ignore_an_endogenously_captured_selector() -> None:

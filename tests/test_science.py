@@ -38,20 +38,30 @@ def deffuant_model(epsilon: float, seed: int) -> GovernanceModel:
     )
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("epsilon", [0.5, 0.3, 0.25, 0.2, 0.15])
 def test_deliberation_alone_reproduces_deffuant_cluster_counts(epsilon):
     # Deffuant et al. (2000): with uniform initial opinions, N = 1000 and mu = 0.5, the number
-    # of major clusters is floor(1 / (2 epsilon)); consensus (one cluster) for epsilon >= 0.3.
+    # of major clusters is *about* floor(1 / (2 epsilon)); consensus for epsilon >= 0.3.
+    # "About": near the boundaries (epsilon = 0.25, 0.15) two clusters sometimes merge. The
+    # first release asserted the exact count in each of seeds 0-4, which held by the luck of
+    # those seeds (its own code gave 18/20 and 17/20 exact at 0.25 and 0.15 over seeds
+    # 0-19); with one random stream per process the draws differ (17/20 and 14/20). So the
+    # published regularity is asserted over 20 seeds: the most common count is the formula's,
+    # at least 60% of the runs give it exactly, and none is off by more than one cluster.
     expected = int(np.floor(1 / (2 * epsilon)))
     counts = []
-    for seed in range(5):
+    for seed in range(20):
         m = deffuant_model(epsilon, seed)
         m.run_for(300)
         counts.append(major_clusters(m.stakeholders.advocated[:, 0]))
-    assert counts == [expected] * 5, (
-        f"epsilon={epsilon}: expected floor(1/(2 eps)) = {expected} major clusters in every "
-        f"seed (Deffuant et al. 2000), got {counts}"
+    values, freq = np.unique(counts, return_counts=True)
+    assert values[np.argmax(freq)] == expected, (
+        f"epsilon={epsilon}: the most common count should be floor(1/(2 eps)) = {expected} "
+        f"(Deffuant et al. 2000), got {counts}"
     )
+    assert counts.count(expected) >= 12, f"epsilon={epsilon}: most runs exact, got {counts}"
+    assert all(abs(c - expected) <= 1 for c in counts), f"within one cluster: {counts}"
 
 
 def test_deffuant_cluster_count_keeps_growing_as_epsilon_shrinks():

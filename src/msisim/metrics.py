@@ -12,7 +12,6 @@ from collections.abc import Sequence
 from functools import lru_cache
 
 import numpy as np
-from scipy import stats
 from scipy.spatial import cKDTree
 from scipy.special import gammaln
 
@@ -100,6 +99,13 @@ def expected_rose_index(body_size: int, population_shares: Sequence[float]) -> f
     return _expected_rose_cached(int(body_size), key)
 
 
+def _log_choose(n: float | np.ndarray, k: float | np.ndarray) -> np.ndarray:
+    """``log C(n, k)`` by log-gamma (vectorised; the hypergeometric law without scipy.stats)."""
+    return np.asarray(
+        gammaln(np.add(n, 1)) - gammaln(np.add(k, 1)) - gammaln(np.subtract(n, k) + 1)
+    )
+
+
 @lru_cache(maxsize=8192)
 def _expected_rose_finite_cached(body_size: int, counts: tuple[int, ...]) -> float:
     population = sum(counts)
@@ -109,7 +115,10 @@ def _expected_rose_finite_cached(body_size: int, counts: tuple[int, ...]) -> flo
             continue
         low, high = max(0, body_size - (population - k)), min(k, body_size)
         x = np.arange(low, high + 1)
-        pmf = stats.hypergeom.pmf(x, population, k, body_size)
+        pmf = np.exp(
+            _log_choose(k, x) + _log_choose(population - k, body_size - x)
+            - _log_choose(population, body_size)
+        )  # fmt: skip
         mad += float(np.sum(pmf * np.abs(x - body_size * k / population)))
     return 1.0 - 0.5 * mad / body_size
 
