@@ -91,7 +91,7 @@ def findings(ctx: Context) -> list[fx.Finding]:
         f"Capture ({fx.scale('capture')}; {fx.better('capture')}) rises with the lobby budget in "
         f"both templates",
         fx.combine([fx.verdict(e, +1) for e in rises.values()]),
-        "From budget {} to {}, capture changes by ".format(low, high)
+        f"From budget {low} to {high}, capture changes by "
         + "; ".join(f"{e} in the **{d}** forum" for d, e in rises.items()) + ".",
         ("capture",),
     ))  # fmt: skip
@@ -99,12 +99,17 @@ def findings(ctx: Context) -> list[fx.Finding]:
     base = analysis.ok_runs(ctx.runs)
     base = base[base["param.lobby_budget"] == low]
     diff = fx.paired(ctx, "congruence", rep, opn, runs=base)
+
+    def at_low(design: str) -> fx.Estimate:
+        return fx.mean_ci(
+            fx.values(ctx, "congruence", design=design, lobby_budget=low), "congruence"
+        )
+
     out.append(fx.Finding(
-        f"Without a lobby the representative forum is more responsive, measured as "
-        f"{fx.name('congruence')} ({fx.scale('congruence')}; {fx.better('congruence')})",
+        "Without a lobby the representative forum is more responsive, measured as "
+        + fx.describe("congruence"),
         fx.verdict(diff, +1),
-        f"At budget {low}: representative {fx.mean_ci(fx.values(ctx, 'congruence', design=rep, lobby_budget=low), 'congruence')}, "
-        f"open {fx.mean_ci(fx.values(ctx, 'congruence', design=opn, lobby_budget=low), 'congruence')}; "
+        f"At budget {low}: representative {at_low(rep)}, open {at_low(opn)}; "
         f"representative minus open (paired) {diff}.",
         ("congruence",),
     ))  # fmt: skip
@@ -126,8 +131,8 @@ def findings(ctx: Context) -> list[fx.Finding]:
     # 4. the open forum starts with a resource-driven (structural) tilt
     tilt = fx.paired(ctx, "structural_tilt", opn, rep, runs=base)
     out.append(fx.Finding(
-        f"The open forum starts with a larger resource-driven bias: its {fx.name('structural_tilt')}"
-        f" ({fx.scale('structural_tilt')}; {fx.better('structural_tilt')}) exceeds the "
+        "The open forum starts with a larger resource-driven bias: its "
+        f"{fx.describe('structural_tilt')} exceeds the "
         "representative forum's",
         fx.verdict(tilt, +1),
         f"Open minus representative, paired, at budget {low}: {tilt}.",

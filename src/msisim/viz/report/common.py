@@ -96,8 +96,11 @@ HEADINGS = {
 
 
 def humanize(frame: pd.DataFrame) -> pd.DataFrame:
-    """Column headings and outcome names in words: ``param.lobby_budget`` -> ``lobby budget``,
-    outcome names -> their declared labels with unit and direction."""
+    """Column headings and outcome names in words.
+
+    ``param.lobby_budget`` becomes ``lobby budget``; outcome names become their declared
+    labels with unit and direction.
+    """
     out = frame.copy()
     for col in ("outcome",):
         if col in out:

@@ -115,6 +115,11 @@ def name(outcome: str) -> str:
     return declared.label(outcome) if declared.find(outcome) else outcome.replace("_", " ")
 
 
+def describe(outcome: str) -> str:
+    """``label (unit, range; direction)`` for the first mention of an outcome in a claim."""
+    return f"{name(outcome)} ({scale(outcome)}; {better(outcome)})"
+
+
 # --------------------------------------------------------------------------- estimates
 
 
@@ -321,7 +326,7 @@ def glossary(ctx: Context, shown: Iterable[str]) -> list[str]:
                     "allowed": str(_parameters().get(f, {}).get("allowed", "")),
                 }
                 for f in factors
-            ]  # fmt: skip
+            ]
         )
         lines.append(frame.to_markdown(index=False))
     if ctx.spec.designs:
