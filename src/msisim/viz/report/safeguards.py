@@ -79,6 +79,8 @@ def findings(ctx: Context) -> list[fx.Finding]:
     ))  # fmt: skip
     if "selector_capture" in ctx.runs:
         sel = {d: fx.paired(ctx, "selector_capture", d, base) for d in weak}
+        level = fx.values(ctx, "selector_capture", design=base)
+        unprotected = fx.mean_ci(level, "selector_capture")
         kept = [fx.SUPPORTED if e.sign() >= 0 else fx.NOT_SUPPORTED for e in sel.values()]
         out.append(fx.Finding(
             f"Term limits and cooling-off leave the captured selector in place "
@@ -86,7 +88,7 @@ def findings(ctx: Context) -> list[fx.Finding]:
             fx.combine(kept),
             "Selector capture, safeguard minus unprotected (paired): "
             + "; ".join(f"**{d}** {e}" for d, e in sel.items())
-            + f"; unprotected level {fx.mean_ci(fx.values(ctx, 'selector_capture', design=base), 'selector_capture')}.",
+            + f"; unprotected level {unprotected}.",
             ("selector_capture",),
         ))  # fmt: skip
     tilt = fx.structural_tilt(ctx)
