@@ -191,9 +191,10 @@ def y_axis(ax: Any, outcome: str) -> None:
     if o is None:
         return
     d = {"higher": ", higher is better", "lower": ", lower is better"}.get(o.direction, "")
-    ax.set_ylabel(f"{o.unit}{d}", fontsize=9)
     if ax.get_yscale() == "log":
+        ax.set_ylabel(f"{o.unit}{d} (log scale)", fontsize=9)
         return
+    ax.set_ylabel(f"{o.unit}{d}", fontsize=9)
     low, high = ax.get_ylim()
     if o.lo is not None and o.hi is not None:
         pad = 0.02 * (o.hi - o.lo)
@@ -216,6 +217,8 @@ def lines_with_ci(
             data=data, x=f"param.{x}", y=outcome, hue=hue if data[hue].nunique() > 1 else None,
             errorbar=("ci", 95), n_boot=500, seed=0, marker="o", ax=ax, legend=i == 0,
         )  # fmt: skip
+        if i == 0 and ax.get_legend() is not None:
+            ax.legend(fontsize=8, title_fontsize=8, framealpha=0.6)
         name_axes(ax, label(outcome), x.replace("_", " "))
         if outcome == "selection_odds_ratio":
             ax.set_yscale("log")  # a ratio: equal steps are equal factors
@@ -251,7 +254,7 @@ def scorecard_heatmaps(ctx: Context, data: pd.DataFrame, name: str, title: str) 
         mean = data.loc[data["design"] == design, cols].mean()
         grid = pd.DataFrame(
             [[mean[f"score.{a}.{p}"] for p in PRINCIPLES] for a in ARENAS],
-            index=list(ARENAS),
+            index=[a.replace("_", " ") for a in ARENAS],
             columns=list(PRINCIPLES),
         )
         sns.heatmap(grid, vmin=1, vmax=10, cmap="RdYlGn", annot=True, fmt=".1f", ax=ax,

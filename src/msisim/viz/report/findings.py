@@ -312,7 +312,7 @@ def glossary(ctx: Context, shown: Iterable[str]) -> list[str]:
         if o is None:
             continue
         rows.append({"term": o.label, "unit and range": scale(outcome),
-                     "better": better(outcome), "meaning": o.doc})  # fmt: skip
+                     "better": better(outcome), "meaning": o.doc.replace("``", "`")})  # fmt: skip
     lines = ["## Glossary\n", "### Outcomes\n"]
     lines.append(pd.DataFrame(rows).to_markdown(index=False) if rows else "(none)")
     factors = [f.name for f in ctx.spec.factors]
