@@ -109,7 +109,7 @@ def build_report(folder: str | Path) -> Path:
         )
     body = builder(ctx) if ok else ["No run finished.\n"]
     shown = [*ctx.outcomes(), *(o for f in findings for o in f.outcomes), *ctx.shown]
-    tail = glossary(ctx, shown)
+    tail = ["", *glossary(ctx, shown)]
     text = "\n".join(part for part in header + body + tail if part is not None) + "\n"
     path = folder / "report.md"
     atomic_write(path, lambda p: p.write_text(text))

@@ -50,12 +50,26 @@ def findings(ctx: Context) -> list[fx.Finding]:
         if outcome not in ctx.runs:
             continue
         longer = {d: fx.change(ctx, outcome, "term_length", d, low, high) for d in seated}
+        note = ""
+        if outcome == "adaptation_lag" and "adaptation_censored" in ctx.runs:
+            cens = {d: (fx.values(ctx, "adaptation_censored", design=d, term_length=low).mean(),
+                        fx.values(ctx, "adaptation_censored", design=d, term_length=high).mean())
+                    for d in seated}  # fmt: skip
+            never = [f"{d} {a:.0%} at term {low}, {b:.0%} at term {high}"
+                     for d, (a, b) in cens.items() if a > 0 or b > 0]  # fmt: skip
+            if never:
+                note = (
+                    " Shocks never absorbed (the lag is then the steps left after the shock, "
+                    "a lower bound, so a difference of 0 can hide a real one): "
+                    + "; ".join(never)
+                    + "."
+                )
         out.append(fx.Finding(
             f"Longer terms lengthen seated bodies' response, measured as "
             f"{fx.describe(outcome)}",
             fx.combine([fx.verdict(e, +1) for e in longer.values()]),
             f"Term length {high} minus {low}: "
-            + "; ".join(f"**{d}** {e}" for d, e in longer.items()) + ".",
+            + "; ".join(f"**{d}** {e}" for d, e in longer.items()) + "." + note,
             (outcome,),
         ))  # fmt: skip
     if "open" in designs and "pass_through" in ctx.runs:
