@@ -52,7 +52,9 @@ def build(ctx: Context) -> list[str]:
         "## Scenario discovery: where does each design get captured?\n",
         f"PRIM (ema_workbench) on runs whose capture ({fx.scale('capture')}) is above "
         f"{threshold:.3f}, the upper quartile of capture over all runs: the box of contexts "
-        "where capture concentrates.\n",
+        "where capture concentrates. (The study's capture threshold of "
+        f"{ctx.spec.capture_threshold} applies to lobby bias, which includes the structural "
+        "tilt that each design has without any lobby; this report uses capture instead.)\n",
     ]
     rows = []
     for design in ctx.spec.designs:
