@@ -1,4 +1,4 @@
-"""Lobbying, selection capture and safeguards: directional facts (MODEL.md §3.3, §5, §6).
+"""Lobbying, selection capture and safeguards: directional facts (docs/ODD.md §7.2-7.3).
 
 Each test averages a per-run outcome over several seeds on common random numbers (the same
 seeds for both arms) and states the expected direction. Tolerances: the differences asserted

@@ -1,4 +1,4 @@
-"""Unit tests of the lobbying rules (MODEL.md §3 step 3) and of ``metrics.odds_ratio``.
+"""Unit tests of the lobbying rules (docs/ODD.md §7.3) and of ``metrics.odds_ratio``.
 
 Every function in :mod:`msisim.rules.lobbying` is a pure function of small numpy arrays; each
 test works a case out by hand (the computation is in a comment) and checks the rule against it.

@@ -1,4 +1,4 @@
-"""Unit tests of the outcome metrics (MODEL.md §4) on hand-computed cases.
+"""Unit tests of the outcome metrics (docs/ODD.md §7.7) on hand-computed cases.
 
 Every expected number below is worked out by hand in the comment next to it; the exact
 probability results (binomial mean absolute deviation, expected Rose index) are checked

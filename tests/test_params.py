@@ -200,7 +200,7 @@ def test_unknown_category_in_design_is_refused() -> None:
 def test_defaults_build() -> None:
     p = Params()
     assert p == Params.from_flat(), "Params() and Params.from_flat() agree"
-    assert p.population.n_stakeholders == 1000, "default N = 1000 (MODEL.md §2)"
+    assert p.population.n_stakeholders == 1000, "default N = 1000 (docs/ODD.md §2.5)"
     assert p.population.category_names == (
         "government",
         "bureaucracy",
@@ -208,7 +208,7 @@ def test_defaults_build() -> None:
         "civil_society",
         "academia",
         "grassroots",
-    ), "the six default categories of MODEL.md §2, in table order"
+    ), "the six default categories of docs/ODD.md §2.5, in table order"
     assert p.context.lobby_ideal == (0.9, 0.1), "default lobby ideal (0.9, 0.1)"
     for cls in (PopulationParams, DesignParams, ContextParams, SimulationParams):
         assert isinstance(cls(), cls), f"{cls.__name__} builds with its defaults"

@@ -1,4 +1,4 @@
-"""Unit tests of the process rules (MODEL.md §3) on small hand-built arrays.
+"""Unit tests of the process rules (docs/ODD.md §7) on small hand-built arrays.
 
 Each rule is a pure function of numpy arrays and a seeded ``numpy.random.default_rng``; the
 tests state the behaviour the model description asks for and check it on cases small enough

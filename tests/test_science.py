@@ -1,4 +1,4 @@
-"""Checks against results nobody here wrote (MODEL.md §6), and directional facts."""
+"""Checks against published results (docs/ODD.md, last sections), and directional facts."""
 
 import numpy as np
 import pytest

@@ -1,4 +1,4 @@
-"""The governance scorecard (MODEL.md §4): 1-10 scores, weights, index, questionnaire.
+"""The governance scorecard (docs/ODD.md §7.7.4): 1-10 scores, weights, index, questionnaire.
 
 Unit tests on hand-built indicator tables, then model-level checks of statements that follow
 from the indicator definitions in :mod:`msisim.scorecard` (e.g. no lobby -> full transparency,

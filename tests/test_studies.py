@@ -11,6 +11,7 @@ from msisim.cli import load_experiment
 from msisim.conf import experiment_names
 from msisim.study.runner import run_experiment
 from msisim.viz.report import build_report
+from test_reports import check_report
 
 STUDIES = experiment_names()
 
@@ -67,3 +68,4 @@ def test_quick_study_runs_and_reports(name: str, tmp_path: Path) -> None:
         if line.startswith("![") and not (tmp_path / line.split("](", 1)[1].rstrip(")")).exists()
     ]
     assert not missing, f"{name}: every embedded figure must exist: {missing}"
+    check_report(name, text)

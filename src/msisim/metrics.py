@@ -1,4 +1,4 @@
-"""Outcome metrics (MODEL.md §4), each a pure function with its formula, range and source.
+"""Outcome metrics (docs/ODD.md §7.7), each a pure function with its formula, range and source.
 
 Inclusiveness: :func:`rose_index`, :func:`expected_rose_index`, :func:`representation_ratio`,
 :func:`viewpoint_coverage`, :func:`gini`. Responsiveness: :func:`congruence_error`,

@@ -1,8 +1,8 @@
 """GovernanceModel: the Mesa model that wires parameters, state, rules and metrics.
 
-``step()`` is the protocol of MODEL.md §3: context, membership, lobbying, deliberation,
-decision, engagement, observation. Each phase is a short method that calls pure rules from
-:mod:`msisim.rules` on the stakeholder arrays.
+``step()`` is the protocol of docs/ODD.md §3 (submodels in §7): context, membership,
+lobbying, deliberation, decision, engagement, observation. Each phase is a short method
+that calls pure rules from :mod:`msisim.rules` on the stakeholder arrays.
 """
 
 from __future__ import annotations
@@ -164,7 +164,7 @@ class GovernanceModel(mesa.Model):
     # ------------------------------------------------------------------ protocol
 
     def step(self) -> None:
-        """One forum round (MODEL.md §3)."""
+        """One forum round (docs/ODD.md §3)."""
         self.apply_context()  # 1. shocks and drift move true interests
         self.form_forum()  # 2. seats (re)filled or attendance drawn; gatekeeping; astroturf
         self.lobby()  # 3. lobbyists spend on members and the selector; ties pull

@@ -2,7 +2,7 @@
 
 Parameters fall into four groups, kept apart as in the EMA Workbench vocabulary:
 
-* :class:`PopulationParams` — who the stakeholders are (the category table of MODEL.md §2)
+* :class:`PopulationParams` — who the stakeholders are (the category table of docs/ODD.md §2.5)
   and how they behave (attendance and engagement coefficients);
 * :class:`DesignParams` — the *design levers* a forum's founders choose (membership rule,
   seats, selection, terms, decision rule, deliberation settings, participation support);
@@ -314,7 +314,7 @@ def validate_group(group: Any) -> None:
 
 @dataclass(frozen=True)
 class CategorySpec:
-    """One stakeholder category (a row of MODEL.md §2's category table).
+    """One stakeholder category (a row of the category table of docs/ODD.md §2.5).
 
     Attributes:
         name: Category name, e.g. ``"grassroots"``.
@@ -389,7 +389,7 @@ class CategorySpec:
         )
 
 
-#: Default category table of MODEL.md §2, merged from the seed documents. Resources are
+#: Default category table of docs/ODD.md §2.5, merged from the seed documents. Resources are
 #: lognormal (mu, sigma); grassroots are the affected communities with few resources.
 DEFAULT_CATEGORIES: tuple[CategorySpec, ...] = (
     CategorySpec("government", 0.05, (0.50, 0.50), 0.10, 1.0, 0.3, 0.3, 0.7),
@@ -457,7 +457,7 @@ def _shock_list(name: str, value: Any) -> tuple[Shock, ...]:
 
 @dataclass(frozen=True)
 class PopulationParams:
-    """Who the stakeholders are and how they behave (MODEL.md §2; attendance logit of §3.2)."""
+    """Who the stakeholders are and how they behave (docs/ODD.md §2.5; attendance: §7.2.5)."""
 
     n_stakeholders: int = parameter(1000, "population size N", convert=_stakeholder_count)
     n_dims: int = parameter(2, "dimensions d of the policy space [0, 1]^d", lo=1, hi=MAX_DIMS)

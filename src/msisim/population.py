@@ -1,4 +1,4 @@
-"""Initial stakeholder arrays drawn from the category table (MODEL.md §2)."""
+"""Initial stakeholder arrays drawn from the category table (docs/ODD.md §2.5)."""
 
 from __future__ import annotations
 

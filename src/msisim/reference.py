@@ -9,7 +9,7 @@ This module writes the same rules the plain Mesa way, to check the fast model ag
   seat, exchanging arguments with a partner, feeling its lobby ties, updating engagement);
 * every lobbyist is a :class:`ReferenceLobbyist` that picks its targets and spends its
   budget; its ties are stored on the stakeholders it is tied to;
-* the model's ``step()`` runs the protocol of MODEL.md §3 as loops over agents, pair by pair
+* the model's ``step()`` runs the protocol of docs/ODD.md §3 as loops over agents, pair by pair
   and tie by tie. Nothing is vectorised; the per-step metrics are the pure functions of
   :mod:`msisim.metrics`, fed with arrays collected from the agents.
 
@@ -420,7 +420,7 @@ class ReferenceModel(mesa.Model):
     # ------------------------------------------------------------------ protocol
 
     def step(self) -> None:
-        """One forum round (MODEL.md §3), phase by phase, agent by agent."""
+        """One forum round (docs/ODD.md §3), phase by phase, agent by agent."""
         self.apply_context()
         self.form_forum()
         self.lobby()

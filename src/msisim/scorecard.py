@@ -1,4 +1,4 @@
-"""Governance scorecard: 4 arenas x 6 principles on a 1-10 scale (MODEL.md §4).
+"""Governance scorecard: 4 arenas x 6 principles on a 1-10 scale (docs/ODD.md §7.7.4).
 
 After the Indonesia Governance Index of the Partnership for Governance Reform (Kemitraan,
 2008/2012), which rates the government, bureaucracy, civil society and economic society

@@ -1,4 +1,4 @@
-"""Process rules, one module per step of the protocol (MODEL.md §3).
+"""Process rules, one module per step of the protocol (docs/ODD.md §3; each rule in §7).
 
 Each rule is a pure function over numpy arrays and an explicit ``numpy.random.Generator``;
 it never imports the model. Modules: :mod:`.context` (shocks, drift), :mod:`.membership`

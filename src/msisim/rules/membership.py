@@ -126,7 +126,7 @@ def select_seats(
        lottery pool, or when ``engaged_only`` is false). If fewer than the seats step forward,
        the remaining eligible members of the pool are added, and only if the pool is still
        short, ineligible ones (so seats are always filled as allocated).
-    2. *Screening* (MODEL.md §3.2): a selector with capture ``c`` drops the fraction ``c`` of
+    2. *Screening* (docs/ODD.md §7.2.3): a selector with capture ``c`` drops the fraction ``c`` of
        candidates farthest from the lobby ideal, keeping at least as many as there are seats.
     3. *Ranking*: ``score = (1 - c) * rank(rule score) + c * rank(closeness to lobby ideal)``
        with ranks scaled to [0, 1]; the top ``seats`` candidates are seated. A lottery pool
@@ -225,7 +225,7 @@ def attendance_probability(
     b_affectedness: float,
     cost: float,
 ) -> np.ndarray:
-    """Probability of attending an open round (MODEL.md §3.2).
+    """Probability of attending an open round (docs/ODD.md §7.2.5).
 
     ``p = sigmoid(b0 + b_e * engagement + b_r * log(resources) + b_a * affectedness
     - cost * (1 - support))``: attendance favours the engaged, the resourceful and the

@@ -13,7 +13,7 @@ Layout of an output folder::
     rejected/            parts that did not match (checksum, fingerprint, columns), moved
                          aside with a warning, never adopted
     .lock                held (``flock``) by the one process writing the folder; names it
-    figures/, report.md  written by :mod:`msisim.study.report`
+    figures/, report.md  written by :mod:`msisim.viz.report`
 
 Every file is written atomically (temporary file in the same folder, fsync, rename), so a
 sweep killed at any point (even ``kill -9``) leaves only complete files. A rerun reads the

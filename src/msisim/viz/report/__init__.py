@@ -30,6 +30,7 @@ from msisim.viz.report import (  # noqa: F401
     shock_responsiveness,
 )
 from msisim.viz.report.common import REPORTS, Context, get_report
+from msisim.viz.report.findings import FINDINGS, Finding, glossary, readme_pointer, render
 from msisim.viz.report.labels import label, lower_is_better
 
 __all__ = ["REPORTS", "Context", "build_report", "label", "lower_is_better"]
@@ -44,6 +45,15 @@ def report_name(spec: ExperimentSpec) -> str:
     if spec.report:
         return spec.report
     return spec.name if spec.name in REPORTS else "generic"
+
+
+def _no_findings(ok: bool) -> str:
+    if not ok:
+        return "No run finished, so nothing was found.\n"
+    return (
+        "This study's report does not check its hypothesis claim by claim; the sections below "
+        "give the outcomes with their 95% intervals.\n"
+    )
 
 
 def build_report(folder: str | Path) -> Path:
@@ -67,8 +77,14 @@ def build_report(folder: str | Path) -> Path:
     figures.mkdir(exist_ok=True)
     ctx = Context(spec, runs, series, folder, figures)
     n_failed = int((runs["status"] != "ok").sum())
+    ok = bool((runs["status"] == "ok").any())
+    findings: list[Finding] = []
+    if ok and report_name(spec) in FINDINGS:
+        findings = FINDINGS[report_name(spec)](ctx)
     header = [
         f"# {spec.title or spec.name}\n",
+        *(render(ctx, findings) if findings else ["## Key findings\n", _no_findings(ok)]),
+        "## The study\n",
         f"**Question.** {spec.question}\n" if spec.question else "",
         f"**Hypothesis.** {spec.hypothesis}\n" if spec.hypothesis else "",
         f"**Runs.** {len(runs)} runs ({max(1, len(spec.designs))} design(s) x "
@@ -82,6 +98,7 @@ def build_report(folder: str | Path) -> Path:
         f"msisim {manifest.get('versions', {}).get('msisim', '?')}, git "
         f"`{manifest.get('git_revision', '?')}`, {manifest.get('backend', '?')} backend.\n",
         f"Rebuild this report from the stored results with `msisim report {folder}`.\n",
+        readme_pointer(ctx),
     ]
     if n_failed:
         errors = runs.loc[runs["status"] != "ok", "error"].value_counts().head(5)
@@ -90,8 +107,10 @@ def build_report(folder: str | Path) -> Path:
             + "\n".join(f"- {count} x `{err}`" for err, count in errors.items())
             + "\n"
         )
-    body = builder(ctx) if (runs["status"] == "ok").any() else ["No run finished.\n"]
-    text = "\n".join(part for part in header + body if part is not None) + "\n"
+    body = builder(ctx) if ok else ["No run finished.\n"]
+    shown = [*ctx.outcomes(), *(o for f in findings for o in f.outcomes), *ctx.shown]
+    tail = ["", *glossary(ctx, shown)]
+    text = "\n".join(part for part in header + body + tail if part is not None) + "\n"
     path = folder / "report.md"
     atomic_write(path, lambda p: p.write_text(text))
     return path

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +33,8 @@ class Context:
     series: pd.DataFrame | None
     folder: Path
     figures: Path
+    #: Outcomes the report shows besides the study's own (they join the glossary).
+    shown: list[str] = field(default_factory=list)
 
     def figure(self, name: str) -> Path:
         """Path of a figure file (relative links in the report use ``figures/<name>``)."""
@@ -82,8 +84,50 @@ def get_report(name: str) -> ReportBuilder:
 # --------------------------------------------------------------------------- markdown
 
 
+#: Column headings of the analysis tables, in words.
+HEADINGS = {
+    "mean": "mean",
+    "ci_low": "95% CI low",
+    "ci_high": "95% CI high",
+    "sd": "sd",
+    "n": "runs",
+    "pairs": "pairs",
+}
+
+
+def humanize(frame: pd.DataFrame) -> pd.DataFrame:
+    """Column headings and outcome names in words.
+
+    ``param.lobby_budget`` becomes ``lobby budget``; outcome names become their declared
+    labels with unit and direction.
+    """
+    out = frame.copy()
+    for col in ("outcome",):
+        if col in out:
+            out[col] = [described(str(o)) for o in out[col]]
+    return out.rename(
+        columns=lambda c: (
+            c.removeprefix("param.").replace("_", " ")
+            if c.startswith("param.")
+            else HEADINGS.get(c, c.replace("_", " "))
+        )
+    )
+
+
+def described(outcome: str) -> str:
+    """An outcome's label with its unit and better direction, e.g. for table rows."""
+    from msisim import outcomes as declared
+
+    o = declared.find(outcome)
+    if o is None:
+        return outcome.replace("_", " ")
+    d = {"higher": "higher is better", "lower": "lower is better"}.get(o.direction, "")
+    return f"{label(outcome)} ({o.unit}{'; ' + d if d else ''})"
+
+
 def table(frame: pd.DataFrame, digits: int = 3) -> str:
-    """A DataFrame as a GitHub markdown table (``DataFrame.to_markdown``; blanks for NaN)."""
+    """A DataFrame as a GitHub markdown table in words (see :func:`humanize`; blanks for NaN)."""
+    frame = humanize(frame)
     cells = frame.astype(object).where(frame.notna(), None)
     return cells.to_markdown(index=False, floatfmt=f".{digits}f", missingval="")
 
@@ -134,6 +178,33 @@ def save(ctx: Context, fig: Any, name: str, title: str) -> Path:
     return path
 
 
+def y_axis(ax: Any, outcome: str) -> None:
+    """Label the y axis with the outcome's unit and direction, and scale it honestly.
+
+    A bounded outcome spans its declared range (a share from 0 to 1), so a small change does
+    not fill the panel; an outcome bounded below starts at its bound; an unbounded one
+    includes 0 (no effect) in view.
+    """
+    from msisim import outcomes as declared
+
+    o = declared.find(outcome)
+    if o is None:
+        return
+    d = {"higher": ", higher is better", "lower": ", lower is better"}.get(o.direction, "")
+    if ax.get_yscale() == "log":
+        ax.set_ylabel(f"{o.unit}{d} (log scale)", fontsize=9)
+        return
+    ax.set_ylabel(f"{o.unit}{d}", fontsize=9)
+    low, high = ax.get_ylim()
+    if o.lo is not None and o.hi is not None:
+        pad = 0.02 * (o.hi - o.lo)
+        ax.set_ylim(o.lo - pad, o.hi + pad)
+    elif o.lo is not None:
+        ax.set_ylim(bottom=o.lo, top=max(high, o.lo + 1e-9))
+    else:
+        ax.set_ylim(min(low, 0.0), max(high, 0.0))
+
+
 def lines_with_ci(
     ctx: Context, x: str, outcomes: Sequence[str], name: str, *, hue: str = "design"
 ) -> Path:
@@ -146,9 +217,12 @@ def lines_with_ci(
             data=data, x=f"param.{x}", y=outcome, hue=hue if data[hue].nunique() > 1 else None,
             errorbar=("ci", 95), n_boot=500, seed=0, marker="o", ax=ax, legend=i == 0,
         )  # fmt: skip
+        if i == 0 and ax.get_legend() is not None:
+            ax.legend(fontsize=8, title_fontsize=8, framealpha=0.6)
         name_axes(ax, label(outcome), x.replace("_", " "))
         if outcome == "selection_odds_ratio":
             ax.set_yscale("log")  # a ratio: equal steps are equal factors
+        y_axis(ax, outcome)
     return save(ctx, fig, name, f"{ctx.spec.title} (mean and bootstrap 95% CI over replicates)")
 
 
@@ -163,6 +237,7 @@ def points_with_ci(ctx: Context, outcomes: Sequence[str], name: str) -> Path:
             linestyle="none", ax=ax,
         )  # fmt: skip
         name_axes(ax, label(outcome))
+        y_axis(ax, outcome)
         ax.tick_params(axis="x", rotation=30)
     return save(ctx, fig, name, f"{ctx.spec.title} (mean and 95% CI)")
 
@@ -179,10 +254,11 @@ def scorecard_heatmaps(ctx: Context, data: pd.DataFrame, name: str, title: str) 
         mean = data.loc[data["design"] == design, cols].mean()
         grid = pd.DataFrame(
             [[mean[f"score.{a}.{p}"] for p in PRINCIPLES] for a in ARENAS],
-            index=list(ARENAS),
+            index=[a.replace("_", " ") for a in ARENAS],
             columns=list(PRINCIPLES),
         )
-        sns.heatmap(grid, vmin=1, vmax=10, cmap="RdYlGn", annot=True, fmt=".1f", cbar=False, ax=ax)
+        sns.heatmap(grid, vmin=1, vmax=10, cmap="RdYlGn", annot=True, fmt=".1f", ax=ax,
+                    cbar_kws={"label": "score, 1 to 10 (higher is better)"})  # fmt: skip
         ax.set_title(str(design))
         ax.tick_params(axis="x", rotation=30)
     return save(ctx, fig, name, title)
@@ -202,6 +278,7 @@ def series_by_design(
         sns.lineplot(data=data, x="step", y=outcome, hue="design", errorbar=("ci", 95),
                      n_boot=200, seed=0, ax=ax)  # fmt: skip
         name_axes(ax, label(outcome), "step")
+        y_axis(ax, outcome)
         for shock in ctx.spec.base.get("shocks", []) or []:
             ax.axvline(shock["step"], color="grey", linestyle="--", linewidth=1)
     return save(ctx, fig, name, f"{ctx.spec.title}: per-step metrics by design (mean and 95% CI)")

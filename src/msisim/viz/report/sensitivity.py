@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 
 from msisim.study import analysis
+from msisim.viz.report import findings as fx
 from msisim.viz.report.common import Context, embed, name_axes, panels, register, save, table
 from msisim.viz.report.labels import label
 
@@ -15,14 +16,7 @@ def build(ctx: Context) -> list[str]:
     """Sobol first-order and total indices per outcome and design."""
     outcomes = ctx.outcomes()
     designs = list(ctx.spec.designs) or [""]
-    tables = []
-    for design in designs:
-        for outcome in outcomes:
-            t = analysis.sobol_indices(ctx.spec, ctx.runs, outcome, design=design)
-            t.insert(0, "outcome", outcome)
-            t.insert(0, "design", design)
-            tables.append(t)
-    indices = pd.concat(tables, ignore_index=True)
+    indices = sobol_table(ctx)
     long = indices.melt(
         id_vars=["design", "outcome", "factor"],
         value_vars=["S1", "ST"],
@@ -53,6 +47,7 @@ def build(ctx: Context) -> list[str]:
                 np.arange(len(factors)), [f.replace("_", "\n") for f in factors], fontsize=8
             )
             name_axes(ax, f"{design}: {label(outcome)}")
+            ax.set_ylabel("share of variance", fontsize=9)
             ax.title.set_fontsize(10)
             ax.set_ylim(bottom=min(0, ax.get_ylim()[0]))
             if i == 0 and j == 0:
@@ -69,7 +64,8 @@ def build(ctx: Context) -> list[str]:
             continue
         top = sub.sort_values("ST", ascending=False).iloc[0]
         reading.append(
-            f"{design or 'all'} / {label(outcome)}: **{top['factor']}** has the largest total "
+            f"{design or 'all'} / {label(outcome)}: **{fx.factor_label(top['factor'])}** has "
+            "the largest total "
             f"index (ST = {top['ST']:.2f})."
         )
     n = len(ctx.spec.samples())
@@ -82,5 +78,64 @@ def build(ctx: Context) -> list[str]:
         "negative: read only the ranking of clearly separated factors.\n",
         "\n".join(f"- {r}" for r in reading) + "\n",
         "## Table\n",
-        table(indices),
+        "S1: share of the outcome's variance due to the factor alone; ST: including its "
+        "interactions with the other factors; conf: half-width of the 95% interval.\n",
+        table(indices.assign(factor=indices["factor"].map(fx.factor_label))),
     ]
+
+
+def sobol_table(ctx: Context) -> pd.DataFrame:
+    """Sobol indices of every outcome per design (one row per design, outcome and factor)."""
+    tables = []
+    for design in list(ctx.spec.designs) or [""]:
+        for outcome in ctx.outcomes():
+            t = analysis.sobol_indices(ctx.spec, ctx.runs, outcome, design=design)
+            t.insert(0, "outcome", outcome)
+            t.insert(0, "design", design)
+            tables.append(t)
+    return pd.concat(tables, ignore_index=True)
+
+
+@fx.register_findings("sensitivity")
+def findings(ctx: Context) -> list[fx.Finding]:
+    """The hypothesis of the sensitivity study, claim by claim (total Sobol indices)."""
+    rep, opn, cost = "representative", "open", "participation_cost"
+    lack = fx.missing(ctx, [rep, opn], ["lobby_budget", "selector_spending", cost])
+    if lack:
+        return [fx.unchecked("The hypothesis", lack)]
+    indices = sobol_table(ctx)
+
+    def st(design: str, outcome: str, factor: str) -> fx.Estimate:
+        sub = indices[(indices["design"] == design) & (indices["outcome"] == outcome)]
+        r = sub.set_index("factor").loc[factor]
+        mean, half = float(r["ST"]), float(r["ST_conf"])
+        return fx.Estimate(mean, mean - half, mean + half, len(ctx.spec.samples()))
+
+    out = []
+    if "capture" in ctx.outcomes():
+        sub = indices[(indices["design"] == rep) & (indices["outcome"] == "capture")]
+        ranked = list(sub.sort_values("ST", ascending=False)["factor"])
+        top2 = set(ranked[:2]) & {"lobby_budget", "selector_spending"}
+        verdict = fx.SUPPORTED if len(top2) == 2 else fx.PARTLY if top2 else fx.NOT_SUPPORTED
+        out.append(fx.Finding(
+            f"Lobby budget and selector spending dominate {fx.describe('capture')} in the "
+            "representative template (the two largest total Sobol indices)",
+            verdict,
+            "Total indices ST (share of variance, 95% interval), representative: "
+            + "; ".join(f"{fx.factor_label(f)} {st(rep, 'capture', f)}" for f in ranked) + ".",
+            ("capture",),
+        ))  # fmt: skip
+    cov = "viewpoint_coverage"
+    if cov in ctx.outcomes():
+        in_open, in_rep = st(opn, cov, cost), st(rep, cov, cost)
+        only = fx.SUPPORTED if in_rep.sign() == 0 else fx.NOT_SUPPORTED
+        out.append(fx.Finding(
+            "Participation cost matters only in the open template, where it thins the room "
+            f"and so {fx.describe(cov)}",
+            fx.combine([fx.verdict(in_open, +1), only]),
+            f"Total index of participation cost for viewpoint coverage: open {in_open}, "
+            f"representative {in_rep} (supported when open's interval lies above 0 and the "
+            "representative's includes 0).",
+            (cov,),
+        ))  # fmt: skip
+    return out

@@ -1,0 +1,343 @@
+"""Key findings: each claim of a study's hypothesis checked against its runs.
+
+A study's report module splits the ``hypothesis:`` of its config into claims and registers a
+function ``Context -> list[Finding]`` with :func:`register_findings`; each finding states a
+verdict computed from the runs (never written by hand) and the numbers behind it: means and
+95% intervals, and differences with their intervals. :func:`render` writes the "Key
+findings" section that opens ``report.md``; :func:`glossary` writes the glossary that closes
+it, from the outcome declarations (:mod:`msisim.outcomes`) and the parameter declarations
+(:mod:`msisim.params`).
+
+Verdicts: *supported* (the interval of the effect lies on the claimed side of zero),
+*reversed* (it lies on the other side), *not supported* (it includes zero, or the claim's
+condition fails), *partly supported* (some of the claim's parts hold), *cannot be checked*
+(the runs lack the designs or factors the claim needs) and *measured* (a reference value
+reported as its own finding, not a claim).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from functools import cache
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from msisim import outcomes as declared
+from msisim.study import analysis
+from msisim.viz.report.common import Context
+
+SUPPORTED = "supported"
+NOT_SUPPORTED = "not supported"
+REVERSED = "reversed"
+PARTLY = "partly supported"
+UNCHECKED = "cannot be checked"
+MEASURED = "measured"
+
+
+@dataclass
+class Finding:
+    """One claim (or reference measurement) with its verdict and the numbers behind it."""
+
+    claim: str
+    verdict: str
+    evidence: str
+    outcomes: tuple[str, ...] = field(default_factory=tuple)
+
+
+FindingsBuilder = Callable[[Context], list[Finding]]
+
+#: Findings builders by report name (the ``report:`` key of a study's config).
+FINDINGS: dict[str, FindingsBuilder] = {}
+
+
+def register_findings(name: str) -> Callable[[FindingsBuilder], FindingsBuilder]:
+    """Register the findings of the study whose report is ``name``."""
+
+    def add(builder: FindingsBuilder) -> FindingsBuilder:
+        if name in FINDINGS:
+            raise ValueError(f"findings {name!r} are registered twice")
+        FINDINGS[name] = builder
+        return builder
+
+    return add
+
+
+# --------------------------------------------------------------------------- labels
+
+
+@cache
+def _parameters() -> dict[str, dict[str, object]]:
+    from msisim.params import parameter_table
+
+    return {row["name"]: row for row in parameter_table()}
+
+
+def factor_label(name: str) -> str:
+    """Human name of a parameter (``lobby_budget`` -> ``lobby budget``), ``param.`` dropped."""
+    name = name.removeprefix("param.")
+    return name.replace("_", " ")
+
+
+def factor_doc(name: str) -> str:
+    """The parameter's declared one-line meaning (empty when undeclared)."""
+    row = _parameters().get(name.removeprefix("param."))
+    return str(row["doc"]) if row else ""
+
+
+def better(outcome: str) -> str:
+    """``higher is better``, ``lower is better`` or ``neither direction is better``."""
+    d = declared.direction(outcome)
+    return f"{d} is better" if d != "neither" else "neither direction is better"
+
+
+def scale(outcome: str) -> str:
+    """Unit and declared range, e.g. ``share, 0 to 1`` or ``share of axis, unbounded``."""
+    o = declared.find(outcome)
+    if o is None:
+        return "unknown unit"
+    if o.lo is not None and o.hi is not None:
+        rng = f"{o.lo:g} to {o.hi:g}"
+    elif o.lo is not None:
+        rng = f"{o.lo:g} or more"
+    elif o.hi is not None:
+        rng = f"at most {o.hi:g}"
+    else:
+        rng = "unbounded"
+    return f"{o.unit}, {rng}"
+
+
+def name(outcome: str) -> str:
+    """The outcome's label for running text."""
+    return declared.label(outcome) if declared.find(outcome) else outcome.replace("_", " ")
+
+
+def describe(outcome: str) -> str:
+    """``label (unit, range; direction)`` for the first mention of an outcome in a claim."""
+    return f"{name(outcome)} ({scale(outcome)}; {better(outcome)})"
+
+
+# --------------------------------------------------------------------------- estimates
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """A mean (or difference of means) with its 95% interval and the runs behind it."""
+
+    mean: float
+    low: float
+    high: float
+    n: int
+
+    def sign(self) -> int:
+        """+1 when the interval lies above zero, -1 below, 0 when it includes zero."""
+        if not (math.isfinite(self.low) and math.isfinite(self.high)):
+            return 0
+        return 1 if self.low > 0 else -1 if self.high < 0 else 0
+
+    def __str__(self) -> str:
+        if not (math.isfinite(self.low) and math.isfinite(self.high)):
+            return f"{self.mean:.3f} (n = {self.n}, no interval)"
+        return f"{self.mean:.3f} [{self.low:.3f}, {self.high:.3f}]"
+
+
+def mean_ci(values: Iterable[float], outcome: str | None = None) -> Estimate:
+    """Mean and Student-t 95% interval (clipped to the outcome's range when given)."""
+    arr = np.asarray(list(values), dtype=float)
+    arr = arr[np.isfinite(arr)]
+    bounds = declared.value_range(outcome) if outcome else None
+    mean, low, high = analysis.t_interval(arr, bounds=bounds)
+    return Estimate(mean, low, high, int(arr.size))
+
+
+def contrast(parts: Sequence[tuple[float, np.ndarray]]) -> Estimate:
+    """``sum(w * mean(values))`` over independent groups, with a Welch 95% interval."""
+    mean, var, df_num, df_den, n = 0.0, 0.0, 0.0, 0.0, 0
+    for weight, values in parts:
+        v = np.asarray(values, dtype=float)
+        v = v[np.isfinite(v)]
+        if v.size == 0:
+            return Estimate(float("nan"), float("nan"), float("nan"), 0)
+        mean += weight * float(v.mean())
+        n += int(v.size)
+        if v.size < 2:
+            return Estimate(mean, float("nan"), float("nan"), n)
+        term = weight**2 * float(v.var(ddof=1)) / v.size
+        var += term
+        df_den += term**2 / (v.size - 1)
+    df_num = var**2
+    if var == 0:
+        return Estimate(mean, mean, mean, n)
+    df = df_num / df_den if df_den > 0 else float(n - len(parts))
+    half = float(stats.t.ppf(0.975, max(df, 1.0))) * math.sqrt(var)
+    return Estimate(mean, mean - half, mean + half, n)
+
+
+def values(
+    ctx: Context, outcome: str, *, design: str | None = None, **levels: object
+) -> np.ndarray:
+    """The finished runs' values of an outcome, for one design and factor levels."""
+    data = analysis.ok_runs(ctx.runs)
+    if outcome not in data:
+        return np.array([], dtype=float)
+    mask = pd.Series(True, index=data.index)
+    if design is not None:
+        mask &= data["design"] == design
+    for factor, level in levels.items():
+        mask &= data[f"param.{factor}"] == level
+    return data.loc[mask, outcome].to_numpy(dtype=float)
+
+
+def change(
+    ctx: Context, outcome: str, factor: str, design: str, low: object, high: object
+) -> Estimate:
+    """Mean of ``outcome`` at ``factor = high`` minus at ``factor = low`` for one design."""
+    return contrast(
+        [
+            (1.0, values(ctx, outcome, design=design, **{factor: high})),
+            (-1.0, values(ctx, outcome, design=design, **{factor: low})),
+        ]
+    )
+
+
+def paired(
+    ctx: Context, outcome: str, design: str, baseline: str, runs: pd.DataFrame | None = None
+) -> Estimate:
+    """Mean paired difference ``design minus baseline`` (same seeds) with its 95% interval."""
+    table = analysis.paired_differences(ctx.runs if runs is None else runs, outcome, baseline)
+    row = table[table["design"] == design] if not table.empty else table
+    if row.empty:
+        return Estimate(float("nan"), float("nan"), float("nan"), 0)
+    r = row.iloc[0]
+    return Estimate(float(r["mean_difference"]), float(r["ci_low"]), float(r["ci_high"]),
+                    int(r["pairs"]))  # fmt: skip
+
+
+def verdict(est: Estimate, expected: int) -> str:
+    """``supported`` when the interval lies on the ``expected`` side of zero (+1 or -1)."""
+    s = est.sign()
+    return SUPPORTED if s == expected else REVERSED if s == -expected else NOT_SUPPORTED
+
+
+def combine(verdicts: Sequence[str]) -> str:
+    """One verdict for a claim made of parts (every part supported, none, some)."""
+    if not verdicts:
+        return UNCHECKED
+    if all(v == SUPPORTED for v in verdicts):
+        return SUPPORTED
+    if all(v == REVERSED for v in verdicts):
+        return REVERSED
+    if any(v == SUPPORTED for v in verdicts):
+        return PARTLY
+    return NOT_SUPPORTED
+
+
+def missing(ctx: Context, designs: Sequence[str] = (), factors: Sequence[str] = ()) -> str:
+    """What the claim needs that the runs lack (empty when nothing is missing)."""
+    data = analysis.ok_runs(ctx.runs)
+    lacking = [f"design '{d}'" for d in designs if d not in set(data["design"])]
+    lacking += [f"factor {factor_label(f)}" for f in factors if f"param.{f}" not in data]
+    return ", ".join(lacking)
+
+
+def unchecked(claim: str, what: str) -> Finding:
+    """A claim the runs cannot check."""
+    return Finding(claim, UNCHECKED, f"the runs lack {what}.")
+
+
+def structural_tilt(ctx: Context, **levels: object) -> Finding | None:
+    """The no-lobby tilt of each design, reported as its own finding (not a claim)."""
+    if "structural_tilt" not in ctx.runs:
+        return None
+    parts = []
+    for design in dict.fromkeys(analysis.ok_runs(ctx.runs)["design"]):
+        parts.append(
+            f"**{design}** {mean_ci(values(ctx, 'structural_tilt', design=design, **levels))}"
+        )
+    where = (
+        " at " + ", ".join(f"{factor_label(k)} {v}" for k, v in levels.items()) if levels else ""
+    )
+    return Finding(
+        f"Structural tilt: how far each forum leans toward the lobby's side by its make-up "
+        f"alone, with no lobby at all (the no-lobby twin's lobby bias; {scale('structural_tilt')};"
+        f" 0 = the public ideal, 1 = the lobby's ideal)",
+        MEASURED,
+        "; ".join(parts) + f"{where}. Capture is measured on top of this tilt, not including it.",
+        ("structural_tilt",),
+    )
+
+
+# --------------------------------------------------------------------------- sections
+
+
+def render(ctx: Context, findings: Sequence[Finding]) -> list[str]:
+    """The "Key findings" section: one numbered item per claim, verdict first."""
+    lines = [
+        "## Key findings\n",
+        "Each claim of the study's hypothesis (below), checked against these runs. Numbers are "
+        "means with 95% intervals in brackets; a difference is *supported* when its interval "
+        "lies on the claimed side of zero, *reversed* when it lies on the other side and *not "
+        "supported* when it includes zero. With the few replicates of a quick run, read "
+        '*not supported* as "not shown".\n',
+    ]
+    claims = [f for f in findings if f.verdict != MEASURED]
+    for i, f in enumerate(claims, 1):
+        lines.append(f"{i}. **{f.verdict.capitalize()}.** {f.claim}. {f.evidence}")
+    measured = [f for f in findings if f.verdict == MEASURED]
+    if measured:
+        lines.append("")
+        lines += [f"- **Reference.** {f.claim}: {f.evidence}" for f in measured]
+    lines.append("")
+    return lines
+
+
+def readme_pointer(ctx: Context) -> str:
+    """Where the study's README is (a relative link would break in the output folder)."""
+    return (
+        f"**About this study.** Its design, assumptions and the findings of the full runs are in "
+        f"`experiments/{ctx.spec.name}/README.md` of the msisim repository (the study list and "
+        f"how to run it are in `experiments/README.md`; model documentation in `docs/ODD.md`). "
+        f"`msisim list` prints every study's question.\n"
+    )
+
+
+def glossary(ctx: Context, shown: Iterable[str]) -> list[str]:
+    """Glossary of the outcomes shown, the factors varied and the designs compared."""
+    rows = []
+    for outcome in dict.fromkeys(shown):
+        o = declared.find(outcome)
+        if o is None:
+            continue
+        rows.append({"term": o.label, "unit and range": scale(outcome),
+                     "better": better(outcome), "meaning": o.doc.replace("``", "`")})  # fmt: skip
+    lines = ["## Glossary\n", "### Outcomes\n"]
+    lines.append(pd.DataFrame(rows).to_markdown(index=False) if rows else "(none)")
+    factors = [f.name for f in ctx.spec.factors]
+    if factors:
+        lines += ["", "### Factors varied\n"]
+        frame = pd.DataFrame(
+            [
+                {
+                    "factor": factor_label(f),
+                    "meaning": factor_doc(f),
+                    "allowed": str(_parameters().get(f, {}).get("allowed", "")),
+                }
+                for f in factors
+            ]
+        )
+        lines.append(frame.to_markdown(index=False))
+    if ctx.spec.designs:
+        lines += ["", "### Designs compared\n"]
+        for design, settings in ctx.spec.designs.items():
+            text = ", ".join(f"{factor_label(k)} = {v}" for k, v in dict(settings).items())
+            lines.append(f"- **{design}**: {text or 'the study base settings'}")
+    lines += [
+        "",
+        "*Design* is a forum's set of rules; *replicate* a run with its own random seed; *paired "
+        "difference* the difference between two designs run on the same seeds (common random "
+        "numbers), so that chance cancels out.\n",
+    ]
+    return lines
