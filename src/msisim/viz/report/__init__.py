@@ -75,6 +75,8 @@ def build_report(folder: str | Path) -> Path:
     series = pd.read_parquet(series_path) if series_path.exists() else None
     figures = folder / "figures"
     figures.mkdir(exist_ok=True)
+    for stale in figures.glob("*.png"):  # a figure the stored results no longer support goes
+        stale.unlink()
     ctx = Context(spec, runs, series, folder, figures)
     n_failed = int((runs["status"] != "ok").sum())
     ok = bool((runs["status"] == "ok").any())
