@@ -50,13 +50,17 @@ IMPLEMENTED: dict[str, tuple[str, ...]] = {
     "selection": ("random", "election", "merit"),
     "decision_rule": ("weighted_mean", "majority", "consensus"),
     "lobby_strategy": ("allies", "swing", "influential"),
+    "selector_information": ("advocated", "true"),
 }
 
 
 def implements(params: Params) -> str | None:
     """Why the reference model cannot run ``params`` (a named rule it lacks), or ``None``."""
     flat = params.to_flat()
+    lobby_acts = params.context.lobby_budget > 0 and params.context.n_lobbyists > 0
     for parameter, names in IMPLEMENTED.items():
+        if parameter == "lobby_strategy" and not lobby_acts:
+            continue  # a strategy nobody follows
         if flat[parameter] not in names:
             return (
                 f"{parameter}={flat[parameter]!r} is not implemented by the reference model "
@@ -408,6 +412,7 @@ class ReferenceModel(mesa.Model):
         for s in self.people:
             s.distance_to_policy = math.dist(s.position, self.policy)
         self.selector_capture = 0.0
+        self.candidates: set[ReferenceStakeholder] = set(self.people)  # who members came from
         self.members: list[ReferenceStakeholder] = []
         self.room: list[list[float]] = []
         self.n_recused = 0
@@ -469,6 +474,8 @@ class ReferenceModel(mesa.Model):
         for s in self.people:
             s.is_member = s.is_seated or (s.is_attending and not s.is_excluded)
         self.members = [s for s in self.people if s.is_member]
+        if self.rule.open_round:  # the convener admits from the seated and this round's attendees
+            self.candidates = {s for s in self.people if s.is_seated or s.is_attending}
 
     def capture_level(self) -> float:
         """Exogenous capture if set; 0 for a lottery; else ``combined selector tie * (1 - T)``."""
@@ -484,8 +491,10 @@ class ReferenceModel(mesa.Model):
 
     def fill_seats(self) -> None:
         """The selector fills each pool's seats: candidates, screening, blended ranking."""
-        engaged_only = not all(lottery for _, _, lottery in self.pools)
+        accept_all = self.params.design.sortition_acceptance == "all"
+        engaged_only = not (accept_all and all(lottery for _, _, lottery in self.pools))
         self.stakeholders.do("consider_standing", engaged_only)
+        self.candidates = set()
         seated: set[ReferenceStakeholder] = set()
         for pool, n_seats, lottery in self.pools:
             free = [s for s in pool if s not in seated]  # nobody holds two seats
@@ -512,16 +521,18 @@ class ReferenceModel(mesa.Model):
         if n_seats <= 0 or not pool:
             return []
         order = self.random.sample(pool, len(pool))  # random order for top-ups
-        candidates = [s for s in order if (lottery or s.steps_forward) and s.may_serve()]
+        accept_all = lottery and self.params.design.sortition_acceptance == "all"
+        candidates = [s for s in order if (accept_all or s.steps_forward) and s.may_serve()]
         for reserve in (
-            [s for s in order if s.may_serve() and not (lottery or s.steps_forward)],
+            [s for s in order if s.may_serve() and not (accept_all or s.steps_forward)],
             [s for s in order if not s.may_serve()],
         ):
             if len(candidates) < n_seats:
                 candidates += reserve[: n_seats - len(candidates)]
+        self.candidates.update(candidates)  # the pool, before screening
 
         def lobby_distance(s: ReferenceStakeholder) -> float:
-            return math.dist(s.advocated, self.lobby_ideal)
+            return math.dist(self.seen(s), self.lobby_ideal)
 
         if capture > 0 and len(candidates) > n_seats:  # screening drops the least conforming
             n_keep = max(n_seats, math.ceil((1.0 - capture) * len(candidates)))
@@ -529,10 +540,10 @@ class ReferenceModel(mesa.Model):
         selection = "random" if lottery else des.selection
         if selection == "random":
             rule = [self.random.random() for _ in candidates]
-        elif selection == "election":
+        elif selection == "election":  # by what the selector sees (selector_information)
             d = self.params.population.n_dims
-            center = [statistics.median(s.position[k] for s in pool) for k in range(d)]
-            rule = [-math.dist(s.advocated, center) for s in candidates]
+            center = [statistics.median(self.seen(s)[k] for s in pool) for k in range(d)]
+            rule = [-math.dist(self.seen(s), center) for s in candidates]
         else:  # merit
             rule = [s.resources for s in candidates]
         rule_rank = _percentile_ranks(rule)
@@ -617,6 +628,10 @@ class ReferenceModel(mesa.Model):
 
     # ------------------------------------------------------------------ observation
 
+    def seen(self, s: ReferenceStakeholder) -> list[float]:
+        """What the selector sees of ``s``: advocated position, or true interest (oracle)."""
+        return s.position if self.params.design.selector_information == "true" else s.advocated
+
     def refresh_position_summaries(self) -> None:
         """Public ideal, category medians and lobby alignment, from the true positions."""
         d = self.params.population.n_dims
@@ -670,7 +685,11 @@ class ReferenceModel(mesa.Model):
             "captured_share": float(np.mean(ties >= sim.strong_tie)) if ties.size else 0.0,
             "mean_tie": float(ties.mean()) if ties.size else 0.0,
             "selection_odds_ratio": metrics.odds_ratio(
-                n_aligned, len(self.members), len(self.lobby_aligned) / len(self.people)
+                n_aligned,
+                len(self.members),
+                sum(1 for s in self.candidates if s in self.lobby_aligned) / len(self.candidates)
+                if self.candidates
+                else 0.5,
             ),
             "selector_capture": float(self.selector_capture),
             "gridlock_rate": 0.0 if self.adopted else 1.0,

@@ -317,6 +317,8 @@ def _fill_level(log_worth: np.ndarray, budget_units: float) -> float:
     ordered = np.sort(log_worth)[::-1]
     levels = (np.cumsum(ordered) - budget_units) / np.arange(1, ordered.shape[0] + 1)
     funded = np.flatnonzero(ordered > levels)  # a prefix: the best item is always funded
+    if funded.size == 0:  # a budget too small to register in floating point: spend nothing
+        return float(ordered[0])
     return float(levels[funded[-1]])
 
 
