@@ -260,7 +260,7 @@ FORUM_CHARTS: tuple[tuple[str, tuple[str, ...], tuple[str, ...], tuple[str, ...]
 #: Titles of the charts that draw several metrics.
 CHART_TITLES = {
     "representativeness": "Representativeness (Rose index)",
-    "lobby-pull": "Lobby pull; dashed: the same forum without the lobby (the gap is capture)",
+    "lobby-pull": "Lobby pull (dashed: without the lobby)",
 }
 
 
