@@ -646,7 +646,8 @@ class GovernanceModel(mesa.Model):
             self.metrics = {
                 "lobby_bias": metrics.lobby_bias(
                     self.forum.policy, self.public_ideal, self.lobby_ideal
-                )
+                ),
+                **self.tilt_parts(),
             }
             return
         if self.steps < self.observe_from:  # before the summary window: what the run needs
@@ -662,6 +663,19 @@ class GovernanceModel(mesa.Model):
         self.series.append(self.metrics)
         if self._collect:
             self.datacollector.collect(self)
+
+    def tilt_parts(self) -> dict[str, float]:
+        """This forum's lobby bias split into its parts (:func:`msisim.metrics.tilt_parts`)."""
+        st = self.stakeholders
+        return metrics.tilt_parts(
+            st.position,
+            st.advocated,
+            self.members,
+            st.voice,
+            self.forum.policy,
+            self.public_ideal,
+            self.lobby_ideal,
+        )
 
     def compute_metrics(self) -> dict[str, float]:
         """The per-step outcomes of :mod:`msisim.outcomes` for the current state (draws nothing)."""
