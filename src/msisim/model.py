@@ -106,6 +106,8 @@ class GovernanceModel(mesa.Model):
             else 1
         )
         pop, des, ctx = params.population, params.design, params.context
+        if des.decision_rule in decision.PARLIAMENT_RULES:
+            decision.decision_rule(des.decision_rule)(np.zeros((0, 1)), np.zeros(0), 0.0, 0.0)
         self.category_names: tuple[str, ...] = pop.category_names
         self.n_categories = len(self.category_names)
 

@@ -34,7 +34,7 @@ import numpy as np
 
 from msisim.apportionment import largest_remainder
 from msisim.registry import Registry, did_you_mean
-from msisim.rules.decision import DECISION_RULES
+from msisim.rules.decision import DECISION_RULES, PARLIAMENT_RULES, PARTIES
 from msisim.rules.lobbying import STRATEGIES
 from msisim.rules.membership import (
     MEMBERSHIP_RULES,
@@ -441,6 +441,15 @@ def _seat_counts(name: str, value: Any) -> tuple[tuple[str, int], ...]:
     return tuple((str(k), check_int(f"{name}[{k}]", v, 0)) for k, v in seats.items())
 
 
+def _party_names(name: str, value: Any) -> tuple[str, ...]:
+    if isinstance(value, str) or not isinstance(value, Sequence):
+        _fail(name, value, f"must be a list of party names from {', '.join(map(repr, PARTIES))}")
+    names = tuple(check_choice(f"{name}[{i}]", v, PARTIES) for i, v in enumerate(value))
+    if len(set(names)) != len(names):
+        _fail(name, value, "must name each party once")
+    return names
+
+
 def _support_levels(name: str, value: Any) -> tuple[tuple[str, float], ...]:
     support = _as_mapping(name, value)
     return tuple((str(k), check_float(f"{name}[{k}]", v, 0, 1)) for k, v in support.items())
@@ -539,7 +548,8 @@ class DesignParams:
     lottery_seats: int = parameter(
         0,
         "further seats drawn by lot from the whole population each term "
-        "(representative_with_lottery)",
+        "(representative_with_lottery); in a parliament (proposal_vote) the seats of "
+        "n_seats that go to independents drawn by lot",
         lo=0,
         hi=MAX_STAKEHOLDERS,
     )
@@ -655,6 +665,27 @@ class DesignParams:
     recusal: bool = parameter(
         False, "members with a strong tie (>= strong_tie) are recused from decisions"
     )
+    majority_share: float = parameter(
+        0.6,
+        "p: share of a parliament's party seats held by the majority party (proposal_vote)",
+        lo=0.5,
+        hi=1.0,
+    )
+    party_discipline: tuple[str, ...] = parameter(
+        ("majority", "minority"),
+        "parties whose members vote as a bloc, by the party's acceptance window "
+        "(proposal_vote; the others vote on their own)",
+        convert=_party_names,
+    )
+    party_radius: float = parameter(
+        0.1,
+        "radius of a party's circle of tolerance in the Cipolla plane [-1, 1]^2 (proposal_vote)",
+        lo=0.0,
+        hi=1.0,
+    )
+    n_proposals: int = parameter(
+        1000, "acts proposed and voted in each legislature (proposal_vote)", lo=1, hi=10**6
+    )
 
     def __post_init__(self) -> None:
         validate_group(self)
@@ -668,6 +699,13 @@ class DesignParams:
                     seats,
                     f"must sum to n_seats={self.n_seats} (they sum to {sum(seats.values())})",
                 )
+        if self.decision_rule in PARLIAMENT_RULES and self.lottery_seats > self.n_seats:
+            _fail(
+                "lottery_seats",
+                self.lottery_seats,
+                f"must be <= n_seats={self.n_seats}: a parliament's lottery seats are part of "
+                "its n_seats",
+            )
 
     @property
     def rule(self) -> MembershipRule:
@@ -945,7 +983,7 @@ class Params:
                 )
             if len(shock.shift) > d:
                 _fail("shock.shift", shock.shift, f"has more coordinates than n_dims={d}")
-        if des.is_seated:
+        if des.is_seated and des.decision_rule not in PARLIAMENT_RULES:  # a forum's seats
             pools = self.seat_pools()
             total = sum(p.seats for p in pools)
             if total > pop.n_stakeholders:

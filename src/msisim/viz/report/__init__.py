@@ -20,6 +20,7 @@ from msisim.study.store import atomic_write, verify_results
 
 # each study's module registers its builder on import
 from msisim.viz.report import (  # noqa: F401
+    accidental_politicians,
     bollow_comparison,
     design_comparison,
     generic,
