@@ -116,7 +116,12 @@ def load_experiment(
     data = OmegaConf.to_container(cfg, resolve=True)
     if not isinstance(data, dict):
         raise ValueError(f"experiment {name!r} does not compose to a mapping")
-    return ExperimentSpec.from_dict({str(k): v for k, v in data.items()})
+    # a relative stakeholder_map path: against the study's folder first, then the current one
+    return ExperimentSpec.from_dict(
+        {str(k): v for k, v in data.items()},
+        config_dirs=config_dirs(config_dir),
+        base_dirs=[root / "experiment"],
+    )
 
 
 def cmd_experiment(args: argparse.Namespace) -> int:

@@ -41,6 +41,7 @@ class ExperimentSchema:
     hypothesis: str = ""
     report: str = ""
     base: dict[str, Any] = field(default_factory=dict)
+    stakeholder_map: str = ""
     designs: dict[str, Any] = field(default_factory=dict)
     factors: dict[str, Any] = field(default_factory=dict)
     design_factors: list[str] = field(default_factory=list)
@@ -309,6 +310,8 @@ def config_groups(extra: str | Path | None = None) -> list[str]:
             p.name
             for root in config_dirs(extra)
             for p in root.iterdir()
-            if p.is_dir() and p.name != "experiment" and not p.name.startswith(("_", "."))
+            if p.is_dir()
+            and p.name not in ("experiment", "maps")  # maps/: stakeholder maps, not a group
+            and not p.name.startswith(("_", "."))
         }
     )

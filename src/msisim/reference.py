@@ -68,6 +68,8 @@ def implements(params: Params) -> str | None:
             )
     if params.context.astroturf_share > 0:
         return "astroturf_share > 0 is not implemented by the reference model"
+    if params.population.groups:
+        return "groups (a stakeholder map) are not implemented by the reference model"
     return None
 
 
