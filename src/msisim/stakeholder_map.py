@@ -425,7 +425,7 @@ def resolve_map_path(
     else:
         tried = [Path(b) / path for b in base_dirs] + [Path.cwd() / path]
     for candidate in tried:
-        if candidate.is_file():
+        if candidate.exists():  # reading says what is wrong with a folder or a locked file
             return candidate
     where = ", ".join(str(c.parent) for c in tried)
     raise ValueError(f"stakeholder map {text}: no such file (looked in {where})")
@@ -463,7 +463,8 @@ def load_stakeholder_map(
         rows, columns = _csv_rows(text, label)
     else:
         rows, columns = _yaml_rows(text, label)
-    return parse_stakeholder_map(rows, columns, source=label)
+    row_word = "row" if path.suffix.lower() == ".csv" else "entry"
+    return parse_stakeholder_map(rows, columns, source=label, row_word=row_word)
 
 
 def _csv_rows(text: str, label: str) -> tuple[list[tuple[int, dict[str, Any]]], list[str]]:
@@ -521,7 +522,7 @@ def _yaml_rows(text: str, label: str) -> tuple[list[tuple[int, dict[str, Any]]],
     columns: list[str] = []
     for i, entry in enumerate(data, start=1):
         if not isinstance(entry, Mapping):
-            raise ValueError(f"{label}, group {i}: expected a mapping of column: value")
+            raise ValueError(f"{label}, entry {i}: expected a mapping of column: value")
         row = {str(k): ("" if v is None else v) for k, v in entry.items()}
         columns += [k for k in row if k not in columns]
         rows.append((i, row))
@@ -571,8 +572,11 @@ def parse_stakeholder_map(
     columns: Sequence[str],
     *,
     source: str = "stakeholder map",
+    row_word: str = "row",
 ) -> StakeholderMap:
     """Validate rows of a map (``(row number, {column: cell})``) into a :class:`StakeholderMap`.
+
+    ``row_word`` names a row in errors (``row`` for a CSV line, ``entry`` for a YAML list item).
 
     Raises:
         ValueError: One line naming ``source``, the row and the column of the first problem.
@@ -601,11 +605,11 @@ def parse_stakeholder_map(
     notes: list[str] = []
     known = [c.name for c in DEFAULT_CATEGORIES]
     for number, row in rows:
-        cell = _Cells(source, number, row)
+        cell = _Cells(source, f"{row_word} {number}", row)
         name = cell.text("group")
         if name in first_row:
             raise ValueError(
-                f"{cell.where('group')}: duplicate group {name!r} (first on row "
+                f"{cell.where('group')}: duplicate group {name!r} (first on {row_word} "
                 f"{first_row[name]}); group names must be unique"
             )
         first_row[name] = number
@@ -644,7 +648,7 @@ def parse_stakeholder_map(
     smap = StakeholderMap(tuple(groups), source, ())
     if not smap.sizes_are_counts:
         total = sum(g.size for g in groups)
-        if abs(total - 1.0) > SHARE_TOLERANCE:
+        if abs(total - 1.0) > SHARE_TOLERANCE + 1e-9:
             percent = " (percentages? divide by 100)" if abs(total - 100) <= 1 else ""
             raise ValueError(
                 f"{source}, column 'size': the sizes are shares (not all whole numbers) but sum "
@@ -665,13 +669,13 @@ def _required(value: float | None) -> float:
 class _Cells:
     """Reads the cells of one row, with errors that name the row and the column."""
 
-    def __init__(self, source: str, number: int, row: Mapping[str, Any]) -> None:
-        self.source, self.row_number, self.row = source, number, row
+    def __init__(self, source: str, row_name: str, row: Mapping[str, Any]) -> None:
+        self.source, self.row_name, self.row = source, row_name, row
         self.label = ""
 
     def where(self, column: str) -> str:
         named = f" (group {self.label!r})" if self.label else ""
-        return f"{self.source}, row {self.row_number}{named}, column {column!r}"
+        return f"{self.source}, {self.row_name}{named}, column {column!r}"
 
     def _raw(self, column: str) -> Any:
         value = self.row.get(column, "")
