@@ -55,6 +55,7 @@ def test_wheel_installs_and_runs_outside_the_repository(tmp_path: Path) -> None:
         "msisim/configs/design/open.yaml",
         "msisim/configs/experiment/bollow_comparison.yaml",
         "msisim/configs/experiment/quick/bollow_comparison.yaml",
+        "msisim/configs/maps/example.csv",
     ):
         assert expected in names, f"the wheel must ship {expected} (setuptools package-data)"
 
@@ -68,6 +69,8 @@ def test_wheel_installs_and_runs_outside_the_repository(tmp_path: Path) -> None:
 
     listed = _run([msisim, "list"], cwd=elsewhere, env=env)
     assert "bollow_comparison" in listed and "quick:" in listed, listed
+    mapped = _run([msisim, "map", "example"], cwd=elsewhere, env=env)
+    assert "manage closely" in mapped, f"the shipped example map is found by name: {mapped}"
     helped = _run([msisim, "run", "--help"], cwd=elsewhere, env=env)
     assert "params.epsilon" in helped and "Traceback" not in helped, helped
     out = elsewhere / "study"

@@ -7,6 +7,8 @@
   ``configs/experiment/`` (or the user's config folder).
 * ``msisim report DIR`` — rebuild figures and report from stored results only.
 * ``msisim list`` — the studies, their questions, run counts and expected times.
+* ``msisim map FILE [--plot [OUT]]`` — a stakeholder map's summary (groups, categories,
+  shares, derived resources/affectedness/engagement, quadrants) and its figure.
 
 Bad input (unknown names, wrong values, malformed overrides) ends with a one-line message,
 never a traceback. Exit status: 2 for bad input (nothing ran), 1 for a failure during work
@@ -116,7 +118,12 @@ def load_experiment(
     data = OmegaConf.to_container(cfg, resolve=True)
     if not isinstance(data, dict):
         raise ValueError(f"experiment {name!r} does not compose to a mapping")
-    return ExperimentSpec.from_dict({str(k): v for k, v in data.items()})
+    # a relative stakeholder_map path: against the study's folder first, then the current one
+    return ExperimentSpec.from_dict(
+        {str(k): v for k, v in data.items()},
+        config_dirs=config_dirs(config_dir),
+        base_dirs=[root / "experiment"],
+    )
 
 
 def cmd_experiment(args: argparse.Namespace) -> int:
@@ -603,6 +610,59 @@ def run_scenario(params: dict[str, Any], cfg: Any, out: Path) -> int:
     return EXIT_FAILED_RUNS if result.n_failed else 0
 
 
+# --------------------------------------------------------------------------- map
+
+
+def cmd_map(args: argparse.Namespace) -> int:
+    """Print a stakeholder map's summary; with ``--plot``, write its figure."""
+    import pandas as pd
+
+    from msisim.conf import config_dirs
+    from msisim.stakeholder_map import load_stakeholder_map
+
+    smap = load_stakeholder_map(args.file, config_dirs=config_dirs(args.config_dir))
+    n = args.n_stakeholders
+    smap.population(**({"n_stakeholders": n} if n else {}))  # the model accepts it
+    table = smap.summary(n)
+    sizes = "head counts" if smap.sizes_are_counts else "shares"
+    print(
+        f"stakeholder map {smap.source}: {len(table)} groups in {len(smap.categories)} "
+        f"categories; sizes are {sizes}; N = {n or smap.default_n():,}"
+    )
+    for note in smap.notes:
+        print(f"note: {note}")
+    shown = table.assign(
+        size=table["size"].map(lambda v: f"{v:g}"),
+        position=table["position"].map(lambda p: "(" + ", ".join(f"{v:.2f}" for v in p) + ")"),
+    )
+    with pd.option_context("display.width", 200, "display.max_columns", 20):
+        print()
+        print(shown.to_string(index=False, float_format=lambda v: f"{v:.2f}"))
+        print()
+        categories = smap.category_summary(n)
+        categories["new"] = categories["new"].map({True: "new", False: ""})
+        print(categories.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
+    print(
+        "\nresources: median of the group's lognormal resources (exp(mu)); derived from "
+        "power unless the map gives them (docs/ODD.md section 6)"
+    )
+    if args.plot is not None:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+
+        from msisim.viz.maps import plot_stakeholder_map
+
+        out = Path(args.plot) if args.plot else Path("outputs") / "maps" / f"{smap.name}.png"
+        if out.suffix.lower() != ".png":
+            raise ValueError(f"--plot {out}: the figure is a PNG; give a .png file name")
+        fig = plot_stakeholder_map(smap, out)
+        plt.close(fig)
+        print(f"figure:  {out.resolve()}")
+    return 0
+
+
 # --------------------------------------------------------------------------- parser
 
 
@@ -612,7 +672,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="msisim",
         description="Simulate multistakeholder governance forums. Commands: run (one "
         "scenario; Hydra overrides, -m for multirun; see 'msisim run --help'), experiment, "
-        "report, list, app.",
+        "report, list, map, app.",
     )
     parser.add_argument("--version", action="version", version=f"msisim {_version()}")
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
@@ -669,6 +729,34 @@ def build_parser() -> argparse.ArgumentParser:
     )
     lst.add_argument("--config-dir", metavar="DIR", help=config_dir_help)
     lst.set_defaults(func=cmd_list)
+    smap = sub.add_parser(
+        "map",
+        help="summarise a stakeholder map and draw its power/interest grid",
+        description="Read a stakeholder map (a .csv or .yaml file with one row per group: "
+        "group, category, size, power, interest, and optionally x, y, spread, resources, "
+        "affectedness, engagement; or the name of a shipped map such as 'example'), check it, "
+        "and print each group's share, quadrant and the resources, affectedness and engagement "
+        "the model derives. The format is in README.md and docs/ODD.md section 6.",
+    )
+    smap.add_argument("file", metavar="FILE", help="a .csv or .yaml map, or a map's name")
+    smap.add_argument(
+        "--plot",
+        nargs="?",
+        const="",
+        default=None,
+        metavar="OUT",
+        help="write the figure (power/interest grid and policy space) to OUT "
+        "(default outputs/maps/NAME.png)",
+    )
+    smap.add_argument(
+        "--n-stakeholders",
+        type=_positive,
+        default=None,
+        metavar="N",
+        help="population size (default: the map's head count, or 1000 for shares)",
+    )
+    smap.add_argument("--config-dir", metavar="DIR", help=config_dir_help)
+    smap.set_defaults(func=cmd_map)
     app = sub.add_parser(
         "app",
         help="the interactive browser app (Mesa SolaraViz)",

@@ -14,6 +14,7 @@ key is named with its file and line.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from msisim.params import ContextParams, DesignParams, Params
@@ -86,6 +87,25 @@ def check_run_params(params: Params, steps: int | None = None) -> list[str]:
             if getattr(context, name) != getattr(_CONTEXT, name):
                 notes.append(f"{name} has no effect with lobby_budget=0: there is no lobbying")
     return notes
+
+
+def check_map_conflicts(settings: Mapping[str, Iterable[str]]) -> None:
+    """Refuse a study that sets the population's table beside a ``stakeholder_map``.
+
+    Args:
+        settings: The parameter names each part of the study sets (``base``, ``factors``,
+            each design), keyed by where they are.
+
+    Raises:
+        ValueError: Naming the part and the key that clashes with the map.
+    """
+    for where, keys in settings.items():
+        clash = sorted({"groups", "categories"} & set(keys))
+        if clash:
+            raise ValueError(
+                f"{where}: {clash[0]} conflicts with stakeholder_map, which sets the "
+                "population's groups and categories; remove one of them"
+            )
 
 
 def check_yaml_file(path: str | Path, max_aliases: int = 0) -> None:
