@@ -581,23 +581,18 @@ def run_scenario(params: dict[str, Any], cfg: Any, out: Path) -> int:
     outcomes = [
         "n_members", "rose", "true_rose", "expected_rose", "grassroots_share",
         "viewpoint_coverage", "congruence", "capture", "lobby_bias", "captured_share",
-        "selector_capture", "gridlock_rate", "governance_index",
+        "selector_capture", "gridlock_rate", "governance_index", "legislative_efficiency",
     ]  # fmt: skip
     table = ci_table(result.runs, [], [o for o in outcomes if o in result.runs])
     series = pd.read_parquet(out / "series.parquet").merge(
         result.runs[["run_id", "replicate"]], on="run_id"
     )
     series["scenario"] = params.get("membership", "scenario")
+    shown_metrics = ["rose", "grassroots_share", "viewpoint_coverage", "congruence", "capture",
+                     "lobby_bias", "captured_share", "legislative_efficiency"]  # fmt: skip
     figure = plot_metrics_over_time(
         series,
-        [
-            "rose",
-            "grassroots_share",
-            "viewpoint_coverage",
-            "congruence",
-            "lobby_bias",
-            "captured_share",
-        ],
+        [m for m in shown_metrics if m in series],  # a parliament records only its efficiency
         out / "metrics_over_time.png",
         title=f"{params.get('membership')}: {spec.replicates} replicates (mean and 95% CI)",
     )
