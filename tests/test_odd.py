@@ -22,6 +22,7 @@ from msisim.params import (
     Shock,
 )
 from msisim.rules.decision import DECISION_RULES
+from msisim.rules.deliberation import DELIBERATION_FORMATS
 from msisim.rules.lobbying import STRATEGIES
 from msisim.rules.membership import MEMBERSHIP_RULES, SEAT_ALLOCATIONS, SELECTION_RULES
 
@@ -257,7 +258,15 @@ def test_every_declared_outcome_is_documented(text: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "registry", [MEMBERSHIP_RULES, SEAT_ALLOCATIONS, SELECTION_RULES, DECISION_RULES, STRATEGIES],
+    "registry",
+    [
+        MEMBERSHIP_RULES,
+        SEAT_ALLOCATIONS,
+        SELECTION_RULES,
+        DECISION_RULES,
+        STRATEGIES,
+        DELIBERATION_FORMATS,
+    ],
     ids=lambda r: r.kind,
 )  # fmt: skip
 def test_every_registered_rule_is_documented(text: str, registry) -> None:

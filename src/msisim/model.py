@@ -124,6 +124,8 @@ class GovernanceModel(mesa.Model):
         self.base_voice = st.resources**des.voice_resource_exponent
         self.log_resources = np.log(st.resources)
         self.grassroots_code = self._grassroots_code()
+        #: Deliberation group of each stakeholder: its category's arena (scorecard.arena_groups)
+        self.arena_group = scorecards.arena_groups(self.category_names)[st.category]
         self.seats = params.seats_by_category()
         self._seat_plan = params.seat_pools()
         self._pools = [
@@ -511,21 +513,25 @@ class GovernanceModel(mesa.Model):
             st.voice = np.where(st.seated, st.voice, des.consultation_weight * st.voice)
         members = self.members
         lob.paid_voice = float(st.voice[members].mean()) if members.shape[0] else 0.0
+        exchange = deliberation.DELIBERATION_FORMATS[des.deliberation]
         if lob.n_paid == 0:
-            deliberation.bounded_confidence(
+            exchange(
                 st.advocated,
                 members,
                 st.voice,
+                self.arena_group,
                 epsilon=des.epsilon,
                 mu=des.mu,
                 rng=self.streams["pairing"],
             )
-        else:
+        else:  # paid participants form a group of their own (code -1): plenary only
             room, voice = self._room()
-            deliberation.bounded_confidence(
+            groups = np.concatenate([self.arena_group[members], np.full(lob.n_paid, -1)])
+            exchange(
                 room,
                 np.arange(room.shape[0]),
                 voice,
+                groups,
                 epsilon=des.epsilon,
                 mu=des.mu,
                 rng=self.streams["pairing"],
@@ -658,17 +664,20 @@ class GovernanceModel(mesa.Model):
         """Compute this step's metrics, append them to the series and collect them.
 
         A twin records only what its sibling's observation reads (lobby bias and its parts),
-        and only from the step its sibling observes in full.
+        and only from the step its sibling observes in full; with a panel, also its scorecard
+        cells (the panel outcomes compare the two scorecards over the same window).
         """
         if self.is_twin:
-            if self.steps < self.observe_from:
-                return
-            self.metrics = {
-                "lobby_bias": metrics.lobby_bias(
-                    self.forum.policy, self.public_ideal, self.lobby_ideal
-                ),
-                **self.tilt_parts(),
-            }
+            observed = self.steps >= self.observe_from
+            if observed:
+                self.metrics = {
+                    "lobby_bias": metrics.lobby_bias(
+                        self.forum.policy, self.public_ideal, self.lobby_ideal
+                    ),
+                    **self.tilt_parts(),
+                }
+            panel = observed and self.params.simulation.panel_respondents > 0
+            self._cells.append(scorecards.cells(self, self._arenas) if panel else None)
             return
         if self.steps < self.observe_from:  # before the summary window: what the run needs
             self.metrics = dict.fromkeys(self.metric_names(), math.nan)
@@ -792,6 +801,7 @@ class GovernanceModel(mesa.Model):
         noise: float = 1.0,
         tie_bias: float = 3.0,
         rng: np.random.Generator | int | None = None,
+        perspective: float = 0.0,
     ) -> pd.DataFrame:
         """Simulated well-informed-person survey of the scorecard (see :mod:`msisim.scorecard`).
 
@@ -799,10 +809,13 @@ class GovernanceModel(mesa.Model):
         its other stakeholders); their ratings are noisy and inflated by their lobby ties.
         The draws use their own generator (default: a fresh copy of the run's
         ``questionnaire`` stream, so asking twice gives the same answers), so asking never
-        changes the run.
+        changes the run. With ``perspective > 0`` respondents rate effectiveness partly by
+        the policy's distance from the position they advocate (docs/ODD.md §7.7.5).
         """
         if n_respondents < 1:
             raise ValueError(f"n_respondents={n_respondents!r} is invalid: must be >= 1")
+        if not 0.0 <= perspective <= 1.0:
+            raise ValueError(f"perspective={perspective!r} is invalid: must lie in [0, 1]")
         gen = (
             spawn_streams(self._seed)["questionnaire"]
             if rng is None
@@ -810,7 +823,8 @@ class GovernanceModel(mesa.Model):
         )
         st = self.stakeholders
         tie = lobbying.combined_tie(self.lobby_state.ties)
-        respondents, ties = {}, {}
+        radius = np.sqrt(st.position.shape[1]) / 2.0
+        respondents, ties, views = {}, {}, {}
         for arena, codes in scorecards.arena_codes(self.category_names).items():
             pool = np.flatnonzero(np.isin(st.category, codes))
             inside = pool[st.member[pool]]
@@ -819,8 +833,17 @@ class GovernanceModel(mesa.Model):
             rest = gen.permutation(outside)[: n_respondents - first.shape[0]]
             who = np.concatenate([first, rest])
             respondents[arena], ties[arena] = who, tie[who]
+            own = 1.0 - np.linalg.norm(st.advocated[who] - self.forum.policy, axis=1) / radius
+            views[arena] = 1.0 + 9.0 * np.clip(own, 0.0, 1.0)  # scorecard.to_score, bounds [0, 1]
         return scorecards.simulate_questionnaire(
-            self.scorecard(), respondents, ties, noise=noise, tie_bias=tie_bias, rng=gen
+            self.scorecard(),
+            respondents,
+            ties,
+            noise=noise,
+            tie_bias=tie_bias,
+            rng=gen,
+            views=views,
+            perspective=perspective,
         )
 
     # ------------------------------------------------------------------ helpers

@@ -527,6 +527,78 @@ def _governance_index(model: Any, _table: dict[str, np.ndarray]) -> float | None
     return None if card.empty else scorecards.governance_index(card)
 
 
+def _twin_panel(model: Any) -> Any:
+    twin = model.lobby_twin
+    return None if twin is None else scorecards.panel_scorecard(twin)
+
+
+@outcome(
+    "panel_index", "governance index as the panel rates it (1-10)", unit="score", lo=1, hi=10,
+    direction="neither", aggregate="run",
+)  # fmt: skip
+def _panel_index(model: Any, _table: dict[str, np.ndarray]) -> float | None:
+    """Weighted mean of the panel's mean questionnaire ratings at the end of the run.
+
+    Asked of ``panel_respondents`` well-informed persons per arena (absent when 0).
+    """
+    table = scorecards.panel_scorecard(model)
+    return None if table.empty else scorecards.panel_index(table)
+
+
+@outcome(
+    "panel_error", "panel's distance from the true scorecard", unit="scale points", lo=0, hi=9,
+    direction="lower", aggregate="run",
+)  # fmt: skip
+def _panel_error(model: Any, _table: dict[str, np.ndarray]) -> float | None:
+    """Weighted mean over cells of |panel's mean rating - true score| at the end of the run."""
+    table = scorecards.panel_scorecard(model)
+    if table.empty:
+        return None
+    return float(((table["panel"] - table["score"]).abs() * table["weight"]).sum())
+
+
+@outcome(
+    "panel_inflation", "panel index minus the true index", unit="scale points", lo=-9, hi=9,
+    direction="neither", aggregate="run",
+)  # fmt: skip
+def _panel_inflation(model: Any, _table: dict[str, np.ndarray]) -> float | None:
+    """``panel_index - governance_index``: how much rosier (> 0) the panel sees the forum."""
+    table = scorecards.panel_scorecard(model)
+    if table.empty:
+        return None
+    return scorecards.panel_index(table) - scorecards.governance_index(model.scorecard())
+
+
+@outcome(
+    "panel_capture_shift", "panel index moved by the lobby (vs no-lobby twin)",
+    unit="scale points", lo=-9, hi=9, direction="neither", aggregate="run",
+)  # fmt: skip
+def _panel_capture_shift(model: Any, _table: dict[str, np.ndarray]) -> float | None:
+    """Panel index minus the no-lobby twin's panel index (absent without a lobby or panel).
+
+    The twin is the same run without the lobby and with no exogenous selector capture, on
+    the same random streams; its panel answers the same questionnaire.
+    """
+    table, twin = scorecards.panel_scorecard(model), _twin_panel(model)
+    if table.empty or twin is None or twin.empty:
+        return None
+    return scorecards.panel_index(table) - scorecards.panel_index(twin)
+
+
+@outcome(
+    "index_capture_shift", "true governance index moved by the lobby (vs no-lobby twin)",
+    unit="scale points", lo=-9, hi=9, direction="neither", aggregate="run",
+)  # fmt: skip
+def _index_capture_shift(model: Any, _table: dict[str, np.ndarray]) -> float | None:
+    """Governance index minus the no-lobby twin's (absent without a lobby or panel)."""
+    table, twin = scorecards.panel_scorecard(model), _twin_panel(model)
+    if table.empty or twin is None or twin.empty:
+        return None
+    return scorecards.governance_index(model.scorecard()) - scorecards.governance_index(
+        model.lobby_twin.scorecard()
+    )
+
+
 @outcome(
     "pass_through", "pass-through of a shock to the policy", unit="share of the shift",
     direction="higher", aggregate="run",

@@ -35,6 +35,7 @@ import numpy as np
 from msisim.apportionment import largest_remainder
 from msisim.registry import Registry, did_you_mean
 from msisim.rules.decision import DECISION_RULES, PARLIAMENT_RULES, PARTIES
+from msisim.rules.deliberation import DELIBERATION_FORMATS
 from msisim.rules.lobbying import STRATEGIES
 from msisim.rules.membership import (
     MEMBERSHIP_RULES,
@@ -865,6 +866,12 @@ class DesignParams:
     n_proposals: int = parameter(
         1000, "acts proposed and voted in each legislature (proposal_vote)", lo=1, hi=10**6
     )
+    deliberation: str = parameter(
+        "pairs",
+        "deliberation format: pairs (the whole room in random pairs) or arena_sessions (group "
+        "sessions by arena, then a plenary)",
+        choices=DELIBERATION_FORMATS,
+    )
 
     def __post_init__(self) -> None:
         validate_group(self)
@@ -1095,6 +1102,27 @@ class SimulationParams:
         lo=0.0,
         hi=1.0,
         lo_open=True,
+    )
+    panel_respondents: int = parameter(
+        0,
+        "well-informed persons per arena who answer the scorecard questionnaire at the end of "
+        "a run (0 = no questionnaire; the panel_* outcomes need it)",
+        lo=0,
+        hi=10_000,
+    )
+    panel_noise: float = parameter(
+        1.0, "standard deviation of a questionnaire rating's error, in scale points", lo=0.0,
+        hi=10.0,
+    )  # fmt: skip
+    panel_tie_bias: float = parameter(
+        3.0, "scale points a full lobby tie adds to a respondent's ratings", lo=0.0, hi=10.0
+    )
+    panel_perspective: float = parameter(
+        0.0,
+        "weight of a respondent's own view (the policy's distance from the position they "
+        "advocate) in their effectiveness rating; 0 = they rate the arena's true effectiveness",
+        lo=0.0,
+        hi=1.0,
     )
 
     def __post_init__(self) -> None:

@@ -51,6 +51,7 @@ IMPLEMENTED: dict[str, tuple[str, ...]] = {
     "decision_rule": ("weighted_mean", "majority", "consensus"),
     "lobby_strategy": ("allies", "swing", "influential"),
     "selector_information": ("advocated", "true"),
+    "deliberation": ("pairs",),
 }
 
 

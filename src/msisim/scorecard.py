@@ -137,12 +137,18 @@ def simulate_questionnaire(
     noise: float,
     tie_bias: float,
     rng: np.random.Generator,
+    views: Mapping[str, np.ndarray] | None = None,
+    perspective: float = 0.0,
 ) -> pd.DataFrame:
     """Simulated well-informed-person questionnaire.
 
     Each respondent of an arena rates every principle for that arena:
     ``rating = clip(round(score + Normal(0, noise) + tie_bias * tie), 1, 10)`` — honest but
-    noisy, and inflated in proportion to the respondent's tie with the lobby.
+    noisy, and inflated in proportion to the respondent's tie with the lobby. With
+    ``perspective = w > 0`` a respondent rates effectiveness partly from their own view:
+    ``score`` is replaced by ``(1 - w) * score + w * view`` for that principle, where
+    ``view`` is the respondent's own effectiveness score (the policy's distance from the
+    position they advocate, on the same scale).
 
     Args:
         table: The scorecard (true scores).
@@ -151,6 +157,9 @@ def simulate_questionnaire(
         noise: Standard deviation of a rating's error, in scale points.
         tie_bias: Points added by a full tie.
         rng: Generator for the rating errors.
+        views: Each respondent's own effectiveness score (1-10), per arena; needed when
+            ``perspective > 0``.
+        perspective: Weight of the respondent's own view in their effectiveness rating.
 
     Returns:
         One row per (arena, principle, respondent): ``arena, principle, respondent, tie,
@@ -162,7 +171,11 @@ def simulate_questionnaire(
         ties = respondent_ties.get(str(arena), np.zeros(0))
         for _, cell in group.iterrows():
             errors = rng.normal(0.0, noise, size=who.shape[0])
-            ratings = np.clip(np.rint(cell["score"] + errors + tie_bias * ties), 1, 10)
+            base = np.full(who.shape[0], float(cell["score"]))
+            if perspective > 0 and cell["principle"] == "effectiveness":
+                own = (views or {}).get(str(arena), base)
+                base = (1.0 - perspective) * base + perspective * own
+            ratings = np.clip(np.rint(base + errors + tie_bias * ties), 1, 10)
             for i, t, r in zip(who, ties, ratings, strict=True):
                 rows.append(
                     {
@@ -196,6 +209,62 @@ def arena_matrix(category_names: Sequence[str]) -> tuple[list[str], np.ndarray]:
     for row, members in enumerate(codes.values()):
         matrix[row, members] = True
     return list(codes), matrix
+
+
+def arena_groups(category_names: Sequence[str]) -> np.ndarray:
+    """Group code of each category: its arena's index in :data:`ARENAS`, else its own code.
+
+    A category in no arena gets ``len(ARENAS) + its code``, so it forms a group of its own
+    (the ``arena_sessions`` deliberation format meets in these groups).
+    """
+    groups = [len(ARENAS) + g for g in range(len(category_names))]
+    for a, arena in enumerate(ARENAS):
+        for g, name in enumerate(category_names):
+            if name in ARENA_CATEGORIES[arena]:
+                groups[g] = a
+    return np.array(groups, dtype=np.int64)
+
+
+def panel_scorecard(model: Any) -> pd.DataFrame:
+    """The scorecard as a model's panel of well-informed persons answers it, beside the truth.
+
+    The *true state* is the model's scorecard (each cell's mean over the summary window); the
+    panel's scorecard is the mean rating of each cell by ``panel_respondents`` respondents
+    per arena (:meth:`msisim.model.GovernanceModel.questionnaire`, with ``panel_noise``,
+    ``panel_tie_bias`` and ``panel_perspective``). Computed once per step and kept on the
+    model (the questionnaire draws from its own stream, so asking never changes the run).
+
+    Returns:
+        One row per cell: ``arena, principle, score`` (true), ``panel`` (mean rating),
+        ``weight``; empty when ``panel_respondents`` is 0 or no arena exists.
+    """
+    cached = getattr(model, "_panel_scorecard", None)
+    if cached is not None and cached[0] == model.steps:
+        return cached[1]
+    sim = model.params.simulation
+    columns = ["arena", "principle", "score", "panel", "weight"]
+    table = pd.DataFrame(columns=columns)
+    if sim.panel_respondents > 0:
+        card = model.scorecard()
+        if not card.empty:
+            answers = model.questionnaire(
+                sim.panel_respondents,
+                noise=sim.panel_noise,
+                tie_bias=sim.panel_tie_bias,
+                perspective=sim.panel_perspective,
+            )
+            mean = answers.groupby(["arena", "principle"], sort=False)["rating"].mean()
+            table = card[["arena", "principle", "score", "weight"]].copy()
+            keys = zip(table["arena"], table["principle"], strict=True)
+            table["panel"] = [float(mean[key]) for key in keys]
+            table = table[columns]
+    model._panel_scorecard = (model.steps, table)
+    return table
+
+
+def panel_index(table: pd.DataFrame) -> float:
+    """Weighted mean of the panel's cell ratings (the governance index as the panel sees it)."""
+    return float((table["panel"] * table["weight"]).sum()) if not table.empty else float("nan")
 
 
 def cells(model: Any, arenas: np.ndarray) -> np.ndarray:

@@ -1,8 +1,16 @@
-"""Step 4 — deliberation: bounded-confidence exchange in random pairs, and accountability."""
+"""Step 4 — deliberation: bounded-confidence exchange in random pairs, and accountability.
+
+The deliberation *format* (how the exchange is organised: the whole room in pairs, or group
+sessions by arena then a plenary) is a registered rule of :data:`DELIBERATION_FORMATS`.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
+
+from msisim.registry import Registry
 
 
 def bounded_confidence(
@@ -68,3 +76,55 @@ def accountability_pull(advocated: np.ndarray, anchor: np.ndarray, rate: float) 
     """
     if rate > 0:
         advocated += rate * (anchor - advocated)
+
+
+#: Deliberation formats by name (the ``deliberation`` parameter): how the room's exchange of
+#: arguments is organised in a round. Each takes ``(advocated, members, voice, groups,
+#: epsilon=, mu=, rng=)``, where ``groups`` gives each row of ``advocated`` a group code (the
+#: arena of its category; see :func:`msisim.scorecard.arena_groups`), and returns the number
+#: of pairs that moved.
+DELIBERATION_FORMATS: Registry[Callable[..., int]] = Registry("deliberation format", "deliberation")
+
+
+@DELIBERATION_FORMATS.register("pairs")
+def _pairs(
+    advocated: np.ndarray,
+    members: np.ndarray,
+    voice: np.ndarray,
+    _groups: np.ndarray,
+    *,
+    epsilon: float,
+    mu: float,
+    rng: np.random.Generator,
+) -> int:
+    """``pairs``: one round of :func:`bounded_confidence` in the whole room (the default)."""
+    return bounded_confidence(advocated, members, voice, epsilon=epsilon, mu=mu, rng=rng)
+
+
+@DELIBERATION_FORMATS.register("arena_sessions")
+def _arena_sessions(
+    advocated: np.ndarray,
+    members: np.ndarray,
+    voice: np.ndarray,
+    groups: np.ndarray,
+    *,
+    epsilon: float,
+    mu: float,
+    rng: np.random.Generator,
+) -> int:
+    """``arena_sessions``: group sessions by arena, then a plenary.
+
+    As in the data-collection workshops of the Indonesia Governance Index (Kemitraan 2013),
+    the room first splits into one group per arena (government, bureaucracy, civil society,
+    economic society; a category in no arena forms its own group) and each group holds one
+    round of :func:`bounded_confidence` among its members, in the order of the group codes;
+    then the whole room holds one plenary round. Each member takes part in at most two
+    exchanges per round (one in its group, one in the plenary).
+    """
+    moved = 0
+    room_groups = groups[members]
+    for code in np.unique(room_groups):
+        moved += bounded_confidence(
+            advocated, members[room_groups == code], voice, epsilon=epsilon, mu=mu, rng=rng
+        )
+    return moved + bounded_confidence(advocated, members, voice, epsilon=epsilon, mu=mu, rng=rng)

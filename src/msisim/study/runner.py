@@ -42,6 +42,7 @@ import pandas as pd
 from msisim.model import GovernanceModel
 from msisim.parliament import Parliament
 from msisim.rules.decision import PARLIAMENT_RULES
+from msisim.scorecard import panel_scorecard
 from msisim.study.spec import ExperimentSpec, Task, _plain, _to_model
 from msisim.study.store import ResultStore
 
@@ -190,6 +191,13 @@ def execute_task(task: Task) -> tuple[dict[str, Any], pd.DataFrame | None]:
             {
                 f"score.{a}.{p}": s
                 for a, p, s in zip(card["arena"], card["principle"], card["score"], strict=True)
+            }
+        )
+        panel = panel_scorecard(model)  # empty unless panel_respondents > 0
+        row.update(
+            {
+                f"panel.{a}.{p}": s
+                for a, p, s in zip(panel["arena"], panel["principle"], panel["panel"], strict=True)
             }
         )
         if task.collect_series:
