@@ -52,7 +52,7 @@ class ExperimentSchema:
     collect_series: bool = False
     batch_size: int = 4
     outcomes: list[str] = field(default_factory=lambda: ["lobby_bias", "rose", "congruence"])
-    capture_threshold: float = 0.6
+    capture_threshold: float = 0.25
 
 
 # --------------------------------------------------------------------------- generated schema

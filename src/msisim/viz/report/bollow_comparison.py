@@ -6,6 +6,7 @@ from msisim.study import analysis
 from msisim.viz.report import findings as fx
 from msisim.viz.report.common import (
     Context,
+    design_words,
     embed,
     lines_with_ci,
     register,
@@ -26,7 +27,7 @@ def build(ctx: Context) -> list[str]:
         first = sub[sub["param.lobby_budget"] == low].iloc[0]
         last = sub[sub["param.lobby_budget"] == high].iloc[0]
         reading.append(
-            f"In the **{design}** forum capture goes from {first['mean']:.3f} "
+            f"In the **{design_words(design)}** forum capture goes from {first['mean']:.3f} "
             f"[{first['ci_low']:.3f}, {first['ci_high']:.3f}] at budget {low} to "
             f"{last['mean']:.3f} [{last['ci_low']:.3f}, {last['ci_high']:.3f}] at budget {high}."
         )
@@ -49,7 +50,8 @@ def build(ctx: Context) -> list[str]:
                    "ci_low", "ci_high", "pairs"]  # fmt: skip
         sections += [
             f"### Paired differences in capture ({designs[1]} minus {designs[0]})\n",
-            f"Each row: the capture of the row's design minus that of **{designs[0]}**, in "
+            f"Each row: the capture of the row's design minus that of "
+            f"**{design_words(designs[0])}**, in "
             f"{fx.scale('capture')}; positive = the row's design is moved further toward the "
             "lobby.\n",
             "Same seeds for both templates at each budget and replicate (common random "
@@ -92,7 +94,7 @@ def findings(ctx: Context) -> list[fx.Finding]:
         f"both templates",
         fx.combine([fx.verdict(e, +1) for e in rises.values()]),
         f"From budget {low} to {high}, capture changes by "
-        + "; ".join(f"{e} in the **{d}** forum" for d, e in rises.items()) + ".",
+        + "; ".join(f"{e} in the **{design_words(d)}** forum" for d, e in rises.items()) + ".",
         ("capture",),
     ))  # fmt: skip
     # 2. the representative forum starts more congruent

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from msisim.study import analysis
 from msisim.viz.report import findings as fx
-from msisim.viz.report.common import Context, embed, lines_with_ci, register, table
+from msisim.viz.report.common import Context, design_words, embed, lines_with_ci, register, table
 
 
 @register("participation_cost")
@@ -21,7 +21,8 @@ def build(ctx: Context) -> list[str]:
         a = sub[sub["param.participation_cost"] == low]["mean"].iloc[0]
         b = sub[sub["param.participation_cost"] == high]["mean"].iloc[0]
         reading.append(
-            f"**{design}**: grassroots share {a:.3f} at cost {low}, {b:.3f} at cost {high}."
+            f"**{design_words(design)}**: grassroots share {a:.3f} at cost {low}, "
+            f"{b:.3f} at cost {high}."
         )
     columns = ["design", "param.participation_cost", "outcome", "mean", "ci_low", "ci_high", "n"]
     return [
