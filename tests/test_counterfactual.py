@@ -32,6 +32,39 @@ def test_a_negligible_lobby_changes_nothing(membership: str, seed: int) -> None:
         )
 
 
+TILT_PARTS = ("tilt_reference", "tilt_selection", "tilt_deliberation", "tilt_voice",
+              "tilt_decision")  # fmt: skip
+
+
+@pytest.mark.parametrize("budget", [0.0, 1.5])
+@pytest.mark.parametrize("membership", (*TEMPLATES, "sortition"))
+def test_the_tilt_parts_add_up_to_the_structural_tilt(membership: str, budget: float) -> None:
+    """The five parts are successive moves from the public ideal to the twin's policy, so
+    they sum to the structural tilt exactly, lobby or not; the lobby leaves them unchanged
+    (they describe the twin)."""
+    s = summary(membership=membership, rng=2, n_lobbyists=3, lobby_budget=budget)
+    calm = summary(membership=membership, rng=2, n_lobbyists=3, lobby_budget=0.0)
+    assert sum(s[p] for p in TILT_PARTS) == pytest.approx(s["structural_tilt"], abs=1e-9), (
+        f"{membership}: the tilt parts should add up to the structural tilt"
+    )
+    for p in TILT_PARTS:
+        assert s[p] == pytest.approx(calm[p], abs=1e-12), f"{p} describes the no-lobby twin"
+
+
+def test_counting_heads_and_voice_tilt_every_forum_toward_business() -> None:
+    """With the default population, the head-counted mean lies toward the business lobby
+    (grassroots, the most affected, weigh more in the public ideal), and voice growing with
+    resources tilts further: both parts are positive in both templates, and the open forum's
+    selection part (attendance favours the resourceful) exceeds the seated body's."""
+    parts = {t: summary(membership=t, rng=5) for t in TEMPLATES}
+    for t, s in parts.items():
+        assert s["tilt_reference"] > 0.05, f"{t}: counting heads should tilt toward the lobby"
+        assert s["tilt_voice"] > 0.05, f"{t}: voice growing with resources should tilt too"
+    assert parts["open"]["tilt_selection"] > parts["representative"]["tilt_selection"], (
+        "self-selected attendance should tilt more than seats allocated by category"
+    )
+
+
 @pytest.mark.parametrize("membership", TEMPLATES)
 def test_capture_is_exactly_zero_without_a_lobby(membership: str) -> None:
     s = summary(membership=membership, rng=1)

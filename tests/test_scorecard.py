@@ -327,6 +327,29 @@ def test_efficiency_is_one_minus_gridlock_rate_over_the_summary_window(seed: int
     np.testing.assert_allclose(eff, expected, err_msg="1 + 9 * (1 - gridlock rate), every arena")
 
 
+@pytest.mark.parametrize("membership", ["open", "representative"])
+def test_scorecard_cells_are_means_over_the_summary_window(membership: str) -> None:
+    # 40 steps, burn-in .5 -> window = steps 21..40. Each cell of scorecard() is the mean of
+    # the cells of the forum as it was at each of those steps (scorecard(window=False)).
+    m = GovernanceModel(n_stakeholders=N, rng=3, collect=False, membership=membership,
+                        **HEAVY_LOBBY)  # fmt: skip
+    snapshots = []
+    for step in range(1, 41):
+        m.run_for(1)
+        if step > 20:
+            snapshots.append(m.scorecard(window=False).set_index(["arena", "principle"]))
+    mean = sum(s["indicator"] for s in snapshots) / len(snapshots)
+    table = m.scorecard().set_index(["arena", "principle"])
+    cells = [c for c in table.index if c[1] != "efficiency"]  # efficiency: the window's rate
+    np.testing.assert_allclose(
+        table.loc[cells, "indicator"], mean.loc[cells], rtol=1e-12,
+        err_msg="each cell is the mean of the per-step indicators over steps 21..40",
+    )  # fmt: skip
+    assert not np.allclose(table.loc[cells, "indicator"], snapshots[-1].loc[cells, "indicator"]), (
+        f"{membership}: the window mean differs from the last step's snapshot"
+    )
+
+
 @pytest.mark.parametrize("seed", [1, 2])
 def test_no_lobby_means_full_transparency(seed: int) -> None:
     # lobby_budget = 0 (default) -> every tie is 0 -> indicator 1 - 0 = 1 -> score 10.
@@ -351,7 +374,7 @@ def test_full_register_means_full_transparency_despite_lobbying() -> None:
 def test_transparency_indicator_is_one_minus_mean_member_tie(seed: int) -> None:
     m = _model(seed, 40, **HEAVY_LOBBY)
     tie = lobbying.combined_tie(m.lobby_state.ties)
-    t = m.scorecard().set_index(["arena", "principle"])
+    t = m.scorecard(window=False).set_index(["arena", "principle"])  # the forum as it is now
     business = m.category_names.index("business")
     mem = m.members[m.stakeholders.category[m.members] == business]
     assert mem.shape[0] > 0, "precondition: business members in the room"

@@ -299,6 +299,55 @@ def lobby_bias(policy: np.ndarray, public_ideal: np.ndarray, lobby_ideal: np.nda
     return float((np.asarray(policy) - public_ideal) @ axis / norm2)
 
 
+#: The parts of a forum's structural tilt, in the order they arise (see :func:`tilt_parts`).
+TILT_PARTS = ("reference", "selection", "deliberation", "voice", "decision")
+
+
+def tilt_parts(
+    position: np.ndarray,
+    advocated: np.ndarray,
+    members: np.ndarray,
+    voice: np.ndarray,
+    policy: np.ndarray,
+    public_ideal: np.ndarray,
+    lobby_ideal: np.ndarray,
+) -> dict[str, float]:
+    """Split a forum's lobby bias into the steps between the public ideal and the policy.
+
+    Every part is the projection, on the public-ideal-to-lobby axis (as :func:`lobby_bias`),
+    of the move from one reference point to the next; the parts sum exactly to
+    ``lobby_bias(policy, m, L)`` with ``m`` the (affectedness-weighted) public ideal:
+
+    - ``reference``: head-counted mean of everyone's true position minus ``m`` (counting
+      heads instead of weighting by affectedness);
+    - ``selection``: mean true position of the members minus the head-counted mean (who is
+      seated or attends);
+    - ``deliberation``: members' mean advocated position minus their mean true position (what
+      deliberation and accountability did to what members advocate);
+    - ``voice``: voice-weighted mean of advocated positions minus the plain mean (voice
+      growing with resources and presence);
+    - ``decision``: the policy minus the voice-weighted mean (the decision rule, inertia and
+      the policy's history).
+
+    With no members, the last four collapse into ``decision``. Range: each part unbounded in
+    principle; their sum is the lobby bias. Applied to the no-lobby twin it decomposes the
+    structural tilt.
+    """
+    m = np.asarray(public_ideal, dtype=float)
+    points = [m, position.mean(axis=0)]
+    if members.size:
+        points.append(position[members].mean(axis=0))
+        points.append(advocated[members].mean(axis=0))
+        weights = voice[members]
+        total = float(weights.sum())
+        points.append((weights @ advocated[members]) / total if total > 0 else points[-1])
+    else:
+        points.extend([points[-1]] * 3)
+    points.append(np.asarray(policy, dtype=float))
+    steps = np.diff([lobby_bias(point, m, lobby_ideal) for point in points])
+    return dict(zip(TILT_PARTS, (float(x) for x in steps), strict=True))
+
+
 def adaptation_lags(
     errors: np.ndarray, shock_steps: Sequence[int], *, tolerance: float, window: int
 ) -> tuple[np.ndarray, np.ndarray]:

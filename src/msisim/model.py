@@ -152,6 +152,9 @@ class GovernanceModel(mesa.Model):
             for o in self._step_outcomes
         }
         self.series: list[dict[str, float]] = []
+        #: Scorecard indicators per observed step (None before the summary window).
+        self._cells: list[np.ndarray | None] = []
+        self._arenas = scorecards.arena_matrix(self.category_names)[1]
         self.metrics: dict[str, float] = {}
         self._collect = collect
         reporters = {name: _reporter(name) for name in self.metric_names()} if collect else {}
@@ -646,7 +649,8 @@ class GovernanceModel(mesa.Model):
             self.metrics = {
                 "lobby_bias": metrics.lobby_bias(
                     self.forum.policy, self.public_ideal, self.lobby_ideal
-                )
+                ),
+                **self.tilt_parts(),
             }
             return
         if self.steps < self.observe_from:  # before the summary window: what the run needs
@@ -657,11 +661,26 @@ class GovernanceModel(mesa.Model):
                 self.forum.policy, self.public_ideal
             )
             self.series.append(self.metrics)
+            self._cells.append(None)
             return
         self.metrics = self.compute_metrics()
         self.series.append(self.metrics)
+        self._cells.append(scorecards.cells(self, self._arenas))
         if self._collect:
             self.datacollector.collect(self)
+
+    def tilt_parts(self) -> dict[str, float]:
+        """This forum's lobby bias split into its parts (:func:`msisim.metrics.tilt_parts`)."""
+        st = self.stakeholders
+        return metrics.tilt_parts(
+            st.position,
+            st.advocated,
+            self.members,
+            st.voice,
+            self.forum.policy,
+            self.public_ideal,
+            self.lobby_ideal,
+        )
 
     def compute_metrics(self) -> dict[str, float]:
         """The per-step outcomes of :mod:`msisim.outcomes` for the current state (draws nothing)."""
@@ -731,17 +750,20 @@ class GovernanceModel(mesa.Model):
     def scorecard(
         self,
         *,
+        window: bool = True,
         arena_weights: Mapping[str, float] | None = None,
         principle_weights: Mapping[str, float] | None = None,
     ) -> pd.DataFrame:
-        """Governance scorecard of the forum now: 4 arenas x 6 principles on 1-10.
+        """Governance scorecard of the forum: 4 arenas x 6 principles on 1-10.
 
-        Indicators and their bounds are documented in :mod:`msisim.scorecard`; efficiency
-        uses the gridlock rate over the summary window. Returns a tidy table (``arena,
-        principle, indicator, lower, upper, score, weight``).
+        Indicators and their bounds are documented in :mod:`msisim.scorecard`. Each cell's
+        indicator is its mean over the summary window (the steps ``summary()`` averages;
+        efficiency there is ``1 -`` the gridlock rate); ``window=False`` scores the forum as
+        it is now. Returns a tidy table (``arena, principle, indicator, lower, upper, score,
+        weight``).
         """
         return scorecards.build_scorecard(
-            scorecards.indicators(self),
+            scorecards.indicators(self, window=window),
             arena_weights=arena_weights,
             principle_weights=principle_weights,
         )
@@ -785,6 +807,11 @@ class GovernanceModel(mesa.Model):
         )
 
     # ------------------------------------------------------------------ helpers
+
+    def scorecard_cells(self) -> np.ndarray | None:
+        """Mean scorecard indicators over the summary window, or None before it has a step."""
+        recorded = [c for c in self._cells[self._burn_in(len(self._cells)) :] if c is not None]
+        return np.mean(recorded, axis=0) if recorded else None
 
     def _burn_in(self, n_rows: int) -> int:
         return int(np.floor(self.params.simulation.summary_burn_in * n_rows))

@@ -164,10 +164,13 @@ class Observation:
         twin = model.lobby_twin
         if twin is not None:
             self.tilt = twin.metrics["lobby_bias"]
+            self.tilt_parts = {p: twin.metrics[p] for p in metrics.TILT_PARTS}
         elif model.lobby_acts:
             self.tilt = math.nan  # a lobby acts but no twin was run: capture is unknown
+            self.tilt_parts = dict.fromkeys(metrics.TILT_PARTS, math.nan)
         else:
             self.tilt = self.lobby_bias  # no lobby: the run is its own twin
+            self.tilt_parts = model.tilt_parts()
 
 
 # --------------------------------------------------------------------------- per step
@@ -348,6 +351,50 @@ def _lobby_bias(o: Observation) -> float:
 def _structural_tilt(o: Observation) -> float:
     """Lobby bias of the no-lobby twin: the tilt the forum has toward the lobby without one."""
     return o.tilt
+
+
+@outcome(
+    "tilt_reference", "tilt from the reference point (heads vs affectedness)",
+    unit="share of axis", direction="neither",
+)  # fmt: skip
+def _tilt_reference(o: Observation) -> float:
+    """Part of the structural tilt from counting heads instead of weighting by affectedness."""
+    return o.tilt_parts["reference"]
+
+
+@outcome(
+    "tilt_selection", "tilt from who is selected or attends", unit="share of axis",
+    direction="neither",
+)  # fmt: skip
+def _tilt_selection(o: Observation) -> float:
+    """Part of the structural tilt from the members' true positions vs everyone's."""
+    return o.tilt_parts["selection"]
+
+
+@outcome(
+    "tilt_deliberation", "tilt from deliberation (advocated vs true)", unit="share of axis",
+    direction="neither",
+)  # fmt: skip
+def _tilt_deliberation(o: Observation) -> float:
+    """Part of the structural tilt from members advocating other than their true positions."""
+    return o.tilt_parts["deliberation"]
+
+
+@outcome(
+    "tilt_voice", "tilt from voice weighting", unit="share of axis", direction="neither"
+)  # fmt: skip
+def _tilt_voice(o: Observation) -> float:
+    """Part of the structural tilt from voice: voice-weighted vs plain mean of advocacy."""
+    return o.tilt_parts["voice"]
+
+
+@outcome(
+    "tilt_decision", "tilt from the decision (rule, inertia)", unit="share of axis",
+    direction="neither",
+)  # fmt: skip
+def _tilt_decision(o: Observation) -> float:
+    """Part of the structural tilt from the decision: the policy vs the voice-weighted mean."""
+    return o.tilt_parts["decision"]
 
 
 @outcome("capture", "capture (policy moved by the lobby)", unit="share of axis", direction="lower")

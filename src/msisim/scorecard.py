@@ -22,6 +22,8 @@ efficiency     ``1 - gridlock rate`` of the forum (same for every arena)        
 effectiveness  ``1 - mean |policy - interest| / R`` over the arena's stakeholders        [0, 1]
 ============== =====================================================================  ========
 
+Each cell is recorded every step of the summary window and the scorecard reports its mean
+there (``GovernanceModel.scorecard(window=False)``: the forum as it is now).
 ``R = sqrt(d) / 2`` is the distance from the centre of the policy space to a corner.
 Effectiveness weights stakeholders by affectedness. An arena with no members in the room
 gets the lowest participation, fairness and accountability (nobody there to speak or answer
@@ -187,41 +189,76 @@ def arena_codes(category_names: Sequence[str]) -> dict[str, list[int]]:
     return codes
 
 
-def indicators(model: Any) -> dict[tuple[str, str], float]:
-    """The (arena, principle) indicators of the table above, from a model's current state.
+def arena_matrix(category_names: Sequence[str]) -> tuple[list[str], np.ndarray]:
+    """The arenas present and a ``bool[n_arenas, K]`` matrix: which categories form each."""
+    codes = arena_codes(category_names)
+    matrix = np.zeros((len(codes), len(category_names)), dtype=bool)
+    for row, members in enumerate(codes.values()):
+        matrix[row, members] = True
+    return list(codes), matrix
 
-    Efficiency uses the gridlock rate over the summary window of the model's series.
+
+def cells(model: Any, arenas: np.ndarray) -> np.ndarray:
+    """The indicators of the table above for the model's current state, ``float[A, 6]``.
+
+    ``arenas`` is the matrix of :func:`arena_matrix`; rows follow its arenas, columns
+    :data:`PRINCIPLES`. Efficiency is ``1 - gridlock`` of this round (its mean over a window is
+    ``1 -`` the gridlock rate). Vectorised over categories, so cheap enough to record every
+    step of the summary window.
     """
     st, forum, des = model.stakeholders, model.forum, model.params.design
     members, k = model.members, model.n_categories
-    real = np.bincount(st.category[members], minlength=k)
-    voice = np.bincount(st.category[members], weights=st.voice[members], minlength=k)
-    head_s, voice_s = shares(real), shares(voice)
-    tie = combined_tie(model.lobby_state.ties)
-    gridlock = [row["gridlock"] for row in model.series]
+    cat = st.category[members]
+    a = arenas.astype(float)
+    p_a = a @ model.population_shares
+    s_a = a @ shares(np.bincount(cat, minlength=k))
+    v_a = a @ shares(np.bincount(cat, weights=st.voice[members], minlength=k))
+    n_a = a @ np.bincount(cat, minlength=k)
     radius = np.sqrt(st.position.shape[1]) / 2.0  # centre of the space to a corner
-    start = int(np.floor(model.params.simulation.summary_burn_in * len(gridlock)))
-    efficiency = 1.0 - float(np.mean(gridlock[start:])) if gridlock else 1.0
-    out: dict[tuple[str, str], float] = {}
-    for arena, codes in arena_codes(model.category_names).items():
-        p_a = float(model.population_shares[codes].sum())
-        s_a, v_a = float(head_s[codes].sum()), float(voice_s[codes].sum())
-        in_arena = np.isin(st.category, codes)
-        mem = members[in_arena[members]]
-        out[(arena, "participation")] = min(s_a / p_a, p_a / s_a) if s_a > 0 else 0.0
-        out[(arena, "fairness")] = min(v_a, p_a) / max(v_a, p_a)
-        if mem.shape[0]:
-            drift = np.linalg.norm(
-                st.advocated[mem] - model.category_medians[st.category[mem]], axis=1
-            )
-            out[(arena, "accountability")] = 1.0 - float(drift.mean()) / radius
-            out[(arena, "transparency")] = 1.0 - float(tie[mem].mean()) * (1 - des.transparency)
-        else:
-            out[(arena, "accountability")] = 0.0
-            out[(arena, "transparency")] = 1.0
-        out[(arena, "efficiency")] = efficiency
-        dist = np.linalg.norm(st.position[in_arena] - forum.policy, axis=1)
-        weights = st.affectedness[in_arena]
-        mean_dist = np.average(dist, weights=weights) if weights.sum() > 0 else dist.mean()
-        out[(arena, "effectiveness")] = 1.0 - float(mean_dist) / radius
-    return out
+    drift = np.linalg.norm(st.advocated[members] - model.category_medians[cat], axis=1)
+    tie = combined_tie(model.lobby_state.ties[:, members]) * (1 - des.transparency)
+    dist = np.linalg.norm(st.position - forum.policy, axis=1)
+    w = a @ np.bincount(st.category, weights=st.affectedness, minlength=k)
+    wd = a @ np.bincount(st.category, weights=st.affectedness * dist, minlength=k)
+    n_all = a @ np.bincount(st.category, minlength=k)
+    d_all = a @ np.bincount(st.category, weights=dist, minlength=k)
+    present = n_a > 0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        participation = np.where(s_a > 0, np.minimum(s_a / p_a, p_a / s_a), 0.0)
+        fairness = np.minimum(v_a, p_a) / np.maximum(v_a, p_a)
+        accountability = np.where(
+            present, 1.0 - (a @ np.bincount(cat, weights=drift, minlength=k)) / n_a / radius, 0.0
+        )
+        transparency = np.where(
+            present, 1.0 - (a @ np.bincount(cat, weights=tie, minlength=k)) / n_a, 1.0
+        )
+        mean_dist = np.where(w > 0, wd / w, d_all / n_all)
+    efficiency = np.full(len(p_a), 0.0 if not forum.adopted else 1.0)
+    return np.column_stack(
+        [participation, fairness, accountability, transparency, efficiency,
+         1.0 - mean_dist / radius]
+    )  # fmt: skip
+
+
+def indicators(model: Any, *, window: bool = True) -> dict[tuple[str, str], float]:
+    """The (arena, principle) indicators of the table above.
+
+    With ``window`` (the default) each cell is its mean over the summary window (the steps
+    ``summary()`` averages; efficiency there is ``1 -`` the gridlock rate), so one lucky or
+    unlucky last round does not decide a score; otherwise the current state, with efficiency
+    over the window as before.
+    """
+    names, matrix = arena_matrix(model.category_names)
+    table = model.scorecard_cells() if window else None
+    if table is None:
+        table = cells(model, matrix)
+        gridlock = [row["gridlock"] for row in model.series]
+        start = int(np.floor(model.params.simulation.summary_burn_in * len(gridlock)))
+        table[:, PRINCIPLES.index("efficiency")] = (
+            1.0 - float(np.mean(gridlock[start:])) if gridlock else 1.0
+        )
+    return {
+        (arena, principle): float(table[i, j])
+        for i, arena in enumerate(names)
+        for j, principle in enumerate(PRINCIPLES)
+    }
