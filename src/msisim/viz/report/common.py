@@ -270,11 +270,31 @@ def lines_with_ci(
             ax.legend(fontsize=8, title_fontsize=8, framealpha=0.6)
         elif i == 0 and not reference.empty:
             ax.legend(fontsize=8, title_fontsize=8, framealpha=0.6)
+        if several:
+            _note_coinciding(ax, data, x, outcome, hue)
         name_axes(ax, label(outcome), x.replace("_", " "))
         if outcome == "selection_odds_ratio":
             ax.set_yscale("log")  # a ratio: equal steps are equal factors
         y_axis(ax, outcome)
     return save(ctx, fig, name, f"{ctx.spec.title} (mean and bootstrap 95% CI over replicates)")
+
+
+def _note_coinciding(ax: Any, data: pd.DataFrame, x: str, outcome: str, hue: str) -> None:
+    """Say in the panel which lines lie on top of each other (equal means at every x)."""
+    means = data.groupby([hue, f"param.{x}"], sort=False)[outcome].mean().unstack(hue)
+    groups: list[list[str]] = []
+    for level in means.columns:
+        for group in groups:
+            if (means[group[0]] - means[level]).abs().max() < 1e-9:
+                group.append(str(level))
+                break
+        else:
+            groups.append([str(level)])
+    same = [g for g in groups if len(g) > 1]
+    if same:
+        text = "; ".join(", ".join(g[:-1]) + " and " + g[-1] for g in same) + ": same values"
+        ax.text(0.02, 0.02, text, transform=ax.transAxes, fontsize=7, va="bottom",
+                bbox={"facecolor": "white", "alpha": 0.8, "edgecolor": "none"})  # fmt: skip
 
 
 def points_with_ci(ctx: Context, outcomes: Sequence[str], name: str) -> Path:

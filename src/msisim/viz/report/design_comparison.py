@@ -9,6 +9,7 @@ from scipy import stats
 
 from msisim.study import analysis
 from msisim.viz.report import findings as fx
+from msisim.viz.report import tilt
 from msisim.viz.report.common import Context, design_words, embed, points_with_ci, register, table
 
 
@@ -72,7 +73,7 @@ def build(ctx: Context) -> list[str]:
                      "box": box or "(none)", "coverage": stats["coverage"],
                      "density": stats["density"]})  # fmt: skip
     sections.append(table(pd.DataFrame(rows)))
-    return sections
+    return sections + tilt.section(ctx)
 
 
 @fx.register_findings("design_comparison")
@@ -143,8 +144,8 @@ def findings(ctx: Context) -> list[fx.Finding]:
         + ". The PRIM boxes below show where.",
         ("capture",),
     ))  # fmt: skip
-    tilt = fx.structural_tilt(ctx)
-    return out + ([tilt] if tilt else [])
+    extra = (fx.structural_tilt(ctx), tilt.finding(ctx))
+    return out + [f for f in extra if f is not None]
 
 
 def _spearman(x: pd.Series, y: pd.Series) -> fx.Estimate:

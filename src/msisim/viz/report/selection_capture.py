@@ -73,7 +73,7 @@ def findings(ctx: Context) -> list[fx.Finding]:
         f"Capture follows: {fx.describe('capture')} rises with the selector's capture under "
         "every rule",
         fx.combine([fx.verdict(e, +1) for e in rise.values()]),
-        f"Capture {high} minus capture {low}: "
+        f"Selector capture {high:g} minus {low:g}: "
         + "; ".join(f"**{design_words(d)}** {e}" for d, e in rise.items()) + ".",
         ("capture",),
     ))  # fmt: skip
@@ -85,7 +85,7 @@ def findings(ctx: Context) -> list[fx.Finding]:
             f"A captured lottery loses inclusiveness: its {fx.describe(gap)} falls, below 0 "
             "(Gerring, Jerzak & Oncel 2024)",
             fx.combine([fx.verdict(e, -1), fx.verdict(drop, -1)]),
-            f"Lottery at capture {high}: {e}; at capture {low}: "
+            f"Lottery at selector capture {high:g}: {e}; at {low:g}: "
             f"{fx.mean_ci(fx.values(ctx, gap, design='lottery', selector_capture=low), gap)}; "
             f"change {drop}.",
             (gap,),
@@ -101,7 +101,7 @@ def findings(ctx: Context) -> list[fx.Finding]:
             "Category seats keep their Rose index (fixed by the seat allocation) but not their "
             f"viewpoints ({fx.describe('viewpoint_coverage')} falls)",
             fx.combine(parts),
-            f"Capture {high} minus capture {low}, Rose gap: "
+            f"Selector capture {high:g} minus {low:g}, Rose gap: "
             + "; ".join(f"**{design_words(d)}** {e}" for d, e in keep.items())
             + " (kept when the interval includes 0); viewpoint coverage: "
             + "; ".join(f"**{design_words(d)}** {e}" for d, e in lose.items()) + ".",
