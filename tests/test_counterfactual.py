@@ -195,3 +195,22 @@ def test_summary_only_gives_the_same_summary_for_less_work(membership: str) -> N
     short.run_for(20)
     with pytest.raises(RuntimeError, match="summary_only"):
         short.summary()
+
+
+def test_a_jittered_shock_falls_at_a_random_point_of_its_window() -> None:
+    """``jitter = J`` moves the shock to ``step + U{0..J-1}``, drawn once per run from its own
+    stream: over seeds the offsets spread over the window (a term of 20 is hit at different
+    points), and pass_through is read from the step the shock actually fell at."""
+    shock = {"step": 40, "category": "all", "shift": [-0.15, 0.15], "jitter": 20}
+    steps = []
+    for seed in range(12):
+        m = GovernanceModel(n_stakeholders=200, n_steps=90, rng=seed, collect=False,
+                            shocks=[shock])  # fmt: skip
+        (fell,) = m.shocks
+        assert 40 <= fell.step <= 59, "the shock falls inside [step, step + jitter - 1]"
+        steps.append(fell.step)
+        m.run()
+        assert 0.0 <= m.summary()["pass_through"] <= 1.5, "pass-through read after the shock"
+    assert len(set(steps)) >= 6, f"12 seeds should hit several points of the term: {steps}"
+    again = GovernanceModel(n_stakeholders=200, n_steps=90, rng=3, shocks=[shock])
+    assert again.shocks[0].step == steps[3], "the same seed draws the same shock step"

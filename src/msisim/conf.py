@@ -15,7 +15,9 @@ so a wrong value fails before anything runs, with a message naming the parameter
 
 from __future__ import annotations
 
+import copy
 import dataclasses
+import functools
 import os
 import types
 import typing
@@ -26,33 +28,44 @@ from typing import Any, Literal, Optional, Union, get_args, get_origin
 
 from hydra.core.config_store import ConfigStore
 
-from msisim.study.spec import DEFAULT_SEED
+from msisim.study.spec import DEFAULT_SEED, ExperimentSpec
 
 _SCALARS = (bool, int, float, str)
 
 
-@dataclass
-class ExperimentSchema:
-    """A shipped study (see :class:`msisim.study.spec.ExperimentSpec` for each field)."""
+def experiment_schema() -> type:
+    """The structured config of a study, generated from :class:`ExperimentSpec`'s fields.
 
-    name: str = "???"
-    title: str = ""
-    question: str = ""
-    hypothesis: str = ""
-    report: str = ""
-    base: dict[str, Any] = field(default_factory=dict)
-    designs: dict[str, Any] = field(default_factory=dict)
-    factors: dict[str, Any] = field(default_factory=dict)
-    design_factors: list[str] = field(default_factory=list)
-    sampler: str = "grid"
-    n_samples: int = 16
-    replicates: int = 10
-    steps: int = 200
-    seed: int = DEFAULT_SEED
-    collect_series: bool = False
-    batch_size: int = 4
-    outcomes: list[str] = field(default_factory=lambda: ["lobby_bias", "rose", "congruence"])
-    capture_threshold: float = 0.25
+    Scalars keep their type (a choice such as ``sampler`` becomes ``str``; the spec checks
+    it), tuples of scalars become lists and mappings stay mappings, with the same defaults; a
+    tuple of records (``factors``: :class:`~msisim.study.spec.Factor`) is the mapping the
+    YAML gives (``{name: {levels: [...]}}``). A field without a default is mandatory (``???``). The
+    values are validated by :meth:`ExperimentSpec.from_dict`, which names the key.
+    """
+    hints = typing.get_type_hints(ExperimentSpec)
+    specs: list[tuple[str, Any, Any]] = []
+    for f in dataclasses.fields(ExperimentSpec):
+        kind = _schema_type(hints[f.name])
+        if f.default is not dataclasses.MISSING:
+            default = f.default
+        elif f.default_factory is not dataclasses.MISSING:
+            default = f.default_factory()
+        else:
+            default = "???"
+        if kind is Any:
+            hint = hints[f.name]
+            item = get_args(hint)[0] if get_origin(hint) is tuple else None
+            value: Any
+            if item in _SCALARS:  # a tuple of names: a list in YAML
+                kind, value = list.__class_getitem__(item), list(default)
+            else:  # a mapping, or records keyed by name in YAML (factors)
+                kind, value = dict[str, Any], dict(default or {})
+            specs.append(
+                (f.name, kind, field(default_factory=functools.partial(copy.deepcopy, value)))
+            )
+        else:
+            specs.append((f.name, kind, field(default=default)))
+    return dataclasses.make_dataclass("ExperimentSchema", specs)
 
 
 # --------------------------------------------------------------------------- generated schema
@@ -209,7 +222,7 @@ def register_configs(extra: str | Path | None = None) -> None:
     """
     store = ConfigStore.instance()
     store.store(name="run_schema", node=run_schema())
-    store.store(name="experiment_schema", node=ExperimentSchema)
+    store.store(name="experiment_schema", node=experiment_schema())
     store.store(
         group="hydra/help",
         name="msisim",

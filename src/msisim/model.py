@@ -88,6 +88,15 @@ class GovernanceModel(mesa.Model):
         self.rule = params.design.rule
         self.streams = spawn_streams(self._seed)
         self.is_twin = _twin
+        #: The shocks of this run at the steps they fall (jittered ones drawn once).
+        self.shocks = tuple(
+            dataclasses.replace(
+                s, step=s.step + int(self.streams["shock_timing"].integers(s.jitter)), jitter=0
+            )
+            if s.jitter
+            else s
+            for s in params.context.shocks
+        )
         if summary_only and collect:
             raise ValueError("summary_only=True needs collect=False (the DataCollector keeps all)")
         #: First step whose full metrics summary() needs (1 = every step).
@@ -184,7 +193,7 @@ class GovernanceModel(mesa.Model):
     def apply_context(self) -> None:
         """Apply the shocks scheduled for this step and any drift."""
         st, ctx = self.stakeholders, self.params.context
-        now = [s for s in ctx.shocks if s.step == self.steps]
+        now = [s for s in self.shocks if s.step == self.steps]
         moved = context.apply_shocks(st.position, st.category, now, self.category_names)
         moved |= context.apply_drift(st.position, ctx.drift, self.streams["context"])
         if moved:
@@ -612,7 +621,7 @@ class GovernanceModel(mesa.Model):
         twin_error = metrics.congruence_error(twin.forum.policy, twin.public_ideal)
         self.excess_error.append(error - twin_error)
         lag = self.params.simulation.pass_through_lag
-        for shock in self.params.context.shocks:
+        for shock in self.shocks:
             if self.steps == shock.step + lag:
                 shift = self.public_ideal - twin.public_ideal
                 followed = self.forum.policy - twin.forum.policy

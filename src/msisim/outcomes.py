@@ -555,7 +555,7 @@ def _adaptation_half_life(model: Any, _table: dict[str, np.ndarray]) -> float | 
     if excess.size == 0:
         return None
     lives = []
-    for shock in model.params.context.shocks:
+    for shock in model.shocks:
         if shock.step > excess.size:
             continue
         after = excess[shock.step - 1 :]
@@ -575,12 +575,12 @@ def _steps(model: Any, _table: dict[str, np.ndarray]) -> float:
 
 
 def _lags(model: Any, table: dict[str, np.ndarray]) -> tuple[Any, Any]:
-    ctx, sim = model.params.context, model.params.simulation
-    if not ctx.shocks:
+    sim = model.params.simulation
+    if not model.shocks:
         return None, None
     return metrics.adaptation_lags(
         table["congruence_error"],
-        [s.step for s in ctx.shocks],
+        [s.step for s in model.shocks],
         tolerance=sim.adaptation_tolerance,
         window=sim.adaptation_window,
     )

@@ -693,15 +693,21 @@ class Shock:
     """A scheduled change of context: at ``step`` the true positions of ``category`` move.
 
     Attributes:
-        step: Step (1-based, as ``model.steps``) at which the shock happens.
+        step: Step (1-based, as ``model.steps``) at which the shock happens, or the first
+            step it may happen at when ``jitter`` > 0.
         category: Category whose true positions move, or ``"all"``.
         shift: Displacement added to each true position (clipped to the space); a shorter
             tuple is padded with zeros.
+        jitter: The shock falls at ``step + U{0, ..., jitter - 1}``, drawn once per run from
+            its own stream (``shock_timing``), so that it lands at a random point of a term
+            (``jitter`` = a multiple of the term length makes every point equally likely);
+            0 = exactly at ``step``.
     """
 
     step: int
     category: str
     shift: tuple[float, ...]
+    jitter: int = 0
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "step", check_int("shock.step", self.step, 1))
@@ -711,17 +717,26 @@ class Shock:
             _fail("shock.shift", self.shift, "must be a sequence of numbers in [-1, 1]")
         shift = tuple(check_float(f"shock.shift[{i}]", v, -1, 1) for i, v in enumerate(self.shift))
         object.__setattr__(self, "shift", shift)
+        object.__setattr__(self, "jitter", check_int("shock.jitter", self.jitter, 0))
+
+    @property
+    def last_step(self) -> int:
+        """The latest step the shock can fall at."""
+        return self.step + max(self.jitter - 1, 0)
 
     @classmethod
     def from_any(cls, value: Any) -> Shock:
-        """Build from a ``Shock`` or a mapping with keys ``step``, ``category``, ``shift``."""
+        """Build from a ``Shock`` or a mapping (``step``, ``category``, ``shift``, ``jitter``)."""
         if isinstance(value, Shock):
             return value
         if isinstance(value, Mapping):
             _reject_unknown(cls, value)
             try:
                 return cls(
-                    step=value["step"], category=value["category"], shift=tuple(value["shift"])
+                    step=value["step"],
+                    category=value["category"],
+                    shift=tuple(value["shift"]),
+                    jitter=value.get("jitter", 0),
                 )
             except KeyError as err:
                 raise ValueError(f"shock {dict(value)!r} is missing key {err}") from None

@@ -68,6 +68,8 @@ def implements(params: Params) -> str | None:
             )
     if params.context.astroturf_share > 0:
         return "astroturf_share > 0 is not implemented by the reference model"
+    if any(s.jitter for s in params.context.shocks):
+        return "shocks with jitter > 0 are not implemented by the reference model"
     return None
 
 

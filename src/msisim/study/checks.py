@@ -46,10 +46,11 @@ def check_run_params(params: Params, steps: int | None = None) -> list[str]:
         if category in RESERVED_CATEGORY_NAMES:
             raise ValueError(f"category name {category!r} is reserved (shocks use it for everyone)")
     for shock in context.shocks:
-        if shock.step > n_steps:
+        if shock.last_step > n_steps:
             raise ValueError(
-                f"shock.step={shock.step} is after the last step ({n_steps}): it would never "
-                "happen; schedule it at a step <= the run length"
+                f"shock.step={shock.step} (+ jitter {shock.jitter}) can fall after the last step "
+                f"({n_steps}): it might never happen; schedule it so that step + jitter - 1 <= "
+                "the run length"
             )
     where = f"membership={design.membership!r}"
     notes: list[str] = []
