@@ -353,5 +353,9 @@ def series_by_design(
         name_axes(ax, label(outcome), "step")
         y_axis(ax, outcome)
         for shock in ctx.spec.base.get("shocks", []) or []:
-            ax.axvline(shock["step"], color="grey", linestyle="--", linewidth=1)
+            jitter = int(shock.get("jitter", 0) or 0)
+            if jitter > 1:  # a shock at a random step of the window: shade the window
+                ax.axvspan(shock["step"], shock["step"] + jitter - 1, color="grey", alpha=0.15)
+            else:
+                ax.axvline(shock["step"], color="grey", linestyle="--", linewidth=1)
     return save(ctx, fig, name, f"{ctx.spec.title}: per-step metrics by design (mean and 95% CI)")

@@ -47,7 +47,11 @@ def build(ctx: Context) -> list[str]:
             if flat
             else "\n"
         ),
-        "## Congruence error over time (all term lengths pooled; dashed line: the shock)\n",
+        "## Congruence error over time (all term lengths pooled)\n",
+        "A dashed line marks a shock at a fixed step; a grey band, the window in which each "
+        "run's shock falls at a random step (so the pooled curves spread the response over "
+        "the window). Congruence error: distance from the policy to the public ideal, lower "
+        "is better.\n",
         embed(series, "congruence over time"),
         "## Table\n",
         table(summary[columns]),
