@@ -52,6 +52,8 @@ class Finding:
     evidence: str
     outcomes: tuple[str, ...] = field(default_factory=tuple)
     checks: list[tuple[str, str, str]] = field(default_factory=list)
+    #: Whether the finding is repeated under the study's other assumptions.
+    across: bool = True
 
 
 FindingsBuilder = Callable[[Context], list[Finding]]
@@ -362,6 +364,8 @@ def check_across(ctx: Context, builder: FindingsBuilder) -> list[Finding]:
     primary = builder(restrict(ctx, sets[0]))
     others = [(levels, builder(restrict(ctx, levels))) for levels in sets[1:]]
     for i, finding in enumerate(primary):
+        if not finding.across:
+            continue
         finding.checks.append((assumption_words(sets[0]), finding.verdict, ""))
         verdicts = [finding.verdict]
         for levels, found in others:

@@ -41,18 +41,21 @@ def finding(ctx: Context) -> fx.Finding | None:
     data = analysis.ok_runs(ctx.runs)
     rows = []
     for design in dict.fromkeys(data["design"]):
-        parts = ", ".join(
-            f"{WORDS[p]} {fx.mean_ci(fx.values(ctx, p, design=design))}" for p in PARTS
-        )
-        rows.append(f"**{design_words(design)}**: {parts}")
+        big = [p for p in PARTS[1:] if abs(fx.values(ctx, p, design=design).mean()) >= 0.02]
+        parts = ", ".join(f"{WORDS[p]} {fx.mean_ci(fx.values(ctx, p, design=design))}" for p in big)
+        rows.append(f"**{design_words(design)}**: {parts or 'no part above 0.02'}")
+    reference = fx.mean_ci(data["tilt_reference"])
     return fx.Finding(
-        "Where the structural tilt comes from: its five parts, which add up to it exactly "
-        "(share of axis; a positive part leans toward the lobby's side). The reference point "
-        "and voice are built into the model's assumptions: the public ideal weights people by "
+        "Where the structural tilt comes from (share of axis; the five parts add up to it "
+        "exactly; a positive part leans toward the lobby's side). The reference point and "
+        "voice are built into the model's assumptions: the public ideal weights people by "
         "how much the decisions affect them, and voice grows with resources",
         fx.MEASURED,
-        "; ".join(rows) + ".",
+        f"The reference point gives every design {reference}. Beyond it, the parts of 0.02 "
+        "or more: " + "; ".join(rows) + ". The section *Where the structural tilt comes "
+        "from* below has every part.",
         PARTS,
+        across=False,
     )
 
 
