@@ -42,9 +42,12 @@ def build(ctx: Context) -> list[str]:
     ]
     for outcome in outcomes:
         sub = robust[robust["outcome"] == outcome].sort_values("max_regret")
+        least = float(sub.iloc[0]["max_regret"])
+        tied = sub[sub["max_regret"] <= least + 1e-9]["design"].map(design_words)
         sections.append(
-            f"- {fx.describe(outcome)}: smallest maximum regret for **{sub.iloc[0]['design']}** "
-            f"({sub.iloc[0]['max_regret']:.3f})."
+            f"- {fx.describe(outcome)}: smallest maximum regret for "
+            + " and ".join(f"**{d}**" for d in tied)
+            + f" ({abs(least) if abs(least) < 5e-4 else least:.3f})."
         )
     factors = [f.name for f in ctx.spec.factors if not f.levels]  # PRIM: the ranged ones
     threshold = ctx.spec.capture_threshold
@@ -55,7 +58,8 @@ def build(ctx: Context) -> list[str]:
         f"A run counts as *captured* when its capture ({fx.scale('capture')}) is above "
         f"{threshold:g}: the lobby has moved the policy more than {threshold:.0%} of the way "
         "from the public ideal to its own ideal, beyond where the same forum would be without "
-        "the lobby (the structural tilt is not counted). Over all runs, capture has median "
+        "the lobby (the structural tilt is not counted). Over the runs shown here, capture has "
+        "median "
         f"{captured.median():.3f} and upper quartile {captured.quantile(0.75):.3f}; "
         f"{(captured > threshold).mean():.0%} of runs are above the threshold. PRIM "
         "(ema_workbench) finds, per design, the box of contexts where captured runs "

@@ -61,7 +61,8 @@ def findings(ctx: Context) -> list[fx.Finding]:
             f"Under every selection rule the odds of lobby-aligned stakeholders being seated "
             f"({fx.name(odds)}) rise with the selector's capture",
             fx.combine([fx.verdict(e, +1) for e in logs.values()]),
-            f"Factor by which the odds change from capture {low} to {high} (ratio of geometric "
+            f"Factor by which the odds change from selector capture {low:g} to {high:g} (ratio of "
+            "geometric "
             "means, 95% interval): " + "; ".join(
                 f"**{design_words(d)}** {np.exp(e.mean):.2f}x "
                 f"[{np.exp(e.low):.2f}, {np.exp(e.high):.2f}]"
