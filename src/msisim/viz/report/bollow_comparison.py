@@ -29,8 +29,8 @@ def build(ctx: Context) -> list[str]:
         last = sub[sub["param.lobby_budget"] == high].iloc[0]
         reading.append(
             f"In the **{design_words(design)}** forum capture goes from {first['mean']:.3f} "
-            f"[{first['ci_low']:.3f}, {first['ci_high']:.3f}] at budget {low} to "
-            f"{last['mean']:.3f} [{last['ci_low']:.3f}, {last['ci_high']:.3f}] at budget {high}."
+            f"[{first['ci_low']:.3f}, {first['ci_high']:.3f}] at budget {low:g} to "
+            f"{last['mean']:.3f} [{last['ci_low']:.3f}, {last['ci_high']:.3f}] at budget {high:g}."
         )
     sections = [
         "## Capture, inclusiveness and responsiveness against the lobby budget\n",
@@ -63,11 +63,11 @@ def build(ctx: Context) -> list[str]:
     top = analysis.ok_runs(ctx.runs)
     top = top[top["param.lobby_budget"] == high]
     heat = scorecard_heatmaps(
-        ctx, top, "scorecards.png", f"Governance scorecard at lobby budget {high} (1-10)"
+        ctx, top, "scorecards.png", f"Governance scorecard at lobby budget {high:g} (1-10)"
     )
     if heat is not None:
         sections += [
-            f"## Governance scorecard at the highest budget ({high})\n",
+            f"## Governance scorecard at the highest budget ({high:g})\n",
             embed(heat, "scorecards"),
         ]
     summary = analysis.ci_table(ctx.runs, ["design", "param.lobby_budget"], outcomes)
@@ -94,7 +94,7 @@ def findings(ctx: Context) -> list[fx.Finding]:
         f"Capture ({fx.scale('capture')}; {fx.better('capture')}) rises with the lobby budget in "
         f"both templates",
         fx.combine([fx.verdict(e, +1) for e in rises.values()]),
-        f"From budget {low} to {high}, capture changes by "
+        f"From budget {low:g} to {high:g}, capture changes by "
         + "; ".join(f"{e} in the **{design_words(d)}** forum" for d, e in rises.items()) + ".",
         ("capture",),
     ))  # fmt: skip
@@ -112,7 +112,7 @@ def findings(ctx: Context) -> list[fx.Finding]:
         "Without a lobby the representative forum is more responsive, measured as "
         + fx.describe("congruence"),
         fx.verdict(diff, +1),
-        f"At budget {low}: representative {at_low(rep)}, open {at_low(opn)}; "
+        f"At budget {low:g}: representative {at_low(rep)}, open {at_low(opn)}; "
         f"representative minus open (paired) {diff}.",
         ("congruence",),
     ))  # fmt: skip
@@ -127,8 +127,8 @@ def findings(ctx: Context) -> list[fx.Finding]:
     out.append(fx.Finding(
         "In the representative forum capture climbs steeply at low budgets and then saturates",
         fx.combine([fx.verdict(first, +1), fx.verdict(bend, +1)]),
-        f"Rise from budget {low} to {mid}: {first}; from {mid} to {high}: {second}; the first "
-        f"rise minus the second: {bend} (positive = saturating).",
+        f"Rise from budget {low:g} to {mid:g}: {first}; from {mid:g} to {high:g}: {second}; the "
+        f"first rise minus the second: {bend} (positive = saturating).",
         ("capture",),
     ))  # fmt: skip
     # 4. the open forum starts with a resource-driven (structural) tilt
@@ -147,7 +147,7 @@ def findings(ctx: Context) -> list[fx.Finding]:
         f"{fx.describe('structural_tilt')} exceeds the "
         "representative forum's",
         fx.verdict(gap, +1),
-        f"Open minus representative, paired, at budget {low}: {gap}.{why}",
+        f"Open minus representative, paired, at budget {low:g}: {gap}.{why}",
         ("structural_tilt",),
     ))  # fmt: skip
     # 5. the open forum loses inclusiveness as the budget grows
@@ -157,7 +157,7 @@ def findings(ctx: Context) -> list[fx.Finding]:
         "The open forum loses inclusiveness as its captured convener turns attendees away ("
         + " and ".join(f"{fx.name(o)}, {fx.better(o)}" for o in parts) + ")",
         fx.combine([fx.verdict(e, -1) for e in parts.values()]),
-        f"Open forum, budget {high} minus budget {low}: "
+        f"Open forum, budget {high:g} minus budget {low:g}: "
         + "; ".join(f"{fx.name(o)} {e}" for o, e in parts.items()) + ".",
         tuple(parts),
     ))  # fmt: skip

@@ -89,12 +89,14 @@ def build(ctx: Context) -> list[str]:
             "the largest total "
             f"index (ST = {top['ST']:.2f})."
         )
-    n = len(ctx.spec.samples())
+    n = ctx.spec.n_points()  # per combination of the crossed (levels) factors
+    ranged = len(ctx.spec.sobol_problem()["names"])
     return [
         "## Sobol indices\n",
         embed(path, "sobol indices"),
-        f"Saltelli sample of {n} points per design (Sobol' base size "
-        f"{n // (len(ctx.spec.factors) + 2)}); indices by SALib (Saltelli et al. 2010). "
+        f"Saltelli sample of {n} points per design (Sobol' base size {n // (ranged + 2)}"
+        + (", for each lobby strategy" if len(ctx.spec.samples()) > n else "")
+        + "); indices by SALib (Saltelli et al. 2010). "
         "With small samples the bootstrap intervals are wide, and indices can come out "
         "negative or above 1 (the dashed line: all of the variance), which only sampling "
         "error allows: read the ranking of clearly separated factors, not the values. A "
@@ -132,7 +134,7 @@ def findings(ctx: Context) -> list[fx.Finding]:
         sub = indices[(indices["design"] == design) & (indices["outcome"] == outcome)]
         r = sub.set_index("factor").loc[factor]
         mean, half = float(r["ST"]), float(r["ST_conf"])
-        return fx.Estimate(mean, mean - half, mean + half, len(ctx.spec.samples()))
+        return fx.Estimate(mean, mean - half, mean + half, ctx.spec.n_points())
 
     out = []
     if "capture" in ctx.outcomes():
