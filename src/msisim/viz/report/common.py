@@ -264,7 +264,7 @@ def lines_with_ci(
         for design, sub in reference.groupby("design", sort=False):
             mean, low, high = analysis.t_interval(sub[outcome].dropna().to_numpy())
             ax.axhline(mean, color="black", linestyle=":", linewidth=1.5,
-                       label=f"{design_words(design)} (does not vary)")  # fmt: skip
+                       label=f"{design_words(design)} (factor does not apply)")  # fmt: skip
             ax.axhspan(low, high, color="grey", alpha=0.15)
         if i == 0 and ax.get_legend() is not None:
             ax.legend(fontsize=8, title_fontsize=8, framealpha=0.6)

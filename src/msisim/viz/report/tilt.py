@@ -96,7 +96,7 @@ def _figure(ctx: Context, summary: pd.DataFrame) -> Path:
     plt, _ = _plt()
     means = summary.pivot_table(index="design", columns="outcome", values="mean", sort=False)
     designs = list(means.index)
-    fig, ax = plt.subplots(figsize=(7.5, 0.7 * len(designs) + 1.8))
+    fig, ax = plt.subplots(figsize=(10, 0.6 * len(designs) + 1.6))
     colours = plt.get_cmap("tab10").colors
     for i, design in enumerate(designs):
         left_pos, left_neg = 0.0, 0.0
@@ -113,5 +113,5 @@ def _figure(ctx: Context, summary: pd.DataFrame) -> Path:
     ax.axvline(0, color="black", linewidth=0.8)
     ax.set_yticks(range(len(designs)), [design_words(d) for d in designs])
     ax.set_xlabel("share of the axis from the public ideal (0) to the lobby's ideal (1)")
-    ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.25), ncol=3)
+    ax.legend(fontsize=8, loc="center left", bbox_to_anchor=(1.01, 0.5))
     return save(ctx, fig, "tilt_parts.png", "Parts of the structural tilt by design (means)")
