@@ -102,7 +102,7 @@ def test_figures_speak_plain_words_and_show_their_range():
     session = Session()
     session.step(12)
     texts = [forum_chart_svg(session.model, i) for i in range(len(FORUM_CHARTS))]
-    texts.append(compare_chart_svg(session.model, session.twin(), "lobby_bias"))
+    texts.append(compare_chart_svg(session.model, session.twin(), "capture"))
     texts.append(live.scorecard_svg(session.scorecard(), step=12))
     for text in texts:
         for code in CODE_NAMES:

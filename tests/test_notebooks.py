@@ -22,9 +22,9 @@ from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
 NOTEBOOK_DIR = Path(__file__).resolve().parents[1] / "notebooks"
-NOTEBOOKS = ("capture_risks", "compare_designs", "sweeps_and_sensitivity")
+NOTEBOOKS = ("capture_risks", "compare_designs", "sweeps_and_sensitivity", "your_forum")
 #: Notebooks that run a study and so must write its results under the working directory.
-WRITES_RESULTS = {"compare_designs", "sweeps_and_sensitivity"}
+WRITES_RESULTS = {"compare_designs", "sweeps_and_sensitivity", "your_forum"}
 KERNEL = "python3"
 #: Names jupyter_client itself replaces with ``sys.executable`` when it starts a kernel.
 PYTHON_NAMES = {

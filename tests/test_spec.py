@@ -472,3 +472,27 @@ def test_assumption_factors_in_design_factors_share_seeds() -> None:
         "runs that differ only in the lobby's strategy must share a seed, so that without a "
         "lobby they are the same run"
     )
+
+
+def test_the_study_schema_is_generated_from_the_spec() -> None:
+    """One declaration: every ExperimentSpec field is a key of the Hydra study schema, with
+    the same default (tuples as lists, factors as the YAML mapping), so a new spec field needs
+    no second edit, and the name is mandatory."""
+    import dataclasses
+
+    from omegaconf import OmegaConf
+
+    from msisim.conf import experiment_schema
+
+    node = OmegaConf.structured(experiment_schema())
+    spec_fields = dataclasses.fields(ExperimentSpec)
+    assert list(node.keys()) == [f.name for f in spec_fields], "the schema lists the spec's keys"
+    assert OmegaConf.is_missing(node, "name"), "a study must be named"
+    for f in spec_fields:
+        if f.name in ("name", "factors"):
+            continue
+        default = f.default if f.default is not dataclasses.MISSING else f.default_factory()  # type: ignore[misc]
+        value = OmegaConf.to_container(node)[f.name]  # type: ignore[index]
+        expected = list(default) if isinstance(default, tuple) else default
+        assert value == expected, f"{f.name}: the schema's default is the spec's"
+    assert OmegaConf.to_container(node)["factors"] == {}, "factors: a mapping, empty by default"  # type: ignore[index]

@@ -9,8 +9,12 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
+import socket
 import subprocess
 import sys
+import time
+import urllib.request
 import zipfile
 from pathlib import Path
 
@@ -51,6 +55,7 @@ def test_wheel_installs_and_runs_outside_the_repository(tmp_path: Path) -> None:
         "msisim/configs/design/open.yaml",
         "msisim/configs/experiment/bollow_comparison.yaml",
         "msisim/configs/experiment/quick/bollow_comparison.yaml",
+        "msisim/configs/maps/example.csv",
     ):
         assert expected in names, f"the wheel must ship {expected} (setuptools package-data)"
 
@@ -64,6 +69,8 @@ def test_wheel_installs_and_runs_outside_the_repository(tmp_path: Path) -> None:
 
     listed = _run([msisim, "list"], cwd=elsewhere, env=env)
     assert "bollow_comparison" in listed and "quick:" in listed, listed
+    mapped = _run([msisim, "map", "example"], cwd=elsewhere, env=env)
+    assert "manage closely" in mapped, f"the shipped example map is found by name: {mapped}"
     helped = _run([msisim, "run", "--help"], cwd=elsewhere, env=env)
     assert "params.epsilon" in helped and "Traceback" not in helped, helped
     out = elsewhere / "study"
@@ -77,3 +84,50 @@ def test_wheel_installs_and_runs_outside_the_repository(tmp_path: Path) -> None:
         assert (out / name).is_file(), f"the installed msisim writes {name}"
     version = _run([str(python), "-m", "msisim", "--version"], cwd=elsewhere, env=env)
     assert version.startswith("msisim "), f"python -m msisim --version: {version}"
+
+    _serves_the_app_without_npm(venv, elsewhere, env)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _serves_the_app_without_npm(venv: Path, folder: Path, env: dict[str, str]) -> None:
+    """``msisim app`` from a folder outside the repository, with no npm on the PATH and no
+    local copy of the JavaScript: it says where the assets come from, serves the page, and
+    stops (server included) on SIGTERM to its process."""
+    bare = {**env, "PATH": str(venv / "bin"), "XDG_CACHE_HOME": str(folder / "cache")}
+    bare.pop("MSISIM_ASSETS_DIR", None)
+    assert shutil.which("npm", path=bare["PATH"]) is None, "precondition: npm is not reachable"
+    port = _free_port()
+    app = subprocess.Popen(
+        [str(venv / "bin" / "msisim"), "app", "--port", str(port)],
+        cwd=folder, env=bare, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        start_new_session=True,
+    )  # fmt: skip
+    try:
+        page, deadline = "", time.monotonic() + 240
+        while time.monotonic() < deadline and app.poll() is None:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=10) as reply:
+                    page = reply.read().decode("utf-8", "replace")
+                    break
+            except OSError:
+                time.sleep(1)
+        assert app.poll() is None, (
+            f"msisim app exited early:\n{app.stdout.read() if app.stdout else ''}"
+        )
+        assert "solara" in page.lower(), "the installed app serves Solara's page without npm"
+    finally:
+        app.send_signal(signal.SIGTERM)
+        try:
+            output, _ = app.communicate(timeout=30)
+        except subprocess.TimeoutExpired:  # pragma: no cover - reported below
+            os.killpg(app.pid, signal.SIGKILL)
+            output, _ = app.communicate()
+            raise AssertionError("msisim app did not stop on SIGTERM") from None
+    assert "online source" in output, f"the app says where its JavaScript comes from:\n{output}"
+    with socket.socket() as sock:
+        assert sock.connect_ex(("127.0.0.1", port)) != 0, "SIGTERM stopped the server child too"

@@ -40,6 +40,11 @@ class Stakeholder(mesa.Agent):
         return self.model.category_names[int(self._state.category[self.index])]
 
     @property
+    def group(self) -> str:
+        """Stakeholder group (a stakeholder map's group; the category without a map)."""
+        return self.model.params.population.group_names[int(self._state.group[self.index])]
+
+    @property
     def position(self) -> np.ndarray:
         """True interest in policy space (a view)."""
         return self._state.position[self.index]

@@ -7,6 +7,8 @@
   ``configs/experiment/`` (or the user's config folder).
 * ``msisim report DIR`` — rebuild figures and report from stored results only.
 * ``msisim list`` — the studies, their questions, run counts and expected times.
+* ``msisim map FILE [--plot [OUT]]`` — a stakeholder map's summary (groups, categories,
+  shares, derived resources/affectedness/engagement, quadrants) and its figure.
 
 Bad input (unknown names, wrong values, malformed overrides) ends with a one-line message,
 never a traceback. Exit status: 2 for bad input (nothing ran), 1 for a failure during work
@@ -40,6 +42,9 @@ EXIT_BAD_INPUT = 2
 #: ``msisim list`` multiplies it by each study's runs, steps and population to estimate how
 #: long the study takes on one core, so its times are upper rather than lower estimates.
 SECONDS_PER_STEP_PER_1000 = 1.5e-3
+#: Seconds per proposed act of a parliament's legislature (Pluchino's model; one legislature
+#: of 1,000 acts in a chamber of 500 takes 5-13 ms on the same machine).
+SECONDS_PER_PROPOSAL = 8e-6
 
 
 def _quiet_libraries() -> None:
@@ -116,7 +121,12 @@ def load_experiment(
     data = OmegaConf.to_container(cfg, resolve=True)
     if not isinstance(data, dict):
         raise ValueError(f"experiment {name!r} does not compose to a mapping")
-    return ExperimentSpec.from_dict({str(k): v for k, v in data.items()})
+    # a relative stakeholder_map path: against the study's folder first, then the current one
+    return ExperimentSpec.from_dict(
+        {str(k): v for k, v in data.items()},
+        config_dirs=config_dirs(config_dir),
+        base_dirs=[root / "experiment"],
+    )
 
 
 def cmd_experiment(args: argparse.Namespace) -> int:
@@ -223,7 +233,15 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def expected_seconds(spec: Any) -> float:
-    """Estimated duration of a study on one core: runs x steps x population x a constant."""
+    """Estimated duration of a study on one core: runs x steps x population x a constant.
+
+    For a parliament: runs x legislatures x acts proposed x a constant.
+    """
+    from msisim.rules.decision import PARLIAMENT_RULES
+
+    if spec.base.get("decision_rule") in PARLIAMENT_RULES:
+        acts = int(spec.base.get("n_proposals", 1000))
+        return len(spec.tasks()) * spec.steps * acts * SECONDS_PER_PROPOSAL
     n = int(spec.base.get("n_stakeholders", 1000))
     return len(spec.tasks()) * spec.steps * n / 1000 * SECONDS_PER_STEP_PER_1000
 
@@ -574,23 +592,18 @@ def run_scenario(params: dict[str, Any], cfg: Any, out: Path) -> int:
     outcomes = [
         "n_members", "rose", "true_rose", "expected_rose", "grassroots_share",
         "viewpoint_coverage", "congruence", "capture", "lobby_bias", "captured_share",
-        "selector_capture", "gridlock_rate", "governance_index",
+        "selector_capture", "gridlock_rate", "governance_index", "legislative_efficiency",
     ]  # fmt: skip
     table = ci_table(result.runs, [], [o for o in outcomes if o in result.runs])
     series = pd.read_parquet(out / "series.parquet").merge(
         result.runs[["run_id", "replicate"]], on="run_id"
     )
     series["scenario"] = params.get("membership", "scenario")
+    shown_metrics = ["rose", "grassroots_share", "viewpoint_coverage", "congruence", "capture",
+                     "lobby_bias", "captured_share", "legislative_efficiency"]  # fmt: skip
     figure = plot_metrics_over_time(
         series,
-        [
-            "rose",
-            "grassroots_share",
-            "viewpoint_coverage",
-            "congruence",
-            "lobby_bias",
-            "captured_share",
-        ],
+        [m for m in shown_metrics if m in series],  # a parliament records only its efficiency
         out / "metrics_over_time.png",
         title=f"{params.get('membership')}: {spec.replicates} replicates (mean and 95% CI)",
     )
@@ -603,6 +616,59 @@ def run_scenario(params: dict[str, Any], cfg: Any, out: Path) -> int:
     return EXIT_FAILED_RUNS if result.n_failed else 0
 
 
+# --------------------------------------------------------------------------- map
+
+
+def cmd_map(args: argparse.Namespace) -> int:
+    """Print a stakeholder map's summary; with ``--plot``, write its figure."""
+    import pandas as pd
+
+    from msisim.conf import config_dirs
+    from msisim.stakeholder_map import load_stakeholder_map
+
+    smap = load_stakeholder_map(args.file, config_dirs=config_dirs(args.config_dir))
+    n = args.n_stakeholders
+    smap.population(**({"n_stakeholders": n} if n else {}))  # the model accepts it
+    table = smap.summary(n)
+    sizes = "head counts" if smap.sizes_are_counts else "shares"
+    print(
+        f"stakeholder map {smap.source}: {len(table)} groups in {len(smap.categories)} "
+        f"categories; sizes are {sizes}; N = {n or smap.default_n():,}"
+    )
+    for note in smap.notes:
+        print(f"note: {note}")
+    shown = table.assign(
+        size=table["size"].map(lambda v: f"{v:g}"),
+        position=table["position"].map(lambda p: "(" + ", ".join(f"{v:.2f}" for v in p) + ")"),
+    )
+    with pd.option_context("display.width", 200, "display.max_columns", 20):
+        print()
+        print(shown.to_string(index=False, float_format=lambda v: f"{v:.2f}"))
+        print()
+        categories = smap.category_summary(n)
+        categories["new"] = categories["new"].map({True: "new", False: ""})
+        print(categories.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
+    print(
+        "\nresources: median of the group's lognormal resources (exp(mu)); derived from "
+        "power unless the map gives them (docs/ODD.md section 6)"
+    )
+    if args.plot is not None:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+
+        from msisim.viz.maps import plot_stakeholder_map
+
+        out = Path(args.plot) if args.plot else Path("outputs") / "maps" / f"{smap.name}.png"
+        if out.suffix.lower() != ".png":
+            raise ValueError(f"--plot {out}: the figure is a PNG; give a .png file name")
+        fig = plot_stakeholder_map(smap, out)
+        plt.close(fig)
+        print(f"figure:  {out.resolve()}")
+    return 0
+
+
 # --------------------------------------------------------------------------- parser
 
 
@@ -612,7 +678,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="msisim",
         description="Simulate multistakeholder governance forums. Commands: run (one "
         "scenario; Hydra overrides, -m for multirun; see 'msisim run --help'), experiment, "
-        "report, list, app.",
+        "report, list, map, app.",
     )
     parser.add_argument("--version", action="version", version=f"msisim {_version()}")
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
@@ -669,6 +735,34 @@ def build_parser() -> argparse.ArgumentParser:
     )
     lst.add_argument("--config-dir", metavar="DIR", help=config_dir_help)
     lst.set_defaults(func=cmd_list)
+    smap = sub.add_parser(
+        "map",
+        help="summarise a stakeholder map and draw its power/interest grid",
+        description="Read a stakeholder map (a .csv or .yaml file with one row per group: "
+        "group, category, size, power, interest, and optionally x, y, spread, resources, "
+        "affectedness, engagement; or the name of a shipped map such as 'example'), check it, "
+        "and print each group's share, quadrant and the resources, affectedness and engagement "
+        "the model derives. The format is in README.md and docs/ODD.md section 6.",
+    )
+    smap.add_argument("file", metavar="FILE", help="a .csv or .yaml map, or a map's name")
+    smap.add_argument(
+        "--plot",
+        nargs="?",
+        const="",
+        default=None,
+        metavar="OUT",
+        help="write the figure (power/interest grid and policy space) to OUT "
+        "(default outputs/maps/NAME.png)",
+    )
+    smap.add_argument(
+        "--n-stakeholders",
+        type=_positive,
+        default=None,
+        metavar="N",
+        help="population size (default: the map's head count, or 1000 for shares)",
+    )
+    smap.add_argument("--config-dir", metavar="DIR", help=config_dir_help)
+    smap.set_defaults(func=cmd_map)
     app = sub.add_parser(
         "app",
         help="the interactive browser app (Mesa SolaraViz)",

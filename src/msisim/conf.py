@@ -39,8 +39,8 @@ def experiment_schema() -> type:
     Scalars keep their type (a choice such as ``sampler`` becomes ``str``; the spec checks
     it), tuples of scalars become lists and mappings stay mappings, with the same defaults; a
     tuple of records (``factors``: :class:`~msisim.study.spec.Factor`) is the mapping the
-    YAML gives (``{name: {levels: [...]}}``). A field without a default is mandatory (``???``). The
-    values are validated by :meth:`ExperimentSpec.from_dict`, which names the key.
+    YAML gives (``{name: {levels: [...]}}``). A field without a default is mandatory
+    (``???``). The values are validated by :meth:`ExperimentSpec.from_dict`, which names the key.
     """
     hints = typing.get_type_hints(ExperimentSpec)
     specs: list[tuple[str, Any, Any]] = []
@@ -322,6 +322,8 @@ def config_groups(extra: str | Path | None = None) -> list[str]:
             p.name
             for root in config_dirs(extra)
             for p in root.iterdir()
-            if p.is_dir() and p.name != "experiment" and not p.name.startswith(("_", "."))
+            if p.is_dir()
+            and p.name not in ("experiment", "maps")  # maps/: stakeholder maps, not a group
+            and not p.name.startswith(("_", "."))
         }
     )

@@ -106,6 +106,8 @@ class GovernanceModel(mesa.Model):
             else 1
         )
         pop, des, ctx = params.population, params.design, params.context
+        if des.decision_rule in decision.PARLIAMENT_RULES:
+            decision.decision_rule(des.decision_rule)(np.zeros((0, 1)), np.zeros(0), 0.0, 0.0)
         self.category_names: tuple[str, ...] = pop.category_names
         self.n_categories = len(self.category_names)
 
@@ -647,14 +649,20 @@ class GovernanceModel(mesa.Model):
             shock_twin = GovernanceModel(
                 dataclasses.replace(self.params, context=still), rng=self._seed, _twin=True
             )
+        for twin in (lobby_twin, shock_twin):
+            if twin is not None:
+                twin.observe_from = self.observe_from  # observed only when its sibling is
         return lobby_twin, shock_twin
 
     def observe(self) -> None:
         """Compute this step's metrics, append them to the series and collect them.
 
-        A twin records only what its sibling compares with (policy, public ideal, lobby bias).
+        A twin records only what its sibling's observation reads (lobby bias and its parts),
+        and only from the step its sibling observes in full.
         """
         if self.is_twin:
+            if self.steps < self.observe_from:
+                return
             self.metrics = {
                 "lobby_bias": metrics.lobby_bias(
                     self.forum.policy, self.public_ideal, self.lobby_ideal

@@ -679,3 +679,24 @@ def value_range(name: str) -> tuple[float, float]:
 def summary_keys() -> list[str]:
     """Keys every ``summary()`` may hold for non-family outcomes (for docs and checks)."""
     return [o.key for o in OUTCOMES.values() if o.family is None and o.name != "step"]
+
+
+# --------------------------------------------------------------------------- parliaments
+
+
+@outcome(
+    "legislative_efficiency", "legislative efficiency (Pluchino et al. 2011)",
+    unit="percentage points", lo=-100, hi=100, direction="higher", aggregate="run",
+)  # fmt: skip
+def _legislative_efficiency(model: Any, _table: dict[str, np.ndarray]) -> float | None:
+    """Share of acts passed times their mean social gain, in %, averaged over legislatures.
+
+    Per legislature ``Eff = N_acc% x Y = 100 * sum_{a passed} y_a / N_acts`` (Pluchino et al.
+    2011): percentage of the proposed acts that passed times the mean social gain ``y`` of
+    those passed; in [-100, 100]. Only a parliament (``decision_rule=proposal_vote``) votes
+    acts; absent for a forum.
+    """
+    rows = getattr(model, "legislatures", None)
+    if not rows:
+        return None
+    return float(np.mean([100.0 * r["social_gain_passed"] / r["n_acts"] for r in rows]))

@@ -34,7 +34,7 @@ import numpy as np
 
 from msisim.apportionment import largest_remainder
 from msisim.registry import Registry, did_you_mean
-from msisim.rules.decision import DECISION_RULES
+from msisim.rules.decision import DECISION_RULES, PARLIAMENT_RULES, PARTIES
 from msisim.rules.lobbying import STRATEGIES
 from msisim.rules.membership import (
     MEMBERSHIP_RULES,
@@ -51,6 +51,7 @@ __all__ = [
     "CategorySpec",
     "ContextParams",
     "DesignParams",
+    "GroupSpec",
     "ParamSpec",
     "Params",
     "PopulationParams",
@@ -401,6 +402,126 @@ DEFAULT_CATEGORIES: tuple[CategorySpec, ...] = (
 )
 
 
+@dataclass(frozen=True)
+class GroupSpec:
+    """One stakeholder group of a stakeholder map, drawn as its own subpopulation.
+
+    A group belongs to one forum category (seats, arenas, the scorecard and every
+    per-category metric use the category); several groups may share a category. Built from
+    a map's rows by :mod:`msisim.stakeholder_map` (docs/ODD.md §6).
+
+    Attributes:
+        name: Group name as the map gives it (any non-empty text).
+        category: Forum category (an identifier other than ``all``).
+        share: Share of the population, in (0, 1]; shares of all groups sum to 1.
+        position_mean: Mean true position (at most ``n_dims`` coordinates; padded with 0.5).
+        spread: Standard deviation of true positions around the mean.
+        resources_mu: ``mu`` of the lognormal resource distribution.
+        resources_sigma: ``sigma`` of the lognormal resource distribution.
+        affectedness: How strongly decisions touch the group, in [0, 1].
+        engagement: Baseline propensity to take part, in [0, 1].
+    """
+
+    name: str
+    category: str
+    share: float
+    position_mean: tuple[float, ...]
+    spread: float
+    resources_mu: float
+    resources_sigma: float
+    affectedness: float
+    engagement: float
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.name, str) or not self.name.strip():
+            _fail("group name", self.name, "must be non-empty text")
+        where = f"groups[{self.name}]"
+        if (
+            not isinstance(self.category, str)
+            or not self.category.isidentifier()
+            or self.category == "all"
+        ):
+            _fail(f"{where}.category", self.category, "must be an identifier other than 'all'")
+        checks: tuple[tuple[str, float, float, bool], ...] = (
+            ("share", 0.0, 1.0, True),
+            ("spread", 0.0, 1.0, False),
+            ("resources_mu", -10.0, 10.0, False),
+            ("resources_sigma", 0.0, 5.0, False),
+            ("affectedness", 0.0, 1.0, False),
+            ("engagement", 0.0, 1.0, False),
+        )
+        for name, lo, hi, lo_open in checks:
+            value = check_float(f"{where}.{name}", getattr(self, name), lo, hi, lo_open=lo_open)
+            object.__setattr__(self, name, value)
+        point = check_point(f"{where}.position_mean", self.position_mean)
+        object.__setattr__(self, "position_mean", point)
+
+    @classmethod
+    def from_any(cls, value: Any) -> GroupSpec:
+        """Build from a ``GroupSpec`` or a mapping with the same keys."""
+        if isinstance(value, GroupSpec):
+            return value
+        if isinstance(value, Mapping):
+            _reject_unknown(cls, value)
+            missing = [f.name for f in fields(cls) if f.name not in value]
+            if missing:
+                raise ValueError(f"group {dict(value)!r} is missing keys: {', '.join(missing)}")
+            data = dict(value)
+            if isinstance(data["position_mean"], (str, bytes)) or not isinstance(
+                data["position_mean"], (Sequence, np.ndarray)
+            ):
+                _fail(f"groups[{data['name']}].position_mean", data["position_mean"],
+                      "must be a sequence of numbers in [0, 1]")  # fmt: skip
+            data["position_mean"] = tuple(data["position_mean"])
+            return cls(**data)
+        raise ValueError(f"groups entry {value!r} is invalid: must be a GroupSpec or mapping")
+
+
+def categories_from_groups(groups: Sequence[GroupSpec]) -> tuple[CategorySpec, ...]:
+    """The category table a set of groups implies (docs/ODD.md §6).
+
+    Categories come in the forum's order (those of :data:`DEFAULT_CATEGORIES` first), then
+    new ones in order of first appearance. Each category's share is the sum of its groups'
+    shares; its position mean, spread and lognormal ``mu``/``sigma`` are the mean and
+    standard deviation of the mixture of its groups (weighted by share); affectedness and
+    engagement are share-weighted means. The model draws stakeholders by group; the table
+    summarises them for what reads a category's values.
+    """
+    known = [c.name for c in DEFAULT_CATEGORIES]
+    seen = [g.category for g in groups]
+    order = [c for c in known if c in seen] + list(dict.fromkeys(c for c in seen if c not in known))
+    d = max(len(g.position_mean) for g in groups)
+    table = []
+    for name in order:
+        members = [g for g in groups if g.category == name]
+        w = np.array([g.share for g in members])
+        share = float(w.sum())
+        w = w / share
+        means = np.full((len(members), d), 0.5)
+        for i, g in enumerate(members):
+            means[i, : len(g.position_mean)] = g.position_mean
+        mean = w @ means
+        spreads = np.array([g.spread for g in members])
+        variance = w @ (spreads[:, None] ** 2 + (means - mean) ** 2)  # per coordinate
+        mu = np.array([g.resources_mu for g in members])
+        sigma = np.array([g.resources_sigma for g in members])
+        mix_mu = float(w @ mu)
+        mix_sigma = float(np.sqrt(w @ (sigma**2 + (mu - mix_mu) ** 2)))
+        table.append(
+            CategorySpec(
+                name,
+                share,
+                tuple(float(np.clip(m, 0.0, 1.0)) for m in mean),
+                float(min(1.0, np.sqrt(variance.mean()))),
+                mix_mu,
+                min(5.0, mix_sigma),
+                float(w @ [g.affectedness for g in members]),
+                float(w @ [g.engagement for g in members]),
+            )
+        )
+    return tuple(table)
+
+
 # --------------------------------------------------------------------------- converters
 
 
@@ -436,9 +557,39 @@ def _category_table(name: str, value: Any) -> tuple[CategorySpec, ...]:
     return specs
 
 
+def _group_table(name: str, value: Any) -> tuple[GroupSpec, ...]:
+    if value is None:
+        return ()
+    if isinstance(value, (str, bytes, Mapping)) or not isinstance(value, Sequence):
+        _fail(name, value, "must be a sequence of groups (see msisim.stakeholder_map)")
+    if len(value) == 0:
+        return ()
+    specs = tuple(GroupSpec.from_any(g) for g in value)
+    names = [g.name for g in specs]
+    if len(set(names)) != len(names):
+        _fail(name, names, "group names must be unique")
+    total = sum(g.share for g in specs)
+    if abs(total - 1.0) > 1e-6:
+        _fail(
+            name,
+            {g.name: g.share for g in specs},
+            f"shares must sum to 1 (they sum to {total:.6g})",
+        )
+    return specs
+
+
 def _seat_counts(name: str, value: Any) -> tuple[tuple[str, int], ...]:
     seats = _as_mapping(name, value)
     return tuple((str(k), check_int(f"{name}[{k}]", v, 0)) for k, v in seats.items())
+
+
+def _party_names(name: str, value: Any) -> tuple[str, ...]:
+    if isinstance(value, str) or not isinstance(value, Sequence):
+        _fail(name, value, f"must be a list of party names from {', '.join(map(repr, PARTIES))}")
+    names = tuple(check_choice(f"{name}[{i}]", v, PARTIES) for i, v in enumerate(value))
+    if len(set(names)) != len(names):
+        _fail(name, value, "must name each party once")
+    return names
 
 
 def _support_levels(name: str, value: Any) -> tuple[tuple[str, float], ...]:
@@ -465,6 +616,12 @@ class PopulationParams:
         DEFAULT_CATEGORIES,
         "the category table (shares summing to 1, positions, resources, affectedness, engagement)",
         convert=_category_table,
+    )
+    groups: tuple[GroupSpec, ...] = parameter(
+        (),
+        "stakeholder groups of a stakeholder map, each drawn as its own subpopulation within "
+        "its category; when given, the category table is derived from them",
+        convert=_group_table,
     )
     attendance_intercept: float = parameter(
         -2.0, "b0 of the open-forum attendance logit", lo=-50.0, hi=50.0
@@ -497,6 +654,15 @@ class PopulationParams:
 
     def __post_init__(self) -> None:
         validate_group(self)
+        if self.groups:
+            for g in self.groups:
+                if len(g.position_mean) > self.n_dims:
+                    _fail(
+                        f"groups[{g.name}].position_mean",
+                        g.position_mean,
+                        f"has more coordinates than n_dims={self.n_dims}",
+                    )
+            object.__setattr__(self, "categories", categories_from_groups(self.groups))
         for c in self.categories:
             if len(c.position_mean) > self.n_dims:
                 _fail(
@@ -520,7 +686,29 @@ class PopulationParams:
         Counts are deterministic so that population shares ``P_g`` are exact and a seat count
         can be checked against a category's size before any simulation starts.
         """
+        if self.groups:
+            return np.bincount(
+                self.group_categories(), weights=self.group_counts(), minlength=len(self.categories)
+            ).astype(np.int64)
         return largest_remainder(self.category_shares(), self.n_stakeholders)
+
+    @property
+    def group_names(self) -> tuple[str, ...]:
+        """Names of the groups (the categories' names when no groups are given)."""
+        return tuple(g.name for g in self.groups) if self.groups else self.category_names
+
+    def group_categories(self) -> np.ndarray:
+        """Category code of each group, ``int64[G]`` (each category itself without groups)."""
+        if not self.groups:
+            return np.arange(len(self.categories), dtype=np.int64)
+        names = self.category_names
+        return np.array([names.index(g.category) for g in self.groups], dtype=np.int64)
+
+    def group_counts(self) -> np.ndarray:
+        """Stakeholders per group: shares times N, by largest remainder over the groups."""
+        if not self.groups:
+            return self.category_counts()
+        return largest_remainder(np.array([g.share for g in self.groups]), self.n_stakeholders)
 
 
 @dataclass(frozen=True)
@@ -539,7 +727,8 @@ class DesignParams:
     lottery_seats: int = parameter(
         0,
         "further seats drawn by lot from the whole population each term "
-        "(representative_with_lottery)",
+        "(representative_with_lottery); in a parliament (proposal_vote) the seats of "
+        "n_seats that go to independents drawn by lot",
         lo=0,
         hi=MAX_STAKEHOLDERS,
     )
@@ -655,6 +844,27 @@ class DesignParams:
     recusal: bool = parameter(
         False, "members with a strong tie (>= strong_tie) are recused from decisions"
     )
+    majority_share: float = parameter(
+        0.6,
+        "p: share of a parliament's party seats held by the majority party (proposal_vote)",
+        lo=0.5,
+        hi=1.0,
+    )
+    party_discipline: tuple[str, ...] = parameter(
+        ("majority", "minority"),
+        "parties whose members vote as a bloc, by the party's acceptance window "
+        "(proposal_vote; the others vote on their own)",
+        convert=_party_names,
+    )
+    party_radius: float = parameter(
+        0.1,
+        "radius of a party's circle of tolerance in the Cipolla plane [-1, 1]^2 (proposal_vote)",
+        lo=0.0,
+        hi=1.0,
+    )
+    n_proposals: int = parameter(
+        1000, "acts proposed and voted in each legislature (proposal_vote)", lo=1, hi=10**6
+    )
 
     def __post_init__(self) -> None:
         validate_group(self)
@@ -668,6 +878,13 @@ class DesignParams:
                     seats,
                     f"must sum to n_seats={self.n_seats} (they sum to {sum(seats.values())})",
                 )
+        if self.decision_rule in PARLIAMENT_RULES and self.lottery_seats > self.n_seats:
+            _fail(
+                "lottery_seats",
+                self.lottery_seats,
+                f"must be <= n_seats={self.n_seats}: a parliament's lottery seats are part of "
+                "its n_seats",
+            )
 
     @property
     def rule(self) -> MembershipRule:
@@ -945,7 +1162,7 @@ class Params:
                 )
             if len(shock.shift) > d:
                 _fail("shock.shift", shock.shift, f"has more coordinates than n_dims={d}")
-        if des.is_seated:
+        if des.is_seated and des.decision_rule not in PARLIAMENT_RULES:  # a forum's seats
             pools = self.seat_pools()
             total = sum(p.seats for p in pools)
             if total > pop.n_stakeholders:
@@ -1001,8 +1218,12 @@ class Params:
 
         The four group objects may also be passed by name (``design=DesignParams(...)``);
         flat keywords then override their fields. Unknown keywords raise ``ValueError``
-        with the closest valid name.
+        with the closest valid name. ``stakeholder_map=`` (a file, a shipped map's name or a
+        :class:`~msisim.stakeholder_map.StakeholderMap`) sets ``groups`` and, for a map of
+        head counts, ``n_stakeholders`` unless that is given (docs/ODD.md §6).
         """
+        if "stakeholder_map" in kwargs:
+            kwargs = _with_stakeholder_map(kwargs)
         groups: dict[str, dict[str, Any]] = {g: {} for g in GROUPS}
         base: dict[str, Any] = {}
         for key, value in kwargs.items():
@@ -1032,6 +1253,27 @@ class Params:
             for f in fields(group):
                 flat[f.name] = getattr(group, f.name)
         return flat
+
+
+def _with_stakeholder_map(kwargs: dict[str, Any]) -> dict[str, Any]:
+    """Flat keywords with ``stakeholder_map`` replaced by the population it describes."""
+    from msisim.stakeholder_map import StakeholderMap, load_stakeholder_map
+
+    out = dict(kwargs)
+    source = out.pop("stakeholder_map")
+    if source is None:
+        return out
+    smap = source if isinstance(source, StakeholderMap) else load_stakeholder_map(source)
+    if "groups" in out or "categories" in out:
+        raise ValueError(
+            "stakeholder_map sets the population's groups and categories: drop groups= and "
+            "categories="
+        )
+    population = out.get("population")
+    n_dims = out.get("n_dims", population.n_dims if population else smap.n_dims)
+    for key, value in smap.population_keywords(n_dims=n_dims).items():
+        out.setdefault(key, value)  # an explicit n_stakeholders rescales a map's head counts
+    return out
 
 
 def parameter_table() -> list[dict[str, Any]]:

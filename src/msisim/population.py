@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 
-from msisim.params import PopulationParams
+from msisim.params import CategorySpec, GroupSpec, PopulationParams
 from msisim.state import StakeholderState
 
 
@@ -25,6 +27,12 @@ def build_population(population: PopulationParams, rng: np.random.Generator) -> 
     resources ``~ LogNormal(mu, sigma)``, affectedness and engagement at the category's value.
     Stakeholders are ordered by category.
 
+    With groups (a stakeholder map, docs/ODD.md §6) the same draws are made per *group*:
+    group sizes by largest remainder over the groups, each group with its own mean, spread,
+    resources, affectedness and engagement; stakeholders are ordered by category, then by
+    group in map order. Without groups each category is its own single group, so the draws
+    are the same as before groups existed.
+
     Args:
         population: The population parameters.
         rng: The model's generator; every draw goes through it.
@@ -32,29 +40,35 @@ def build_population(population: PopulationParams, rng: np.random.Generator) -> 
     Returns:
         The stakeholder arrays, with nobody a member yet.
     """
-    counts = population.category_counts()
     n, d = population.n_stakeholders, population.n_dims
-    category = np.repeat(np.arange(len(counts)), counts)
-    specs = population.categories
-    mean = category_means(population)[category]
-    spread = np.array([c.spread for c in specs])[category]
+    units: Sequence[CategorySpec | GroupSpec] = population.groups or population.categories
+    unit_category = population.group_categories()
+    order = np.argsort(unit_category, kind="stable")  # draw by category, then map order
+    counts = population.group_counts()
+    group = np.repeat(order, counts[order])
+    category = unit_category[group]
+    means = np.full((len(units), d), 0.5)
+    for g, spec in enumerate(units):
+        means[g, : len(spec.position_mean)] = spec.position_mean
+    mean = means[group]
+    spread = np.array([u.spread for u in units])[group]
     position = np.clip(mean + rng.standard_normal((n, d)) * spread[:, None], 0.0, 1.0)
-    uniform = np.array([c.distribution == "uniform" for c in specs])[category]
+    uniform = np.array([getattr(u, "distribution", "normal") == "uniform" for u in units])[group]
     if uniform.any():
         position[uniform] = rng.random((int(uniform.sum()), d))
-    res_mu = np.array([c.resources_mu for c in specs])[category]
-    res_sigma = np.array([c.resources_sigma for c in specs])[category]
+    res_mu = np.array([u.resources_mu for u in units])[group]
+    res_sigma = np.array([u.resources_sigma for u in units])[group]
     resources = np.exp(res_mu + res_sigma * rng.standard_normal(n))
-    affectedness = np.array([c.affectedness for c in specs])[category]
-    engagement = np.array([c.engagement for c in specs])[category]
+    affectedness = np.array([u.affectedness for u in units], dtype=float)[group]
+    engagement = np.array([u.engagement for u in units], dtype=float)[group]
     return StakeholderState(
         category=category,
         position=position,
         advocated=position.copy(),
         resources=resources,
-        affectedness=affectedness.astype(float),
-        engagement=engagement.astype(float),
-        baseline_engagement=engagement.astype(float).copy(),
+        affectedness=affectedness,
+        engagement=engagement,
+        baseline_engagement=engagement.copy(),
         member=np.zeros(n, dtype=bool),
         seated=np.zeros(n, dtype=bool),
         excluded=np.zeros(n, dtype=bool),
@@ -62,4 +76,5 @@ def build_population(population: PopulationParams, rng: np.random.Generator) -> 
         presence=np.zeros(n),
         voice=np.zeros(n),
         distance_to_policy=np.zeros(n),
+        group=group,
     )

@@ -70,6 +70,8 @@ def implements(params: Params) -> str | None:
         return "astroturf_share > 0 is not implemented by the reference model"
     if any(s.jitter for s in params.context.shocks):
         return "shocks with jitter > 0 are not implemented by the reference model"
+    if params.population.groups:
+        return "groups (a stakeholder map) are not implemented by the reference model"
     return None
 
 

@@ -32,6 +32,8 @@ class StakeholderState:
         voice: Voice weight (recomputed each round), ``float64[N]``.
         distance_to_policy: Distance of the true position to the policy after the last
             decision, ``float64[N]``.
+        group: Group code, ``int64[N]`` (index into ``PopulationParams.group_names``: the
+            groups of a stakeholder map, else the categories themselves).
     """
 
     category: np.ndarray
@@ -48,6 +50,7 @@ class StakeholderState:
     presence: np.ndarray
     voice: np.ndarray
     distance_to_policy: np.ndarray
+    group: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
 
     @property
     def n(self) -> int:

@@ -2,11 +2,11 @@
 
 Every process that draws random numbers (building the population, choosing the viewpoint
 sample, context drift, seat selection, open-round attendance, gatekeeping, deliberation
-pairing, lobbying, the questionnaire, the timing of jittered shocks) has a stream of its own,
-so that two runs that differ only in one lever share every draw the lever does not touch:
-a run and its counterfactual twin (no lobby, no shock) stay paired (common random numbers,
-as in Starsim). A process draws the same amount every round whatever the lever's value, so a
-branch that is taken only sometimes never shifts later draws.
+pairing, lobbying, the questionnaire, a parliament's votes, the timing of jittered shocks) has
+a stream of its own, so that two runs that differ only in one lever share every draw the
+lever does not touch: a run and its counterfactual twin (no lobby, no shock) stay paired
+(common random numbers, as in Starsim). A process draws the same amount every round whatever
+the lever's value, so a branch that is taken only sometimes never shifts later draws.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ STREAMS: tuple[str, ...] = (
     "pairing",
     "lobbying",
     "questionnaire",
+    "legislature",
     "shock_timing",
 )
 

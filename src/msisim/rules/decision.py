@@ -97,3 +97,109 @@ def decision_rule(name: str) -> Callable[[np.ndarray, np.ndarray, float, float],
 def move_policy(policy: np.ndarray, proposal: np.ndarray, inertia: float) -> np.ndarray:
     """Policy after adopting ``proposal``: ``policy + (1 - inertia) * (proposal - policy)``."""
     return policy + (1.0 - inertia) * (proposal - policy)
+
+
+# --------------------------------------------------------------------------- parliaments
+
+
+#: Party codes of a parliament's members (``independent`` = chosen by lot, no party).
+PARTIES: tuple[str, ...] = ("majority", "minority")
+INDEPENDENT = -1
+
+
+@dataclass(frozen=True)
+class Acts:
+    """Acts proposed and voted in one legislature (:func:`proposal_vote`).
+
+    Attributes:
+        proposer: Index of the member who proposed each act, ``int64[n_acts]``.
+        social_gain: Social gain of each act (the proposer's social coordinate), in [-1, 1].
+        yes: Yes votes each act received, ``int64[n_acts]``.
+        passed: Whether each act passed (more yes votes than half the chamber).
+    """
+
+    proposer: np.ndarray
+    social_gain: np.ndarray
+    yes: np.ndarray
+    passed: np.ndarray
+
+
+def proposal_vote(
+    points: np.ndarray,
+    party: np.ndarray,
+    centres: np.ndarray,
+    disciplined: np.ndarray,
+    n_acts: int,
+    rng: np.random.Generator,
+) -> Acts:
+    """``proposal_vote``: members propose acts and vote yes or no (Pluchino et al. 2011).
+
+    Every member has a point ``(x, y)`` of the Cipolla plane ``[-1, 1]^2``: ``x`` the
+    personal gain, ``y`` the social gain of the acts it stands for. Each act is proposed
+    by a member drawn uniformly (with replacement) and carries the proposer's social gain
+    ``y_a``. A voter's *acceptance window* is the quarter-plane to the upper right of a
+    reference point ``(x_r, y_r)``: it votes yes iff ``y_a >= y_r`` and the personal gain
+    it perceives from the act, ``x* ~ U(-1, 1)`` drawn afresh per act, is ``>= x_r``.
+
+    * An independent (``party == INDEPENDENT``) judges by its own point and draw.
+    * Members of a disciplined party vote as a bloc: yes on every act of a fellow party
+      member, otherwise as the party's window says, with the party's centre (of mass) as
+      reference point and one draw ``x*`` for the whole party.
+    * A member of an undisciplined party votes yes on its own party's acts and judges the
+      others like an independent, by its own point and draw.
+
+    An act passes with more yes votes than half the chamber (``yes > N / 2``).
+
+    Args:
+        points: Members' Cipolla points, ``float64[N, 2]``.
+        party: Each member's party code (index into ``centres``) or ``INDEPENDENT``.
+        centres: Each party's reference point (centre of its circle of tolerance),
+            ``float64[K, 2]``.
+        disciplined: Whether each party votes as a bloc, ``bool[K]``.
+        n_acts: Acts proposed in the legislature.
+        rng: The generator every draw comes from (proposers, then perceptions).
+
+    Returns:
+        The acts with their votes.
+    """
+    n = points.shape[0]
+    proposer = np.minimum((rng.random(n_acts) * n).astype(np.int64), n - 1)
+    social_gain = points[proposer, 1]
+    own = party[proposer]
+    party_draw = rng.uniform(-1.0, 1.0, size=(n_acts, centres.shape[0]))
+    individual = np.flatnonzero(~np.isin(party, np.flatnonzero(disciplined)))
+    perceived = rng.uniform(-1.0, 1.0, size=(n_acts, individual.shape[0]))
+    reference = points[individual]
+    judged = (perceived >= reference[:, 0]) & (social_gain[:, None] >= reference[:, 1])
+    fellow = (party[individual][None, :] == own[:, None]) & (party[individual] >= 0)
+    yes = (judged | fellow).sum(axis=1)
+    for k in np.flatnonzero(disciplined):
+        size = int((party == k).sum())
+        verdict = (own == k) | (
+            (party_draw[:, k] >= centres[k, 0]) & (social_gain >= centres[k, 1])
+        )
+        yes = yes + size * verdict
+    return Acts(proposer, social_gain, yes.astype(np.int64), yes > n / 2)
+
+
+@DECISION_RULES.register("proposal_vote")
+def decide_in_parliament(
+    _advocated: np.ndarray, _voice: np.ndarray, _radius: float, _threshold: float
+) -> Decision:
+    """``proposal_vote``: acts voted in a parliament (runs in :class:`msisim.Parliament`).
+
+    The rule itself is :func:`proposal_vote`; a forum of stakeholders has no acts to vote
+    on, so this entry only refuses to run inside :class:`msisim.GovernanceModel`.
+    """
+    raise ValueError(
+        "decision_rule='proposal_vote' votes acts in a parliament: run it with "
+        "msisim.Parliament (studies and `msisim run` do so), not GovernanceModel"
+    )
+
+
+#: Decision rules that run a parliament of acts (:class:`msisim.Parliament`) instead of
+#: the forum's policy process.
+PARLIAMENT_RULES: frozenset[str] = frozenset({"proposal_vote"})
+RULE_PARAMETERS["proposal_vote"] = frozenset(
+    {"majority_share", "party_discipline", "party_radius", "n_proposals"}
+)

@@ -14,10 +14,11 @@ key is named with its file and line.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from msisim.params import ContextParams, DesignParams, Params
-from msisim.rules.decision import RULE_PARAMETERS
+from msisim.rules.decision import PARLIAMENT_RULES, RULE_PARAMETERS
 from msisim.rules.membership import MEMBERSHIP_RULES
 
 #: Names with a meaning of their own, refused as category names (``shocks`` use ``all``).
@@ -61,6 +62,8 @@ def check_run_params(params: Params, steps: int | None = None) -> list[str]:
         )
     rule = design.rule
     specific = frozenset().union(*(r.parameters for r in MEMBERSHIP_RULES.values()))
+    if design.decision_rule in PARLIAMENT_RULES:  # a parliament seats itself (lottery_seats)
+        specific = frozenset()
     for name in sorted(specific - rule.parameters):
         if getattr(design, name) != getattr(_DESIGN, name):
             notes.append(f"{name} has no effect under {where}: {rule.name} does not use it")
@@ -84,6 +87,25 @@ def check_run_params(params: Params, steps: int | None = None) -> list[str]:
             if getattr(context, name) != getattr(_CONTEXT, name):
                 notes.append(f"{name} has no effect with lobby_budget=0: there is no lobbying")
     return notes
+
+
+def check_map_conflicts(settings: Mapping[str, Iterable[str]]) -> None:
+    """Refuse a study that sets the population's table beside a ``stakeholder_map``.
+
+    Args:
+        settings: The parameter names each part of the study sets (``base``, ``factors``,
+            each design), keyed by where they are.
+
+    Raises:
+        ValueError: Naming the part and the key that clashes with the map.
+    """
+    for where, keys in settings.items():
+        clash = sorted({"groups", "categories"} & set(keys))
+        if clash:
+            raise ValueError(
+                f"{where}: {clash[0]} conflicts with stakeholder_map, which sets the "
+                "population's groups and categories; remove one of them"
+            )
 
 
 def check_yaml_file(path: str | Path, max_aliases: int = 0) -> None:

@@ -40,6 +40,8 @@ import numpy as np
 import pandas as pd
 
 from msisim.model import GovernanceModel
+from msisim.parliament import Parliament
+from msisim.rules.decision import PARLIAMENT_RULES
 from msisim.study.spec import ExperimentSpec, Task, _plain, _to_model
 from msisim.study.store import ResultStore
 
@@ -168,13 +170,18 @@ def execute_task(task: Task) -> tuple[dict[str, Any], pd.DataFrame | None]:
     row = _identity_row(task)
     series = None
     try:
-        model = GovernanceModel(
-            rng=task.seed,
-            collect=False,
-            summary_only=not task.collect_series,  # per-step rows are not kept: skip them
-            n_steps=task.steps,
-            **_to_model(task.params),
-        )
+        flat = _to_model(task.params)
+        model: GovernanceModel | Parliament
+        if flat.get("decision_rule") in PARLIAMENT_RULES:  # a chamber voting acts
+            model = Parliament(rng=task.seed, n_steps=task.steps, **flat)
+        else:
+            model = GovernanceModel(
+                rng=task.seed,
+                collect=False,
+                summary_only=not task.collect_series,  # per-step rows are not kept: skip them
+                n_steps=task.steps,
+                **flat,
+            )
         model.run()
         row.update({"status": "ok", "error": ""})
         row.update(model.summary())

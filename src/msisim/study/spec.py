@@ -26,7 +26,7 @@ from typing import Any, Literal
 import numpy as np
 
 from msisim.params import FIELD_GROUP, Params
-from msisim.study.checks import check_run_params
+from msisim.study.checks import check_map_conflicts, check_run_params
 
 logger = logging.getLogger(__name__)
 
@@ -159,6 +159,12 @@ class ExperimentSpec:
         report: Name of the study's report builder (a module of :mod:`msisim.viz.report`);
             empty: the generic report.
         base: Flat parameters shared by every run.
+        stakeholder_map: A stakeholder map (a shipped map's name or a ``.csv``/``.yaml``
+            path) whose groups are every run's population (docs/ODD.md §6); ``base`` may
+            still set ``n_stakeholders`` (the map's sizes then scale to it).
+        map_population: The population the map resolved to (``groups``, ``n_dims`` and, for
+            head counts, ``n_stakeholders``): filled when the spec is built, and stored in
+            the manifest so that reports and resumed runs never reread the file.
         designs: Named sets of design levers (flat parameters), compared on common random
             numbers. Empty: one unnamed design.
         factors: Varied parameters.
@@ -186,6 +192,8 @@ class ExperimentSpec:
     hypothesis: str = ""
     report: str = ""
     base: dict[str, Any] = field(default_factory=dict)
+    stakeholder_map: str = ""
+    map_population: dict[str, Any] = field(default_factory=dict)
     designs: dict[str, dict[str, Any]] = field(default_factory=dict)
     factors: tuple[Factor, ...] = ()
     design_factors: tuple[str, ...] = ()
@@ -261,6 +269,7 @@ class ExperimentSpec:
                 raise ValueError(f"design label {label!r} is invalid: letters, digits, _ and +")
             _check_params(design, f"design {label}")
         _check_params(self.base, "base")
+        self._resolve_stakeholder_map()
         for where, keys in [("base", self.base), ("factors", names)] + [
             (f"design {k}", v) for k, v in self.designs.items()
         ]:
@@ -291,6 +300,28 @@ class ExperimentSpec:
                 notes[f"design {task.design}: {note}" if task.design else note] = None
         object.__setattr__(self, "_notes", tuple(notes))
 
+    def _resolve_stakeholder_map(self) -> None:
+        """Check ``stakeholder_map`` and fill ``map_population`` once (a manifest carries it)."""
+        if not isinstance(self.stakeholder_map, str):
+            raise ValueError(
+                f"stakeholder_map={self.stakeholder_map!r} is invalid: give a map's name or a "
+                ".csv/.yaml path"
+            )
+        if not self.stakeholder_map:
+            if self.map_population:
+                raise ValueError("map_population is set without a stakeholder_map")
+            return
+        check_map_conflicts(
+            {
+                "base": self.base,
+                "factors": [f.name for f in self.factors],
+                **{f"design {k}": v for k, v in self.designs.items()},
+            }
+        )
+        if not self.map_population:
+            population = map_population(self.stakeholder_map, self.base)
+            object.__setattr__(self, "map_population", population)
+
     def notes(self) -> tuple[str, ...]:
         """Warnings about parameters without effect under some design of the study."""
         return tuple(getattr(self, "_notes", ()))
@@ -305,8 +336,19 @@ class ExperimentSpec:
     # ------------------------------------------------------------------ construction
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> ExperimentSpec:
-        """Build from a plain mapping (resolved YAML); unknown keys are refused."""
+    def from_dict(
+        cls,
+        data: Mapping[str, Any],
+        *,
+        config_dirs: Sequence[Any] = (),
+        base_dirs: Sequence[Any] = (),
+    ) -> ExperimentSpec:
+        """Build from a plain mapping (resolved YAML); unknown keys are refused.
+
+        ``config_dirs`` (whose ``maps/`` hold named maps) and ``base_dirs`` (tried for a
+        relative map path before the current folder) locate ``stakeholder_map``; see
+        :func:`msisim.stakeholder_map.resolve_map_path`.
+        """
         names = {f.name for f in dataclasses.fields(cls)}
         unknown = set(data) - names
         if unknown:
@@ -322,6 +364,14 @@ class ExperimentSpec:
         for key in ("design_factors", "outcomes"):
             if key in values:
                 values[key] = tuple(values[key])
+        reference = values.get("stakeholder_map")
+        if reference and isinstance(reference, str) and not values.get("map_population"):
+            # resolved here, where the config's folders are known (__post_init__ knows only cwd)
+            values["map_population"] = map_population(
+                reference, values["base"], config_dirs, base_dirs
+            )
+        if "map_population" in values:
+            values["map_population"] = dict(values["map_population"] or {})
         return cls(**values)
 
     def to_dict(self) -> dict[str, Any]:
@@ -340,11 +390,12 @@ class ExperimentSpec:
 
     def fingerprint(self) -> str:
         """Hash of everything that determines the runs (not title or prose)."""
-        keep = {
-            k: v
-            for k, v in self.to_dict().items()
-            if k not in ("title", "question", "hypothesis", "report", "batch_size", "outcomes")
-        }
+        prose = ("title", "question", "hypothesis", "report", "batch_size", "outcomes")
+        keep = {k: v for k, v in self.to_dict().items() if k not in prose}
+        # the map's contents are in map_population; a study without a map keeps its old hash
+        del keep["stakeholder_map"]
+        if not keep["map_population"]:
+            del keep["map_population"]
         return _digest(keep)[:16]
 
     # ------------------------------------------------------------------ samples and tasks
@@ -462,7 +513,7 @@ class ExperimentSpec:
     def _task(
         self, label: str, design: dict[str, Any], sample: int, point: dict[str, Any], r: int
     ) -> Task:
-        params = {**self.base, **design, **point}
+        params = {**self.map_population, **self.base, **design, **point}
         lever_keys = self._lever_keys()
         context = {k: v for k, v in params.items() if k not in lever_keys}
         identity = {"design": label, "params": params, "steps": self.steps, "seed": self.seed}
@@ -473,6 +524,32 @@ class ExperimentSpec:
             >> np.uint64(1)
         )
         return Task(run_id, seed, label, sample, r, params, self.steps, self.collect_series)
+
+
+def map_population(
+    reference: str,
+    base: Mapping[str, Any],
+    config_dirs: Sequence[Any] = (),
+    base_dirs: Sequence[Any] = (),
+) -> dict[str, Any]:
+    """The flat population parameters a stakeholder map gives a study's runs.
+
+    ``groups`` as plain mappings; ``n_dims`` when the map needs more than the default (and
+    ``base`` does not set it); ``n_stakeholders`` when the sizes are head counts (``base``
+    may override it, so the head counts then scale as shares).
+    """
+    from msisim.stakeholder_map import load_stakeholder_map
+
+    smap = load_stakeholder_map(reference, config_dirs=config_dirs, base_dirs=base_dirs)
+    keywords = smap.population_keywords(n_dims=base.get("n_dims"))
+    population: dict[str, Any] = {
+        "groups": [_plain(dataclasses.asdict(g)) for g in keywords["groups"]]
+    }
+    if "n_dims" not in base and keywords["n_dims"] != Params().population.n_dims:
+        population["n_dims"] = keywords["n_dims"]
+    if "n_stakeholders" in keywords:
+        population["n_stakeholders"] = keywords["n_stakeholders"]
+    return population
 
 
 def _note_parameter(note: str) -> str:

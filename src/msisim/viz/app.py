@@ -364,7 +364,7 @@ def compare_html(session: Session) -> str:
                   for i, m in enumerate((model, twin))]  # fmt: skip
         legend = live.legend_html(model.category_names)
         charts = [compare_chart_svg(model, twin, metric)
-                  for metric in ("lobby_bias", "true_rose")]  # fmt: skip
+                  for metric in ("capture", "true_rose")]  # fmt: skip
     return (
         '<div class="msisim-grid msisim-compare">'
         + "".join(_cell(svg, "msisim-space") for svg in spaces)

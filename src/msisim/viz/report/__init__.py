@@ -20,6 +20,7 @@ from msisim.study.store import atomic_write, verify_results
 
 # each study's module registers its builder on import
 from msisim.viz.report import (  # noqa: F401
+    accidental_politicians,
     bollow_comparison,
     design_comparison,
     generic,
@@ -67,6 +68,16 @@ def _no_findings(ok: bool) -> str:
     )
 
 
+def _averaging(runs: pd.DataFrame) -> str:
+    """How a run's outcomes were aggregated, in words (a parliament averages legislatures)."""
+    if "legislative_efficiency" in runs and "rose" not in runs:
+        return "Outcomes are each run's mean over all its legislatures (one per step)."
+    return (
+        "Outcomes are each run's mean over the second half of its steps (the summary window; "
+        "scorecard cells and the governance index too)."
+    )
+
+
 def build_report(folder: str | Path) -> Path:
     """(Re)build figures and ``report.md`` of the study stored in ``folder``.
 
@@ -105,11 +116,9 @@ def build_report(folder: str | Path) -> Path:
         f"**Hypothesis.** {spec.hypothesis}\n" if spec.hypothesis else "",
         f"**Runs.** {len(runs)} runs ({max(1, len(spec.designs))} design(s) x "
         f"{len(spec.samples())} sample point(s) x {spec.replicates} replicate(s)), "
-        f"{n_failed} failed; {spec.steps} steps each. Outcomes are each run's mean over the "
-        f"second half of its steps (scorecard cells and the governance index too: each "
-        f"indicator is averaged over that window). Unless a section says otherwise, figures "
-        f"show bootstrap 95% confidence bands of the mean over replicates and tables "
-        f"Student-t 95% intervals (clipped to "
+        f"{n_failed} failed; {spec.steps} steps each. {_averaging(runs)} Unless a section "
+        f"says otherwise, figures show bootstrap 95% confidence "
+        f"bands of the mean over replicates and tables Student-t 95% intervals (clipped to "
         f"the outcome's range where it is bounded, e.g. [0, 1] for shares). Config "
         f"fingerprint `{manifest.get('fingerprint')}`, "
         f"msisim {manifest.get('versions', {}).get('msisim', '?')}, git "
