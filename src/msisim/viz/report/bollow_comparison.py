@@ -46,8 +46,9 @@ def build(ctx: Context) -> list[str]:
         diff = analysis.paired_differences(
             ctx.runs, "capture", designs[0], by=["param.lobby_budget"]
         )
-        diff = diff.rename(columns={"mean_difference": f"capture: design minus {design_words(designs[0])}"})
-        columns = ["design", "param.lobby_budget", f"capture: design minus {design_words(designs[0])}",
+        minus = f"capture: design minus {design_words(designs[0])}"
+        diff = diff.rename(columns={"mean_difference": minus})
+        columns = ["design", "param.lobby_budget", minus,
                    "ci_low", "ci_high", "pairs"]  # fmt: skip
         sections += [
             f"### Paired differences in capture ({designs[1]} minus {designs[0]})\n",

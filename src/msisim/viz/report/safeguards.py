@@ -30,11 +30,12 @@ def build(ctx: Context) -> list[str]:
         if best is not None
         else ""
     )
+    minus = f"capture: design minus {design_words(baseline)}"
     by_budget = []
     if "param.lobby_budget" in ctx.runs and ctx.runs["param.lobby_budget"].nunique() > 1:
         per = analysis.paired_differences(ctx.runs, "capture", baseline, by=["param.lobby_budget"])
-        per = per.rename(columns={"mean_difference": f"capture: design minus {design_words(baseline)}"})
-        cols = ["design", "param.lobby_budget", f"capture: design minus {design_words(baseline)}", "ci_low",
+        per = per.rename(columns={"mean_difference": minus})
+        cols = ["design", "param.lobby_budget", minus, "ci_low",
                 "ci_high", "pairs"]  # fmt: skip
         by_budget = [
             "### The same, by lobby budget\n",
@@ -46,8 +47,8 @@ def build(ctx: Context) -> list[str]:
     heat = scorecard_heatmaps(
         ctx, analysis.ok_runs(ctx.runs), "scorecards.png", "Governance scorecard by safeguard"
     )
-    diff = diff.rename(columns={"mean_difference": f"capture: design minus {design_words(baseline)}"})
-    columns = ["design", f"capture: design minus {design_words(baseline)}", "ci_low", "ci_high", "pairs"]
+    diff = diff.rename(columns={"mean_difference": minus})
+    columns = ["design", minus, "ci_low", "ci_high", "pairs"]
     return [
         "## Capture by safeguard\n",
         embed(fig, "safeguards"),
