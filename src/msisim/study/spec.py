@@ -170,7 +170,9 @@ class ExperimentSpec:
         factors: Varied parameters.
         design_factors: Factors excluded from the seed, like designs: design levers, and
             assumptions (the lobby's strategy, what the selector sees) compared on common
-            random numbers.
+            random numbers. Where such a factor has no effect (a strategy without a lobby, a
+            selector's information without a selector) its runs are the same run, so no note
+            is raised about it.
         sampler: ``grid`` (full product of levels), ``lhs`` (Latin hypercube of
             ``n_samples`` points) or ``sobol`` (Saltelli/Sobol sample of ``n_samples`` base
             points, for Sobol indices).
@@ -294,6 +296,10 @@ class ExperimentSpec:
                 label = f"design {task.design}: " if task.design else ""
                 raise ValueError(f"{label}{where}: {err}" if where else f"{label}{err}") from None
             for note in found:
+                if _note_parameter(note) in self.design_factors:
+                    # an assumption or lever compared on common random numbers: where it has
+                    # no effect (no lobby, no selector) its runs are simply the same run
+                    continue
                 if self.designs and _note_parameter(note) not in self._own(task.design):
                     # a base value shared by designs that some design ignores: expected
                     continue
