@@ -152,7 +152,7 @@ def test_quick_is_a_config_composed_by_hydra() -> None:
         assert path.is_file(), f"{name}: its quick setting is a config of its own"
         assert f"/experiment/{name}" in path.read_text(), f"{name}: quick extends the study"
     spec = load_experiment("bollow_comparison", ["steps=7"], quick=True)
-    assert spec.steps == 7 and spec.replicates == 3, "quick values, the override on top"
+    assert spec.steps == 7 and spec.replicates == 2, "quick values, the override on top"
 
 
 def test_users_own_config_folder(tmp_path: Path) -> None:

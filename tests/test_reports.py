@@ -162,3 +162,45 @@ def test_version_does_not_import_mesa() -> None:
     from msisim import GovernanceModel
 
     assert GovernanceModel.__name__ == "GovernanceModel", "the lazy import still works"
+
+
+def _under_assumptions(runs: pd.DataFrame, flip: str) -> pd.DataFrame:
+    """The hand-made runs under each lobby strategy and selector information; the lobby
+    strategy ``flip`` pushes the policy away from its ideal (capture reversed)."""
+    parts = []
+    for strategy in ("adaptive", "allies"):
+        for info in ("advocated", "true"):
+            part = runs.assign(**{"param.lobby_strategy": strategy,
+                                  "param.selector_information": info})  # fmt: skip
+            part["run_id"] = part["run_id"] + f"-{strategy}-{info}"
+            if strategy == flip:
+                part["capture"] = -part["capture"]
+            parts.append(part)
+    return pd.concat(parts, ignore_index=True)
+
+
+def test_a_claim_must_hold_under_every_assumption(tmp_path: Path) -> None:
+    spec = load_experiment("bollow_comparison", [], quick=True)
+    ctx = Context(spec, _under_assumptions(_bollow_runs(spec), flip="allies"), None, tmp_path,
+                  tmp_path)  # fmt: skip
+    sets = fx.assumption_sets(ctx)
+    assert sets[0] == {"lobby_strategy": "adaptive", "selector_information": "advocated"}, (
+        f"the defaults (adaptive lobby, advocated positions) come first: {sets}"
+    )
+    first = fx.check_across(ctx, fx.FINDINGS["bollow_comparison"])[0]
+    verdicts = [verdict for _, verdict, _ in first.checks]
+    assert verdicts == [fx.SUPPORTED, fx.SUPPORTED, fx.REVERSED, fx.REVERSED], (
+        f"capture rises with the adaptive lobby and falls with the allies one: {first.checks}"
+    )
+    assert first.verdict == fx.PARTLY, (
+        f"a claim that holds under some assumptions only is partly supported: {first.verdict}"
+    )
+    text = "\n".join(fx.render(ctx, [first]))
+    assert "a fixed lobby that courts its allies" in text and "*reversed*" in text, (
+        f"the findings must say under which assumptions the claim fails:\n{text}"
+    )
+    same = fx.check_across(
+        Context(spec, _under_assumptions(_bollow_runs(spec), flip="none"), None, tmp_path,
+                tmp_path), fx.FINDINGS["bollow_comparison"]
+    )[0]  # fmt: skip
+    assert same.verdict == fx.SUPPORTED, f"holding under every assumption: supported ({same})"

@@ -396,6 +396,84 @@ def test_to_dict_round_trips() -> None:
         )
 
 
+# --------------------------------------------------------------- crossed and restricted factors
+
+
+def test_levels_factor_is_crossed_with_the_lhs_sample() -> None:
+    spec = _spec(
+        sampler="lhs",
+        n_samples=5,
+        factors={
+            "lobby_budget": {"low": 0.0, "high": 2.0},
+            "lobby_strategy": {"levels": ["adaptive", "allies"]},
+        },
+        replicates=1,
+    )
+    points = spec.samples()
+    assert len(points) == 10, f"5 sampled points x 2 strategies must give 10, got {len(points)}"
+    by = {s: [p["lobby_budget"] for p in points if p["lobby_strategy"] == s]
+          for s in ("adaptive", "allies")}  # fmt: skip
+    assert by["adaptive"] == by["allies"], "every strategy must meet the same sampled contexts"
+    assert spec.n_points() == 5, "n_points counts the sampled points of one combination"
+    assert spec.sobol_problem()["names"] == ["lobby_budget"], "a levels factor is not ranged"
+
+
+def test_lhs_with_only_levels_factors_is_refused() -> None:
+    with pytest.raises(ValueError, match="needs low and high"):
+        _spec(sampler="lhs", factors={"lobby_strategy": {"levels": ["adaptive", "allies"]}})
+
+
+def test_factor_restricted_to_designs_runs_the_others_once() -> None:
+    spec = _spec(
+        designs={
+            "representative": {"membership": "representative"},
+            "open": {"membership": "open"},
+        },
+        factors={
+            "lobby_budget": [0.0, 1.0],
+            "term_length": {"levels": [5, 10, 20], "designs": ["representative"]},
+        },
+        design_factors=["term_length"],
+        replicates=2,
+    )
+    tasks = spec.tasks()
+    rep = [t for t in tasks if t.design == "representative"]
+    opn = [t for t in tasks if t.design == "open"]
+    assert len(rep) == 2 * 3 * 2, f"representative: 2 budgets x 3 terms x 2 replicates, {len(rep)}"
+    assert len(opn) == 2 * 2, f"open must run once per budget and replicate, got {len(opn)}"
+    assert all("term_length" not in t.params for t in opn), "open must not get a term length"
+    assert len({t.run_id for t in tasks}) == len(tasks), "run ids must stay unique"
+    seeds = {(t.params["lobby_budget"], t.replicate): t.seed for t in rep}
+    for t in opn:
+        assert t.seed == seeds[(t.params["lobby_budget"], t.replicate)], (
+            "open shares the seed of the seated runs in the same context (common random numbers)"
+        )
+
+
+def test_factor_restricted_to_an_unknown_design_is_refused() -> None:
+    with pytest.raises(ValueError, match="not a design") as err:
+        _spec(factors={"term_length": {"levels": [5, 10], "designs": ["representativ"]}})
+    assert "representative" in str(err.value), f"the message must list the designs: {err.value}"
+
+
+def test_assumption_factors_in_design_factors_share_seeds() -> None:
+    spec = _spec(
+        factors={
+            "lobby_budget": [0.0, 1.0],
+            "lobby_strategy": ["adaptive", "allies"],
+        },
+        design_factors=["lobby_strategy"],
+        replicates=2,
+    )
+    seeds: dict[tuple[float, int], set[int]] = {}
+    for t in spec.tasks():
+        seeds.setdefault((t.params["lobby_budget"], t.replicate), set()).add(t.seed)
+    assert all(len(s) == 1 for s in seeds.values()), (
+        "runs that differ only in the lobby's strategy must share a seed, so that without a "
+        "lobby they are the same run"
+    )
+
+
 def test_the_study_schema_is_generated_from_the_spec() -> None:
     """One declaration: every ExperimentSpec field is a key of the Hydra study schema, with
     the same default (tuples as lists, factors as the YAML mapping), so a new spec field needs

@@ -200,8 +200,11 @@ def sobol_indices(
     if design:
         data = data[data["design"] == design]
     y = data.groupby("sample")[outcome].mean().sort_index()
-    expected = len(spec.samples())
-    if len(y) != expected or not np.all(y.index.to_numpy() == np.arange(expected)):
+    # with factors given by levels (crossed with the sample), ``runs`` must hold one of their
+    # combinations: its sample points are a block of consecutive indices in Saltelli order
+    expected = spec.n_points()
+    index = y.index.to_numpy()
+    if len(y) != expected or not np.all(index - index[0] == np.arange(expected)):
         raise ValueError(
             f"Sobol analysis of {outcome!r} needs all {expected} sample points; {len(y)} finished"
         )

@@ -51,6 +51,13 @@ class Factor:
         low: Lower bound for Latin hypercube / Sobol samplers.
         high: Upper bound for Latin hypercube / Sobol samplers.
         integer: Round sampled values to whole numbers.
+        designs: The designs the factor applies to (empty: every design). A design left
+            out runs once per level of the other factors, at its own or the base value
+            (e.g. term length varies for seated bodies, not for an open forum).
+
+    With the ``lhs`` and ``sobol`` samplers a factor given by ``levels`` (a choice such as
+    the lobby's strategy) is crossed with the sampled points of the ranged factors: every
+    sampled point runs at every level.
     """
 
     name: str
@@ -58,6 +65,7 @@ class Factor:
     low: float | None = None
     high: float | None = None
     integer: bool = False
+    designs: tuple[str, ...] = ()
 
     @classmethod
     def from_any(cls, name: str, value: Any) -> Factor:
@@ -69,11 +77,16 @@ class Factor:
             hint = f" (did you mean {close[0]!r}?)" if close else ""
             raise ValueError(f"factor {name!r} is not a model parameter{hint}")
         if isinstance(value, Mapping):
-            unknown = set(value) - {"levels", "low", "high", "integer"}
+            unknown = set(value) - {"levels", "low", "high", "integer", "designs"}
             if unknown:
                 raise ValueError(
                     f"factor {name}: unknown keys {sorted(unknown)}; "
-                    "use levels: [...] or low/high (and integer)"
+                    "use levels: [...] or low/high (and integer, designs)"
+                )
+            designs = value.get("designs") or ()
+            if isinstance(designs, str) or not all(isinstance(d, str) for d in designs):
+                raise ValueError(
+                    f"factor {name}: designs={designs!r} must be a list of design names"
                 )
             levels = tuple(_plain(v) for v in value.get("levels", ()))
             low, high = value.get("low"), value.get("high")
@@ -99,6 +112,7 @@ class Factor:
                 None if low is None else float(low),
                 None if high is None else float(high),
                 bool(value.get("integer", False)),
+                tuple(designs),
             )
         if isinstance(value, Sequence) and not isinstance(value, str):
             if len(value) == 0:
@@ -154,7 +168,11 @@ class ExperimentSpec:
         designs: Named sets of design levers (flat parameters), compared on common random
             numbers. Empty: one unnamed design.
         factors: Varied parameters.
-        design_factors: Factors that are design levers (excluded from the seed, like designs).
+        design_factors: Factors excluded from the seed, like designs: design levers, and
+            assumptions (the lobby's strategy, what the selector sees) compared on common
+            random numbers. Where such a factor has no effect (a strategy without a lobby, a
+            selector's information without a selector) its runs are the same run, so no note
+            is raised about it.
         sampler: ``grid`` (full product of levels), ``lhs`` (Latin hypercube of
             ``n_samples`` points) or ``sobol`` (Saltelli/Sobol sample of ``n_samples`` base
             points, for Sobol indices).
@@ -165,8 +183,9 @@ class ExperimentSpec:
         collect_series: Store per-step metrics (``series.parquet``).
         batch_size: Runs per task sent to a worker.
         outcomes: Outcomes the report focuses on.
-        capture_threshold: Lobby bias above which a run counts as captured (scenario
-            discovery).
+        capture_threshold: Capture (the run's lobby bias minus its no-lobby twin's, so the
+            structural tilt is not counted) above which a run counts as captured, for
+            scenario discovery.
     """
 
     name: str
@@ -188,7 +207,7 @@ class ExperimentSpec:
     collect_series: bool = False
     batch_size: int = 4
     outcomes: tuple[str, ...] = ("lobby_bias", "rose", "congruence")
-    capture_threshold: float = 0.6
+    capture_threshold: float = 0.25
 
     def __post_init__(self) -> None:
         if not isinstance(self.name, str) or not self.name.replace("_", "").isalnum():
@@ -226,10 +245,24 @@ class ExperimentSpec:
         for f in self.factors:
             if self.sampler == "grid" and not f.levels:
                 raise ValueError(f"factor {f.name}: the grid sampler needs levels: [...]")
-            if self.sampler != "grid" and (f.low is None or f.high is None):
-                raise ValueError(f"factor {f.name}: the {self.sampler} sampler needs low and high")
-        if self.sampler == "sobol" and len(self.factors) < 2:
-            raise ValueError("the sobol sampler needs at least two factors")
+            if self.sampler != "grid" and not f.levels and (f.low is None or f.high is None):
+                raise ValueError(
+                    f"factor {f.name}: the {self.sampler} sampler needs low and high (or levels, "
+                    "crossed with the sampled points)"
+                )
+            for d in f.designs:
+                if d not in self.designs:
+                    raise ValueError(
+                        f"factor {f.name}: designs names {d!r}, which is not a design; "
+                        f"valid: {', '.join(self.designs)}"
+                    )
+        if self.sampler != "grid" and self.factors and not self._ranged():
+            raise ValueError(
+                f"the {self.sampler} sampler needs low and high for at least one factor "
+                "(factors given by levels are crossed with the sampled points)"
+            )
+        if self.sampler == "sobol" and len(self._ranged()) < 2:
+            raise ValueError("the sobol sampler needs at least two factors with low and high")
         for d in self.design_factors:
             if d not in names:
                 raise ValueError(f"design_factors names {d!r}, which is not a factor")
@@ -263,6 +296,10 @@ class ExperimentSpec:
                 label = f"design {task.design}: " if task.design else ""
                 raise ValueError(f"{label}{where}: {err}" if where else f"{label}{err}") from None
             for note in found:
+                if _note_parameter(note) in self.design_factors:
+                    # an assumption or lever compared on common random numbers: where it has
+                    # no effect (no lobby, no selector) its runs are simply the same run
+                    continue
                 if self.designs and _note_parameter(note) not in self._own(task.design):
                     # a base value shared by designs that some design ignores: expected
                     continue
@@ -352,6 +389,7 @@ class ExperimentSpec:
                 if f.levels
                 else {"low": f.low, "high": f.high, "integer": f.integer}
             )
+            | ({"designs": list(f.designs)} if f.designs else {})
             for f in self.factors
         }
         return json.loads(json.dumps(out, default=_plain))
@@ -378,30 +416,44 @@ class ExperimentSpec:
                 dict(zip(names, combo, strict=True))
                 for combo in itertools.product(*(f.levels for f in self.factors))
             ]
+        ranged, chosen = self._ranged(), [f for f in self.factors if f not in self._ranged()]
         unit = self._unit_sample()
         points = []
-        for row in unit:
-            point: dict[str, Any] = {}
-            for f, u in zip(self.factors, row, strict=True):
+        for combo, row in itertools.product(itertools.product(*(f.levels for f in chosen)), unit):
+            point: dict[str, Any] = dict(zip([f.name for f in chosen], combo, strict=True))
+            for f, u in zip(ranged, row, strict=True):
                 lo, hi = float(f.low), float(f.high)  # type: ignore[arg-type]
                 if f.integer:  # each whole number in [lo, hi] equally likely
                     lo_i, hi_i = math.ceil(lo), math.floor(hi)
                     point[f.name] = min(hi_i, lo_i + int(u * (hi_i - lo_i + 1)))
                 else:
                     point[f.name] = float(lo + u * (hi - lo))
-            points.append(point)
+            points.append({f.name: point[f.name] for f in self.factors})
         return points
 
+    def _ranged(self) -> list[Factor]:
+        """Factors sampled from a range (the others, given by levels, are crossed)."""
+        if self.sampler == "grid":
+            return list(self.factors)
+        return [f for f in self.factors if not f.levels]
+
+    def n_points(self) -> int:
+        """Sample points per combination of the crossed (levels) factors."""
+        crossed = [f for f in self.factors if f not in self._ranged()]
+        return len(self.samples()) // max(1, math.prod(len(f.levels) for f in crossed))
+
     def sobol_problem(self) -> dict[str, Any]:
-        """The SALib problem definition of the factors."""
+        """The SALib problem definition of the ranged factors."""
+        ranged = self._ranged()
         return {
-            "num_vars": len(self.factors),
-            "names": [f.name for f in self.factors],
-            "bounds": [[f.low, f.high] for f in self.factors],
+            "num_vars": len(ranged),
+            "names": [f.name for f in ranged],
+            "bounds": [[f.low, f.high] for f in ranged],
         }
 
     def _unit_sample(self) -> np.ndarray:
-        k = len(self.factors)
+        ranged = self._ranged()
+        k = len(ranged)
         if self.sampler == "lhs":
             from scipy.stats import qmc
 
@@ -410,7 +462,7 @@ class ExperimentSpec:
             )
         from SALib.sample import sobol as sobol_sample
 
-        problem = {"num_vars": k, "names": [f.name for f in self.factors], "bounds": [[0, 1]] * k}
+        problem = {"num_vars": k, "names": [f.name for f in ranged], "bounds": [[0, 1]] * k}
         n = 2 ** max(0, math.ceil(math.log2(self.n_samples)))  # Sobol' needs a power of 2
         return sobol_sample.sample(problem, n, calc_second_order=False, seed=self.seed)
 
@@ -431,20 +483,38 @@ class ExperimentSpec:
 
     def tasks(self) -> list[Task]:
         """Every run of the study, keyed by run id (designs x samples x replicates)."""
-        out = []
+        return [
+            self._task(label, design, s, point, r)
+            for s, label, design, point in self._cells()
+            for r in range(self.replicates)
+        ]
+
+    def _cells(self) -> list[tuple[int, str, dict[str, Any], dict[str, Any]]]:
+        """(sample index, design label, design, point) of every design and sample point.
+
+        A factor restricted to some designs is dropped from the point of the others, which
+        then run once per distinct remaining point (at its first sample index).
+        """
+        out, seen = [], set()
         for s, point in enumerate(self.samples()):
             for label, design in self._design_items():
-                for r in range(self.replicates):
-                    out.append(self._task(label, design, s, point, r))
+                own = {
+                    k: v
+                    for k, v in point.items()
+                    if not self._factor(k).designs or label in self._factor(k).designs
+                }
+                key = json.dumps([label, _plain(own)], sort_keys=True)
+                if key in seen:
+                    continue
+                seen.add(key)
+                out.append((s, label, design, own))
         return out
 
+    def _factor(self, name: str) -> Factor:
+        return next(f for f in self.factors if f.name == name)
+
     def _first_tasks(self) -> list[Task]:
-        points = self.samples()
-        return [
-            self._task(label, design, s, point, 0)
-            for s, point in enumerate(points)
-            for label, design in self._design_items()
-        ]
+        return [self._task(label, design, s, point, 0) for s, label, design, point in self._cells()]
 
     def _task(
         self, label: str, design: dict[str, Any], sample: int, point: dict[str, Any], r: int

@@ -34,8 +34,19 @@ from msisim.viz.report import (  # noqa: F401
     shock_responsiveness,
 )
 from msisim.viz.report.common import REPORTS, Context, get_report
-from msisim.viz.report.findings import FINDINGS, Finding, glossary, readme_pointer, render
+from msisim.viz.report.findings import (
+    FINDINGS,
+    Finding,
+    assumption_sets,
+    assumption_words,
+    check_across,
+    glossary,
+    readme_pointer,
+    render,
+    restrict,
+)
 from msisim.viz.report.labels import label, lower_is_better
+from msisim.viz.report.robustness import across_assumptions
 
 __all__ = ["REPORTS", "Context", "build_report", "label", "lower_is_better"]
 
@@ -96,7 +107,10 @@ def build_report(folder: str | Path) -> Path:
     ok = bool((runs["status"] == "ok").any())
     findings: list[Finding] = []
     if ok and report_name(spec) in FINDINGS:
-        findings = FINDINGS[report_name(spec)](ctx)
+        findings = check_across(ctx, FINDINGS[report_name(spec)])
+    sets = assumption_sets(ctx)
+    # figures and tables show the default assumptions; a section compares the others
+    shown_ctx = restrict(ctx, sets[0]) if sets else ctx
     header = [
         f"# {spec.title or spec.name}\n",
         *(render(ctx, findings) if findings else ["## Key findings\n", _no_findings(ok)]),
@@ -122,8 +136,16 @@ def build_report(folder: str | Path) -> Path:
             + "\n".join(f"- {count} x `{err}`" for err, count in errors.items())
             + "\n"
         )
-    body = builder(ctx) if ok else ["No run finished.\n"]
-    shown = [*ctx.outcomes(), *(o for f in findings for o in f.outcomes), *ctx.shown]
+    body = builder(shown_ctx) if ok else ["No run finished.\n"]
+    if ok and sets:
+        body = [
+            f"*Figures and tables below show the runs with {assumption_words(sets[0])} (the "
+            "defaults); the last section compares the study's other assumptions.*\n",
+            *body,
+            *across_assumptions(ctx, sets),
+        ]
+    shown = [*ctx.outcomes(), *(o for f in findings for o in f.outcomes), *ctx.shown,
+             *shown_ctx.shown]  # fmt: skip
     tail = ["", *glossary(ctx, shown)]
     text = "\n".join(part for part in header + body + tail if part is not None) + "\n"
     path = folder / "report.md"

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from msisim.study import analysis
 from msisim.viz.report import findings as fx
+from msisim.viz.report import tilt
 from msisim.viz.report.common import (
     Context,
+    design_words,
     embed,
     lines_with_ci,
     register,
@@ -26,9 +28,9 @@ def build(ctx: Context) -> list[str]:
         first = sub[sub["param.lobby_budget"] == low].iloc[0]
         last = sub[sub["param.lobby_budget"] == high].iloc[0]
         reading.append(
-            f"In the **{design}** forum capture goes from {first['mean']:.3f} "
-            f"[{first['ci_low']:.3f}, {first['ci_high']:.3f}] at budget {low} to "
-            f"{last['mean']:.3f} [{last['ci_low']:.3f}, {last['ci_high']:.3f}] at budget {high}."
+            f"In the **{design_words(design)}** forum capture goes from {first['mean']:.3f} "
+            f"[{first['ci_low']:.3f}, {first['ci_high']:.3f}] at budget {low:g} to "
+            f"{last['mean']:.3f} [{last['ci_low']:.3f}, {last['ci_high']:.3f}] at budget {high:g}."
         )
     sections = [
         "## Capture, inclusiveness and responsiveness against the lobby budget\n",
@@ -44,12 +46,14 @@ def build(ctx: Context) -> list[str]:
         diff = analysis.paired_differences(
             ctx.runs, "capture", designs[0], by=["param.lobby_budget"]
         )
-        diff = diff.rename(columns={"mean_difference": f"capture: design minus {designs[0]}"})
-        columns = ["design", "param.lobby_budget", f"capture: design minus {designs[0]}",
+        minus = f"capture: design minus {design_words(designs[0])}"
+        diff = diff.rename(columns={"mean_difference": minus})
+        columns = ["design", "param.lobby_budget", minus,
                    "ci_low", "ci_high", "pairs"]  # fmt: skip
         sections += [
             f"### Paired differences in capture ({designs[1]} minus {designs[0]})\n",
-            f"Each row: the capture of the row's design minus that of **{designs[0]}**, in "
+            f"Each row: the capture of the row's design minus that of "
+            f"**{design_words(designs[0])}**, in "
             f"{fx.scale('capture')}; positive = the row's design is moved further toward the "
             "lobby.\n",
             "Same seeds for both templates at each budget and replicate (common random "
@@ -60,18 +64,18 @@ def build(ctx: Context) -> list[str]:
     top = analysis.ok_runs(ctx.runs)
     top = top[top["param.lobby_budget"] == high]
     heat = scorecard_heatmaps(
-        ctx, top, "scorecards.png", f"Governance scorecard at lobby budget {high} (1-10)"
+        ctx, top, "scorecards.png", f"Governance scorecard at lobby budget {high:g} (1-10)"
     )
     if heat is not None:
         sections += [
-            f"## Governance scorecard at the highest budget ({high})\n",
+            f"## Governance scorecard at the highest budget ({high:g})\n",
             embed(heat, "scorecards"),
         ]
     summary = analysis.ci_table(ctx.runs, ["design", "param.lobby_budget"], outcomes)
     summary = summary[summary["param.lobby_budget"].isin([low, high])]
     columns = ["design", "param.lobby_budget", "outcome", "mean", "ci_low", "ci_high", "n"]
     sections += ["## Table: outcomes at the lowest and highest budget\n", table(summary[columns])]
-    return sections
+    return sections + tilt.section(ctx)
 
 
 @fx.register_findings("bollow_comparison")
@@ -91,8 +95,8 @@ def findings(ctx: Context) -> list[fx.Finding]:
         f"Capture ({fx.scale('capture')}; {fx.better('capture')}) rises with the lobby budget in "
         f"both templates",
         fx.combine([fx.verdict(e, +1) for e in rises.values()]),
-        f"From budget {low} to {high}, capture changes by "
-        + "; ".join(f"{e} in the **{d}** forum" for d, e in rises.items()) + ".",
+        f"From budget {low:g} to {high:g}, capture changes by "
+        + "; ".join(f"{e} in the **{design_words(d)}** forum" for d, e in rises.items()) + ".",
         ("capture",),
     ))  # fmt: skip
     # 2. the representative forum starts more congruent
@@ -109,7 +113,7 @@ def findings(ctx: Context) -> list[fx.Finding]:
         "Without a lobby the representative forum is more responsive, measured as "
         + fx.describe("congruence"),
         fx.verdict(diff, +1),
-        f"At budget {low}: representative {at_low(rep)}, open {at_low(opn)}; "
+        f"At budget {low:g}: representative {at_low(rep)}, open {at_low(opn)}; "
         f"representative minus open (paired) {diff}.",
         ("congruence",),
     ))  # fmt: skip
@@ -124,18 +128,27 @@ def findings(ctx: Context) -> list[fx.Finding]:
     out.append(fx.Finding(
         "In the representative forum capture climbs steeply at low budgets and then saturates",
         fx.combine([fx.verdict(first, +1), fx.verdict(bend, +1)]),
-        f"Rise from budget {low} to {mid}: {first}; from {mid} to {high}: {second}; the first "
-        f"rise minus the second: {bend} (positive = saturating).",
+        f"Rise from budget {low:g} to {mid:g}: {first}; from {mid:g} to {high:g}: {second}; the "
+        f"first rise minus the second: {bend} (positive = saturating).",
         ("capture",),
     ))  # fmt: skip
     # 4. the open forum starts with a resource-driven (structural) tilt
-    tilt = fx.paired(ctx, "structural_tilt", opn, rep, runs=base)
+    gap = fx.paired(ctx, "structural_tilt", opn, rep, runs=base)
+    why = ""
+    if tilt.available(ctx):
+        split = {p: fx.paired(ctx, p, opn, rep, runs=base) for p in tilt.PARTS}
+        why = (
+            " Of that difference (open minus representative, paired, by part of the tilt): "
+            + "; ".join(f"{tilt.WORDS[p]} {e}" for p, e in split.items())
+            + ". The parts from who attends and from voice follow from assumptions of the "
+            "model (attendance and voice grow with resources), so this finding is built in."
+        )
     out.append(fx.Finding(
-        "The open forum starts with a larger resource-driven bias: its "
+        "The open forum starts with a larger resource-driven tilt: its "
         f"{fx.describe('structural_tilt')} exceeds the "
         "representative forum's",
-        fx.verdict(tilt, +1),
-        f"Open minus representative, paired, at budget {low}: {tilt}.",
+        fx.verdict(gap, +1),
+        f"Open minus representative, paired, at budget {low:g}: {gap}.{why}",
         ("structural_tilt",),
     ))  # fmt: skip
     # 5. the open forum loses inclusiveness as the budget grows
@@ -145,9 +158,9 @@ def findings(ctx: Context) -> list[fx.Finding]:
         "The open forum loses inclusiveness as its captured convener turns attendees away ("
         + " and ".join(f"{fx.name(o)}, {fx.better(o)}" for o in parts) + ")",
         fx.combine([fx.verdict(e, -1) for e in parts.values()]),
-        f"Open forum, budget {high} minus budget {low}: "
+        f"Open forum, budget {high:g} minus budget {low:g}: "
         + "; ".join(f"{fx.name(o)} {e}" for o, e in parts.items()) + ".",
         tuple(parts),
     ))  # fmt: skip
-    tilt_all = fx.structural_tilt(ctx)
-    return out + ([tilt_all] if tilt_all else [])
+    extra = (fx.structural_tilt(ctx), tilt.finding(ctx))
+    return out + [f for f in extra if f is not None]

@@ -95,6 +95,31 @@ HEADINGS = {
 }
 
 
+#: Design names of the shipped studies in words (others: underscores become spaces).
+DESIGN_WORDS = {
+    "open_supported": "open, with participation support",
+    "consultation": "representative with open consultation",
+    "safeguarded": "representative with safeguards",
+    "term_limits": "term limits",
+    "cooling_off": "cooling-off",
+    "all": "all safeguards",
+    "baseline": "no safeguard",
+    "no_support": "no support",
+    "half_support": "half support",
+    "full_support": "full support",
+    "lottery": "civic lottery",
+    "random": "category seats, random",
+    "election": "category seats, election",
+    "merit": "category seats, merit",
+}
+
+
+def design_words(design: object) -> str:
+    """A design's name in words (``term_limits`` -> ``term limits``)."""
+    text = str(design)
+    return DESIGN_WORDS.get(text, text.replace("_", " "))
+
+
 def humanize(frame: pd.DataFrame) -> pd.DataFrame:
     """Column headings and outcome names in words.
 
@@ -105,6 +130,9 @@ def humanize(frame: pd.DataFrame) -> pd.DataFrame:
     for col in ("outcome",):
         if col in out:
             out[col] = [described(str(o)) for o in out[col]]
+    for col in ("design", "baseline"):
+        if col in out:
+            out[col] = [design_words(d) for d in out[col]]
     return out.rename(
         columns=lambda c: (
             c.removeprefix("param.").replace("_", " ")
@@ -206,19 +234,44 @@ def y_axis(ax: Any, outcome: str) -> None:
 
 
 def lines_with_ci(
-    ctx: Context, x: str, outcomes: Sequence[str], name: str, *, hue: str = "design"
+    ctx: Context,
+    x: str,
+    outcomes: Sequence[str],
+    name: str,
+    *,
+    hue: str = "design",
+    flat: Sequence[str] = (),
 ) -> Path:
-    """Each outcome against factor ``x``, one line per ``hue`` with a 95% CI band."""
+    """Each outcome against factor ``x``, one line per ``hue`` with a 95% CI band.
+
+    Lines differ by colour, marker and dash pattern, so lines that coincide stay readable.
+    Designs in ``flat`` (to which factor ``x`` does not apply) are drawn as a horizontal
+    dotted line at their mean with its 95% band.
+    """
     _, sns = _plt()
     data = analysis.ok_runs(ctx.runs)
+    reference = data[data["design"].isin(flat)]
+    data = data[~data["design"].isin(flat)]
+    data = data.assign(design=data["design"].map(design_words))
+    several = data[hue].nunique() > 1
     fig, axes = panels(len(outcomes), width=5, height=3.6)
     for i, (ax, outcome) in enumerate(zip(axes, outcomes, strict=True)):
         sns.lineplot(
-            data=data, x=f"param.{x}", y=outcome, hue=hue if data[hue].nunique() > 1 else None,
-            errorbar=("ci", 95), n_boot=500, seed=0, marker="o", ax=ax, legend=i == 0,
+            data=data, x=f"param.{x}", y=outcome, hue=hue if several else None,
+            style=hue if several else None, markers=True, dashes=True,
+            errorbar=("ci", 95), n_boot=500, seed=0, ax=ax, legend=i == 0,
         )  # fmt: skip
+        for design, sub in reference.groupby("design", sort=False):
+            mean, low, high = analysis.t_interval(sub[outcome].dropna().to_numpy())
+            ax.axhline(mean, color="black", linestyle=":", linewidth=1.5,
+                       label=f"{design_words(design)} (factor does not apply)")  # fmt: skip
+            ax.axhspan(low, high, color="grey", alpha=0.15)
         if i == 0 and ax.get_legend() is not None:
             ax.legend(fontsize=8, title_fontsize=8, framealpha=0.6)
+        elif i == 0 and not reference.empty:
+            ax.legend(fontsize=8, title_fontsize=8, framealpha=0.6)
+        if several:
+            _note_coinciding(ax, data, x, outcome, hue)
         name_axes(ax, label(outcome), x.replace("_", " "))
         if outcome == "selection_odds_ratio":
             ax.set_yscale("log")  # a ratio: equal steps are equal factors
@@ -226,10 +279,29 @@ def lines_with_ci(
     return save(ctx, fig, name, f"{ctx.spec.title} (mean and bootstrap 95% CI over replicates)")
 
 
+def _note_coinciding(ax: Any, data: pd.DataFrame, x: str, outcome: str, hue: str) -> None:
+    """Say in the panel which lines lie on top of each other (equal means at every x)."""
+    means = data.groupby([hue, f"param.{x}"], sort=False)[outcome].mean().unstack(hue)
+    groups: list[list[str]] = []
+    for level in means.columns:
+        for group in groups:
+            if (means[group[0]] - means[level]).abs().max() < 1e-9:
+                group.append(str(level))
+                break
+        else:
+            groups.append([str(level)])
+    same = [g for g in groups if len(g) > 1]
+    if same:
+        text = "; ".join(", ".join(g[:-1]) + " and " + g[-1] for g in same) + ": same values"
+        ax.text(0.02, 0.02, text, transform=ax.transAxes, fontsize=7, va="bottom",
+                bbox={"facecolor": "white", "alpha": 0.8, "edgecolor": "none"})  # fmt: skip
+
+
 def points_with_ci(ctx: Context, outcomes: Sequence[str], name: str) -> Path:
     """Each outcome per design as a point with a 95% CI."""
     _, sns = _plt()
     data = analysis.ok_runs(ctx.runs)
+    data = data.assign(design=data["design"].map(design_words))
     fig, axes = panels(len(outcomes), width=5, height=3.4)
     for ax, outcome in zip(axes, outcomes, strict=True):
         sns.pointplot(
@@ -259,7 +331,7 @@ def scorecard_heatmaps(ctx: Context, data: pd.DataFrame, name: str, title: str) 
         )
         sns.heatmap(grid, vmin=1, vmax=10, cmap="RdYlGn", annot=True, fmt=".1f", ax=ax,
                     cbar_kws={"label": "score, 1 to 10 (higher is better)"})  # fmt: skip
-        ax.set_title(str(design))
+        ax.set_title(design_words(design))
         ax.tick_params(axis="x", rotation=30)
     return save(ctx, fig, name, title)
 
@@ -273,6 +345,7 @@ def series_by_design(
     _, sns = _plt()
     keys = ["run_id", "design"] + ([f"param.{by}"] if by != "design" else [])
     data = ctx.series.merge(ctx.runs[keys], on="run_id")
+    data["design"] = data["design"].map(design_words)
     fig, axes = panels(len(outcomes), width=5.2, height=3.8, cols=len(outcomes))
     for ax, outcome in zip(axes, outcomes, strict=True):
         sns.lineplot(data=data, x="step", y=outcome, hue="design", errorbar=("ci", 95),
@@ -280,5 +353,9 @@ def series_by_design(
         name_axes(ax, label(outcome), "step")
         y_axis(ax, outcome)
         for shock in ctx.spec.base.get("shocks", []) or []:
-            ax.axvline(shock["step"], color="grey", linestyle="--", linewidth=1)
+            jitter = int(shock.get("jitter", 0) or 0)
+            if jitter > 1:  # a shock at a random step of the window: shade the window
+                ax.axvspan(shock["step"], shock["step"] + jitter - 1, color="grey", alpha=0.15)
+            else:
+                ax.axvline(shock["step"], color="grey", linestyle="--", linewidth=1)
     return save(ctx, fig, name, f"{ctx.spec.title}: per-step metrics by design (mean and 95% CI)")

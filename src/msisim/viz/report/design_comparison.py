@@ -9,7 +9,8 @@ from scipy import stats
 
 from msisim.study import analysis
 from msisim.viz.report import findings as fx
-from msisim.viz.report.common import Context, embed, points_with_ci, register, table
+from msisim.viz.report import tilt
+from msisim.viz.report.common import Context, design_words, embed, points_with_ci, register, table
 
 
 @register("design_comparison")
@@ -41,20 +42,29 @@ def build(ctx: Context) -> list[str]:
     ]
     for outcome in outcomes:
         sub = robust[robust["outcome"] == outcome].sort_values("max_regret")
+        least = float(sub.iloc[0]["max_regret"])
+        tied = sub[sub["max_regret"] <= least + 1e-9]["design"].map(design_words)
         sections.append(
-            f"- {fx.describe(outcome)}: smallest maximum regret for **{sub.iloc[0]['design']}** "
-            f"({sub.iloc[0]['max_regret']:.3f})."
+            f"- {fx.describe(outcome)}: smallest maximum regret for "
+            + " and ".join(f"**{d}**" for d in tied)
+            + f" ({abs(least) if abs(least) < 5e-4 else least:.3f})."
         )
-    factors = [f.name for f in ctx.spec.factors]
-    threshold = capture_threshold(ctx)
+    factors = [f.name for f in ctx.spec.factors if not f.levels]  # PRIM: the ranged ones
+    threshold = ctx.spec.capture_threshold
+    captured = analysis.ok_runs(ctx.runs)["capture"]
     sections += [
         "",
         "## Scenario discovery: where does each design get captured?\n",
-        f"PRIM (ema_workbench) on runs whose capture ({fx.scale('capture')}) is above "
-        f"{threshold:.3f}, the upper quartile of capture over all runs: the box of contexts "
-        "where capture concentrates. (The study's capture threshold of "
-        f"{ctx.spec.capture_threshold} applies to lobby bias, which includes the structural "
-        "tilt that each design has without any lobby; this report uses capture instead.)\n",
+        f"A run counts as *captured* when its capture ({fx.scale('capture')}) is above "
+        f"{threshold:g}: the lobby has moved the policy more than {threshold:.0%} of the way "
+        "from the public ideal to its own ideal, beyond where the same forum would be without "
+        "the lobby (the structural tilt is not counted). Over the runs shown here, capture has "
+        "median "
+        f"{captured.median():.3f} and upper quartile {captured.quantile(0.75):.3f}; "
+        f"{(captured > threshold).mean():.0%} of runs are above the threshold. PRIM "
+        "(ema_workbench) finds, per design, the box of contexts where captured runs "
+        "concentrate: *coverage* is the share of the design's captured runs inside the box, "
+        "*density* the share of the box's runs that are captured.\n",
     ]
     rows = []
     for design in ctx.spec.designs:
@@ -67,12 +77,7 @@ def build(ctx: Context) -> list[str]:
                      "box": box or "(none)", "coverage": stats["coverage"],
                      "density": stats["density"]})  # fmt: skip
     sections.append(table(pd.DataFrame(rows)))
-    return sections
-
-
-def capture_threshold(ctx: Context) -> float:
-    """Capture above which a run counts as captured: the upper quartile over all runs."""
-    return float(analysis.ok_runs(ctx.runs)["capture"].quantile(0.75))
+    return sections + tilt.section(ctx)
 
 
 @fx.register_findings("design_comparison")
@@ -90,7 +95,7 @@ def findings(ctx: Context) -> list[fx.Finding]:
         f"No design is best everywhere ({fx.describe('congruence')}, per sampled context)",
         fx.SUPPORTED if len(best) > 1 else fx.NOT_SUPPORTED,
         f"Most congruent design in each of {len(per)} contexts: "
-        + "; ".join(f"**{d}** in {n}" for d, n in best.items()) + ".",
+        + "; ".join(f"**{design_words(d)}** in {n}" for d, n in best.items()) + ".",
         ("congruence",),
     ))  # fmt: skip
     budget = data["param.lobby_budget"]
@@ -103,15 +108,21 @@ def findings(ctx: Context) -> list[fx.Finding]:
         f"representative minus open congruence, paired, {e}.",
         ("congruence",),
     ))  # fmt: skip
-    pressure = data["param.lobby_budget"] * data["param.selector_spending"]
-    captured = data[pressure >= pressure.median()]
+    # "selection is captured": the representative forum's selector ended up captured (its
+    # selector capture at or above the median over the representative runs); the adaptive
+    # lobby chooses its own selector spending, so the factor alone does not say it
+    keys = ["sample", "replicate"]
+    sel = data[data["design"] == rep].set_index(keys)["selector_capture"]
+    high_keys = sel[sel >= sel.median()].index
+    captured = data[data.set_index(keys).index.isin(high_keys)]
     e = fx.paired(ctx, "congruence", opn, rep, runs=captured)
     out.append(fx.Finding(
         "Open forums are more responsive when selection is captured",
         fx.verdict(e, +1),
-        "Contexts where lobby budget x selector spending (the money aimed at the selector) is "
-        f"at or above its median: open minus representative congruence, paired, {e}.",
-        ("congruence",),
+        "Contexts where the representative forum's selector ended up most captured ("
+        f"{fx.name('selector_capture')} at or above its median, {sel.median():.3f}): open minus "
+        f"representative congruence, paired, {e}.",
+        ("congruence", "selector_capture"),
     ))  # fmt: skip
     if safe in set(data["design"]):
         worst = analysis.robustness(ctx.runs, "capture").set_index("design")["worst"]
@@ -120,7 +131,8 @@ def findings(ctx: Context) -> list[fx.Finding]:
             f"({fx.describe('capture')})",
             fx.SUPPORTED if worst.idxmin() == safe else fx.NOT_SUPPORTED,
             "Capture in its worst context (mean over replicates), by design: "
-            + "; ".join(f"**{d}** {v:.3f}" for d, v in worst.sort_values().items()) + ".",
+            + "; ".join(f"**{design_words(d)}** {v:.3f}"
+                        for d, v in worst.sort_values().items()) + ".",
             ("capture",),
         ))  # fmt: skip
     seated = data[data["design"] != opn]
@@ -136,8 +148,8 @@ def findings(ctx: Context) -> list[fx.Finding]:
         + ". The PRIM boxes below show where.",
         ("capture",),
     ))  # fmt: skip
-    tilt = fx.structural_tilt(ctx)
-    return out + ([tilt] if tilt else [])
+    extra = (fx.structural_tilt(ctx), tilt.finding(ctx))
+    return out + [f for f in extra if f is not None]
 
 
 def _spearman(x: pd.Series, y: pd.Series) -> fx.Estimate:

@@ -28,7 +28,7 @@ from scipy import stats
 
 from msisim import outcomes as declared
 from msisim.study import analysis
-from msisim.viz.report.common import Context
+from msisim.viz.report.common import Context, design_words
 
 SUPPORTED = "supported"
 NOT_SUPPORTED = "not supported"
@@ -40,12 +40,20 @@ MEASURED = "measured"
 
 @dataclass
 class Finding:
-    """One claim (or reference measurement) with its verdict and the numbers behind it."""
+    """One claim (or reference measurement) with its verdict and the numbers behind it.
+
+    ``checks`` holds the same claim checked under the study's other assumptions (another
+    lobby strategy, another selector information): ``(assumptions in words, verdict,
+    evidence)`` each; see :func:`check_across`.
+    """
 
     claim: str
     verdict: str
     evidence: str
     outcomes: tuple[str, ...] = field(default_factory=tuple)
+    checks: list[tuple[str, str, str]] = field(default_factory=list)
+    #: Whether the finding is repeated under the study's other assumptions.
+    across: bool = True
 
 
 FindingsBuilder = Callable[[Context], list[Finding]]
@@ -248,6 +256,9 @@ def unchecked(claim: str, what: str) -> Finding:
     return Finding(claim, UNCHECKED, f"the runs lack {what}.")
 
 
+TILT_NOTE = " Capture is measured on top of this tilt, not including it."
+
+
 def structural_tilt(ctx: Context, **levels: object) -> Finding | None:
     """The no-lobby tilt of each design, reported as its own finding (not a claim)."""
     if "structural_tilt" not in ctx.runs:
@@ -255,7 +266,8 @@ def structural_tilt(ctx: Context, **levels: object) -> Finding | None:
     parts = []
     for design in dict.fromkeys(analysis.ok_runs(ctx.runs)["design"]):
         parts.append(
-            f"**{design}** {mean_ci(values(ctx, 'structural_tilt', design=design, **levels))}"
+            f"**{design_words(design)}** "
+            f"{mean_ci(values(ctx, 'structural_tilt', design=design, **levels))}"
         )
     where = (
         " at " + ", ".join(f"{factor_label(k)} {v}" for k, v in levels.items()) if levels else ""
@@ -265,9 +277,107 @@ def structural_tilt(ctx: Context, **levels: object) -> Finding | None:
         f"alone, with no lobby at all (the no-lobby twin's lobby bias; {scale('structural_tilt')};"
         f" 0 = the public ideal, 1 = the lobby's ideal)",
         MEASURED,
-        "; ".join(parts) + f"{where}. Capture is measured on top of this tilt, not including it.",
+        "; ".join(parts) + f"{where}.{TILT_NOTE}",
         ("structural_tilt",),
     )
+
+
+# --------------------------------------------------------------------------- assumptions
+
+#: Assumptions under which every claim is checked when a study varies them as factors
+#: (MODEL.md §7): the lobby's strategy and what the selector sees of candidates. A claim
+#: counts as a finding only if it holds under each of them.
+ASSUMPTIONS = ("lobby_strategy", "selector_information")
+
+#: The words for an assumption's level in running text.
+ASSUMPTION_WORDS = {
+    ("lobby_strategy", "adaptive"): "an adaptive lobby",
+    ("lobby_strategy", "allies"): "a fixed lobby that courts its allies",
+    ("lobby_strategy", "swing"): "a fixed lobby that courts swing members",
+    ("lobby_strategy", "influential"): "a fixed lobby that courts the most influential members",
+    ("selector_information", "advocated"): "a selector who sees advocated positions",
+    ("selector_information", "noisy"): "a selector who sees advocated positions with noise",
+    ("selector_information", "true"): "a selector who sees true interests (an oracle)",
+}
+
+
+def assumption_sets(ctx: Context) -> list[dict[str, object]]:
+    """The combinations of the assumption factors the study varies, the defaults first.
+
+    Empty when the study varies none of them (its runs all share one set of assumptions).
+    """
+    import itertools
+
+    defaults = {name: _parameters().get(name, {}).get("default") for name in ASSUMPTIONS}
+    varied = []
+    for f in ctx.spec.factors:
+        if f.name in ASSUMPTIONS and len(f.levels) > 1:
+            levels = sorted(f.levels, key=lambda v: v != defaults[f.name])  # default first
+            varied.append((f.name, levels))
+    if not varied:
+        return []
+    names = [n for n, _ in varied]
+    return [dict(zip(names, combo, strict=True)) for combo in
+            itertools.product(*(levels for _, levels in varied))]  # fmt: skip
+
+
+def assumption_words(levels: dict[str, object]) -> str:
+    """``an adaptive lobby and a selector who sees advocated positions``."""
+    return " and ".join(
+        ASSUMPTION_WORDS.get((k, str(v)), f"{factor_label(k)} {v}") for k, v in levels.items()
+    )
+
+
+def restrict(ctx: Context, levels: dict[str, object]) -> Context:
+    """The context with only the runs under the given assumption levels."""
+    mask = pd.Series(True, index=ctx.runs.index)
+    for factor, level in levels.items():
+        mask &= ctx.runs[f"param.{factor}"] == level
+    runs = ctx.runs[mask]
+    series = ctx.series
+    if series is not None:
+        series = series[series["run_id"].isin(runs["run_id"])]
+    return Context(ctx.spec, runs, series, ctx.folder, ctx.figures, ctx.shown)
+
+
+def _overall(verdicts: Sequence[str]) -> str:
+    """One verdict for a claim checked under several assumptions: it must hold under each."""
+    if len(set(verdicts)) == 1:
+        return verdicts[0]
+    if UNCHECKED in verdicts:
+        verdicts = [v for v in verdicts if v != UNCHECKED]
+        return _overall(verdicts) if verdicts else UNCHECKED
+    if any(v in (SUPPORTED, PARTLY) for v in verdicts):
+        return PARTLY
+    return NOT_SUPPORTED
+
+
+def check_across(ctx: Context, builder: FindingsBuilder) -> list[Finding]:
+    """The study's findings under its default assumptions, each checked under the others.
+
+    The verdict of a claim becomes *partly supported* when it holds under some assumptions
+    but not others (the claim's ``checks`` say which).
+    """
+    sets = assumption_sets(ctx)
+    if not sets:
+        return builder(ctx)
+    primary = builder(restrict(ctx, sets[0]))
+    others = [(levels, builder(restrict(ctx, levels))) for levels in sets[1:]]
+    for i, finding in enumerate(primary):
+        if not finding.across:
+            continue
+        finding.checks.append((assumption_words(sets[0]), finding.verdict, ""))
+        verdicts = [finding.verdict]
+        for levels, found in others:
+            match = found[i] if i < len(found) and found[i].claim == finding.claim else None
+            if match is None:
+                finding.checks.append((assumption_words(levels), UNCHECKED, "no matching claim"))
+                continue
+            finding.checks.append((assumption_words(levels), match.verdict, match.evidence))
+            verdicts.append(match.verdict)
+        if finding.verdict != MEASURED:
+            finding.verdict = _overall(verdicts)
+    return primary
 
 
 # --------------------------------------------------------------------------- sections
@@ -283,15 +393,37 @@ def render(ctx: Context, findings: Sequence[Finding]) -> list[str]:
         "supported* when it includes zero. With the few replicates of a quick run, read "
         '*not supported* as "not shown".\n',
     ]
+    sets = assumption_sets(ctx)
+    if sets:
+        lines.append(
+            f"Each claim is checked under {len(sets)} sets of assumptions; the numbers after "
+            f"the verdict are those of the default, **{assumption_words(sets[0])}**, and the "
+            "lines below each claim give the others. The verdict is *supported* only when the "
+            "claim holds under every set, *partly supported* when it holds under some.\n"
+        )
     claims = [f for f in findings if f.verdict != MEASURED]
     for i, f in enumerate(claims, 1):
         lines.append(f"{i}. **{f.verdict.capitalize()}.** {f.claim}. {f.evidence}")
+        lines += _checks(f)
     measured = [f for f in findings if f.verdict == MEASURED]
     if measured:
         lines.append("")
-        lines += [f"- **Reference.** {f.claim}: {f.evidence}" for f in measured]
+        for f in measured:
+            lines.append(f"- **Reference.** {f.claim}: {f.evidence}")
+            lines += _checks(f)
     lines.append("")
     return lines
+
+
+def _checks(f: Finding) -> list[str]:
+    """Sub-items: the claim under each other set of assumptions."""
+    out = []
+    for words, verdict, evidence in f.checks[1:]:
+        head = f"With {words}" + ("" if f.verdict == MEASURED else f": *{verdict}*")
+        out.append(f"   - {head}. {evidence.replace(TILT_NOTE, '').strip()}")
+    if len(f.checks) > 1 and f.verdict != MEASURED:
+        out.insert(0, f"   - With {f.checks[0][0]}: *{f.checks[0][1]}* (the numbers above).")
+    return out
 
 
 def readme_pointer(ctx: Context) -> str:
@@ -333,7 +465,9 @@ def glossary(ctx: Context, shown: Iterable[str]) -> list[str]:
         lines += ["", "### Designs compared\n"]
         for design, settings in ctx.spec.designs.items():
             text = ", ".join(f"{factor_label(k)} = {v}" for k, v in dict(settings).items())
-            lines.append(f"- **{design}**: {text or 'the study base settings'}")
+            lines.append(
+                f"- **{design_words(design)}** (`{design}`): {text or 'the study base settings'}"
+            )
     lines += [
         "",
         "*Design* is a forum's set of rules; *replicate* a run with its own random seed; *paired "

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from msisim.study import analysis
 from msisim.viz.report import findings as fx
-from msisim.viz.report.common import Context, embed, lines_with_ci, register, table
+from msisim.viz.report.common import Context, design_words, embed, lines_with_ci, register, table
 
 
 @register("participation_cost")
@@ -21,7 +21,8 @@ def build(ctx: Context) -> list[str]:
         a = sub[sub["param.participation_cost"] == low]["mean"].iloc[0]
         b = sub[sub["param.participation_cost"] == high]["mean"].iloc[0]
         reading.append(
-            f"**{design}**: grassroots share {a:.3f} at cost {low}, {b:.3f} at cost {high}."
+            f"**{design_words(design)}**: grassroots share {a:.3f} at cost {low:g}, "
+            f"{b:.3f} at cost {high:g}."
         )
     columns = ["design", "param.participation_cost", "outcome", "mean", "ci_low", "ci_high", "n"]
     return [
@@ -48,7 +49,7 @@ def findings(ctx: Context) -> list[fx.Finding]:
         "Without support, the grassroots share and the Rose index fall as the cost of "
         f"attending grows ({fx.describe(share)}; {fx.describe('rose')})",
         fx.combine([fx.verdict(e, -1) for e in fall.values()]),
-        f"Cost {high} minus cost {low}, no support: "
+        f"Cost {high:g} minus cost {low:g}, no support: "
         + "; ".join(f"{fx.name(o)} {e}" for o, e in fall.items()) + ".",
         tuple(fall),
     )]  # fmt: skip
@@ -67,7 +68,7 @@ def findings(ctx: Context) -> list[fx.Finding]:
         out.append(fx.Finding(
             "Subsidising half of the grassroots' cost flattens the fall of their share",
             fx.verdict(e, +1),
-            f"Change of the grassroots share from cost {low} to {high}: half support "
+            f"Change of the grassroots share from cost {low:g} to {high:g}: half support "
             f"{fx.change(ctx, share, 'participation_cost', half, low, high)}, no support "
             f"{fall[share]}; half minus none {e} (positive = flatter)."
             + (" With half support the share does not fall but rises: subsidised grassroots "
@@ -80,7 +81,7 @@ def findings(ctx: Context) -> list[fx.Finding]:
         out.append(fx.Finding(
             "Full support removes the cost's effect on the grassroots share",
             fx.SUPPORTED if e.sign() == 0 else fx.NOT_SUPPORTED,
-            f"With full support, cost {high} minus cost {low}: {e} (supported when the "
+            f"With full support, cost {high:g} minus cost {low:g}: {e} (supported when the "
             f"interval includes 0; compare {fall[share]} without support). Grassroots are "
             "half the population."
             + (" The cost still moves the share, upward: fully supported grassroots stay "

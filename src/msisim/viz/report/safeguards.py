@@ -6,6 +6,7 @@ from msisim.study import analysis
 from msisim.viz.report import findings as fx
 from msisim.viz.report.common import (
     Context,
+    design_words,
     embed,
     points_with_ci,
     register,
@@ -22,26 +23,43 @@ def build(ctx: Context) -> list[str]:
     diff = analysis.paired_differences(ctx.runs, "capture", baseline)
     best = diff.sort_values("mean_difference").iloc[0] if not diff.empty else None
     reading = (
-        f"Against the unprotected **{baseline}** forum, **{best['design']}** buys back the most: "
-        f"capture changes by {best['mean_difference']:.3f} [{best['ci_low']:.3f}, "
+        f"Against the unprotected forum (**{design_words(baseline)}**), "
+        f"**{design_words(best['design'])}** buys back the most, over all budgets: capture "
+        f"changes by {best['mean_difference']:.3f} [{best['ci_low']:.3f}, "
         f"{best['ci_high']:.3f}] (paired on common random numbers)."
         if best is not None
         else ""
     )
+    minus = f"capture: design minus {design_words(baseline)}"
+    by_budget = []
+    if "param.lobby_budget" in ctx.runs and ctx.runs["param.lobby_budget"].nunique() > 1:
+        per = analysis.paired_differences(ctx.runs, "capture", baseline, by=["param.lobby_budget"])
+        per = per.rename(columns={"mean_difference": minus})
+        cols = ["design", "param.lobby_budget", minus, "ci_low",
+                "ci_high", "pairs"]  # fmt: skip
+        by_budget = [
+            "### The same, by lobby budget\n",
+            "A safeguard's value can change with the lobby's budget (a lobby with more money "
+            "may work around it).\n",
+            table(per[cols]),
+            "",
+        ]
     heat = scorecard_heatmaps(
         ctx, analysis.ok_runs(ctx.runs), "scorecards.png", "Governance scorecard by safeguard"
     )
-    diff = diff.rename(columns={"mean_difference": f"capture: design minus {baseline}"})
-    columns = ["design", f"capture: design minus {baseline}", "ci_low", "ci_high", "pairs"]
+    diff = diff.rename(columns={"mean_difference": minus})
+    columns = ["design", minus, "ci_low", "ci_high", "pairs"]
     return [
         "## Capture by safeguard\n",
         embed(fig, "safeguards"),
         reading + "\n",
-        f"### Paired differences in capture: each safeguard minus the unprotected {baseline}\n",
-        f"Capture of the row's design minus capture of **{baseline}** on the same seeds "
-        f"({fx.scale('capture')}); negative = the safeguard removes capture.\n",
+        "### Paired differences in capture: each safeguard minus the unprotected forum\n",
+        f"Capture of the row's design minus capture of the unprotected forum "
+        f"(**{design_words(baseline)}**) on the same seeds ({fx.scale('capture')}), all "
+        "budgets pooled; negative = the safeguard removes capture.\n",
         table(diff[columns]),
         "",
+        *by_budget,
         "## Governance scorecard by safeguard\n",
         embed(heat, "scorecards"),
     ]
@@ -62,7 +80,7 @@ def findings(ctx: Context) -> list[fx.Finding]:
             f"({fx.scale('capture')}; {fx.better('capture')}) against the unprotected forum",
             fx.combine([fx.verdict(cut[d], -1) for d in strong]),
             "Paired differences, safeguard minus unprotected: "
-            + "; ".join(f"**{d}** {cut[d]}" for d in strong)
+            + "; ".join(f"**{design_words(d)}** {cut[d]}" for d in strong)
             + ".",
             ("capture",),
         )
@@ -72,9 +90,10 @@ def findings(ctx: Context) -> list[fx.Finding]:
         "Term limits and cooling-off buy back less capture than transparency and recusal",
         fx.combine([fx.verdict(e, +1) for e in pairs.values()]),
         "Capture of the weaker minus the stronger safeguard (paired; positive = buys back "
-        "less): " + "; ".join(f"{w} minus {s} {e}" for (w, s), e in pairs.items())
+        "less): " + "; ".join(f"{design_words(w)} minus {design_words(s)} {e}"
+                              for (w, s), e in pairs.items())
         + ". Against the unprotected forum: "
-        + "; ".join(f"**{d}** {cut[d]}" for d in weak) + ".",
+        + "; ".join(f"**{design_words(d)}** {cut[d]}" for d in weak) + ".",
         ("capture",),
     ))  # fmt: skip
     if "selector_capture" in ctx.runs:
@@ -87,9 +106,28 @@ def findings(ctx: Context) -> list[fx.Finding]:
             f"({fx.describe('selector_capture')} not lower than without safeguards)",
             fx.combine(kept),
             "Selector capture, safeguard minus unprotected (paired): "
-            + "; ".join(f"**{d}** {e}" for d, e in sel.items())
+            + "; ".join(f"**{design_words(d)}** {e}" for d, e in sel.items())
             + f"; unprotected level {unprotected}.",
             ("selector_capture",),
+        ))  # fmt: skip
+    if "param.lobby_budget" in ctx.runs and ctx.runs["param.lobby_budget"].nunique() > 1:
+        data = analysis.ok_runs(ctx.runs)
+        rows = []
+        for d in (*strong, *weak, "all"):
+            if d not in set(data["design"]):
+                continue
+            per = [
+                f"{b:g}: "
+                f"{fx.paired(ctx, 'capture', d, base, runs=data[data['param.lobby_budget'] == b])}"
+                for b in sorted(data["param.lobby_budget"].unique())
+            ]
+            rows.append(f"**{design_words(d)}** at budget " + ", ".join(per))
+        out.append(fx.Finding(
+            "Capture removed by each safeguard at each lobby budget (safeguard minus "
+            "unprotected, paired; negative = removes capture)",
+            fx.MEASURED,
+            "; ".join(rows) + ".",
+            ("capture",),
         ))  # fmt: skip
     tilt = fx.structural_tilt(ctx)
     return out + ([tilt] if tilt else [])

@@ -6,7 +6,7 @@ import numpy as np
 
 from msisim.study import analysis
 from msisim.viz.report import findings as fx
-from msisim.viz.report.common import Context, embed, lines_with_ci, register, table
+from msisim.viz.report.common import Context, design_words, embed, lines_with_ci, register, table
 
 
 @register("selection_capture")
@@ -25,7 +25,7 @@ def build(ctx: Context) -> list[str]:
         logs = np.log(sub["selection_odds_ratio"]).groupby(sub["param.selector_capture"]).mean()
         a, b = float(np.exp(logs.loc[low])), float(np.exp(logs.loc[high]))
         reading.append(
-            f"Under **{design}** selection the odds of lobby-aligned stakeholders being seated "
+            f"Under **{design_words(design)}** the odds of lobby-aligned stakeholders being seated "
             f"are {a:.2f}x the pool's at capture {low} and {b:.2f}x at capture {high} "
             f"(geometric means over replicates; the ratio tops out at about 61 when every "
             f"seat is lobby-aligned)."
@@ -61,9 +61,11 @@ def findings(ctx: Context) -> list[fx.Finding]:
             f"Under every selection rule the odds of lobby-aligned stakeholders being seated "
             f"({fx.name(odds)}) rise with the selector's capture",
             fx.combine([fx.verdict(e, +1) for e in logs.values()]),
-            f"Factor by which the odds change from capture {low} to {high} (ratio of geometric "
+            f"Factor by which the odds change from selector capture {low:g} to {high:g} (ratio of "
+            "geometric "
             "means, 95% interval): " + "; ".join(
-                f"**{d}** {np.exp(e.mean):.2f}x [{np.exp(e.low):.2f}, {np.exp(e.high):.2f}]"
+                f"**{design_words(d)}** {np.exp(e.mean):.2f}x "
+                f"[{np.exp(e.low):.2f}, {np.exp(e.high):.2f}]"
                 for d, e in logs.items()) + ".",
             (odds,),
         ))  # fmt: skip
@@ -72,8 +74,8 @@ def findings(ctx: Context) -> list[fx.Finding]:
         f"Capture follows: {fx.describe('capture')} rises with the selector's capture under "
         "every rule",
         fx.combine([fx.verdict(e, +1) for e in rise.values()]),
-        f"Capture {high} minus capture {low}: "
-        + "; ".join(f"**{d}** {e}" for d, e in rise.items()) + ".",
+        f"Selector capture {high:g} minus {low:g}: "
+        + "; ".join(f"**{design_words(d)}** {e}" for d, e in rise.items()) + ".",
         ("capture",),
     ))  # fmt: skip
     gap = "rose_gap"
@@ -84,7 +86,7 @@ def findings(ctx: Context) -> list[fx.Finding]:
             f"A captured lottery loses inclusiveness: its {fx.describe(gap)} falls, below 0 "
             "(Gerring, Jerzak & Oncel 2024)",
             fx.combine([fx.verdict(e, -1), fx.verdict(drop, -1)]),
-            f"Lottery at capture {high}: {e}; at capture {low}: "
+            f"Lottery at selector capture {high:g}: {e}; at {low:g}: "
             f"{fx.mean_ci(fx.values(ctx, gap, design='lottery', selector_capture=low), gap)}; "
             f"change {drop}.",
             (gap,),
@@ -100,10 +102,10 @@ def findings(ctx: Context) -> list[fx.Finding]:
             "Category seats keep their Rose index (fixed by the seat allocation) but not their "
             f"viewpoints ({fx.describe('viewpoint_coverage')} falls)",
             fx.combine(parts),
-            f"Capture {high} minus capture {low}, Rose gap: "
-            + "; ".join(f"**{d}** {e}" for d, e in keep.items())
+            f"Selector capture {high:g} minus {low:g}, Rose gap: "
+            + "; ".join(f"**{design_words(d)}** {e}" for d, e in keep.items())
             + " (kept when the interval includes 0); viewpoint coverage: "
-            + "; ".join(f"**{d}** {e}" for d, e in lose.items()) + ".",
+            + "; ".join(f"**{design_words(d)}** {e}" for d, e in lose.items()) + ".",
             (gap, "viewpoint_coverage"),
         ))  # fmt: skip
     tilt = fx.structural_tilt(ctx)

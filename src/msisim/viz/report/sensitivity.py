@@ -7,7 +7,16 @@ import pandas as pd
 
 from msisim.study import analysis
 from msisim.viz.report import findings as fx
-from msisim.viz.report.common import Context, embed, name_axes, panels, register, save, table
+from msisim.viz.report.common import (
+    Context,
+    design_words,
+    embed,
+    name_axes,
+    panels,
+    register,
+    save,
+    table,
+)
 from msisim.viz.report.labels import label
 
 
@@ -32,10 +41,21 @@ def build(ctx: Context) -> list[str]:
     conf["index"] = conf["index"].str.replace("_conf", "")
     long = long.merge(conf, on=["design", "outcome", "factor", "index"])
     # one row of panels per design, one column per outcome
+    data = analysis.ok_runs(ctx.runs)
     fig, axes = panels(len(designs) * len(outcomes), width=4.6, height=3.4, cols=len(outcomes))
     for i, design in enumerate(designs):
         for j, outcome in enumerate(outcomes):
             ax = axes[i * len(outcomes) + j]
+            name_axes(ax, f"{design_words(design)}: {label(outcome)}")
+            ax.title.set_fontsize(10)
+            values = data.loc[data["design"] == design, outcome] if design else data[outcome]
+            if float(values.std()) < 1e-12:  # nothing to split: say so instead of empty bars
+                ax.text(0.5, 0.5, f"does not vary\n(always {float(values.mean()):.3f}):\n"
+                        "no variance to split", ha="center", va="center",
+                        transform=ax.transAxes, fontsize=9)  # fmt: skip
+                ax.set_xticks([])
+                ax.set_yticks([])
+                continue
             sub = long[(long["design"] == design) & (long["outcome"] == outcome)]
             factors = list(dict.fromkeys(sub["factor"]))
             width = 0.38
@@ -46,36 +66,41 @@ def build(ctx: Context) -> list[str]:
             ax.set_xticks(
                 np.arange(len(factors)), [f.replace("_", "\n") for f in factors], fontsize=8
             )
-            name_axes(ax, f"{design}: {label(outcome)}")
-            ax.set_ylabel("share of variance", fontsize=9)
-            ax.title.set_fontsize(10)
-            ax.set_ylim(bottom=min(0, ax.get_ylim()[0]))
+            ax.set_ylabel("share of variance (0 to 1)", fontsize=9)
+            ax.axhline(1.0, color="grey", linestyle="--", linewidth=0.8)  # all of the variance
+            ax.set_ylim(min(-0.1, ax.get_ylim()[0]), max(1.1, ax.get_ylim()[1]))
             if i == 0 and j == 0:
                 ax.legend()
     path = save(
         ctx, fig, "sobol.png", "Sobol indices (first-order S1, total ST; bars: 95% bootstrap CI)"
     )
     reading = []
-    data = analysis.ok_runs(ctx.runs)
     for (design, outcome), sub in indices.groupby(["design", "outcome"], sort=False):
         values = data.loc[data["design"] == design, outcome] if design else data[outcome]
         if float(values.std()) < 1e-12:
-            reading.append(f"{design or 'all'} / {label(outcome)}: does not vary (indices moot).")
+            reading.append(
+                f"{design_words(design) or 'all'} / {label(outcome)}: does not vary (indices moot)."
+            )
             continue
         top = sub.sort_values("ST", ascending=False).iloc[0]
         reading.append(
-            f"{design or 'all'} / {label(outcome)}: **{fx.factor_label(top['factor'])}** has "
+            f"{design_words(design) or 'all'} / {label(outcome)}: "
+            f"**{fx.factor_label(top['factor'])}** has "
             "the largest total "
             f"index (ST = {top['ST']:.2f})."
         )
-    n = len(ctx.spec.samples())
+    n = ctx.spec.n_points()  # per combination of the crossed (levels) factors
+    ranged = len(ctx.spec.sobol_problem()["names"])
     return [
         "## Sobol indices\n",
         embed(path, "sobol indices"),
-        f"Saltelli sample of {n} points per design (Sobol' base size "
-        f"{n // (len(ctx.spec.factors) + 2)}); indices by SALib (Saltelli et al. 2010). "
-        "With small samples the bootstrap intervals are wide and small indices can come out "
-        "negative: read only the ranking of clearly separated factors.\n",
+        f"Saltelli sample of {n} points per design (Sobol' base size {n // (ranged + 2)}"
+        + (", for each lobby strategy" if len(ctx.spec.samples()) > n else "")
+        + "); indices by SALib (Saltelli et al. 2010). "
+        "With small samples the bootstrap intervals are wide, and indices can come out "
+        "negative or above 1 (the dashed line: all of the variance), which only sampling "
+        "error allows: read the ranking of clearly separated factors, not the values. A "
+        "panel that says *does not vary* has no variance to split among the factors.\n",
         "\n".join(f"- {r}" for r in reading) + "\n",
         "## Table\n",
         "S1: share of the outcome's variance due to the factor alone; ST: including its "
@@ -109,7 +134,7 @@ def findings(ctx: Context) -> list[fx.Finding]:
         sub = indices[(indices["design"] == design) & (indices["outcome"] == outcome)]
         r = sub.set_index("factor").loc[factor]
         mean, half = float(r["ST"]), float(r["ST_conf"])
-        return fx.Estimate(mean, mean - half, mean + half, len(ctx.spec.samples()))
+        return fx.Estimate(mean, mean - half, mean + half, ctx.spec.n_points())
 
     out = []
     if "capture" in ctx.outcomes():
@@ -117,12 +142,22 @@ def findings(ctx: Context) -> list[fx.Finding]:
         ranked = list(sub.sort_values("ST", ascending=False)["factor"])
         top2 = set(ranked[:2]) & {"lobby_budget", "selector_spending"}
         verdict = fx.SUPPORTED if len(top2) == 2 else fx.PARTLY if top2 else fx.NOT_SUPPORTED
+        column = analysis.ok_runs(ctx.runs).get("param.lobby_strategy")
+        strategies = set(column) if column is not None else set()
+        inert = (
+            " Selector spending and lobby focus are levers of a fixed lobby: the adaptive lobby "
+            "chooses how to spend each step, so under it their indices are 0 by construction "
+            "and this part of the claim cannot hold."
+            if strategies == {"adaptive"}
+            else ""
+        )
         out.append(fx.Finding(
             f"Lobby budget and selector spending dominate {fx.describe('capture')} in the "
             "representative template (the two largest total Sobol indices)",
             verdict,
             "Total indices ST (share of variance, 95% interval), representative: "
-            + "; ".join(f"{fx.factor_label(f)} {st(rep, 'capture', f)}" for f in ranked) + ".",
+            + "; ".join(f"{fx.factor_label(f)} {st(rep, 'capture', f)}" for f in ranked) + "."
+            + inert,
             ("capture",),
         ))  # fmt: skip
     cov = "viewpoint_coverage"
