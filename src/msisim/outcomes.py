@@ -522,7 +522,7 @@ def _adaptation_censored(model: Any, table: dict[str, np.ndarray]) -> float | No
     direction="higher", aggregate="run",
 )  # fmt: skip
 def _governance_index(model: Any, _table: dict[str, np.ndarray]) -> float | None:
-    """Weighted scorecard index at the end of the run (absent when no arena exists)."""
+    """Weighted scorecard index, cells averaged over the summary window (absent: no arena)."""
     card = model.scorecard()
     return None if card.empty else scorecards.governance_index(card)
 
@@ -550,7 +550,7 @@ def _panel_index(model: Any, _table: dict[str, np.ndarray]) -> float | None:
     direction="lower", aggregate="run",
 )  # fmt: skip
 def _panel_error(model: Any, _table: dict[str, np.ndarray]) -> float | None:
-    """Weighted mean over cells of |panel's mean rating - true score| at the end of the run."""
+    """Weighted mean over cells of |panel's mean rating - true (window) score|, asked at the end."""
     table = scorecards.panel_scorecard(model)
     if table.empty:
         return None

@@ -61,8 +61,8 @@ def build(ctx: Context) -> list[str]:
     columns = ["design", "param.selector_capture", "outcome", "mean", "ci_low", "ci_high", "n"]
     return [
         "## What each panel reports, against the convener's capture\n",
-        "The *true state* is the model's scorecard of the forum at the end of the run (its "
-        "indicators over fixed bounds); the panel's scorecard is the mean rating of each cell "
+        "The *true state* is the model's scorecard of the forum, each cell averaged over the "
+        "summary window (its indicators over fixed bounds); the panel's scorecard is the mean rating of each cell "
         "by the well-informed persons of each arena (`panel_respondents`), who rate honestly "
         "but with noise, round to whole points on the 1-10 scale and judge effectiveness "
         "partly by their own view (`panel_perspective`). The capture shifts compare each run "
