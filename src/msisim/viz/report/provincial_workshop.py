@@ -62,7 +62,8 @@ def build(ctx: Context) -> list[str]:
     return [
         "## What each panel reports, against the convener's capture\n",
         "The *true state* is the model's scorecard of the forum, each cell averaged over the "
-        "summary window (its indicators over fixed bounds); the panel's scorecard is the mean rating of each cell "
+        "summary window (its indicators over fixed bounds); the panel's scorecard is the "
+        "mean rating of each cell "
         "by the well-informed persons of each arena (`panel_respondents`), who rate honestly "
         "but with noise, round to whole points on the 1-10 scale and judge effectiveness "
         "partly by their own view (`panel_perspective`). The capture shifts compare each run "
