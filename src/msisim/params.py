@@ -545,17 +545,22 @@ def _category_table(name: str, value: Any) -> tuple[CategorySpec, ...]:
     if isinstance(cats, (str, bytes)) or not isinstance(cats, Sequence) or len(cats) == 0:
         _fail(name, value, "must be a non-empty sequence of categories")
     specs = tuple(CategorySpec.from_any(c) for c in cats)
-    names = [c.name for c in specs]
+    _check_names_and_shares(name, specs, "category")
+    return specs
+
+
+def _check_names_and_shares(name: str, specs: Sequence[Any], what: str) -> None:
+    """Names unique and shares summing to 1 (a category or group table)."""
+    names = [s.name for s in specs]
     if len(set(names)) != len(names):
-        _fail(name, names, "category names must be unique")
-    total = sum(c.share for c in specs)
+        _fail(name, names, f"{what} names must be unique")
+    total = sum(s.share for s in specs)
     if abs(total - 1.0) > 1e-6:
         _fail(
             name,
-            {c.name: c.share for c in specs},
+            {s.name: s.share for s in specs},
             f"shares must sum to 1 (they sum to {total:.6g})",
         )
-    return specs
 
 
 def _group_table(name: str, value: Any) -> tuple[GroupSpec, ...]:
@@ -566,16 +571,7 @@ def _group_table(name: str, value: Any) -> tuple[GroupSpec, ...]:
     if len(value) == 0:
         return ()
     specs = tuple(GroupSpec.from_any(g) for g in value)
-    names = [g.name for g in specs]
-    if len(set(names)) != len(names):
-        _fail(name, names, "group names must be unique")
-    total = sum(g.share for g in specs)
-    if abs(total - 1.0) > 1e-6:
-        _fail(
-            name,
-            {g.name: g.share for g in specs},
-            f"shares must sum to 1 (they sum to {total:.6g})",
-        )
+    _check_names_and_shares(name, specs, "group")
     return specs
 
 
