@@ -168,7 +168,9 @@ def test_a_failing_run_is_recorded_and_rerun(
 
     class Flaky(GovernanceModel):
         def __init__(self, *args: Any, rng: Any = None, **kwargs: Any) -> None:
-            self._explode = rng == bad.seed and kwargs.get("membership") == bad_membership
+            params = args[0] if args else None  # the runner passes validated Params
+            membership = params.design.membership if params else kwargs.get("membership")
+            self._explode = rng == bad.seed and membership == bad_membership
             super().__init__(*args, rng=rng, **kwargs)
 
         def step(self) -> None:

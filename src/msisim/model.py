@@ -62,6 +62,11 @@ class GovernanceModel(mesa.Model):
             :meth:`summary` averages when the run lasts ``n_steps`` (the others record only
             what whole-run outcomes need, ``NaN`` elsewhere): for sweeps that keep only
             per-run outcomes. Needs ``collect=False``.
+        lobby_twin: A no-lobby twin already run to the end (:meth:`no_lobby_twin`), to be
+            read instead of stepping one in lockstep: runs that differ only in their lobby
+            share one twin (the study runner does this). It must be this run's twin (same
+            seed, :meth:`~msisim.params.Params.without_lobby` parameters, observation window)
+            and have taken at least as many steps as this run will.
         **kwargs: Flat parameters or parameter groups.
     """
 
@@ -73,6 +78,7 @@ class GovernanceModel(mesa.Model):
         collect: bool = True,
         counterfactual: bool | None = None,
         summary_only: bool = False,
+        lobby_twin: GovernanceModel | None = None,
         _twin: bool = False,
         **kwargs: Any,
     ) -> None:
@@ -100,11 +106,7 @@ class GovernanceModel(mesa.Model):
         if summary_only and collect:
             raise ValueError("summary_only=True needs collect=False (the DataCollector keeps all)")
         #: First step whose full metrics summary() needs (1 = every step).
-        self.observe_from = (
-            int(np.floor(params.simulation.summary_burn_in * params.simulation.n_steps)) + 1
-            if summary_only
-            else 1
-        )
+        self.observe_from = self.observation_start(params, summary_only)
         pop, des, ctx = params.population, params.design, params.context
         if des.decision_rule in decision.PARLIAMENT_RULES:
             decision.decision_rule(des.decision_rule)(np.zeros((0, 1)), np.zeros(0), 0.0, 0.0)
@@ -165,6 +167,8 @@ class GovernanceModel(mesa.Model):
             for o in self._step_outcomes
         }
         self.series: list[dict[str, float]] = []
+        #: A twin's record per step: what its sibling reads (None before the window).
+        self.trace: list[dict[str, float] | None] = []
         #: Scorecard indicators per observed step (None before the summary window).
         self._cells: list[np.ndarray | None] = []
         self._arenas = scorecards.arena_matrix(self.category_names)[1]
@@ -172,7 +176,9 @@ class GovernanceModel(mesa.Model):
         self._collect = collect
         reporters = {name: _reporter(name) for name in self.metric_names()} if collect else {}
         self.datacollector = mesa.DataCollector(model_reporters=reporters)
-        self.lobby_twin, self.shock_twin = self._make_twins(counterfactual)
+        self.lobby_twin, self.shock_twin = self._make_twins(counterfactual, lobby_twin)
+        #: Whether this run steps its no-lobby twin (False when a finished one was given).
+        self.owns_lobby_twin = lobby_twin is None
         self.shock_responses: list[dict[str, float]] = []
         self.excess_error: list[float] = []
         self.running = True
@@ -619,9 +625,16 @@ class GovernanceModel(mesa.Model):
         (``(y - y') . (m - m') / |m - m'|^2``); the excess congruence error over the twin is
         kept every step for ``adaptation_half_life``.
         """
-        for twin in (self.lobby_twin, self.shock_twin):
-            if twin is not None:
-                twin.step()
+        if self.lobby_twin is not None:
+            if self.owns_lobby_twin:
+                self.lobby_twin.step()
+            elif self.lobby_twin.steps < self.steps:
+                raise RuntimeError(
+                    f"the shared no-lobby twin was run for {self.lobby_twin.steps} steps; "
+                    f"this run has reached step {self.steps}"
+                )
+        if self.shock_twin is not None:
+            self.shock_twin.step()
         twin = self.shock_twin
         if twin is None:
             return
@@ -637,28 +650,81 @@ class GovernanceModel(mesa.Model):
                 value = float(followed @ shift / norm2) if norm2 > 1e-12 else float("nan")
                 self.shock_responses.append({"step": float(shock.step), "pass_through": value})
 
+    @staticmethod
+    def observation_start(params: Params, summary_only: bool) -> int:
+        """First step a run observes in full: the summary window's first with ``summary_only``."""
+        if not summary_only:
+            return 1
+        sim = params.simulation
+        return int(np.floor(sim.summary_burn_in * sim.n_steps)) + 1
+
+    @classmethod
+    def no_lobby_twin(cls, params: Params, *, rng: Any, observe_from: int = 1) -> GovernanceModel:
+        """The no-lobby twin of a run with these parameters and seed, not yet stepped.
+
+        Its parameters are :meth:`~msisim.params.Params.without_lobby`, so runs that differ
+        only in their lobby have equal twins; it observes only what its sibling's
+        observation reads, from step ``observe_from`` (its sibling's).
+        """
+        twin = cls(params.without_lobby(), rng=rng, _twin=True)
+        twin.observe_from = observe_from
+        return twin
+
     def _make_twins(
-        self, counterfactual: bool | None
+        self, counterfactual: bool | None, lobby_twin: GovernanceModel | None
     ) -> tuple[GovernanceModel | None, GovernanceModel | None]:
         """The no-lobby and the no-shock twins (same seed, so the same streams), or None."""
+        if lobby_twin is not None:
+            self._check_shared_twin(lobby_twin, counterfactual)
         if self.is_twin or counterfactual is False:
             return None, None
         ctx = self.params.context
-        lobby_twin = shock_twin = None
-        if self.lobby_acts:
-            calm = dataclasses.replace(ctx, lobby_budget=0.0, selector_capture=None)
-            lobby_twin = GovernanceModel(
-                dataclasses.replace(self.params, context=calm), rng=self._seed, _twin=True
+        shock_twin = None
+        if self.lobby_acts and lobby_twin is None:
+            lobby_twin = self.no_lobby_twin(
+                self.params, rng=self._seed, observe_from=self.observe_from
             )
         if ctx.shocks:
             still = dataclasses.replace(ctx, shocks=())
             shock_twin = GovernanceModel(
                 dataclasses.replace(self.params, context=still), rng=self._seed, _twin=True
             )
-        for twin in (lobby_twin, shock_twin):
-            if twin is not None:
-                twin.observe_from = self.observe_from  # observed only when its sibling is
+            shock_twin.observe_from = self.observe_from  # observed only when its sibling is
         return lobby_twin, shock_twin
+
+    def _check_shared_twin(self, twin: Any, counterfactual: bool | None) -> None:
+        """Refuse a given no-lobby twin that is not this run's (one line each)."""
+        if not isinstance(twin, GovernanceModel) or not twin.is_twin:
+            raise ValueError(
+                f"lobby_twin={type(twin).__name__} is invalid: must be a model made by "
+                "GovernanceModel.no_lobby_twin"
+            )
+        if counterfactual is False or not self.lobby_acts or self.is_twin:
+            raise ValueError(
+                "lobby_twin is given but this run has no no-lobby twin to share (no lobby "
+                "acts, or counterfactual=False)"
+            )
+        if twin._seed != self._seed:
+            raise ValueError(f"lobby_twin has seed {twin._seed}, this run {self._seed}")
+        if twin.params != self.params.without_lobby():
+            raise ValueError(
+                "lobby_twin's parameters are not this run's without its lobby "
+                "(Params.without_lobby())"
+            )
+        if twin.observe_from != self.observe_from:
+            raise ValueError(
+                f"lobby_twin observes from step {twin.observe_from}, this run from "
+                f"{self.observe_from}"
+            )
+
+    def twin_record(self) -> dict[str, float]:
+        """The no-lobby twin's record at this step: its ``lobby_bias`` and tilt parts."""
+        if self.lobby_twin is None:
+            raise RuntimeError("this run has no no-lobby twin")
+        record = self.lobby_twin.trace[self.steps - 1]
+        if record is None:
+            raise RuntimeError(f"the no-lobby twin did not observe step {self.steps}")
+        return record
 
     def observe(self) -> None:
         """Compute this step's metrics, append them to the series and collect them.
@@ -676,6 +742,7 @@ class GovernanceModel(mesa.Model):
                     ),
                     **self.tilt_parts(),
                 }
+            self.trace.append(self.metrics if observed else None)
             panel = observed and self.params.simulation.panel_respondents > 0
             self._cells.append(scorecards.cells(self, self._arenas) if panel else None)
             return

@@ -161,10 +161,10 @@ class Observation:
             self.simulation.viewpoint_radius,
             sample_tree=model.sample_tree,
         )
-        twin = model.lobby_twin
-        if twin is not None:
-            self.tilt = twin.metrics["lobby_bias"]
-            self.tilt_parts = {p: twin.metrics[p] for p in metrics.TILT_PARTS}
+        if model.lobby_twin is not None:
+            twin = model.twin_record()
+            self.tilt = twin["lobby_bias"]
+            self.tilt_parts = {p: twin[p] for p in metrics.TILT_PARTS}
         elif model.lobby_acts:
             self.tilt = math.nan  # a lobby acts but no twin was run: capture is unknown
             self.tilt_parts = dict.fromkeys(metrics.TILT_PARTS, math.nan)

@@ -1049,6 +1049,21 @@ class ContextParams:
         validate_group(self)
 
 
+#: Context fields that only a lobby's actions read (how it targets, spends, ties and pulls).
+#: A run where no lobby acts ignores them, so its no-lobby twin sets them to their defaults
+#: (:meth:`Params.without_lobby`): runs that differ only in them share one twin.
+LOBBY_ACTION_FIELDS: tuple[str, ...] = (
+    "lobby_strategy",
+    "lobby_focus",
+    "selector_spending",
+    "tie_cost",
+    "tie_decay",
+    "lobby_pull",
+    "astroturf_share",
+    "astroturf_cost",
+)
+
+
 # --------------------------------------------------------------------------- simulation
 
 
@@ -1207,6 +1222,23 @@ class Params:
                         f"allocates {pool.seats} seats to {names[pool.category]!r}, which has "
                         f"only {n_pop} stakeholders at n_stakeholders={pop.n_stakeholders}",
                     )
+
+    def without_lobby(self) -> Params:
+        """These parameters with no lobby: the no-lobby twin's (docs/ODD.md §4.9).
+
+        No budget and no exogenous selector capture; the fields only a lobby's actions read
+        (:data:`LOBBY_ACTION_FIELDS`) are set to their defaults, so that runs differing only
+        in how their lobby acts have equal twins. The lobby ideal stays (lobby bias is measured
+        toward it), and so does the number of lobbyists.
+        """
+        defaults = ContextParams()
+        calm = dataclasses.replace(
+            self.context,
+            lobby_budget=0.0,
+            selector_capture=None,
+            **{name: getattr(defaults, name) for name in LOBBY_ACTION_FIELDS},
+        )
+        return dataclasses.replace(self, context=calm)
 
     def seat_pools(self) -> list[SeatPool]:
         """The seat pools of the design's membership rule (empty when it has no seats)."""

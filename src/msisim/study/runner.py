@@ -43,6 +43,7 @@ from msisim.model import GovernanceModel
 from msisim.parliament import Parliament
 from msisim.rules.decision import PARLIAMENT_RULES
 from msisim.scorecard import panel_scorecard
+from msisim.study.sharing import SharedWork, batches, plan
 from msisim.study.spec import ExperimentSpec, Task, _plain, _to_model
 from msisim.study.store import ResultStore
 
@@ -165,21 +166,42 @@ def failure_row(task: Task, error: str, seconds: float = float("nan")) -> dict[s
     return {**_identity_row(task), "status": "failed", "error": error, "seconds": seconds}
 
 
-def execute_task(task: Task) -> tuple[dict[str, Any], pd.DataFrame | None]:
-    """Run one model; never raises: failures come back as a row with status ``failed``."""
+def execute_task(
+    task: Task, shared: SharedWork | None = None
+) -> tuple[dict[str, Any], pd.DataFrame | None]:
+    """Run one model; never raises: failures come back as a row with status ``failed``.
+
+    With ``shared`` (the runs of a batch, :mod:`msisim.study.sharing`), a lobbied run reads
+    its group's no-lobby twin instead of stepping its own, and a run that is the same as one
+    already run in the batch copies its outcomes (and ``seconds``); results are identical.
+    """
     start = time.perf_counter()
     row = _identity_row(task)
+    p = plan(task) if shared is not None else None
+    if shared is not None and p is not None:
+        same = shared.result(p)
+        if same is not None:
+            return _copy_result(task, *same)
     series = None
     try:
         flat = _to_model(task.params)
         model: GovernanceModel | Parliament
+        summary_only = not task.collect_series  # per-step rows are not kept: skip them
         if flat.get("decision_rule") in PARLIAMENT_RULES:  # a chamber voting acts
             model = Parliament(rng=task.seed, n_steps=task.steps, **flat)
+        elif p is not None and p.params is not None and shared is not None:
+            model = GovernanceModel(
+                p.params,
+                rng=task.seed,
+                collect=False,
+                summary_only=summary_only,
+                lobby_twin=shared.twin(task, p, summary_only),
+            )
         else:
             model = GovernanceModel(
                 rng=task.seed,
                 collect=False,
-                summary_only=not task.collect_series,  # per-step rows are not kept: skip them
+                summary_only=summary_only,
                 n_steps=task.steps,
                 **flat,
             )
@@ -207,18 +229,28 @@ def execute_task(task: Task) -> tuple[dict[str, Any], pd.DataFrame | None]:
         logger.debug("run %s failed:\n%s", task.run_id, traceback.format_exc())
         row.update({"status": "failed", "error": f"{type(err).__name__}: {err}"})
     row["seconds"] = time.perf_counter() - start
+    if shared is not None and p is not None and row["status"] == "ok":
+        shared.keep(task, p, (row, series))
     return row, series
 
 
+def _copy_result(
+    task: Task, source: Task, result: tuple[dict[str, Any], pd.DataFrame | None]
+) -> tuple[dict[str, Any], pd.DataFrame | None]:
+    """``source``'s outcomes under ``task``'s identity (the two are the same run)."""
+    row, series = result
+    identity = _identity_row(task)
+    copied = {**identity, **{k: v for k, v in row.items() if k not in _identity_row(source)}}
+    if series is not None:
+        series = series.assign(run_id=task.run_id)
+    return copied, series
+
+
 def run_batch(tasks: Sequence[Task]) -> list[tuple[dict[str, Any], pd.DataFrame | None]]:
-    """Run several tasks in one worker call (amortises per-task overhead)."""
+    """Run several tasks in one worker call, sharing twins and same runs among them."""
     logging.getLogger("MESA").setLevel(logging.WARNING)
-    return [execute_task(t) for t in tasks]
-
-
-def batches(tasks: Sequence[Task], size: int) -> list[list[Task]]:
-    """Split tasks into consecutive batches of ``size``."""
-    return [list(tasks[i : i + size]) for i in range(0, len(tasks), size)]
+    shared = SharedWork()
+    return [execute_task(t, shared) for t in tasks]
 
 
 # --------------------------------------------------------------------------- backends

@@ -1,0 +1,118 @@
+"""Work that runs of a study share: one no-lobby twin per group, one run per distinct run.
+
+A lobbied run carries a no-lobby twin (:meth:`msisim.model.GovernanceModel.no_lobby_twin`):
+the same run with no lobby, on the same seed. Runs that differ only in their lobby (its
+budget, strategy, focus...: :data:`msisim.params.LOBBY_ACTION_FIELDS`) on the same seed have
+*equal* twins, and a study that compares lobby levers on common random numbers (levers in
+``design_factors``) has many such runs. So:
+
+* tasks are grouped by their twin (:func:`plan`) and batches keep groups together
+  (:func:`batches`);
+* a worker runs each group's twin once and hands it to every run of the group that is in
+  its batch (:class:`SharedWork`);
+* runs where no lobby acts and that differ only in fields no lobby reads (a strategy at
+  budget 0) are the same run: it is run once and its outcomes copied.
+
+Results are identical to running every task alone (tested): a twin never interacts with its
+sibling, and a field that no lobby reads cannot change a run without a lobby.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from msisim.model import GovernanceModel
+from msisim.params import Params
+from msisim.rules.decision import PARLIAMENT_RULES
+from msisim.study.spec import Task, _to_model
+
+
+@dataclass(frozen=True)
+class Plan:
+    """How a task is run: its model parameters and what it can share.
+
+    Attributes:
+        params: The run's parameters (None for a chamber, :class:`msisim.parliament.Parliament`,
+            or parameters that do not validate: those runs share nothing and fail alone).
+        group: Key of the task's twin group: runs with equal keys have equal twins.
+        lobby_acts: Whether the run has a lobby (and so a twin).
+        same_run: Key equal for tasks that are the same run (no lobby, same seed and
+            parameters up to fields no lobby reads, same outputs asked).
+    """
+
+    params: Params | None
+    group: str
+    lobby_acts: bool
+    same_run: str
+
+
+def plan(task: Task) -> Plan:
+    """The :class:`Plan` of one task."""
+    flat = _to_model(task.params)
+    if flat.get("decision_rule") in PARLIAMENT_RULES:
+        return Plan(None, task.run_id, False, task.run_id)
+    try:
+        params = Params.from_flat(n_steps=task.steps, **flat)
+    except (TypeError, ValueError):  # reported by the run itself
+        return Plan(None, task.run_id, False, task.run_id)
+    calm = params.without_lobby()
+    group = repr((task.seed, task.steps, calm))
+    ctx = params.context
+    lobby_acts = (ctx.n_lobbyists > 0 and ctx.lobby_budget > 0) or ctx.selector_capture is not None
+    same_run = task.run_id if lobby_acts else repr((group, task.collect_series))
+    return Plan(params, group, lobby_acts, same_run)
+
+
+def batches(tasks: Sequence[Task], size: int) -> list[list[Task]]:
+    """Batches of about ``size`` tasks that keep twin groups together.
+
+    Tasks are ordered by group (groups in order of first appearance, tasks in their order).
+    A batch takes whole groups until it holds at least ``size`` tasks; only a group of more
+    than ``4 * size`` tasks is cut, into batches of ``size`` (each runs the group's twin once).
+    """
+    groups: dict[str, list[Task]] = {}
+    for task in tasks:
+        groups.setdefault(plan(task).group, []).append(task)
+    out: list[list[Task]] = []
+    current: list[Task] = []
+    for members in groups.values():
+        if len(members) > 4 * size:
+            out.extend(list(members[i : i + size]) for i in range(0, len(members), size))
+            continue
+        current.extend(members)
+        if len(current) >= size:
+            out.append(current)
+            current = []
+    if current:
+        out.append(current)
+    return out
+
+
+class SharedWork:
+    """What the runs of one batch share: finished twins by group, results by same-run key."""
+
+    def __init__(self) -> None:
+        self._twins: dict[str, GovernanceModel] = {}
+        self._results: dict[str, tuple[Task, Any]] = {}
+
+    def twin(self, task: Task, p: Plan, summary_only: bool) -> GovernanceModel | None:
+        """The finished no-lobby twin of ``task``'s group (run on first request), or None."""
+        if not p.lobby_acts or p.params is None:
+            return None
+        observe_from = GovernanceModel.observation_start(p.params, summary_only)
+        key = repr((p.group, observe_from))
+        if key not in self._twins:
+            twin = GovernanceModel.no_lobby_twin(p.params, rng=task.seed, observe_from=observe_from)
+            twin.run_for(task.steps)
+            self._twins[key] = twin
+        return self._twins[key]
+
+    def result(self, p: Plan) -> tuple[Task, Any] | None:
+        """``(task, result)`` of a run in this batch that is the same run, if any."""
+        return self._results.get(p.same_run)
+
+    def keep(self, task: Task, p: Plan, result: Any) -> None:
+        """Remember a run's result for the same runs later in the batch."""
+        self._results.setdefault(p.same_run, (task, result))
