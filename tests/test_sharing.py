@@ -9,6 +9,8 @@ import pytest
 
 from msisim.model import GovernanceModel
 from msisim.params import LOBBY_ACTION_FIELDS, ContextParams, Params
+from msisim.rules.decision import RULE_PARAMETERS
+from msisim.rules.membership import MEMBERSHIP_RULES
 from msisim.study.runner import execute_task, run_batch
 from msisim.study.sharing import batches, plan
 from msisim.study.spec import ExperimentSpec
@@ -118,3 +120,68 @@ def test_a_shared_twin_gives_the_lockstep_capture_and_refuses_a_wrong_twin() -> 
     short.run_for(10)
     with pytest.raises(RuntimeError, match="run for 10 steps"):
         GovernanceModel(params, rng=11, lobby_twin=short).run()
+
+
+#: A value other than the default for every rule-specific design parameter.
+OTHER_VALUES: dict[str, Any] = {
+    "consensus_threshold": 0.8,
+    "consultation_weight": 0.6,
+    "cooling_off": 5,
+    "lottery_seats": 4,
+    "majority_share": 0.7,
+    "n_proposals": 50,
+    "n_seats": 18,
+    "participation_support": {"grassroots": 0.5},
+    "party_discipline": ("majority",),
+    "party_radius": 0.2,
+    "rotation_tie_retention": 0.1,
+    "seat_allocation": "proportional",
+    "seats_per_category": {"grassroots": 4},
+    "selection": "merit",
+    "selector_information": "true",
+    "selector_noise": 0.3,
+    "sortition_acceptance": "all",
+    "stratified": True,
+    "support_radius": 0.1,
+    "term_length": 7,
+    "term_limit": 2,
+}
+
+
+@pytest.mark.parametrize("membership", sorted(MEMBERSHIP_RULES))
+def test_fields_a_run_cannot_read_do_not_change_it(membership: str) -> None:
+    """Params.effective() resets only fields without effect: the runner merges such runs."""
+    specific = frozenset().union(*(r.parameters for r in MEMBERSHIP_RULES.values()))
+    specific |= frozenset().union(*RULE_PARAMETERS.values())
+    assert specific <= set(OTHER_VALUES), (
+        f"give a test value for {sorted(specific - set(OTHER_VALUES))}"
+    )
+    kw: dict[str, Any] = {
+        "membership": membership,
+        "n_stakeholders": 300,
+        "n_lobbyists": 2,
+        "lobby_budget": 1.0,
+        "n_steps": 30,
+    }
+    base = Params.from_flat(**kw)
+    reference = GovernanceModel(base, rng=3).run().summary()
+    unread = [
+        name
+        for name in sorted(specific)
+        if getattr(Params.from_flat(**kw, **{name: OTHER_VALUES[name]}).effective().design, name)
+        == getattr(base.design, name)
+    ]
+    assert unread, f"{membership}: effective() resets no field, so the test checks nothing"
+    for name in unread:
+        other = GovernanceModel(rng=3, **kw, **{name: OTHER_VALUES[name]}).run().summary()
+        diff = [k for k in reference if not same(reference[k], other[k])]
+        assert not diff, (
+            f"{name}={OTHER_VALUES[name]!r} changed a {membership} run ({diff[:4]}), but "
+            "Params.effective() treats it as unread: the runner would merge distinct runs"
+        )
+    no_lobby = {**kw, "lobby_budget": 0.0}
+    plain = GovernanceModel(rng=3, **no_lobby).run().summary()
+    for name in (*LOBBY_ACTION_FIELDS, "astroturf_share"):
+        value = {"lobby_strategy": "swing", "astroturf_share": 0.3}.get(name, 0.05)
+        other = GovernanceModel(rng=3, **no_lobby, **{name: value}).run().summary()
+        assert all(same(plain[k], other[k]) for k in plain), f"{name} changed a run with no lobby"

@@ -65,8 +65,8 @@ class GovernanceModel(mesa.Model):
         lobby_twin: A no-lobby twin already run to the end (:meth:`no_lobby_twin`), to be
             read instead of stepping one in lockstep: runs that differ only in their lobby
             share one twin (the study runner does this). It must be this run's twin (same
-            seed, :meth:`~msisim.params.Params.without_lobby` parameters, observation window)
-            and have taken at least as many steps as this run will.
+            seed, :meth:`~msisim.params.Params.without_lobby` parameters up to fields it
+            cannot read, observation window) and have taken at least as many steps as this run will.
         **kwargs: Flat parameters or parameter groups.
     """
 
@@ -706,10 +706,10 @@ class GovernanceModel(mesa.Model):
             )
         if twin._seed != self._seed:
             raise ValueError(f"lobby_twin has seed {twin._seed}, this run {self._seed}")
-        if twin.params != self.params.without_lobby():
+        if twin.params.effective() != self.params.without_lobby().effective():
             raise ValueError(
                 "lobby_twin's parameters are not this run's without its lobby "
-                "(Params.without_lobby())"
+                "(Params.without_lobby(), up to fields it cannot read: Params.effective())"
             )
         if twin.observe_from != self.observe_from:
             raise ValueError(

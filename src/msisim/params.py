@@ -34,7 +34,7 @@ import numpy as np
 
 from msisim.apportionment import largest_remainder
 from msisim.registry import Registry, did_you_mean
-from msisim.rules.decision import DECISION_RULES, PARLIAMENT_RULES, PARTIES
+from msisim.rules.decision import DECISION_RULES, PARLIAMENT_RULES, PARTIES, RULE_PARAMETERS
 from msisim.rules.deliberation import DELIBERATION_FORMATS
 from msisim.rules.lobbying import STRATEGIES
 from msisim.rules.membership import (
@@ -1239,6 +1239,41 @@ class Params:
             **{name: getattr(defaults, name) for name in LOBBY_ACTION_FIELDS},
         )
         return dataclasses.replace(self, context=calm)
+
+    def effective(self) -> Params:
+        """These parameters with every field the run cannot read set to its default.
+
+        The fields are those :func:`msisim.study.checks.check_run_params` notes as without
+        effect: the rule-specific design parameters that neither the membership rule nor the
+        decision rule reads, astroturf without an open round, and, when no lobby acts, the
+        fields only a lobby's actions read (:data:`LOBBY_ACTION_FIELDS`). Two runs with equal
+        effective parameters on one seed are the same run (tested for every rule and field).
+        A parliament (``decision_rule='proposal_vote'``) is returned unchanged.
+        """
+        des, ctx = self.design, self.context
+        if des.decision_rule in PARLIAMENT_RULES:
+            return self
+        unused = frozenset().union(*(r.parameters for r in MEMBERSHIP_RULES.values()))
+        unused -= des.rule.parameters
+        unused |= frozenset().union(*RULE_PARAMETERS.values()) - RULE_PARAMETERS.get(
+            des.decision_rule, frozenset()
+        )
+        design_defaults, context_defaults = DesignParams(), ContextParams()
+        design = dataclasses.replace(
+            des, **{n: getattr(design_defaults, n) for n in sorted(unused)}
+        )
+        idle: set[str] = set()
+        if not des.has_open_round:
+            idle |= {"astroturf_share", "astroturf_cost"}
+        lobby_acts = (
+            ctx.n_lobbyists > 0 and ctx.lobby_budget > 0
+        ) or ctx.selector_capture is not None
+        if not lobby_acts:
+            idle |= set(LOBBY_ACTION_FIELDS)
+        context = dataclasses.replace(
+            ctx, **{n: getattr(context_defaults, n) for n in sorted(idle)}
+        )
+        return dataclasses.replace(self, design=design, context=context)
 
     def seat_pools(self) -> list[SeatPool]:
         """The seat pools of the design's membership rule (empty when it has no seats)."""

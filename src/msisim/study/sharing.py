@@ -3,15 +3,16 @@
 A lobbied run carries a no-lobby twin (:meth:`msisim.model.GovernanceModel.no_lobby_twin`):
 the same run with no lobby, on the same seed. Runs that differ only in their lobby (its
 budget, strategy, focus...: :data:`msisim.params.LOBBY_ACTION_FIELDS`) on the same seed have
-*equal* twins, and a study that compares lobby levers on common random numbers (levers in
-``design_factors``) has many such runs. So:
+*equal* twins (up to fields the twin cannot read), and a study that compares lobby levers on
+common random numbers (levers in ``design_factors``) has many such runs. So:
 
 * tasks are grouped by their twin (:func:`plan`) and batches keep groups together
   (:func:`batches`);
 * a worker runs each group's twin once and hands it to every run of the group that is in
   its batch (:class:`SharedWork`);
-* runs where no lobby acts and that differ only in fields no lobby reads (a strategy at
-  budget 0) are the same run: it is run once and its outcomes copied.
+* runs that differ only in fields they cannot read (a lobby strategy at budget 0, what the
+  selector sees in an open forum without a selector: :meth:`msisim.params.Params.effective`)
+  are the same run: it is run once per batch and its outcomes copied.
 
 Results are identical to running every task alone (tested): a twin never interacts with its
 sibling, and a field that no lobby reads cannot change a run without a lobby.
@@ -38,8 +39,10 @@ class Plan:
             or parameters that do not validate: those runs share nothing and fail alone).
         group: Key of the task's twin group: runs with equal keys have equal twins.
         lobby_acts: Whether the run has a lobby (and so a twin).
-        same_run: Key equal for tasks that are the same run (no lobby, same seed and
-            parameters up to fields no lobby reads, same outputs asked).
+        same_run: Key equal for tasks that are the same run: same seed and steps, same
+            outputs asked, and the same parameters up to fields the run cannot read
+            (:meth:`msisim.params.Params.effective`: a strategy at budget 0, a selector's
+            information in a forum without a selector).
     """
 
     params: Params | None
@@ -57,11 +60,10 @@ def plan(task: Task) -> Plan:
         params = Params.from_flat(n_steps=task.steps, **flat)
     except (TypeError, ValueError):  # reported by the run itself
         return Plan(None, task.run_id, False, task.run_id)
-    calm = params.without_lobby()
-    group = repr((task.seed, task.steps, calm))
+    group = repr((task.seed, task.steps, params.without_lobby().effective()))
     ctx = params.context
     lobby_acts = (ctx.n_lobbyists > 0 and ctx.lobby_budget > 0) or ctx.selector_capture is not None
-    same_run = task.run_id if lobby_acts else repr((group, task.collect_series))
+    same_run = repr((task.seed, task.steps, params.effective(), task.collect_series))
     return Plan(params, group, lobby_acts, same_run)
 
 
