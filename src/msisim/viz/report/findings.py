@@ -263,12 +263,16 @@ def structural_tilt(ctx: Context, **levels: object) -> Finding | None:
     """The no-lobby tilt of each design, reported as its own finding (not a claim)."""
     if "structural_tilt" not in ctx.runs:
         return None
+    data = analysis.ok_runs(ctx.runs)
+    for factor, level in levels.items():
+        data = data[data[f"param.{factor}"] == level]
+    # the tilt is the twin's: runs that share a twin (same seed and tilt) count once
+    if "seed" in data:
+        data = data.drop_duplicates(subset=["design", "seed", "structural_tilt"])
     parts = []
-    for design in dict.fromkeys(analysis.ok_runs(ctx.runs)["design"]):
-        parts.append(
-            f"**{design_words(design)}** "
-            f"{mean_ci(values(ctx, 'structural_tilt', design=design, **levels))}"
-        )
+    for design in dict.fromkeys(data["design"]):
+        own = data.loc[data["design"] == design, "structural_tilt"]
+        parts.append(f"**{design_words(design)}** {mean_ci(own)}")
     where = (
         " at " + ", ".join(f"{factor_label(k)} {v}" for k, v in levels.items()) if levels else ""
     )

@@ -29,6 +29,20 @@ WORDS = {
 }
 
 
+def twins(ctx: Context) -> pd.DataFrame:
+    """One row per distinct no-lobby twin among the finished runs.
+
+    The tilt is the twin's, and runs that differ only in their lobby (budgets and strategies
+    compared on common random numbers) share one twin: counting each run would count one
+    twin many times and make the intervals too narrow. Runs of a design with the same seed
+    and the same tilt parts have the same twin.
+    """
+    data = analysis.ok_runs(ctx.runs)
+    if "seed" not in data:  # a table without seeds: every run counts
+        return data
+    return data.drop_duplicates(subset=["design", "seed", *PARTS, "structural_tilt"])
+
+
 def available(ctx: Context) -> bool:
     """Whether the runs hold the tilt's parts (results of msisim before the split lack them)."""
     return all(p in ctx.runs for p in PARTS)
@@ -38,11 +52,12 @@ def finding(ctx: Context) -> fx.Finding | None:
     """The parts of each design's structural tilt, as a reference finding."""
     if not available(ctx):
         return None
-    data = analysis.ok_runs(ctx.runs)
+    data = twins(ctx)
     rows = []
     for design in dict.fromkeys(data["design"]):
-        big = [p for p in PARTS[1:] if abs(fx.values(ctx, p, design=design).mean()) >= 0.02]
-        parts = ", ".join(f"{WORDS[p]} {fx.mean_ci(fx.values(ctx, p, design=design))}" for p in big)
+        own = data[data["design"] == design]
+        big = [p for p in PARTS[1:] if abs(own[p].mean()) >= 0.02]
+        parts = ", ".join(f"{WORDS[p]} {fx.mean_ci(own[p])}" for p in big)
         rows.append(f"**{design_words(design)}**: {parts or 'no part above 0.02'}")
     reference = fx.mean_ci(data["tilt_reference"])
     return fx.Finding(
@@ -63,8 +78,7 @@ def section(ctx: Context) -> list[str]:
     """A stacked-bar figure and a table of the tilt's parts per design."""
     if not available(ctx):
         return []
-    data = analysis.ok_runs(ctx.runs)
-    summary = analysis.ci_table(data, ["design"], [*PARTS, "structural_tilt"])
+    summary = analysis.ci_table(twins(ctx), ["design"], [*PARTS, "structural_tilt"])
     path = _figure(ctx, summary)
     summary["cell"] = [
         f"{r.mean:.3f} [{r.ci_low:.3f}, {r.ci_high:.3f}]" for r in summary.itertuples()
@@ -84,8 +98,9 @@ def section(ctx: Context) -> list[str]:
         "attends**, **deliberation** (members advocating other than their true positions), "
         "**voice** (voice grows with resources) and the **decision** (rule and inertia). The "
         "reference point and voice are assumptions of the model, so a tilt that comes from "
-        "them is built in, not found. Means over all runs (the tilt does not depend on the "
-        "lobby), 95% intervals.\n",
+        "them is built in, not found. Means over the distinct no-lobby twins (the tilt does "
+        "not depend on the lobby, and runs that differ only in it share one twin, counted "
+        "once), 95% intervals.\n",
         embed(path, "parts of the structural tilt"),
         wide.to_markdown(index=False),
         "",
