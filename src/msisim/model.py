@@ -134,6 +134,15 @@ class GovernanceModel(mesa.Model):
             else np.flatnonzero(st.category == pool.category)
             for pool in self._seat_plan
         ]
+        # the pools a captured selector fills (not lotteries), back to back, for selection_gain
+        bought = [i for i, plan in enumerate(self._seat_plan) if not plan.lottery]
+        self._bought_order = np.concatenate([self._pools[i] for i in bought] + [np.zeros(0, int)])
+        ends = np.cumsum([self._pools[i].shape[0] for i in bought], dtype=np.int64)
+        self._bought_slices = [
+            slice(int(end - self._pools[i].shape[0]), int(end))
+            for i, end in zip(bought, ends, strict=True)
+        ]
+        self._bought_seats = tuple(self._seat_plan[i].seats for i in bought)
         sample_size = min(params.simulation.viewpoint_sample, st.n)
         self.viewpoint_sample = np.sort(
             self.streams["observation"].choice(st.n, size=sample_size, replace=False)
@@ -406,9 +415,7 @@ class GovernanceModel(mesa.Model):
             self.lobby_state,
         )
         n_lobbyists = lob.ties.shape[0]
-        axis = self.lobby_ideal - self.public_ideal
-        norm = float(np.linalg.norm(axis))
-        axis = axis / norm if norm > 0 else axis
+        axis = self.lobby_axis
         decay = 1.0 - ctx.tie_decay
         horizon = 1.0 / ctx.tie_decay if ctx.tie_decay > 0 else self.params.simulation.n_steps
         # voice this round (deliberate() recomputes it after presence is updated)
@@ -426,7 +433,7 @@ class GovernanceModel(mesa.Model):
         stay = np.full(reachable.shape[0], horizon)
         if self.rule.seated and seated.any():
             incumbents = st.terms_served[st.seated]
-            reseated = (np.sum(incumbents > 1) + 1.0) / (incumbents.shape[0] + 2.0)
+            reseated = (np.count_nonzero(incumbents > 1) + 1.0) / (incumbents.shape[0] + 2.0)
             eligible = membership.eligible_for_term(st.terms_served[reachable], des.term_limit)
             stay = np.where(seated, rounds_left + reseated * eligible * term, stay)
         if self.rule.open_round:
@@ -458,15 +465,12 @@ class GovernanceModel(mesa.Model):
         selector_value = 0.0
         if ctx.selector_capture is None and self.rule.selector_capturable:
             if self.rule.seated:
-                pools = [
-                    (pool, plan.seats)
-                    for pool, plan in zip(self._pools, self._seat_plan, strict=True)
-                    if not plan.lottery
-                ]
+                projection = (st.advocated @ axis)[self._bought_order]
+                distance = metrics.distances(st.advocated, self.lobby_ideal)[self._bought_order]
                 gain = lobbying.selection_gain(
-                    [st.advocated[pool] @ axis for pool, _ in pools],
-                    [-metrics.distances(st.advocated[pool], self.lobby_ideal) for pool, _ in pools],
-                    np.array([seats for _, seats in pools]),
+                    [projection[pool] for pool in self._bought_slices],
+                    [distance[pool] for pool in self._bought_slices],
+                    self._bought_seats,
                 )
                 share = room_voice[seated_room].sum() / room_total if room_total > 0 else 1.0
                 to_selection = rounds_left - 1  # the tie decays this often before it selects
@@ -876,6 +880,10 @@ class GovernanceModel(mesa.Model):
         )
         # share of the population near each sampled interest, estimated on the sample itself
         self.neighbour_share = np.asarray(near, dtype=float) / self.viewpoint_sample.shape[0]
+        axis = self.lobby_ideal - self.public_ideal
+        norm = math.sqrt(axis.dot(axis))  # as np.linalg.norm
+        #: Unit axis from the public ideal to the lobby ideal (the adaptive lobby's yardstick).
+        self.lobby_axis = axis / norm if norm > 0 else axis
         lobby_distance = metrics.distances(st.position, self.lobby_ideal)
         self.lobby_aligned = lobby_distance < np.median(lobby_distance)
         self.aligned_share = float(self.lobby_aligned.mean())
