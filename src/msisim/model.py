@@ -516,7 +516,10 @@ class GovernanceModel(mesa.Model):
         if self.rule.consulted_voice:
             st.voice = np.where(st.seated, st.voice, des.consultation_weight * st.voice)
         members = self.members
-        lob.paid_voice = float(st.voice[members].mean()) if members.shape[0] else 0.0
+        # the room's mean voice (as ndarray.mean: the sum over the count)
+        lob.paid_voice = (
+            float(st.voice[members].sum()) / members.shape[0] if members.shape[0] else 0.0
+        )
         exchange = deliberation.DELIBERATION_FORMATS[des.deliberation]
         if lob.n_paid == 0:
             exchange(
