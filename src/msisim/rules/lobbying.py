@@ -7,6 +7,7 @@ over members; the model loops only over lobbyists.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 
 import numpy as np
@@ -79,7 +80,7 @@ def combined_tie(ties: np.ndarray) -> np.ndarray:
     """
     if ties.shape[0] == 0:
         return np.zeros(ties.shape[1:])
-    return 1.0 - np.prod(1.0 - ties, axis=0)
+    return 1.0 - np.multiply.reduce(1.0 - ties, axis=0)  # np.prod without its wrapper
 
 
 def lobby_pull(
@@ -271,8 +272,9 @@ def gatekeeping_gain(
     if total <= 0 or advocated.shape[0] == 0:
         return 0.0
     weights = voice / total
-    farthest = float(np.linalg.norm(np.maximum(lobby_ideal, 1.0 - lobby_ideal)))
-    nonconformity = np.clip(distances(advocated, lobby_ideal) / max(farthest, 1e-12), 0.0, 1.0)
+    corner = np.maximum(lobby_ideal, 1.0 - lobby_ideal)
+    farthest = math.sqrt(corner.dot(corner))  # np.linalg.norm(corner)
+    nonconformity = np.minimum(distances(advocated, lobby_ideal) / max(farthest, 1e-12), 1.0)
     projection = advocated @ axis
     proposal = float(weights @ projection)
     return max(float(np.sum(weights * nonconformity * (proposal - projection))), 0.0)
@@ -306,8 +308,9 @@ def water_fill(
     log_worth = np.log(np.where(useful, worth, 1.0) / tie_cost)
     free, remaining = useful.copy(), float(budget)
     while free.any() and remaining > 0:
-        level = _fill_level(log_worth[free], remaining / tie_cost)
-        share = tie_cost * np.maximum(log_worth[free] - level, 0.0)
+        candidates = log_worth[free]
+        level = _fill_level(candidates, remaining / tie_cost)
+        share = tie_cost * np.maximum(candidates - level, 0.0)
         over = share > cap[free]
         if not over.any():
             spend[free] = share
@@ -322,8 +325,8 @@ def water_fill(
 def _fill_level(log_worth: np.ndarray, budget_units: float) -> float:
     """Water level ``ln lambda`` at which uncapped items spend ``budget_units * c`` in total."""
     ordered = np.sort(log_worth)[::-1]
-    levels = (np.cumsum(ordered) - budget_units) / np.arange(1, ordered.shape[0] + 1)
-    funded = np.flatnonzero(ordered > levels)  # a prefix: the best item is always funded
+    levels = (ordered.cumsum() - budget_units) / np.arange(1, ordered.shape[0] + 1)
+    funded = (ordered > levels).nonzero()[0]  # a prefix: the best item is always funded
     if funded.size == 0:  # a budget too small to register in floating point: spend nothing
         return float(ordered[0])
     return float(levels[funded[-1]])
