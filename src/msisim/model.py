@@ -164,9 +164,8 @@ class GovernanceModel(mesa.Model):
         self.recused = np.zeros(0, dtype=bool)
         self.room = np.zeros((0, pop.n_dims))  # advocated positions in the room at the decision
 
-        self.agents_list = [Stakeholder(self, i) for i in range(st.n)]
-        self.selector = Selector(self)
-        self.lobbyists = [Lobbyist(self, i) for i in range(ctx.n_lobbyists)]
+        # the Mesa agents are views onto these arrays, made when first asked for (_mesa_views)
+        self._views: tuple[list[Stakeholder], Selector, list[Lobbyist]] | None = None
 
         self._step_outcomes = declared.step_outcomes()
         self._columns = {
@@ -185,6 +184,65 @@ class GovernanceModel(mesa.Model):
         self.shock_responses: list[dict[str, float]] = []
         self.excess_error: list[float] = []
         self.running = True
+
+    # ------------------------------------------------------------------ Mesa agents
+
+    def _mesa_views(self) -> tuple[list[Stakeholder], Selector, list[Lobbyist]]:
+        """The Mesa agents: stakeholders, the selector and the lobbyists, made on first use.
+
+        They are views onto the model's arrays that the rules never read, so a run that never
+        asks for them (a sweep) does not pay for registering a thousand agents with Mesa. They
+        are made in the same order as ever (stakeholders first), so ``unique_id`` is the same.
+        """
+        if self._views is None:
+            self._views = (
+                [Stakeholder(self, i) for i in range(self.stakeholders.n)],
+                Selector(self),
+                [Lobbyist(self, i) for i in range(self.params.context.n_lobbyists)],
+            )
+        return self._views
+
+    @property
+    def agents_list(self) -> list[Stakeholder]:
+        """The stakeholder agents, in index order."""
+        return self._mesa_views()[0]
+
+    @property
+    def selector(self) -> Selector:
+        """The selector (representative forums) or convener (open forums) agent."""
+        return self._mesa_views()[1]
+
+    @property
+    def lobbyists(self) -> list[Lobbyist]:
+        """The lobbyist agents."""
+        return self._mesa_views()[2]
+
+    @property
+    def agents(self) -> Any:
+        """All agents (:attr:`mesa.Model.agents`), made on first use."""
+        self._mesa_views()
+        return super().agents
+
+    @agents.setter
+    def agents(self, agents: Any) -> None:
+        mesa.Model.agents.fset(self, agents)  # Mesa refuses (model.agents is its own)
+
+    @property
+    def agents_by_type(self) -> Any:
+        """Agents by type (:attr:`mesa.Model.agents_by_type`), made on first use."""
+        self._mesa_views()
+        return super().agents_by_type
+
+    @property
+    def agent_types(self) -> list[type]:
+        """Agent types (:attr:`mesa.Model.agent_types`), made on first use."""
+        self._mesa_views()
+        return super().agent_types
+
+    def remove_all_agents(self) -> None:
+        """Remove all agents (:meth:`mesa.Model.remove_all_agents`), made first if need be."""
+        self._mesa_views()
+        super().remove_all_agents()
 
     # ------------------------------------------------------------------ protocol
 
