@@ -126,6 +126,8 @@ class GovernanceModel(mesa.Model):
         self.grassroots_code = self._grassroots_code()
         #: Deliberation group of each stakeholder: its category's arena (scorecard.arena_groups)
         self.arena_group = scorecards.arena_groups(self.category_names)[st.category]
+        #: Stakeholders of each category (categories never change during a run).
+        self.category_members = [np.flatnonzero(st.category == g) for g in range(self.n_categories)]
         self.seats = params.seats_by_category()
         self._seat_plan = params.seat_pools()
         self._pools = [
@@ -161,6 +163,7 @@ class GovernanceModel(mesa.Model):
         self.lobby_acts = self.lobbying_active or ctx.selector_capture is not None
         self.members = np.zeros(0, dtype=np.int64)
         self.candidates = np.ones(st.n, dtype=bool)  # who the forum's members were chosen from
+        self._attendance = (-1, np.zeros(0))  # (step, attendance probability drawn then)
         self.recused = np.zeros(0, dtype=bool)
         self.room = np.zeros((0, pop.n_dims))  # advocated positions in the room at the decision
 
@@ -364,19 +367,24 @@ class GovernanceModel(mesa.Model):
         return st.advocated
 
     def _draw_attendance(self) -> np.ndarray:
+        p = self._attendance_probability()
+        self._attendance = (self.steps, p)  # the lobby reads it this step (engagement unchanged)
+        return membership.draw_attendance(p, self.streams["attendance"])
+
+    def _attendance_probability(self, who: np.ndarray | slice = slice(None)) -> np.ndarray:
+        """Probability that each stakeholder (of ``who``) attends an open round now."""
         st, pop = self.stakeholders, self.params.population
-        p = membership.attendance_probability(
-            st.engagement,
-            self.log_resources,
-            st.affectedness,
-            self.support,
+        return membership.attendance_probability(
+            st.engagement[who],
+            self.log_resources[who],
+            st.affectedness[who],
+            self.support[who],
             intercept=pop.attendance_intercept,
             b_engagement=pop.attendance_engagement,
             b_resources=pop.attendance_resources,
             b_affectedness=pop.attendance_affectedness,
             cost=self.params.context.participation_cost,
         )
-        return membership.draw_attendance(p, self.streams["attendance"])
 
     def _hire_astroturf(self, real_attendees: np.ndarray) -> None:
         """Paid participants fill up to ``astroturf_share`` of an open room, as far as affordable.
@@ -495,16 +503,9 @@ class GovernanceModel(mesa.Model):
             eligible = membership.eligible_for_term(st.terms_served[reachable], des.term_limit)
             stay = np.where(seated, rounds_left + reseated * eligible * term, stay)
         if self.rule.open_round:
-            attend = membership.attendance_probability(
-                st.engagement[reachable],
-                self.log_resources[reachable],
-                st.affectedness[reachable],
-                self.support[reachable],
-                intercept=self.params.population.attendance_intercept,
-                b_engagement=self.params.population.attendance_engagement,
-                b_resources=self.params.population.attendance_resources,
-                b_affectedness=self.params.population.attendance_affectedness,
-                cost=ctx.participation_cost,
+            drawn_at, p = self._attendance
+            attend = (
+                p[reachable] if drawn_at == self.steps else self._attendance_probability(reachable)
             )
             stay = np.where(seated, stay, 1.0 + attend * horizon)
         tie = lobbying.combined_tie(lob.ties[:, reachable])
@@ -928,10 +929,10 @@ class GovernanceModel(mesa.Model):
         self.public_median = metrics.weighted_median(st.position, st.affectedness)
         self.category_medians = np.array(
             [
-                np.median(st.position[st.category == g], axis=0)
-                if np.any(st.category == g)
+                np.median(st.position[members], axis=0)
+                if members.shape[0]
                 else np.full(st.position.shape[1], 0.5)
-                for g in range(self.n_categories)
+                for members in self.category_members
             ]
         )
         self.sample_tree = cKDTree(st.position[self.viewpoint_sample])
