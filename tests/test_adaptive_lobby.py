@@ -239,7 +239,8 @@ def test_a_valuable_selector_takes_the_budget_first():
 
 def test_selection_and_gatekeeping_gains():
     projections = [np.array([0.0, 0.1, 0.2, 0.9]), np.array([0.5, 0.5])]
-    gain = lobbying.selection_gain(projections, projections, np.array([1, 1]))
+    distances = [-p for p in projections]  # the largest projection is the closest
+    gain = lobbying.selection_gain(projections, distances, (1, 1))
     assert gain == pytest.approx(0.5 * (0.9 - 0.3) + 0.5 * 0.0), (
         "full capture seats the closest candidate: +0.6 in pool 1 (half the seats), 0 in pool 2"
     )

@@ -3,7 +3,8 @@
 A :class:`Stakeholder` holds only its index; every attribute reads (and writes) a row of the
 model's :class:`~msisim.state.StakeholderState`. So ``model.agents``, ``AgentSet.select``,
 ``agg`` and ``groupby``, DataCollector agent reporters and SolaraViz portrayals work as Mesa
-users expect, while the rules update the arrays in bulk.
+users expect, while the rules update the arrays in bulk. The rules never read the agents, so
+the model makes them the first time they are asked for (``model.agents``, ``agents_list``...).
 """
 
 from __future__ import annotations

@@ -8,6 +8,7 @@ Inclusiveness: :func:`rose_index`, :func:`expected_rose_index`, :func:`represent
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from functools import lru_cache
 
@@ -233,14 +234,19 @@ def weighted_median(values: np.ndarray, weights: np.ndarray) -> np.ndarray:
     if (w == 0).any() and (w > 0).any():  # zero-weight values play no part
         x, w = x[w > 0], w[w > 0]
     order = np.argsort(x, axis=0, kind="stable")
-    xs = np.take_along_axis(x, order, axis=0)
+    xs = x[order, np.arange(x.shape[1])]  # each column sorted (np.take_along_axis)
     cw = np.cumsum(w[order], axis=0)
     half = cw[-1] / 2.0
     out = np.empty(x.shape[1])
     for k in range(x.shape[1]):
-        i = int(np.searchsorted(cw[:, k], half[k] * (1 - 1e-12)))
-        i = min(i, x.shape[0] - 1)
-        if np.isclose(cw[i, k], half[k], rtol=1e-12, atol=0) and i + 1 < x.shape[0]:
+        target = float(half[k])
+        i = min(int(cw[:, k].searchsorted(target * (1 - 1e-12))), x.shape[0] - 1)
+        reached = float(cw[i, k])
+        # np.isclose(reached, target, rtol=1e-12, atol=0), spelled out for speed
+        exactly_half = reached == target or (
+            abs(reached - target) <= 1e-12 * abs(target) and math.isfinite(target)
+        )
+        if exactly_half and i + 1 < x.shape[0]:
             out[k] = 0.5 * (xs[i, k] + xs[i + 1, k])
         else:
             out[k] = xs[i, k]

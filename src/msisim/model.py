@@ -128,6 +128,8 @@ class GovernanceModel(mesa.Model):
         self.grassroots_code = self._grassroots_code()
         #: Deliberation group of each stakeholder: its category's arena (scorecard.arena_groups)
         self.arena_group = scorecards.arena_groups(self.category_names)[st.category]
+        #: Stakeholders of each category (categories never change during a run).
+        self.category_members = [np.flatnonzero(st.category == g) for g in range(self.n_categories)]
         self.seats = params.seats_by_category()
         self._seat_plan = params.seat_pools()
         self._pools = [
@@ -136,6 +138,15 @@ class GovernanceModel(mesa.Model):
             else np.flatnonzero(st.category == pool.category)
             for pool in self._seat_plan
         ]
+        # the pools a captured selector fills (not lotteries), back to back, for selection_gain
+        bought = [i for i, plan in enumerate(self._seat_plan) if not plan.lottery]
+        self._bought_order = np.concatenate([self._pools[i] for i in bought] + [np.zeros(0, int)])
+        ends = np.cumsum([self._pools[i].shape[0] for i in bought], dtype=np.int64)
+        self._bought_slices = [
+            slice(int(end - self._pools[i].shape[0]), int(end))
+            for i, end in zip(bought, ends, strict=True)
+        ]
+        self._bought_seats = tuple(self._seat_plan[i].seats for i in bought)
         sample_size = min(params.simulation.viewpoint_sample, st.n)
         self.viewpoint_sample = np.sort(
             self.streams["observation"].choice(st.n, size=sample_size, replace=False)
@@ -154,12 +165,12 @@ class GovernanceModel(mesa.Model):
         self.lobby_acts = self.lobbying_active or ctx.selector_capture is not None
         self.members = np.zeros(0, dtype=np.int64)
         self.candidates = np.ones(st.n, dtype=bool)  # who the forum's members were chosen from
+        self._attendance = (-1, np.zeros(0))  # (step, attendance probability drawn then)
         self.recused = np.zeros(0, dtype=bool)
         self.room = np.zeros((0, pop.n_dims))  # advocated positions in the room at the decision
 
-        self.agents_list = [Stakeholder(self, i) for i in range(st.n)]
-        self.selector = Selector(self)
-        self.lobbyists = [Lobbyist(self, i) for i in range(ctx.n_lobbyists)]
+        # the Mesa agents are views onto these arrays, made when first asked for (_mesa_views)
+        self._views: tuple[list[Stakeholder], Selector, list[Lobbyist]] | None = None
 
         self._step_outcomes = declared.step_outcomes()
         self._columns = {
@@ -182,6 +193,65 @@ class GovernanceModel(mesa.Model):
         self.shock_responses: list[dict[str, float]] = []
         self.excess_error: list[float] = []
         self.running = True
+
+    # ------------------------------------------------------------------ Mesa agents
+
+    def _mesa_views(self) -> tuple[list[Stakeholder], Selector, list[Lobbyist]]:
+        """The Mesa agents: stakeholders, the selector and the lobbyists, made on first use.
+
+        They are views onto the model's arrays that the rules never read, so a run that never
+        asks for them (a sweep) does not pay for registering a thousand agents with Mesa. They
+        are made in the same order as ever (stakeholders first), so ``unique_id`` is the same.
+        """
+        if self._views is None:
+            self._views = (
+                [Stakeholder(self, i) for i in range(self.stakeholders.n)],
+                Selector(self),
+                [Lobbyist(self, i) for i in range(self.params.context.n_lobbyists)],
+            )
+        return self._views
+
+    @property
+    def agents_list(self) -> list[Stakeholder]:
+        """The stakeholder agents, in index order."""
+        return self._mesa_views()[0]
+
+    @property
+    def selector(self) -> Selector:
+        """The selector (representative forums) or convener (open forums) agent."""
+        return self._mesa_views()[1]
+
+    @property
+    def lobbyists(self) -> list[Lobbyist]:
+        """The lobbyist agents."""
+        return self._mesa_views()[2]
+
+    @property
+    def agents(self) -> Any:
+        """All agents (:attr:`mesa.Model.agents`), made on first use."""
+        self._mesa_views()
+        return super().agents
+
+    @agents.setter
+    def agents(self, agents: Any) -> None:
+        mesa.Model.agents.fset(self, agents)  # Mesa refuses (model.agents is its own)
+
+    @property
+    def agents_by_type(self) -> Any:
+        """Agents by type (:attr:`mesa.Model.agents_by_type`), made on first use."""
+        self._mesa_views()
+        return super().agents_by_type
+
+    @property
+    def agent_types(self) -> list[type]:
+        """Agent types (:attr:`mesa.Model.agent_types`), made on first use."""
+        self._mesa_views()
+        return super().agent_types
+
+    def remove_all_agents(self) -> None:
+        """Remove all agents (:meth:`mesa.Model.remove_all_agents`), made first if need be."""
+        self._mesa_views()
+        super().remove_all_agents()
 
     # ------------------------------------------------------------------ protocol
 
@@ -303,19 +373,24 @@ class GovernanceModel(mesa.Model):
         return st.advocated
 
     def _draw_attendance(self) -> np.ndarray:
+        p = self._attendance_probability()
+        self._attendance = (self.steps, p)  # the lobby reads it this step (engagement unchanged)
+        return membership.draw_attendance(p, self.streams["attendance"])
+
+    def _attendance_probability(self, who: np.ndarray | slice = slice(None)) -> np.ndarray:
+        """Probability that each stakeholder (of ``who``) attends an open round now."""
         st, pop = self.stakeholders, self.params.population
-        p = membership.attendance_probability(
-            st.engagement,
-            self.log_resources,
-            st.affectedness,
-            self.support,
+        return membership.attendance_probability(
+            st.engagement[who],
+            self.log_resources[who],
+            st.affectedness[who],
+            self.support[who],
             intercept=pop.attendance_intercept,
             b_engagement=pop.attendance_engagement,
             b_resources=pop.attendance_resources,
             b_affectedness=pop.attendance_affectedness,
             cost=self.params.context.participation_cost,
         )
-        return membership.draw_attendance(p, self.streams["attendance"])
 
     def _hire_astroturf(self, real_attendees: np.ndarray) -> None:
         """Paid participants fill up to ``astroturf_share`` of an open room, as far as affordable.
@@ -412,9 +487,7 @@ class GovernanceModel(mesa.Model):
             self.lobby_state,
         )
         n_lobbyists = lob.ties.shape[0]
-        axis = self.lobby_ideal - self.public_ideal
-        norm = float(np.linalg.norm(axis))
-        axis = axis / norm if norm > 0 else axis
+        axis = self.lobby_axis
         decay = 1.0 - ctx.tie_decay
         horizon = 1.0 / ctx.tie_decay if ctx.tie_decay > 0 else self.params.simulation.n_steps
         # voice this round (deliberate() recomputes it after presence is updated)
@@ -432,20 +505,13 @@ class GovernanceModel(mesa.Model):
         stay = np.full(reachable.shape[0], horizon)
         if self.rule.seated and seated.any():
             incumbents = st.terms_served[st.seated]
-            reseated = (np.sum(incumbents > 1) + 1.0) / (incumbents.shape[0] + 2.0)
+            reseated = (np.count_nonzero(incumbents > 1) + 1.0) / (incumbents.shape[0] + 2.0)
             eligible = membership.eligible_for_term(st.terms_served[reachable], des.term_limit)
             stay = np.where(seated, rounds_left + reseated * eligible * term, stay)
         if self.rule.open_round:
-            attend = membership.attendance_probability(
-                st.engagement[reachable],
-                self.log_resources[reachable],
-                st.affectedness[reachable],
-                self.support[reachable],
-                intercept=self.params.population.attendance_intercept,
-                b_engagement=self.params.population.attendance_engagement,
-                b_resources=self.params.population.attendance_resources,
-                b_affectedness=self.params.population.attendance_affectedness,
-                cost=ctx.participation_cost,
+            drawn_at, p = self._attendance
+            attend = (
+                p[reachable] if drawn_at == self.steps else self._attendance_probability(reachable)
             )
             stay = np.where(seated, stay, 1.0 + attend * horizon)
         tie = lobbying.combined_tie(lob.ties[:, reachable])
@@ -464,15 +530,12 @@ class GovernanceModel(mesa.Model):
         selector_value = 0.0
         if ctx.selector_capture is None and self.rule.selector_capturable:
             if self.rule.seated:
-                pools = [
-                    (pool, plan.seats)
-                    for pool, plan in zip(self._pools, self._seat_plan, strict=True)
-                    if not plan.lottery
-                ]
+                projection = (st.advocated @ axis)[self._bought_order]
+                distance = metrics.distances(st.advocated, self.lobby_ideal)[self._bought_order]
                 gain = lobbying.selection_gain(
-                    [st.advocated[pool] @ axis for pool, _ in pools],
-                    [-metrics.distances(st.advocated[pool], self.lobby_ideal) for pool, _ in pools],
-                    np.array([seats for _, seats in pools]),
+                    [projection[pool] for pool in self._bought_slices],
+                    [distance[pool] for pool in self._bought_slices],
+                    self._bought_seats,
                 )
                 share = room_voice[seated_room].sum() / room_total if room_total > 0 else 1.0
                 to_selection = rounds_left - 1  # the tie decays this often before it selects
@@ -518,7 +581,10 @@ class GovernanceModel(mesa.Model):
         if self.rule.consulted_voice:
             st.voice = np.where(st.seated, st.voice, des.consultation_weight * st.voice)
         members = self.members
-        lob.paid_voice = float(st.voice[members].mean()) if members.shape[0] else 0.0
+        # the room's mean voice (as ndarray.mean: the sum over the count)
+        lob.paid_voice = (
+            float(st.voice[members].sum()) / members.shape[0] if members.shape[0] else 0.0
+        )
         exchange = deliberation.DELIBERATION_FORMATS[des.deliberation]
         if lob.n_paid == 0:
             exchange(
@@ -930,10 +996,10 @@ class GovernanceModel(mesa.Model):
         self.public_median = metrics.weighted_median(st.position, st.affectedness)
         self.category_medians = np.array(
             [
-                np.median(st.position[st.category == g], axis=0)
-                if np.any(st.category == g)
+                np.median(st.position[members], axis=0)
+                if members.shape[0]
                 else np.full(st.position.shape[1], 0.5)
-                for g in range(self.n_categories)
+                for members in self.category_members
             ]
         )
         self.sample_tree = cKDTree(st.position[self.viewpoint_sample])
@@ -943,6 +1009,10 @@ class GovernanceModel(mesa.Model):
         )
         # share of the population near each sampled interest, estimated on the sample itself
         self.neighbour_share = np.asarray(near, dtype=float) / self.viewpoint_sample.shape[0]
+        axis = self.lobby_ideal - self.public_ideal
+        norm = math.sqrt(axis.dot(axis))  # as np.linalg.norm
+        #: Unit axis from the public ideal to the lobby ideal (the adaptive lobby's yardstick).
+        self.lobby_axis = axis / norm if norm > 0 else axis
         lobby_distance = metrics.distances(st.position, self.lobby_ideal)
         self.lobby_aligned = lobby_distance < np.median(lobby_distance)
         self.aligned_share = float(self.lobby_aligned.mean())

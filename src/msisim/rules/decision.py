@@ -47,12 +47,22 @@ def _weights(voice: np.ndarray) -> np.ndarray:
     return voice if voice.sum() > 0 else np.ones_like(voice)
 
 
+def weighted_mean(advocated: np.ndarray, voice: np.ndarray) -> np.ndarray:
+    """Voice-weighted mean of advocated positions (the plain mean when every voice is 0).
+
+    ``sum_i v_i a_i / sum_i v_i``, computed as :func:`numpy.average` does (same operations in
+    the same order, so the same bits) without its argument checks.
+    """
+    weights = _weights(voice)
+    return np.multiply(advocated, weights[:, None]).sum(axis=0) / weights.sum()
+
+
 @DECISION_RULES.register("weighted_mean")
 def decide_weighted_mean(
     advocated: np.ndarray, voice: np.ndarray, radius: float, _threshold: float
 ) -> Decision:
     """``weighted_mean``: the voice-weighted mean of advocated positions is always adopted."""
-    proposal = np.average(advocated, axis=0, weights=_weights(voice))
+    proposal = weighted_mean(advocated, voice)
     return Decision(proposal, True, support_share(advocated, voice, proposal, radius))
 
 
@@ -78,7 +88,7 @@ def decide_consensus(
     Adopted when the voice-weighted share of members within ``radius`` of it reaches
     ``threshold``; otherwise the round is gridlocked.
     """
-    proposal = np.average(advocated, axis=0, weights=_weights(voice))
+    proposal = weighted_mean(advocated, voice)
     support = support_share(advocated, voice, proposal, radius)
     return Decision(proposal, support >= threshold, support)
 

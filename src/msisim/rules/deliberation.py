@@ -57,12 +57,16 @@ def bounded_confidence(
     close = np.einsum("ij,ij->i", diff, diff) < epsilon * epsilon
     if not close.any():
         return 0
-    a, b, diff = a[close], b[close], diff[close]
+    moved = np.flatnonzero(close)
+    a, b, diff = a[moved], b[moved], diff[moved]
     va, vb = voice[a], voice[b]
     total = va + vb
-    safe = np.where(total > 0, total, 1.0)
-    wa = np.where(total > 0, 2.0 * vb / safe, 1.0)
-    wb = np.where(total > 0, 2.0 * va / safe, 1.0)
+    if (total > 0).all():
+        wa, wb = 2.0 * vb / total, 2.0 * va / total
+    else:  # a silent pair (both voices 0) weighs its two members equally
+        safe = np.where(total > 0, total, 1.0)
+        wa = np.where(total > 0, 2.0 * vb / safe, 1.0)
+        wb = np.where(total > 0, 2.0 * va / safe, 1.0)
     advocated[a] += (mu * wa)[:, None] * diff
     advocated[b] -= (mu * wb)[:, None] * diff
     return int(a.shape[0])

@@ -7,7 +7,8 @@ over members; the model loops only over lobbyists.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import math
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
@@ -79,7 +80,7 @@ def combined_tie(ties: np.ndarray) -> np.ndarray:
     """
     if ties.shape[0] == 0:
         return np.zeros(ties.shape[1:])
-    return 1.0 - np.prod(1.0 - ties, axis=0)
+    return 1.0 - np.multiply.reduce(1.0 - ties, axis=0)  # np.prod without its wrapper
 
 
 def lobby_pull(
@@ -161,8 +162,11 @@ def _adaptive(advocated: np.ndarray, voice: np.ndarray, proposal: np.ndarray, lo
 
 def discounted_steps(rate: np.ndarray | float, steps: np.ndarray | float) -> np.ndarray:
     """``sum_{h=0}^{H-1} r^h = (1 - r^H) / (1 - r)`` (``H`` when ``r = 1``; real ``H`` allowed)."""
-    r = np.asarray(rate, dtype=float)
     h = np.asarray(steps, dtype=float)
+    if isinstance(rate, int | float):  # one rate (the common case): no masks needed
+        r0 = float(rate)
+        return h.copy() if abs(1.0 - r0) < 1e-12 else (1.0 - r0**h) / (1.0 - r0)
+    r = np.asarray(rate, dtype=float)
     near_one = np.abs(1.0 - r) < 1e-12
     safe = np.where(near_one, 0.5, r)
     return np.where(near_one, h, (1.0 - safe**h) / (1.0 - safe))
@@ -184,12 +188,16 @@ def tie_effect(
     ``1 / (tie_decay * relaxation)``.
     """
     h = np.asarray(steps_left, dtype=float)
-    rho = np.clip(np.asarray(relaxation, dtype=float), 1e-9, 1.0)
+    rho = np.minimum(np.maximum(relaxation, 1e-9), 1.0)
     q, p = 1.0 - tie_decay, 1.0 - rho
     ties_sum = discounted_steps(q, h)
-    close = np.abs(q - p) < 1e-9
-    gap = np.where(close, 1.0, q - p)
-    cross = np.where(close, h * p**h, p * (q**h - p**h) / gap)
+    gap = q - p
+    close = np.abs(gap) < 1e-9
+    if close.any():
+        gap = np.where(close, 1.0, gap)
+        cross = np.where(close, h * p**h, p * (q**h - p**h) / gap)
+    else:
+        cross = p * (q**h - p**h) / gap
     return np.maximum(ties_sum - cross, 0.0) / rho
 
 
@@ -225,28 +233,28 @@ def member_values(
 
 def selection_gain(
     pool_projections: list[np.ndarray],
-    pool_closeness: list[np.ndarray],
-    seats: np.ndarray,
+    pool_distances: list[np.ndarray],
+    seats: Sequence[int],
 ) -> float:
     """Displacement of the seated body's mean along the axis per unit of selector capture.
 
     A fully captured selector seats, in each pool, the ``k_p`` candidates closest to the lobby
-    ideal; an uncaptured one seats a typical draw of the pool. Linear in capture:
+    ideal (smallest ``pool_distances``); an uncaptured one seats a typical draw of the pool.
+    Linear in capture:
     ``G = sum_p (k_p / K) * (mean of a.u over the k_p closest - mean of a.u over the pool)``
-    with ``K = sum_p k_p``. Pools are the non-lottery pools (a lottery cannot be bought).
+    with ``K = sum_p k_p``. Pools are the non-lottery pools (a lottery cannot be bought); a
+    pool with no more candidates than seats contributes nothing (all of it is seated anyway).
     """
-    total = float(np.sum(seats))
+    total = float(sum(seats))
     if total <= 0:
         return 0.0
     gain = 0.0
-    for projection, closeness, k in zip(pool_projections, pool_closeness, seats, strict=True):
-        k = int(k)
-        if k <= 0 or projection.shape[0] == 0:
+    for projection, distance, k in zip(pool_projections, pool_distances, seats, strict=True):
+        n = projection.shape[0]
+        if k <= 0 or k >= n:
             continue
-        k = min(k, projection.shape[0])
-        closest = np.argpartition(-closeness, k - 1)[:k] if k < projection.shape[0] else None
-        picked = projection if closest is None else projection[closest]
-        gain += k / total * (float(picked.mean()) - float(projection.mean()))
+        closest = distance.argpartition(k - 1)[:k]
+        gain += k / total * (float(projection[closest].sum()) / k - float(projection.sum()) / n)
     return max(gain, 0.0)
 
 
@@ -264,8 +272,9 @@ def gatekeeping_gain(
     if total <= 0 or advocated.shape[0] == 0:
         return 0.0
     weights = voice / total
-    farthest = float(np.linalg.norm(np.maximum(lobby_ideal, 1.0 - lobby_ideal)))
-    nonconformity = np.clip(distances(advocated, lobby_ideal) / max(farthest, 1e-12), 0.0, 1.0)
+    corner = np.maximum(lobby_ideal, 1.0 - lobby_ideal)
+    farthest = math.sqrt(corner.dot(corner))  # np.linalg.norm(corner)
+    nonconformity = np.minimum(distances(advocated, lobby_ideal) / max(farthest, 1e-12), 1.0)
     projection = advocated @ axis
     proposal = float(weights @ projection)
     return max(float(np.sum(weights * nonconformity * (proposal - projection))), 0.0)
@@ -299,8 +308,9 @@ def water_fill(
     log_worth = np.log(np.where(useful, worth, 1.0) / tie_cost)
     free, remaining = useful.copy(), float(budget)
     while free.any() and remaining > 0:
-        level = _fill_level(log_worth[free], remaining / tie_cost)
-        share = tie_cost * np.maximum(log_worth[free] - level, 0.0)
+        candidates = log_worth[free]
+        level = _fill_level(candidates, remaining / tie_cost)
+        share = tie_cost * np.maximum(candidates - level, 0.0)
         over = share > cap[free]
         if not over.any():
             spend[free] = share
@@ -315,8 +325,8 @@ def water_fill(
 def _fill_level(log_worth: np.ndarray, budget_units: float) -> float:
     """Water level ``ln lambda`` at which uncapped items spend ``budget_units * c`` in total."""
     ordered = np.sort(log_worth)[::-1]
-    levels = (np.cumsum(ordered) - budget_units) / np.arange(1, ordered.shape[0] + 1)
-    funded = np.flatnonzero(ordered > levels)  # a prefix: the best item is always funded
+    levels = (ordered.cumsum() - budget_units) / np.arange(1, ordered.shape[0] + 1)
+    funded = (ordered > levels).nonzero()[0]  # a prefix: the best item is always funded
     if funded.size == 0:  # a budget too small to register in floating point: spend nothing
         return float(ordered[0])
     return float(levels[funded[-1]])
@@ -368,7 +378,8 @@ def adaptive_spending(
     caps = np.full(n + 1, np.inf)
     if strong_tie is not None:
         caps[:n] = recusal_cap(member_tie, strong_tie, tie_cost)
-    value = np.append(member_value, selector_value)
-    gap = 1.0 - np.append(member_tie, selector_tie)
+    value, gap = np.empty(n + 1), np.empty(n + 1)  # members, then the selector
+    value[:n], value[n] = member_value, selector_value
+    gap[:n], gap[n] = 1.0 - member_tie, 1.0 - selector_tie
     spend = water_fill(value, gap, budget, tie_cost, caps)
     return spend[:n], float(spend[n])

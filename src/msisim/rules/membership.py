@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -271,9 +272,11 @@ def gatekeep(
     idx = np.flatnonzero(attending)
     if idx.shape[0] == 0:
         return excluded
-    farthest = float(np.linalg.norm(np.maximum(lobby_ideal, 1.0 - lobby_ideal)))
+    corner = np.maximum(lobby_ideal, 1.0 - lobby_ideal)
+    farthest = math.sqrt(corner.dot(corner))  # np.linalg.norm(corner)
     distance = distances(advocated[idx], lobby_ideal)
-    nonconformity = np.clip(distance / farthest, 0.0, 1.0) if farthest > 0 else distance * 0
+    # distances are >= 0, so clipping to [0, 1] only caps at 1
+    nonconformity = np.minimum(distance / farthest, 1.0) if farthest > 0 else distance * 0
     excluded[idx] = draws[idx] < capture * nonconformity
     return excluded
 
