@@ -724,15 +724,16 @@ class GovernanceModel(mesa.Model):
         sim = params.simulation
         return int(np.floor(sim.summary_burn_in * sim.n_steps)) + 1
 
-    @classmethod
-    def no_lobby_twin(cls, params: Params, *, rng: Any, observe_from: int = 1) -> GovernanceModel:
+    @staticmethod
+    def no_lobby_twin(params: Params, *, rng: Any, observe_from: int = 1) -> GovernanceModel:
         """The no-lobby twin of a run with these parameters and seed, not yet stepped.
 
         Its parameters are :meth:`~msisim.params.Params.without_lobby`, so runs that differ
         only in their lobby have equal twins; it observes only what its sibling's
-        observation reads, from step ``observe_from`` (its sibling's).
+        observation reads, from step ``observe_from`` (its sibling's). A twin is a plain
+        :class:`GovernanceModel` whatever its sibling's class (the app's model, a test's).
         """
-        twin = cls(params.without_lobby(), rng=rng, _twin=True)
+        twin = GovernanceModel(params.without_lobby(), rng=rng, _twin=True)
         twin.observe_from = observe_from
         return twin
 
