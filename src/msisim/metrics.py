@@ -8,6 +8,7 @@ Inclusiveness: :func:`rose_index`, :func:`expected_rose_index`, :func:`represent
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from functools import lru_cache
 
@@ -197,7 +198,7 @@ def viewpoint_coverage(
     pairs = tree.sparse_distance_matrix(members, radius, output_type="ndarray")
     covered = np.zeros(n, dtype=bool)
     covered[pairs["i"]] = True
-    return float(covered.mean())
+    return np.count_nonzero(covered) / n
 
 
 def expected_random_coverage(neighbour_share: np.ndarray, body_size: int) -> float:
@@ -253,7 +254,8 @@ def congruence_error(policy: np.ndarray, public_ideal: np.ndarray) -> float:
     Range: [0, sqrt(d)]. Source: Golder & Stramski (2010), "Ideological Congruence and
     Electoral Institutions", AJPS 54(1).
     """
-    return float(np.linalg.norm(np.asarray(policy) - np.asarray(public_ideal)))
+    diff = np.ravel(np.asarray(policy, dtype=float) - np.asarray(public_ideal, dtype=float))
+    return math.sqrt(diff.dot(diff))  # as numpy.linalg.norm computes it, with less overhead
 
 
 def mean_citizen_distance(distance: np.ndarray, weights: np.ndarray) -> float:
@@ -311,6 +313,8 @@ def tilt_parts(
     policy: np.ndarray,
     public_ideal: np.ndarray,
     lobby_ideal: np.ndarray,
+    *,
+    everyone_mean: np.ndarray | None = None,
 ) -> dict[str, float]:
     """Split a forum's lobby bias into the steps between the public ideal and the policy.
 
@@ -331,21 +335,25 @@ def tilt_parts(
 
     With no members, the last four collapse into ``decision``. Range: each part unbounded in
     principle; their sum is the lobby bias. Applied to the no-lobby twin it decomposes the
-    structural tilt.
+    structural tilt. ``everyone_mean`` is ``position.mean(axis=0)`` if the caller has it.
     """
     m = np.asarray(public_ideal, dtype=float)
-    points = [m, position.mean(axis=0)]
+    points = [m, position.mean(axis=0) if everyone_mean is None else everyone_mean]
     if members.size:
         points.append(position[members].mean(axis=0))
-        points.append(advocated[members].mean(axis=0))
+        argued = advocated[members]
+        points.append(argued.mean(axis=0))
         weights = voice[members]
         total = float(weights.sum())
-        points.append((weights @ advocated[members]) / total if total > 0 else points[-1])
+        points.append((weights @ argued) / total if total > 0 else points[-1])
     else:
         points.extend([points[-1]] * 3)
     points.append(np.asarray(policy, dtype=float))
-    steps = np.diff([lobby_bias(point, m, lobby_ideal) for point in points])
-    return dict(zip(TILT_PARTS, (float(x) for x in steps), strict=True))
+    # lobby_bias of each point, the axis computed once
+    axis = np.asarray(lobby_ideal, dtype=float) - m
+    norm2 = float(axis @ axis)
+    bias = [0.0 if norm2 <= 0 else float((point - m) @ axis / norm2) for point in points]
+    return {part: bias[j + 1] - bias[j] for j, part in enumerate(TILT_PARTS)}
 
 
 def adaptation_lags(

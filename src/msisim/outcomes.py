@@ -30,7 +30,6 @@ import numpy as np
 from msisim import metrics
 from msisim import scorecard as scorecards
 from msisim.registry import Registry
-from msisim.rules.lobbying import combined_tie
 
 Direction = Literal["higher", "lower", "neither"]
 Aggregate = Literal["mean", "last", "rate", "run"]
@@ -117,26 +116,26 @@ def outcome(
 # --------------------------------------------------------------------------- observation
 
 
-class Observation:
+class Observation(scorecards.RoomTallies):
     """What the per-step outcomes read from the model, computed once per step.
 
     *Measured* composition counts paid participants under the categories they claim (as the
     forum sees it); *true* composition counts them as a category of their own with
-    population share 0.
+    population share 0. The room's tallies by category (:class:`msisim.scorecard.RoomTallies`)
+    are shared with the scorecard's cells.
     """
 
     def __init__(self, model: Any) -> None:
+        super().__init__(model)
         st, lob = model.stakeholders, model.lobby_state
         self.model = model
         self.stakeholders = st
         self.forum = model.forum
         self.simulation = model.params.simulation
         self.members = members = model.members
-        k = model.n_categories
-        real = np.bincount(st.category[members], minlength=k)
+        real = self.member_counts
         measured = real + lob.paid_claims
-        voice = np.bincount(st.category[members], weights=st.voice[members], minlength=k)
-        voice = voice + lob.paid_claims * lob.paid_voice
+        voice = self.member_voice + lob.paid_claims * lob.paid_voice
         self.population_shares = model.population_shares
         self.head_shares = metrics.shares(measured)
         self.voice_shares = metrics.shares(voice)
@@ -144,19 +143,15 @@ class Observation:
         self.n_paid = lob.n_paid
         self.body_size = int(members.shape[0] + lob.n_paid)
         self.grassroots = model.grassroots_code
-        self.tie = combined_tie(lob.ties[:, members])
-        self.voice_members = st.voice[members]
         self.n_dims = st.position.shape[1]
         self.error = metrics.congruence_error(self.forum.policy, model.public_ideal)
         self.rose = metrics.rose_index(self.head_shares, self.population_shares)
-        self.expected_rose = metrics.expected_rose_index_finite(
-            self.body_size, model.population_counts
-        )
+        self.expected_rose, self.expected_coverage = model.random_body_baselines(self.body_size)
         self.lobby_bias = metrics.lobby_bias(
             self.forum.policy, model.public_ideal, model.lobby_ideal
         )
         self.coverage = metrics.viewpoint_coverage(
-            st.position[model.viewpoint_sample],
+            model.sample_positions,
             model.room,
             self.simulation.viewpoint_radius,
             sample_tree=model.sample_tree,
@@ -203,7 +198,7 @@ def _rose(o: Observation) -> float:
 @outcome("true_rose", "Rose index (true)", unit="index", lo=0, hi=1, direction="higher")
 def _true_rose(o: Observation) -> float:
     """Rose index with paid participants as a category of their own (population share 0)."""
-    return metrics.rose_index(o.true_shares, np.append(o.population_shares, 0.0))
+    return metrics.rose_index(o.true_shares, o.model.true_population_shares)
 
 
 @outcome("rose_voice", "Rose index by voice", unit="index", lo=0, hi=1, direction="higher")
@@ -288,10 +283,9 @@ def _coverage_ratio(o: Observation) -> float:
     1 = the room covers as many interests as a lottery of its size would; comparable across
     a 30-seat body and a 300-person room, unlike the coverage itself.
     """
-    expected = metrics.expected_random_coverage(o.model.neighbour_share, o.body_size)
-    if expected <= 0:
+    if o.expected_coverage <= 0:
         return 0.0
-    return o.coverage / expected
+    return o.coverage / o.expected_coverage
 
 
 @outcome(
