@@ -139,7 +139,7 @@ class Observation(scorecards.RoomTallies):
         self.population_shares = model.population_shares
         self.head_shares = metrics.shares(measured)
         self.voice_shares = metrics.shares(voice)
-        self.true_shares = metrics.shares(np.append(real, lob.n_paid))
+        self.true_shares = metrics.shares(np.concatenate((real, [lob.n_paid])))
         self.n_paid = lob.n_paid
         self.body_size = int(members.shape[0] + lob.n_paid)
         self.grassroots = model.grassroots_code
@@ -151,10 +151,7 @@ class Observation(scorecards.RoomTallies):
             self.forum.policy, model.public_ideal, model.lobby_ideal
         )
         self.coverage = metrics.viewpoint_coverage(
-            model.sample_positions,
-            model.room,
-            self.simulation.viewpoint_radius,
-            sample_tree=model.sample_tree,
+            model.sample_positions, model.room, self.simulation.viewpoint_radius
         )
         twin = model.lobby_twin
         if twin is not None:
@@ -413,13 +410,17 @@ def _capture_share(o: Observation) -> float:
 )  # fmt: skip
 def _captured_share(o: Observation) -> float:
     """Share of members whose combined lobby tie is at least ``strong_tie``."""
-    return float(np.mean(o.tie >= o.simulation.strong_tie)) if o.tie.size else 0.0
+    return (
+        float(np.count_nonzero(o.tie >= o.simulation.strong_tie) / o.tie.size)
+        if o.tie.size
+        else 0.0
+    )
 
 
 @outcome("mean_tie", "mean lobby tie of members", unit="tie", lo=0, hi=1, direction="lower")
 def _mean_tie(o: Observation) -> float:
     """Mean combined lobby tie of members."""
-    return float(o.tie.mean()) if o.tie.size else 0.0
+    return float(o.tie.sum() / o.tie.size) if o.tie.size else 0.0
 
 
 @outcome(
@@ -434,10 +435,10 @@ def _selection_odds_ratio(o: Observation) -> float:
     rounds). So the ratio measures the selector's (or convener's) bias, not self-selection.
     """
     model = o.model
-    aligned = int(model.lobby_aligned[o.members].sum())
+    aligned = int(np.count_nonzero(model.lobby_aligned[o.members]))
     pool = model.candidates
-    n_pool = int(pool.sum())
-    pool_share = float(model.lobby_aligned[pool].sum()) / n_pool if n_pool else 0.5
+    n_pool = int(np.count_nonzero(pool))
+    pool_share = int(np.count_nonzero(model.lobby_aligned & pool)) / n_pool if n_pool else 0.5
     return metrics.odds_ratio(aligned, int(o.members.shape[0]), pool_share)
 
 
@@ -450,7 +451,7 @@ def _selector_capture(o: Observation) -> float:
 @outcome("n_recused", "members recused", unit="count", lo=0, direction="neither")
 def _n_recused(o: Observation) -> float:
     """Members recused from this round's decision for a strong lobby tie."""
-    return float(o.model.recused.sum())
+    return float(np.count_nonzero(o.model.recused))
 
 
 @outcome(
@@ -469,7 +470,8 @@ def _gridlock(o: Observation) -> float:
          direction="higher")  # fmt: skip
 def _mean_engagement(o: Observation) -> float:
     """Mean engagement of the whole population."""
-    return float(o.stakeholders.engagement.mean())
+    engagement = o.stakeholders.engagement
+    return float(engagement.sum() / engagement.size)
 
 
 @outcome(
