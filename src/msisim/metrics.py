@@ -14,6 +14,7 @@ from functools import lru_cache
 
 import numpy as np
 from scipy.spatial import cKDTree
+from scipy.spatial.distance import cdist
 from scipy.special import gammaln
 
 
@@ -171,34 +172,26 @@ def gini(values: np.ndarray) -> float:
 
 
 def viewpoint_coverage(
-    true_positions: np.ndarray,
-    member_positions: np.ndarray,
-    radius: float,
-    *,
-    sample_tree: cKDTree | None = None,
+    true_positions: np.ndarray, member_positions: np.ndarray, radius: float
 ) -> float:
     """Share of stakeholders whose true position is within ``radius`` of a member's advocated one.
 
-    ``(1/n) * #{i : min_j |x_i - a_j| <= radius}``, from the pairs closer than ``radius``
-    between two k-d trees, or for a crowded room (m > 250) from each stakeholder's nearest
-    member (O((n + m) log m) either way). Estimated on a fixed random sample of
-    stakeholders by the model, which passes the sample's tree (``sample_tree``, built on
-    ``true_positions``) to save rebuilding it every step.
+    ``(1/n) * #{i : min_j |x_i - a_j| <= radius}``, from the squared distances of all
+    (stakeholder, member) pairs, or for a crowded room (m > 250) from each stakeholder's
+    nearest member in a k-d tree of the members (O((n + m) log m)). Estimated on a fixed
+    random sample of stakeholders by the model.
 
     Range: [0, 1]; 0 for an empty forum.
     """
     n, m = true_positions.shape[0], member_positions.shape[0]
     if m == 0 or n == 0:
         return 0.0
-    members = cKDTree(member_positions, balanced_tree=False, compact_nodes=False)
     if m > 250:  # a crowded room: nearest member per stakeholder beats listing all pairs
+        members = cKDTree(member_positions, balanced_tree=False, compact_nodes=False)
         dist, _ = members.query(true_positions, k=1, distance_upper_bound=radius * (1 + 1e-12))
         return float(np.mean(dist <= radius))
-    tree = sample_tree if sample_tree is not None else cKDTree(true_positions)
-    pairs = tree.sparse_distance_matrix(members, radius, output_type="ndarray")
-    covered = np.zeros(n, dtype=bool)
-    covered[pairs["i"]] = True
-    return float(covered.mean())
+    near = cdist(true_positions, member_positions, "sqeuclidean") <= radius * radius
+    return int(np.count_nonzero(near.any(axis=1))) / n
 
 
 def expected_random_coverage(neighbour_share: np.ndarray, body_size: int) -> float:
@@ -259,7 +252,8 @@ def congruence_error(policy: np.ndarray, public_ideal: np.ndarray) -> float:
     Range: [0, sqrt(d)]. Source: Golder & Stramski (2010), "Ideological Congruence and
     Electoral Institutions", AJPS 54(1).
     """
-    return float(np.linalg.norm(np.asarray(policy) - np.asarray(public_ideal)))
+    diff = np.ravel(np.asarray(policy, dtype=float) - np.asarray(public_ideal, dtype=float))
+    return math.sqrt(diff.dot(diff))  # as numpy.linalg.norm computes it, with less overhead
 
 
 def mean_citizen_distance(distance: np.ndarray, weights: np.ndarray) -> float:
@@ -283,7 +277,7 @@ def congruence(error: float, n_dims: int) -> float:
 
     Range: [0, 1]; 1 = the policy is at the public ideal.
     """
-    return float(1.0 - error / np.sqrt(n_dims))
+    return float(1.0 - error / math.sqrt(n_dims))
 
 
 #: The former name of :func:`congruence` (kept for callers of the first release).
@@ -317,6 +311,8 @@ def tilt_parts(
     policy: np.ndarray,
     public_ideal: np.ndarray,
     lobby_ideal: np.ndarray,
+    *,
+    everyone_mean: np.ndarray | None = None,
 ) -> dict[str, float]:
     """Split a forum's lobby bias into the steps between the public ideal and the policy.
 
@@ -337,21 +333,25 @@ def tilt_parts(
 
     With no members, the last four collapse into ``decision``. Range: each part unbounded in
     principle; their sum is the lobby bias. Applied to the no-lobby twin it decomposes the
-    structural tilt.
+    structural tilt. ``everyone_mean`` is ``position.mean(axis=0)`` if the caller has it.
     """
     m = np.asarray(public_ideal, dtype=float)
-    points = [m, position.mean(axis=0)]
-    if members.size:
-        points.append(position[members].mean(axis=0))
-        points.append(advocated[members].mean(axis=0))
+    points = [m, position.mean(axis=0) if everyone_mean is None else everyone_mean]
+    if members.size:  # (means as sums over the members, divided by their number)
+        points.append(position[members].sum(axis=0) / members.size)
+        argued = advocated[members]
+        points.append(argued.sum(axis=0) / members.size)
         weights = voice[members]
         total = float(weights.sum())
-        points.append((weights @ advocated[members]) / total if total > 0 else points[-1])
+        points.append((weights @ argued) / total if total > 0 else points[-1])
     else:
         points.extend([points[-1]] * 3)
     points.append(np.asarray(policy, dtype=float))
-    steps = np.diff([lobby_bias(point, m, lobby_ideal) for point in points])
-    return dict(zip(TILT_PARTS, (float(x) for x in steps), strict=True))
+    # lobby_bias of each point, the axis computed once
+    axis = np.asarray(lobby_ideal, dtype=float) - m
+    norm2 = float(axis @ axis)
+    bias = [0.0 if norm2 <= 0 else float((point - m) @ axis / norm2) for point in points]
+    return {part: bias[j + 1] - bias[j] for j, part in enumerate(TILT_PARTS)}
 
 
 def adaptation_lags(

@@ -118,9 +118,14 @@ class GovernanceModel(mesa.Model):
         self.population_counts = tuple(int(k) for k in pop.category_counts())
         self.population_shares = metrics.shares(pop.category_counts())
         self.shares_key = tuple(float(p) for p in self.population_shares)
-        self.affected_shares = metrics.shares(
-            np.bincount(st.category, weights=st.affectedness, minlength=self.n_categories)
+        #: Stakeholders and their summed affectedness per category (fixed for the run).
+        self.category_sizes = np.bincount(st.category, minlength=self.n_categories)
+        self.category_affectedness = np.bincount(
+            st.category, weights=st.affectedness, minlength=self.n_categories
         )
+        self.affected_shares = metrics.shares(self.category_affectedness)
+        #: Population shares with paid participants as a category of their own (share 0).
+        self.true_population_shares = np.append(self.population_shares, 0.0)
         self.lobby_ideal = np.asarray(ctx.lobby_ideal, dtype=float)
         self.support = params.support_by_category()[st.category]
         self.base_voice = st.resources**des.voice_resource_exponent
@@ -151,6 +156,8 @@ class GovernanceModel(mesa.Model):
         self.viewpoint_sample = np.sort(
             self.streams["observation"].choice(st.n, size=sample_size, replace=False)
         )
+        self._everyone_mean: np.ndarray | None = None  # head-counted mean interest (tilt_parts)
+        self._baselines: dict[int, tuple[float, float]] = {}  # random_body_baselines
         self._refresh_position_summaries()
 
         self.forum = ForumState(policy=self.public_ideal.copy(), proposal=self.public_ideal.copy())
@@ -823,15 +830,18 @@ class GovernanceModel(mesa.Model):
             self.series.append(self.metrics)
             self._cells.append(None)
             return
-        self.metrics = self.compute_metrics()
+        observation = declared.Observation(self)  # shared by the outcomes and the scorecard
+        self.metrics = self.compute_metrics(observation)
         self.series.append(self.metrics)
-        self._cells.append(scorecards.cells(self, self._arenas))
+        self._cells.append(scorecards.cells(self, self._arenas, observation))
         if self._collect:
             self.datacollector.collect(self)
 
     def tilt_parts(self) -> dict[str, float]:
         """This forum's lobby bias split into its parts (:func:`msisim.metrics.tilt_parts`)."""
         st = self.stakeholders
+        if self._everyone_mean is None:  # head-counted mean interest, until interests move
+            self._everyone_mean = st.position.mean(axis=0)
         return metrics.tilt_parts(
             st.position,
             st.advocated,
@@ -840,11 +850,30 @@ class GovernanceModel(mesa.Model):
             self.forum.policy,
             self.public_ideal,
             self.lobby_ideal,
+            everyone_mean=self._everyone_mean,
         )
 
-    def compute_metrics(self) -> dict[str, float]:
-        """The per-step outcomes of :mod:`msisim.outcomes` for the current state (draws nothing)."""
-        observation = declared.Observation(self)
+    def random_body_baselines(self, body_size: int) -> tuple[float, float]:
+        """Expected Rose index and viewpoint coverage of a random body of ``body_size``.
+
+        :func:`msisim.metrics.expected_rose_index_finite` and
+        :func:`msisim.metrics.expected_random_coverage`, kept per body size until interests
+        move.
+        """
+        if body_size not in self._baselines:
+            self._baselines[body_size] = (
+                metrics.expected_rose_index_finite(body_size, self.population_counts),
+                metrics.expected_random_coverage(self.neighbour_share, body_size),
+            )
+        return self._baselines[body_size]
+
+    def compute_metrics(self, observation: declared.Observation | None = None) -> dict[str, float]:
+        """The per-step outcomes of :mod:`msisim.outcomes` for the current state (draws nothing).
+
+        ``observation``: this step's :class:`~msisim.outcomes.Observation`, if already built.
+        """
+        if observation is None:
+            observation = declared.Observation(self)
         out: dict[str, float] = {}
         for o in self._step_outcomes:
             value = o.compute(observation)
@@ -1003,11 +1032,10 @@ class GovernanceModel(mesa.Model):
                 for members in self.category_members
             ]
         )
-        self.sample_tree = cKDTree(st.position[self.viewpoint_sample])
+        self.sample_positions = st.position[self.viewpoint_sample]
+        self.sample_tree = cKDTree(self.sample_positions)
         radius = self.params.simulation.viewpoint_radius
-        near = self.sample_tree.query_ball_point(
-            st.position[self.viewpoint_sample], radius, return_length=True
-        )
+        near = self.sample_tree.query_ball_point(self.sample_positions, radius, return_length=True)
         # share of the population near each sampled interest, estimated on the sample itself
         self.neighbour_share = np.asarray(near, dtype=float) / self.viewpoint_sample.shape[0]
         axis = self.lobby_ideal - self.public_ideal
@@ -1017,6 +1045,8 @@ class GovernanceModel(mesa.Model):
         lobby_distance = metrics.distances(st.position, self.lobby_ideal)
         self.lobby_aligned = lobby_distance < np.median(lobby_distance)
         self.aligned_share = float(self.lobby_aligned.mean())
+        self._everyone_mean = None  # computed when first needed
+        self._baselines = {}
 
     def _grassroots_code(self) -> int:
         """Code of the ``grassroots`` category, or of the most affected one if none is so named."""

@@ -30,7 +30,6 @@ import numpy as np
 from msisim import metrics
 from msisim import scorecard as scorecards
 from msisim.registry import Registry
-from msisim.rules.lobbying import combined_tie
 
 Direction = Literal["higher", "lower", "neither"]
 Aggregate = Literal["mean", "last", "rate", "run"]
@@ -117,49 +116,42 @@ def outcome(
 # --------------------------------------------------------------------------- observation
 
 
-class Observation:
+class Observation(scorecards.RoomTallies):
     """What the per-step outcomes read from the model, computed once per step.
 
     *Measured* composition counts paid participants under the categories they claim (as the
     forum sees it); *true* composition counts them as a category of their own with
-    population share 0.
+    population share 0. The room's tallies by category (:class:`msisim.scorecard.RoomTallies`)
+    are shared with the scorecard's cells.
     """
 
     def __init__(self, model: Any) -> None:
+        super().__init__(model)
         st, lob = model.stakeholders, model.lobby_state
         self.model = model
         self.stakeholders = st
         self.forum = model.forum
         self.simulation = model.params.simulation
         self.members = members = model.members
-        k = model.n_categories
-        real = np.bincount(st.category[members], minlength=k)
+        real = self.member_counts
         measured = real + lob.paid_claims
-        voice = np.bincount(st.category[members], weights=st.voice[members], minlength=k)
-        voice = voice + lob.paid_claims * lob.paid_voice
+        voice = self.member_voice + lob.paid_claims * lob.paid_voice
         self.population_shares = model.population_shares
         self.head_shares = metrics.shares(measured)
         self.voice_shares = metrics.shares(voice)
-        self.true_shares = metrics.shares(np.append(real, lob.n_paid))
+        self.true_shares = metrics.shares(np.concatenate((real, [lob.n_paid])))
         self.n_paid = lob.n_paid
         self.body_size = int(members.shape[0] + lob.n_paid)
         self.grassroots = model.grassroots_code
-        self.tie = combined_tie(lob.ties[:, members])
-        self.voice_members = st.voice[members]
         self.n_dims = st.position.shape[1]
         self.error = metrics.congruence_error(self.forum.policy, model.public_ideal)
         self.rose = metrics.rose_index(self.head_shares, self.population_shares)
-        self.expected_rose = metrics.expected_rose_index_finite(
-            self.body_size, model.population_counts
-        )
+        self.expected_rose, self.expected_coverage = model.random_body_baselines(self.body_size)
         self.lobby_bias = metrics.lobby_bias(
             self.forum.policy, model.public_ideal, model.lobby_ideal
         )
         self.coverage = metrics.viewpoint_coverage(
-            st.position[model.viewpoint_sample],
-            model.room,
-            self.simulation.viewpoint_radius,
-            sample_tree=model.sample_tree,
+            model.sample_positions, model.room, self.simulation.viewpoint_radius
         )
         if model.lobby_twin is not None:
             twin = model.twin_record()
@@ -203,7 +195,7 @@ def _rose(o: Observation) -> float:
 @outcome("true_rose", "Rose index (true)", unit="index", lo=0, hi=1, direction="higher")
 def _true_rose(o: Observation) -> float:
     """Rose index with paid participants as a category of their own (population share 0)."""
-    return metrics.rose_index(o.true_shares, np.append(o.population_shares, 0.0))
+    return metrics.rose_index(o.true_shares, o.model.true_population_shares)
 
 
 @outcome("rose_voice", "Rose index by voice", unit="index", lo=0, hi=1, direction="higher")
@@ -288,10 +280,9 @@ def _coverage_ratio(o: Observation) -> float:
     1 = the room covers as many interests as a lottery of its size would; comparable across
     a 30-seat body and a 300-person room, unlike the coverage itself.
     """
-    expected = metrics.expected_random_coverage(o.model.neighbour_share, o.body_size)
-    if expected <= 0:
+    if o.expected_coverage <= 0:
         return 0.0
-    return o.coverage / expected
+    return o.coverage / o.expected_coverage
 
 
 @outcome(
@@ -419,13 +410,17 @@ def _capture_share(o: Observation) -> float:
 )  # fmt: skip
 def _captured_share(o: Observation) -> float:
     """Share of members whose combined lobby tie is at least ``strong_tie``."""
-    return float(np.mean(o.tie >= o.simulation.strong_tie)) if o.tie.size else 0.0
+    return (
+        float(np.count_nonzero(o.tie >= o.simulation.strong_tie) / o.tie.size)
+        if o.tie.size
+        else 0.0
+    )
 
 
 @outcome("mean_tie", "mean lobby tie of members", unit="tie", lo=0, hi=1, direction="lower")
 def _mean_tie(o: Observation) -> float:
     """Mean combined lobby tie of members."""
-    return float(o.tie.mean()) if o.tie.size else 0.0
+    return float(o.tie.sum() / o.tie.size) if o.tie.size else 0.0
 
 
 @outcome(
@@ -440,10 +435,10 @@ def _selection_odds_ratio(o: Observation) -> float:
     rounds). So the ratio measures the selector's (or convener's) bias, not self-selection.
     """
     model = o.model
-    aligned = int(model.lobby_aligned[o.members].sum())
+    aligned = int(np.count_nonzero(model.lobby_aligned[o.members]))
     pool = model.candidates
-    n_pool = int(pool.sum())
-    pool_share = float(model.lobby_aligned[pool].sum()) / n_pool if n_pool else 0.5
+    n_pool = int(np.count_nonzero(pool))
+    pool_share = int(np.count_nonzero(model.lobby_aligned & pool)) / n_pool if n_pool else 0.5
     return metrics.odds_ratio(aligned, int(o.members.shape[0]), pool_share)
 
 
@@ -456,7 +451,7 @@ def _selector_capture(o: Observation) -> float:
 @outcome("n_recused", "members recused", unit="count", lo=0, direction="neither")
 def _n_recused(o: Observation) -> float:
     """Members recused from this round's decision for a strong lobby tie."""
-    return float(o.model.recused.sum())
+    return float(np.count_nonzero(o.model.recused))
 
 
 @outcome(
@@ -475,7 +470,8 @@ def _gridlock(o: Observation) -> float:
          direction="higher")  # fmt: skip
 def _mean_engagement(o: Observation) -> float:
     """Mean engagement of the whole population."""
-    return float(o.stakeholders.engagement.mean())
+    engagement = o.stakeholders.engagement
+    return float(engagement.sum() / engagement.size)
 
 
 @outcome(

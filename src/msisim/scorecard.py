@@ -35,13 +35,14 @@ principle weight (equal by default), normalised.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from msisim.metrics import shares
+from msisim.metrics import distances, shares
 from msisim.rules.lobbying import combined_tie
 
 ARENAS: tuple[str, ...] = ("government", "bureaucracy", "civil_society", "economic_society")
@@ -267,46 +268,93 @@ def panel_index(table: pd.DataFrame) -> float:
     return float((table["panel"] * table["weight"]).sum()) if not table.empty else float("nan")
 
 
-def cells(model: Any, arenas: np.ndarray) -> np.ndarray:
+class RoomTallies:
+    """The real members of the room this round, by category (paid participants apart).
+
+    Built once per observed step and read by both :func:`cells` and the per-step outcomes
+    (:class:`msisim.outcomes.Observation` extends it).
+
+    Attributes:
+        member_category: Category code of each member.
+        voice_members: Each member's voice.
+        member_counts: Members per category, ``int64[K]``.
+        member_voice: Members' summed voice per category, ``float64[K]``.
+        tie: Each member's combined lobby tie.
+    """
+
+    def __init__(self, model: Any) -> None:
+        st, members, k = model.stakeholders, model.members, model.n_categories
+        self.member_category = st.category[members]
+        self.voice_members = st.voice[members]
+        self.member_counts = np.bincount(self.member_category, minlength=k)
+        self.member_voice = np.bincount(
+            self.member_category, weights=self.voice_members, minlength=k
+        )
+        self.tie = combined_tie(model.lobby_state.ties[:, members])
+
+
+def cells(model: Any, arenas: np.ndarray, room: RoomTallies | None = None) -> np.ndarray:
     """The indicators of the table above for the model's current state, ``float[A, 6]``.
 
     ``arenas`` is the matrix of :func:`arena_matrix`; rows follow its arenas, columns
     :data:`PRINCIPLES`. Efficiency is ``1 - gridlock`` of this round (its mean over a window is
-    ``1 -`` the gridlock rate). Vectorised over categories, so cheap enough to record every
-    step of the summary window.
+    ``1 -`` the gridlock rate). Sums over categories are vectorised (the ratios per arena are
+    plain floats), so cheap enough to record every step of the summary window. ``room``: this
+    round's tallies, if the caller has them. Distances to the policy are the stakeholders'
+    ``distance_to_policy`` (set after the decision).
     """
     st, forum, des = model.stakeholders, model.forum, model.params.design
-    members, k = model.members, model.n_categories
-    cat = st.category[members]
+    if room is None:
+        room = RoomTallies(model)
+    members, k, cat = model.members, model.n_categories, room.member_category
     a = arenas.astype(float)
-    p_a = a @ model.population_shares
-    s_a = a @ shares(np.bincount(cat, minlength=k))
-    v_a = a @ shares(np.bincount(cat, weights=st.voice[members], minlength=k))
-    n_a = a @ np.bincount(cat, minlength=k)
-    radius = np.sqrt(st.position.shape[1]) / 2.0  # centre of the space to a corner
-    drift = np.linalg.norm(st.advocated[members] - model.category_medians[cat], axis=1)
-    tie = combined_tie(model.lobby_state.ties[:, members]) * (1 - des.transparency)
-    dist = np.linalg.norm(st.position - forum.policy, axis=1)
-    w = a @ np.bincount(st.category, weights=st.affectedness, minlength=k)
+    radius = math.sqrt(st.position.shape[1]) / 2.0  # centre of the space to a corner
+    drift = distances(st.advocated[members], model.category_medians[cat])
+    tie = room.tie * (1 - des.transparency)
+    dist = st.distance_to_policy
+    w = a @ model.category_affectedness
     wd = a @ np.bincount(st.category, weights=st.affectedness * dist, minlength=k)
-    n_all = a @ np.bincount(st.category, minlength=k)
-    d_all = a @ np.bincount(st.category, weights=dist, minlength=k)
-    present = n_a > 0
-    with np.errstate(divide="ignore", invalid="ignore"):
-        participation = np.where(s_a > 0, np.minimum(s_a / p_a, p_a / s_a), 0.0)
-        fairness = np.minimum(v_a, p_a) / np.maximum(v_a, p_a)
-        accountability = np.where(
-            present, 1.0 - (a @ np.bincount(cat, weights=drift, minlength=k)) / n_a / radius, 0.0
-        )
-        transparency = np.where(
-            present, 1.0 - (a @ np.bincount(cat, weights=tie, minlength=k)) / n_a, 1.0
-        )
-        mean_dist = np.where(w > 0, wd / w, d_all / n_all)
-    efficiency = np.full(len(p_a), 0.0 if not forum.adopted else 1.0)
-    return np.column_stack(
-        [participation, fairness, accountability, transparency, efficiency,
-         1.0 - mean_dist / radius]
-    )  # fmt: skip
+    if (w > 0).all():
+        mean_dist = wd / w
+    else:  # an arena nobody in which is affected: plain mean distance there
+        d_all = a @ np.bincount(st.category, weights=dist, minlength=k)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            mean_dist = np.where(w > 0, wd / w, d_all / (a @ model.category_sizes))
+    # per arena: population, headcount and voice shares, members, drift and tie sums
+    sums = zip(
+        (a @ model.population_shares).tolist(),
+        (a @ shares(room.member_counts)).tolist(),
+        (a @ shares(room.member_voice)).tolist(),
+        (a @ room.member_counts).tolist(),
+        (a @ np.bincount(cat, weights=drift, minlength=k)).tolist(),
+        (a @ np.bincount(cat, weights=tie, minlength=k)).tolist(),
+        mean_dist.tolist(),
+        strict=True,
+    )
+    efficiency = 0.0 if not forum.adopted else 1.0
+    return np.array(
+        [
+            [
+                _parity(s_a, p_a) if s_a > 0 else 0.0,  # participation
+                _ratio(min(v_a, p_a), max(v_a, p_a)),  # fairness
+                1.0 - drift_a / n_a / radius if n_a > 0 else 0.0,  # accountability
+                1.0 - tie_a / n_a if n_a > 0 else 1.0,  # transparency
+                efficiency,
+                1.0 - mean_dist_a / radius,  # effectiveness
+            ]
+            for p_a, s_a, v_a, n_a, drift_a, tie_a, mean_dist_a in sums
+        ]
+    ).reshape(-1, len(PRINCIPLES))
+
+
+def _parity(s: float, p: float) -> float:
+    """``min(s / p, p / s)`` for ``s > 0`` (0 when ``p`` is 0)."""
+    return min(s / p, p / s) if p > 0 else 0.0
+
+
+def _ratio(x: float, y: float) -> float:
+    """``x / y``, NaN when ``y`` is 0 (as numpy divides)."""
+    return x / y if y != 0 else math.nan
 
 
 def indicators(model: Any, *, window: bool = True) -> dict[tuple[str, str], float]:
