@@ -184,6 +184,7 @@ class GovernanceModel(mesa.Model):
             o.name: declared.columns(o, self.category_names, pop.n_dims)
             for o in self._step_outcomes
         }
+        self._unobserved = dict.fromkeys(self.metric_names(), math.nan)  # a row before the window
         self.series: list[dict[str, float]] = []
         #: A twin's record per step: what its sibling reads (None before the window).
         self.trace: list[dict[str, float] | None] = []
@@ -821,7 +822,7 @@ class GovernanceModel(mesa.Model):
             self._cells.append(scorecards.cells(self, self._arenas) if panel else None)
             return
         if self.steps < self.observe_from:  # before the summary window: what the run needs
-            self.metrics = dict.fromkeys(self.metric_names(), math.nan)
+            self.metrics = dict(self._unobserved)
             self.metrics["step"] = float(self.steps)
             self.metrics["gridlock"] = 0.0 if self.forum.adopted else 1.0
             self.metrics["congruence_error"] = metrics.congruence_error(
