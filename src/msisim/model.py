@@ -168,8 +168,8 @@ class GovernanceModel(mesa.Model):
             cooling_until=np.zeros(st.n, dtype=np.int64),
             paid_claims=np.zeros(self.n_categories, dtype=np.int64),
         )
-        self.lobbying_active = ctx.n_lobbyists > 0 and ctx.lobby_budget > 0
-        self.lobby_acts = self.lobbying_active or ctx.selector_capture is not None
+        self.lobbying_active = ctx.lobby_funded
+        self.lobby_acts = ctx.lobby_acts
         self.members = np.zeros(0, dtype=np.int64)
         self.candidates = np.ones(st.n, dtype=bool)  # who the forum's members were chosen from
         self._attendance = (-1, np.zeros(0))  # (step, attendance probability drawn then)

@@ -1048,6 +1048,16 @@ class ContextParams:
     def __post_init__(self) -> None:
         validate_group(self)
 
+    @property
+    def lobby_funded(self) -> bool:
+        """Whether lobbyists spend: some lobbyists and a budget."""
+        return self.n_lobbyists > 0 and self.lobby_budget > 0
+
+    @property
+    def lobby_acts(self) -> bool:
+        """Whether a lobby acts: a funded lobby, or an exogenous selector capture."""
+        return self.lobby_funded or self.selector_capture is not None
+
 
 #: Context fields that only a lobby's actions read (how it targets, spends, ties and pulls).
 #: A run where no lobby acts ignores them, so its no-lobby twin sets them to their defaults
@@ -1265,10 +1275,7 @@ class Params:
         idle: set[str] = set()
         if not des.has_open_round:
             idle |= {"astroturf_share", "astroturf_cost"}
-        lobby_acts = (
-            ctx.n_lobbyists > 0 and ctx.lobby_budget > 0
-        ) or ctx.selector_capture is not None
-        if not lobby_acts:
+        if not ctx.lobby_acts:
             idle |= set(LOBBY_ACTION_FIELDS)
         context = dataclasses.replace(
             ctx, **{n: getattr(context_defaults, n) for n in sorted(idle)}

@@ -61,10 +61,8 @@ def plan(task: Task) -> Plan:
     except (TypeError, ValueError):  # reported by the run itself
         return Plan(None, task.run_id, False, task.run_id)
     group = repr((task.seed, task.steps, params.without_lobby().effective()))
-    ctx = params.context
-    lobby_acts = (ctx.n_lobbyists > 0 and ctx.lobby_budget > 0) or ctx.selector_capture is not None
     same_run = repr((task.seed, task.steps, params.effective(), task.collect_series))
-    return Plan(params, group, lobby_acts, same_run)
+    return Plan(params, group, params.context.lobby_acts, same_run)
 
 
 def batches(tasks: Sequence[Task], size: int) -> list[list[Task]]:
