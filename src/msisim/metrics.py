@@ -21,8 +21,18 @@ from scipy.special import gammaln
 def distances(points: np.ndarray, target: np.ndarray) -> np.ndarray:
     """Euclidean distance of each row of ``points`` to ``target`` (a point or matching rows).
 
-    Same values as ``np.linalg.norm(points - target, axis=1)``, with less overhead.
+    Same values as ``np.linalg.norm(points - target, axis=1)``, with less overhead: in the
+    plane, column by column (the same bits as the row-wise sum of two squares).
     """
+    if points.ndim == 2 and points.shape[1] == 2:
+        target = np.asarray(target)
+        t0, t1 = (target[0], target[1]) if target.ndim == 1 else (target[:, 0], target[:, 1])
+        d0 = points[:, 0] - t0
+        d1 = points[:, 1] - t1
+        d0 *= d0
+        d1 *= d1
+        d0 += d1
+        return np.sqrt(d0, out=d0)
     diff = points - target
     return np.sqrt(np.einsum("ij,ij->i", diff, diff))
 
