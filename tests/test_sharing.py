@@ -185,3 +185,29 @@ def test_fields_a_run_cannot_read_do_not_change_it(membership: str) -> None:
         value = {"lobby_strategy": "swing", "astroturf_share": 0.3}.get(name, 0.05)
         other = GovernanceModel(rng=3, **no_lobby, **{name: value}).run().summary()
         assert all(same(plain[k], other[k]) for k in plain), f"{name} changed a run with no lobby"
+
+
+def test_a_run_without_lobby_is_its_groups_twin(monkeypatch: pytest.MonkeyPatch) -> None:
+    spec = ExperimentSpec.from_dict(SPEC)
+    tasks = spec.tasks()
+    group = plan(tasks[0]).group
+    members = [t for t in tasks if plan(t).group == group][::-1]  # lobbied runs come first
+    serving = [t for t in members if plan(t).serves_as_twin]
+    assert serving and all(t.params["lobby_budget"] == 0.0 for t in serving), (
+        "the group's runs at budget 0 (any strategy) are its no-lobby twin"
+    )
+    alone = [execute_task(t)[0] for t in members]
+    made = []
+    real = GovernanceModel.no_lobby_twin
+    monkeypatch.setattr(
+        GovernanceModel,
+        "no_lobby_twin",
+        staticmethod(lambda *a, **k: made.append(1) or real(*a, **k)),
+    )
+    rows = [row for row, _ in run_batch(members)]
+    assert not made, "a batch holding a run without lobby must not build a separate twin"
+    assert [r["run_id"] for r in rows] == [t.run_id for t in members], "results in task order"
+    for a, b in zip(alone, rows, strict=True):
+        diff = [c for c in a if c != "seconds" and not same(a[c], b[c])]
+        assert not diff, f"serving as the twin must not change any outcome: {diff[:5]} differ"
+    assert any(r["capture"] > 0 for r in rows), "some run of the group is captured"

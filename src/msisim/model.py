@@ -188,6 +188,10 @@ class GovernanceModel(mesa.Model):
         self.series: list[dict[str, float]] = []
         #: A twin's record per step: what its sibling reads (None before the window).
         self.trace: list[dict[str, float] | None] = []
+        #: Whether this run (one without a lobby) also keeps a twin's record in ``trace``, so
+        #: that it can serve as the no-lobby twin of runs that differ only in their lobby
+        #: (:mod:`msisim.study.sharing`); set before the run starts.
+        self.records_twin_trace = False
         #: Scorecard indicators per observed step (None before the summary window).
         self._cells: list[np.ndarray | None] = []
         self._arenas = scorecards.arena_matrix(self.category_names)[1]
@@ -768,11 +772,17 @@ class GovernanceModel(mesa.Model):
         return lobby_twin, shock_twin
 
     def _check_shared_twin(self, twin: Any, counterfactual: bool | None) -> None:
-        """Refuse a given no-lobby twin that is not this run's (one line each)."""
-        if not isinstance(twin, GovernanceModel) or not twin.is_twin:
+        """Refuse a given no-lobby twin that is not this run's (one line each).
+
+        The twin is one made by :meth:`no_lobby_twin`, or a run without a lobby that kept a
+        twin's record (``records_twin_trace``): the same run, since its parameters are this
+        run's without its lobby (checked below).
+        """
+        if not isinstance(twin, GovernanceModel) or not (twin.is_twin or twin.records_twin_trace):
             raise ValueError(
                 f"lobby_twin={type(twin).__name__} is invalid: must be a model made by "
-                "GovernanceModel.no_lobby_twin"
+                "GovernanceModel.no_lobby_twin (or a run without a lobby that records a twin's "
+                "trace)"
             )
         if counterfactual is False or not self.lobby_acts or self.is_twin:
             raise ValueError(
@@ -830,10 +840,14 @@ class GovernanceModel(mesa.Model):
             )
             self.series.append(self.metrics)
             self._cells.append(None)
+            if self.records_twin_trace:
+                self.trace.append(None)
             return
         observation = declared.Observation(self)  # shared by the outcomes and the scorecard
         self.metrics = self.compute_metrics(observation)
         self.series.append(self.metrics)
+        if self.records_twin_trace:  # what a twin records (a run without a lobby is its own)
+            self.trace.append({"lobby_bias": observation.lobby_bias, **observation.tilt_parts})
         self._cells.append(scorecards.cells(self, self._arenas, observation))
         if self._collect:
             self.datacollector.collect(self)

@@ -183,6 +183,7 @@ def execute_task(
         if same is not None:
             return _copy_result(task, *same)
     series = None
+    serving = False  # whether this run serves as its group's no-lobby twin
     try:
         flat = _to_model(task.params)
         model: GovernanceModel | Parliament
@@ -197,6 +198,8 @@ def execute_task(
                 summary_only=summary_only,
                 lobby_twin=shared.twin(task, p, summary_only),
             )
+            serving = shared.serving(p, summary_only)
+            model.records_twin_trace = serving
         else:
             model = GovernanceModel(
                 rng=task.seed,
@@ -206,6 +209,9 @@ def execute_task(
                 **flat,
             )
         model.run()
+        if serving and shared is not None and p is not None:
+            assert isinstance(model, GovernanceModel)
+            shared.offer(p, summary_only, model)
         row.update({"status": "ok", "error": ""})
         row.update(model.summary())
         card = model.scorecard()
@@ -247,10 +253,18 @@ def _copy_result(
 
 
 def run_batch(tasks: Sequence[Task]) -> list[tuple[dict[str, Any], pd.DataFrame | None]]:
-    """Run several tasks in one worker call, sharing twins and same runs among them."""
+    """Run several tasks in one worker call, sharing twins and same runs among them.
+
+    Runs that can serve as their group's no-lobby twin go first; results come back in the
+    order of ``tasks``.
+    """
     logging.getLogger("MESA").setLevel(logging.WARNING)
     shared = SharedWork()
-    return [execute_task(t, shared) for t in tasks]
+    order = sorted(range(len(tasks)), key=lambda i: not plan(tasks[i]).serves_as_twin)
+    results: dict[int, tuple[dict[str, Any], pd.DataFrame | None]] = {}
+    for i in order:
+        results[i] = execute_task(tasks[i], shared)
+    return [results[i] for i in range(len(tasks))]
 
 
 # --------------------------------------------------------------------------- backends

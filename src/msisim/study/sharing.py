@@ -9,7 +9,10 @@ common random numbers (levers in ``design_factors``) has many such runs. So:
 * tasks are grouped by their twin (:func:`plan`) and batches keep groups together
   (:func:`batches`);
 * a worker runs each group's twin once and hands it to every run of the group that is in
-  its batch (:class:`SharedWork`);
+  its batch (:class:`SharedWork`); when the group holds a run without a lobby (a budget of
+  0, no exogenous capture), that run *is* the twin — the same parameters up to fields it
+  cannot read, on the same seed — so it is run first, keeps a twin's record
+  (:attr:`~msisim.model.GovernanceModel.records_twin_trace`) and serves as the group's twin;
 * runs that differ only in fields they cannot read (a lobby strategy at budget 0, what the
   selector sees in an open forum without a selector: :meth:`msisim.params.Params.effective`)
   are the same run: it is run once per batch and its outcomes copied.
@@ -43,16 +46,37 @@ class Plan:
             outputs asked, and the same parameters up to fields the run cannot read
             (:meth:`msisim.params.Params.effective`: a strategy at budget 0, a selector's
             information in a forum without a selector).
+        serves_as_twin: Whether the run is its group's no-lobby twin: its parameters equal
+            their :meth:`~msisim.params.Params.without_lobby` (up to fields it cannot read)
+            and it has no panel (a twin records the panel's scorecard cells its own way).
     """
 
     params: Params | None
     group: str
     lobby_acts: bool
     same_run: str
+    serves_as_twin: bool = False
+
+
+#: Plans by task key, per process: the parent plans the batches, forked workers inherit them.
+_PLANS: dict[tuple[Any, ...], Plan] = {}
+_MAX_PLANS = 5000  # about 10 kB each
 
 
 def plan(task: Task) -> Plan:
-    """The :class:`Plan` of one task."""
+    """The :class:`Plan` of one task (kept per process: planning costs milliseconds)."""
+    key = (task.run_id, task.seed, task.steps, task.collect_series)
+    known = _PLANS.get(key)
+    if known is not None:
+        return known
+    made = _plan(task)
+    if len(_PLANS) >= _MAX_PLANS:
+        _PLANS.clear()
+    _PLANS[key] = made
+    return made
+
+
+def _plan(task: Task) -> Plan:
     flat = _to_model(task.params)
     if flat.get("decision_rule") in PARLIAMENT_RULES:
         return Plan(None, task.run_id, False, task.run_id)
@@ -60,9 +84,12 @@ def plan(task: Task) -> Plan:
         params = Params.from_flat(n_steps=task.steps, **flat)
     except (TypeError, ValueError):  # reported by the run itself
         return Plan(None, task.run_id, False, task.run_id)
-    group = repr((task.seed, task.steps, params.without_lobby().effective()))
-    same_run = repr((task.seed, task.steps, params.effective(), task.collect_series))
-    return Plan(params, group, params.context.lobby_acts, same_run)
+    calm = params.without_lobby().effective()
+    own = params.effective()
+    group = repr((task.seed, task.steps, calm))
+    same_run = repr((task.seed, task.steps, own, task.collect_series))
+    serves = own == calm and params.simulation.panel_respondents == 0
+    return Plan(params, group, params.context.lobby_acts, same_run, serves)
 
 
 def batches(tasks: Sequence[Task], size: int) -> list[list[Task]]:
@@ -97,17 +124,30 @@ class SharedWork:
         self._twins: dict[str, GovernanceModel] = {}
         self._results: dict[str, tuple[Task, Any]] = {}
 
+    @staticmethod
+    def _key(p: Plan, summary_only: bool) -> str:
+        assert p.params is not None
+        return repr((p.group, GovernanceModel.observation_start(p.params, summary_only)))
+
     def twin(self, task: Task, p: Plan, summary_only: bool) -> GovernanceModel | None:
         """The finished no-lobby twin of ``task``'s group (run on first request), or None."""
         if not p.lobby_acts or p.params is None:
             return None
         observe_from = GovernanceModel.observation_start(p.params, summary_only)
-        key = repr((p.group, observe_from))
+        key = self._key(p, summary_only)
         if key not in self._twins:
             twin = GovernanceModel.no_lobby_twin(p.params, rng=task.seed, observe_from=observe_from)
             twin.run_for(task.steps)
             self._twins[key] = twin
         return self._twins[key]
+
+    def serving(self, p: Plan, summary_only: bool) -> bool:
+        """Whether a run of this plan should keep a twin's record and :meth:`offer` itself."""
+        return p.serves_as_twin and self._key(p, summary_only) not in self._twins
+
+    def offer(self, p: Plan, summary_only: bool, model: GovernanceModel) -> None:
+        """A finished run without a lobby that kept a twin's record: its group's twin."""
+        self._twins.setdefault(self._key(p, summary_only), model)
 
     def result(self, p: Plan) -> tuple[Task, Any] | None:
         """``(task, result)`` of a run in this batch that is the same run, if any."""
