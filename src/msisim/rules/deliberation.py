@@ -98,7 +98,9 @@ def accountability_pull(advocated: np.ndarray, anchor: np.ndarray, rate: float) 
     constituency); everyone else to their own true position.
     """
     if rate > 0:
-        advocated += rate * (anchor - advocated)
+        pull = np.subtract(anchor, advocated)
+        pull *= rate
+        advocated += pull
 
 
 #: Deliberation formats by name (the ``deliberation`` parameter): how the room's exchange of

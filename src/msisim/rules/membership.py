@@ -252,16 +252,56 @@ def attendance_probability(
     ``p = sigmoid(b0 + b_e * engagement + b_r * log(resources) + b_a * affectedness
     - cost * (1 - support))``: attendance favours the engaged, the resourceful and the
     affected; a participation subsidy ``support`` in [0, 1] offsets the cost. Takes
-    ``log(resources)`` (constant over a run, so the model computes it once).
+    ``log(resources)``. The model computes the terms that are constant over a run once
+    (:func:`attendance_terms`) and calls :func:`attendance_from_terms` each round.
     """
-    logit = (
-        intercept
-        + b_engagement * engagement
-        + b_resources * log_resources
-        + b_affectedness * affectedness
-        - cost * (1.0 - support)
+    terms = attendance_terms(
+        log_resources,
+        affectedness,
+        support,
+        b_resources=b_resources,
+        b_affectedness=b_affectedness,
+        cost=cost,
     )
-    return 1.0 / (1.0 + np.exp(-logit))
+    return attendance_from_terms(engagement, terms, intercept=intercept, b_engagement=b_engagement)
+
+
+def attendance_terms(
+    log_resources: np.ndarray,
+    affectedness: np.ndarray,
+    support: np.ndarray,
+    *,
+    b_resources: float,
+    b_affectedness: float,
+    cost: float,
+) -> np.ndarray:
+    """The terms of the attendance logit that do not change over a run, ``float64[3, N]``.
+
+    ``b_r * log(resources)``, ``b_a * affectedness`` and ``cost * (1 - support)``: the model
+    computes them once and passes them to :func:`attendance_from_terms` each round.
+    """
+    return np.stack(
+        [b_resources * log_resources, b_affectedness * affectedness, cost * (1.0 - support)]
+    )
+
+
+def attendance_from_terms(
+    engagement: np.ndarray, terms: np.ndarray, *, intercept: float, b_engagement: float
+) -> np.ndarray:
+    """:func:`attendance_probability` from its constant terms (:func:`attendance_terms`).
+
+    The same operations in the same order, so the same bits: ``((b0 + b_e * engagement) +
+    b_r * log(resources)) + b_a * affectedness - cost * (1 - support)``, then the sigmoid.
+    """
+    logit = b_engagement * engagement
+    logit += intercept  # b0 + b_e * engagement (addition commutes bit for bit)
+    logit += terms[0]
+    logit += terms[1]
+    logit -= terms[2]
+    np.negative(logit, out=logit)
+    np.exp(logit, out=logit)
+    logit += 1.0
+    return np.divide(1.0, logit, out=logit)
 
 
 def draw_attendance(probability: np.ndarray, rng: np.random.Generator) -> np.ndarray:
