@@ -335,7 +335,7 @@ def gatekeep(
         return excluded
     corner = np.maximum(lobby_ideal, 1.0 - lobby_ideal)
     farthest = math.sqrt(corner.dot(corner))  # np.linalg.norm(corner)
-    distance = distances(advocated[idx], lobby_ideal)
+    distance = distances(advocated.take(idx, axis=0), lobby_ideal)
     # distances are >= 0, so clipping to [0, 1] only caps at 1
     nonconformity = np.minimum(distance / farthest, 1.0) if farthest > 0 else distance * 0
     excluded[idx] = draws[idx] < capture * nonconformity
