@@ -130,6 +130,15 @@ class GovernanceModel(mesa.Model):
         self.support = params.support_by_category()[st.category]
         self.base_voice = st.resources**des.voice_resource_exponent
         self.log_resources = np.log(st.resources)
+        #: The attendance logit's terms that are constant over the run (attendance_terms).
+        self._attendance_terms = membership.attendance_terms(
+            self.log_resources,
+            st.affectedness,
+            self.support,
+            b_resources=pop.attendance_resources,
+            b_affectedness=pop.attendance_affectedness,
+            cost=ctx.participation_cost,
+        )
         self.grassroots_code = self._grassroots_code()
         #: Deliberation group of each stakeholder: its category's arena (scorecard.arena_groups)
         self.arena_group = scorecards.arena_groups(self.category_names)[st.category]
@@ -171,6 +180,12 @@ class GovernanceModel(mesa.Model):
         self.lobbying_active = ctx.lobby_funded
         self.lobby_acts = ctx.lobby_acts
         self.members = np.zeros(0, dtype=np.int64)
+        # the seated's indices and their categories' median interests, kept until the seats
+        # or the medians are replaced (_seated_members, _seated_medians)
+        self._seated_cache: tuple[np.ndarray, np.ndarray] = (st.seated, np.zeros(0, np.int64))
+        self._medians_cache: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+        self._nobody = _read_only(np.zeros(st.n, dtype=bool))  # no attendees (seats only)
+        self._no_claims = _read_only(np.zeros(self.n_categories, dtype=np.int64))
         self.candidates = np.ones(st.n, dtype=bool)  # who the forum's members were chosen from
         self._attendance = (-1, np.zeros(0))  # (step, attendance probability drawn then)
         self.recused = np.zeros(0, dtype=bool)
@@ -303,9 +318,11 @@ class GovernanceModel(mesa.Model):
             return
         if self.rule.seated and (self.steps - 1) % des.term_length == 0:
             self._fill_seats()
-        attending = np.zeros(st.n, dtype=bool)
+        attending = self._nobody
         if self.rule.open_round:
-            attending = self._draw_attendance() & ~st.seated
+            attending = self._draw_attendance()
+            if self.rule.seated:
+                attending &= ~st.seated
         st.excluded = membership.gatekeep(
             attending,
             st.advocated,
@@ -313,11 +330,16 @@ class GovernanceModel(mesa.Model):
             self.forum.selector_capture,
             self.streams["gatekeeping"],
         )
-        if self.rule.open_round:
-            self.candidates = st.seated | attending  # the pool the convener admits from
-        st.member = st.seated | (attending & ~st.excluded)
+        if not self.rule.open_round:  # the seated body alone (gatekeeping drew all the same)
+            st.member = st.seated.copy()
+            self.members = self._seated_members()
+            self._hire_astroturf(None)
+            return
+        self.candidates = st.seated | attending  # the pool the convener admits from
+        admitted = attending & ~st.excluded
+        st.member = st.seated | admitted
         self.members = np.flatnonzero(st.member)
-        self._hire_astroturf(attending & ~st.excluded)
+        self._hire_astroturf(admitted)
 
     def capture_level(self) -> float:
         """The selector's capture: the exogenous level if set, else from its lobby ties.
@@ -369,6 +391,30 @@ class GovernanceModel(mesa.Model):
         if des.cooling_off > 0:
             self.lobby_state.cooling_until[leavers] = self.steps + des.cooling_off
 
+    def _seated_members(self) -> np.ndarray:
+        """Indices of the seated (``np.flatnonzero(st.seated)``), kept between selections.
+
+        The array is shared (it is also ``members`` of a seated body) and read-only.
+        ``st.seated`` is only ever replaced (:meth:`_fill_seats`), never modified in place, so
+        the identity of the array tells whether the seats have changed since last asked.
+        """
+        seated = self.stakeholders.seated
+        if self._seated_cache[0] is not seated:
+            self._seated_cache = (seated, _read_only(np.flatnonzero(seated)))
+        return self._seated_cache[1]
+
+    def _seated_medians(self, seated: np.ndarray) -> np.ndarray:
+        """The median interest of each seated member's category (``category_medians``).
+
+        ``seated`` comes from :meth:`_seated_members`; the rows are kept until the seats or
+        the medians are replaced (``_refresh_position_summaries`` makes new medians).
+        """
+        cache = self._medians_cache
+        if cache is None or cache[0] is not seated or cache[1] is not self.category_medians:
+            rows = self.category_medians[self.stakeholders.category[seated]]
+            self._medians_cache = cache = (seated, self.category_medians, rows)
+        return cache[2]
+
     def _selector_view(self) -> np.ndarray:
         """What the selector sees of each stakeholder (``selector_information``).
 
@@ -391,30 +437,26 @@ class GovernanceModel(mesa.Model):
 
     def _attendance_probability(self, who: np.ndarray | slice = slice(None)) -> np.ndarray:
         """Probability that each stakeholder (of ``who``) attends an open round now."""
-        st, pop = self.stakeholders, self.params.population
-        return membership.attendance_probability(
-            st.engagement[who],
-            self.log_resources[who],
-            st.affectedness[who],
-            self.support[who],
+        pop = self.params.population
+        return membership.attendance_from_terms(
+            self.stakeholders.engagement[who],
+            self._attendance_terms[:, who],
             intercept=pop.attendance_intercept,
             b_engagement=pop.attendance_engagement,
-            b_resources=pop.attendance_resources,
-            b_affectedness=pop.attendance_affectedness,
-            cost=self.params.context.participation_cost,
         )
 
-    def _hire_astroturf(self, real_attendees: np.ndarray) -> None:
+    def _hire_astroturf(self, real_attendees: np.ndarray | None) -> None:
         """Paid participants fill up to ``astroturf_share`` of an open room, as far as affordable.
 
         Each costs ``astroturf_cost`` for the round out of the lobby's budget (funded lobbies
         only); what they cost is taken from this round's budget before the lobbyists spend on ties.
+        ``real_attendees``: the admitted attendees (``bool[N]``), ``None`` when nobody attends.
         """
         lob, ctx = self.lobby_state, self.params.context
         lob.n_paid = 0
         lob.astroturf_spend = 0.0
-        lob.paid_claims = np.zeros(self.n_categories, dtype=np.int64)
-        if not (self.lobbying_active and ctx.astroturf_share > 0):
+        lob.paid_claims = self._no_claims  # read-only zeros, replaced when any are hired
+        if real_attendees is None or not (self.lobbying_active and ctx.astroturf_share > 0):
             return
         n_real = int(real_attendees.sum())
         if n_real == 0:
@@ -586,16 +628,23 @@ class GovernanceModel(mesa.Model):
         Paid participants take part in the exchange but never move from the lobby ideal.
         """
         st, des, lob = self.stakeholders, self.params.design, self.lobby_state
-        st.presence += PRESENCE_RATE * (st.member - st.presence)
-        st.voice = np.where(
-            st.member, self.base_voice * (1.0 + des.presence_weight * st.presence), 0.0
-        )
+        # presence += rate * (member - presence); voice = base * (1 + w * presence) for
+        # members (the same operations, in place)
+        change = np.subtract(st.member, st.presence)
+        change *= PRESENCE_RATE
+        st.presence += change
+        voice = des.presence_weight * st.presence
+        voice += 1.0
+        voice *= self.base_voice
+        st.voice = np.where(st.member, voice, 0.0)
         if self.rule.consulted_voice:
             st.voice = np.where(st.seated, st.voice, des.consultation_weight * st.voice)
         members = self.members
         # the room's mean voice (as ndarray.mean: the sum over the count)
         lob.paid_voice = (
-            float(st.voice[members].sum()) / members.shape[0] if members.shape[0] else 0.0
+            float(np.add.reduce(st.voice.take(members))) / members.shape[0]
+            if members.shape[0]
+            else 0.0
         )
         exchange = deliberation.DELIBERATION_FORMATS[des.deliberation]
         if lob.n_paid == 0:
@@ -625,15 +674,16 @@ class GovernanceModel(mesa.Model):
             deliberation.accountability_pull(st.advocated, st.position, des.accountability)
             if self.rule.category_accountability:
                 # representatives answer to their category's median interest, not their own
-                seated = np.flatnonzero(st.seated)
-                shift = self.category_medians[st.category[seated]] - st.position[seated]
-                st.advocated[seated] += des.accountability * shift
+                seated = self._seated_members()
+                shift = self._seated_medians(seated) - st.position.take(seated, axis=0)
+                shift *= des.accountability
+                st.advocated[seated] += shift
 
     def _room(self) -> tuple[np.ndarray, np.ndarray]:
         """Advocated positions and voices of the room: members first, then paid participants."""
         st, lob = self.stakeholders, self.lobby_state
         if lob.n_paid == 0:
-            return st.advocated[self.members], st.voice[self.members]
+            return st.advocated.take(self.members, axis=0), st.voice.take(self.members)
         paid = np.broadcast_to(self.lobby_ideal, (lob.n_paid, self.lobby_ideal.shape[0]))
         room = np.concatenate([st.advocated[self.members], paid])
         voice = np.concatenate([st.voice[self.members], np.full(lob.n_paid, lob.paid_voice)])
@@ -1068,6 +1118,12 @@ class GovernanceModel(mesa.Model):
         if "grassroots" in self.category_names:
             return self.category_names.index("grassroots")
         return int(np.argmax([c.affectedness for c in self.params.population.categories]))
+
+
+def _read_only(array: np.ndarray) -> np.ndarray:
+    """``array``, flagged read-only (it is shared: modifying it in place would be a bug)."""
+    array.flags.writeable = False
+    return array
 
 
 def _reporter(name: str) -> Any:

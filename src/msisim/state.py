@@ -25,7 +25,8 @@ class StakeholderState:
         engagement: Propensity to take part, ``float64[N]`` in [0, 1].
         baseline_engagement: The category's baseline engagement, ``float64[N]``.
         member: Member of the forum this round (seated or attending), ``bool[N]``.
-        seated: Holds a seat in the seated body, ``bool[N]``.
+        seated: Holds a seat in the seated body, ``bool[N]``. Replaced at each selection,
+            never modified in place (the model keeps the seated's indices between selections).
         excluded: Turned away by the convener this round, ``bool[N]``.
         terms_served: Consecutive terms served up to now, ``int64[N]``.
         presence: Exponential moving average of membership, ``float64[N]`` in [0, 1].

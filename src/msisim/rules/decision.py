@@ -11,19 +11,51 @@ from msisim.metrics import distances, weighted_median
 from msisim.registry import Registry
 
 
-@dataclass(frozen=True)
 class Decision:
     """Outcome of one decision round.
 
     Attributes:
         proposal: The proposal put to the forum, ``float64[d]``.
         adopted: Whether it was adopted (``False`` = gridlock).
-        support: Voice-weighted share of members within the support radius of the proposal.
+        support: Voice-weighted share of members within the support radius of the proposal
+            (:func:`support_share`). A rule that does not need it to decide gives the room
+            instead (``room=(advocated, voice, radius)``), and it is computed when first read,
+            from those arrays as they are then: the model never reads it, so a round does
+            not pay for it.
     """
 
-    proposal: np.ndarray
-    adopted: bool
-    support: float
+    __slots__ = ("_room", "_support", "adopted", "proposal")
+
+    def __init__(
+        self,
+        proposal: np.ndarray,
+        adopted: bool,
+        support: float | None = None,
+        *,
+        room: tuple[np.ndarray, np.ndarray, float] | None = None,
+    ) -> None:
+        if (support is None) == (room is None):
+            raise ValueError("Decision needs either its support or the room to compute it from")
+        self.proposal = proposal
+        self.adopted = adopted
+        self._support = support
+        self._room = room
+
+    @property
+    def support(self) -> float:
+        """Voice-weighted share of members within the support radius (computed once)."""
+        if self._support is None:
+            assert self._room is not None
+            advocated, voice, radius = self._room
+            self._support = support_share(advocated, voice, self.proposal, radius)
+            self._room = None
+        return self._support
+
+    def __repr__(self) -> str:
+        return (
+            f"Decision(proposal={self.proposal!r}, adopted={self.adopted!r}, "
+            f"support={self.support!r})"
+        )
 
 
 def support_share(
@@ -53,8 +85,12 @@ def weighted_mean(advocated: np.ndarray, voice: np.ndarray) -> np.ndarray:
     ``sum_i v_i a_i / sum_i v_i``, computed as :func:`numpy.average` does (same operations in
     the same order, so the same bits) without its argument checks.
     """
-    weights = _weights(voice)
-    return np.multiply(advocated, weights[:, None]).sum(axis=0) / weights.sum()
+    total = np.add.reduce(voice)  # voice.sum() without its wrapper
+    weights = voice
+    if not total > 0:
+        weights = np.ones_like(voice)
+        total = np.add.reduce(weights)
+    return np.add.reduce(np.multiply(advocated, weights[:, None]), axis=0) / total
 
 
 @DECISION_RULES.register("weighted_mean")
@@ -62,8 +98,7 @@ def decide_weighted_mean(
     advocated: np.ndarray, voice: np.ndarray, radius: float, _threshold: float
 ) -> Decision:
     """``weighted_mean``: the voice-weighted mean of advocated positions is always adopted."""
-    proposal = weighted_mean(advocated, voice)
-    return Decision(proposal, True, support_share(advocated, voice, proposal, radius))
+    return Decision(weighted_mean(advocated, voice), True, room=(advocated, voice, radius))
 
 
 @DECISION_RULES.register("majority")
@@ -76,7 +111,7 @@ def decide_majority(
     (Black 1948).
     """
     proposal = weighted_median(advocated, _weights(voice))
-    return Decision(proposal, True, support_share(advocated, voice, proposal, radius))
+    return Decision(proposal, True, room=(advocated, voice, radius))
 
 
 @DECISION_RULES.register("consensus")

@@ -52,24 +52,43 @@ def bounded_confidence(
         return 0
     order = rng.permutation(members)
     half = m // 2
-    a, b = order[:half], order[half : 2 * half]
-    diff = advocated[b] - advocated[a]
-    close = np.einsum("ij,ij->i", diff, diff) < epsilon * epsilon
-    if not close.any():
+    if m != 2 * half:
+        order = order[: 2 * half]
+    # Pair k is (a, b) = (order[k], order[half + k]). Both members of every pair are updated
+    # in one pass: row k for a, row half + k for b, each moving toward its partner
+    # ``swapped`` (x_a - x_b is the exact negation of x_b - x_a, so x_b += c * (x_a - x_b)
+    # has the bits of x_b -= c * (x_b - x_a)).
+    swapped = np.concatenate((order[half:], order[:half]))
+    pos = advocated.take(order, axis=0)
+    toward = advocated.take(swapped, axis=0)
+    toward -= pos
+    diff = toward[:half]  # x_b - x_a
+    if diff.shape[1] == 2:  # squared distance column by column (the bits of einsum's)
+        close = diff[:, 0] * diff[:, 0]
+        close += diff[:, 1] * diff[:, 1]
+    else:
+        close = np.einsum("ij,ij->i", diff, diff)
+    close = close < epsilon * epsilon
+    n_moved = np.count_nonzero(close)
+    if n_moved == 0:
         return 0
-    moved = np.flatnonzero(close)
-    a, b, diff = a[moved], b[moved], diff[moved]
-    va, vb = voice[a], voice[b]
-    total = va + vb
-    if (total > 0).all():
-        wa, wb = 2.0 * vb / total, 2.0 * va / total
+    own = voice.take(order)
+    other = voice.take(swapped)
+    total = own + other
+    if np.minimum.reduce(total) > 0:
+        weight = 2.0 * other / total
     else:  # a silent pair (both voices 0) weighs its two members equally
         safe = np.where(total > 0, total, 1.0)
-        wa = np.where(total > 0, 2.0 * vb / safe, 1.0)
-        wb = np.where(total > 0, 2.0 * va / safe, 1.0)
-    advocated[a] += (mu * wa)[:, None] * diff
-    advocated[b] -= (mu * wb)[:, None] * diff
-    return int(a.shape[0])
+        weight = np.where(total > 0, 2.0 * other / safe, 1.0)
+    weight *= mu
+    toward *= weight[:, None]
+    pos += toward
+    if n_moved == half:
+        advocated[order] = pos
+    else:  # only the pairs within epsilon move
+        both = np.concatenate((close, close))
+        advocated[order[both]] = pos[both]
+    return int(n_moved)
 
 
 def accountability_pull(advocated: np.ndarray, anchor: np.ndarray, rate: float) -> None:
@@ -79,7 +98,9 @@ def accountability_pull(advocated: np.ndarray, anchor: np.ndarray, rate: float) 
     constituency); everyone else to their own true position.
     """
     if rate > 0:
-        advocated += rate * (anchor - advocated)
+        pull = np.subtract(anchor, advocated)
+        pull *= rate
+        advocated += pull
 
 
 #: Deliberation formats by name (the ``deliberation`` parameter): how the room's exchange of

@@ -23,14 +23,20 @@ def update_engagement(
     interest: more engaged; pushed away: less), ``- exclusion_penalty`` for those turned away
     this round, ``+ reversion * (baseline - e)`` toward the category's baseline.
     """
-    gain = np.minimum(np.maximum((distance_before - distance_after) / scale, -1.0), 1.0)
-    new = (
-        engagement
-        + rate * gain
-        - exclusion_penalty * excluded
-        + reversion * (baseline - engagement)
-    )
-    return np.minimum(np.maximum(new, 0.0), 1.0)  # as np.clip, with less overhead
+    # the same operations in the same order as the formula, in place (fewer temporaries)
+    new = np.subtract(distance_before, distance_after)
+    new /= scale
+    np.maximum(new, -1.0, out=new)
+    np.minimum(new, 1.0, out=new)
+    new *= rate
+    new += engagement  # engagement + rate * gain (addition commutes bit for bit)
+    if exclusion_penalty != 0.0 and excluded.any():  # subtracting 0.0 changes no bit
+        new -= exclusion_penalty * excluded
+    back = np.subtract(baseline, engagement)
+    back *= reversion
+    new += back
+    np.maximum(new, 0.0, out=new)  # as np.clip, with less overhead
+    return np.minimum(new, 1.0, out=new)
 
 
 def outreach_boost(

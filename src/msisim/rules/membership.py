@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from msisim.apportionment import largest_remainder
-from msisim.metrics import distances, weighted_median
+from msisim.metrics import distances
 from msisim.registry import Registry
 
 
@@ -59,8 +59,24 @@ def _score_election(
     **_: np.ndarray,
 ) -> np.ndarray:
     """``election``: closeness of the advocated position to the pool's median interest."""
-    center = weighted_median(position[pool], np.ones(pool.shape[0]))
+    center = _median(position[pool])
+    if advocated.shape[1] == 2:  # distances: the bits of np.linalg.norm in the plane
+        return -distances(advocated[candidates], center)
     return -np.linalg.norm(advocated[candidates] - center, axis=1)
+
+
+def _median(points: np.ndarray) -> np.ndarray:
+    """Coordinate-wise median of the rows of ``points`` (at least one).
+
+    The bits of :func:`~msisim.metrics.weighted_median` with equal weights (the midpoint
+    ``0.5 * (lower + upper)`` of the two middle values when the count is even), by sorting
+    each column.
+    """
+    ordered = np.sort(points, axis=0)
+    mid = ordered.shape[0] // 2
+    if ordered.shape[0] % 2:
+        return ordered[mid]
+    return 0.5 * (ordered[mid - 1] + ordered[mid])
 
 
 @SELECTION_RULES.register("merit")
@@ -165,15 +181,17 @@ def select_seats(
     noise = np.asarray(rng.random(n), dtype=float)
     lobby_distance = distances(advocated, lobby_ideal)
     seated = np.zeros(n, dtype=bool)
+    stands_and_eligible = steps_forward & eligible
     for pool, k, is_lottery in zip(pools, seats, by_lot, strict=True):
         k = int(k)
         if k <= 0 or pool.shape[0] == 0:
             continue
         pool_capture = capture if not is_lottery or lottery_capture is None else lottery_capture
-        stands = np.ones(n, dtype=bool) if is_lottery and not lottery_acceptance else steps_forward
+        everyone_stands = is_lottery and not lottery_acceptance
+        stands = np.ones(n, dtype=bool) if everyone_stands else steps_forward
         order = pool[np.argsort(noise[pool], kind="stable")]  # random order for top-ups
         order = order[~seated[order]]  # nobody holds two seats
-        willing = order[(stands & eligible)[order]]
+        willing = order[(eligible if everyone_stands else stands_and_eligible)[order]]
         if willing.shape[0] < k:
             rest = order[eligible[order] & ~stands[order]]
             willing = np.concatenate([willing, rest[: k - willing.shape[0]]])
@@ -191,9 +209,12 @@ def select_seats(
         rule_score = rule(
             candidates, pool, noise, position=position, advocated=advocated, resources=resources
         )
-        score = (1.0 - pool_capture) * percentile_rank(rule_score) + pool_capture * percentile_rank(
-            -lobby_distance[candidates]
-        )
+        if pool_capture == 0:  # 1.0 * r + 0.0 * r' has the bits of r (ranks are >= 0)
+            score = percentile_rank(rule_score)
+        else:
+            score = (1.0 - pool_capture) * percentile_rank(
+                rule_score
+            ) + pool_capture * percentile_rank(-lobby_distance[candidates])
         score = score + 1e-9 * noise[candidates]  # break exact ties at random
         top = candidates[np.argsort(-score, kind="stable")[:k]]
         seated[top] = True
@@ -231,16 +252,56 @@ def attendance_probability(
     ``p = sigmoid(b0 + b_e * engagement + b_r * log(resources) + b_a * affectedness
     - cost * (1 - support))``: attendance favours the engaged, the resourceful and the
     affected; a participation subsidy ``support`` in [0, 1] offsets the cost. Takes
-    ``log(resources)`` (constant over a run, so the model computes it once).
+    ``log(resources)``. The model computes the terms that are constant over a run once
+    (:func:`attendance_terms`) and calls :func:`attendance_from_terms` each round.
     """
-    logit = (
-        intercept
-        + b_engagement * engagement
-        + b_resources * log_resources
-        + b_affectedness * affectedness
-        - cost * (1.0 - support)
+    terms = attendance_terms(
+        log_resources,
+        affectedness,
+        support,
+        b_resources=b_resources,
+        b_affectedness=b_affectedness,
+        cost=cost,
     )
-    return 1.0 / (1.0 + np.exp(-logit))
+    return attendance_from_terms(engagement, terms, intercept=intercept, b_engagement=b_engagement)
+
+
+def attendance_terms(
+    log_resources: np.ndarray,
+    affectedness: np.ndarray,
+    support: np.ndarray,
+    *,
+    b_resources: float,
+    b_affectedness: float,
+    cost: float,
+) -> np.ndarray:
+    """The terms of the attendance logit that do not change over a run, ``float64[3, N]``.
+
+    ``b_r * log(resources)``, ``b_a * affectedness`` and ``cost * (1 - support)``: the model
+    computes them once and passes them to :func:`attendance_from_terms` each round.
+    """
+    return np.stack(
+        [b_resources * log_resources, b_affectedness * affectedness, cost * (1.0 - support)]
+    )
+
+
+def attendance_from_terms(
+    engagement: np.ndarray, terms: np.ndarray, *, intercept: float, b_engagement: float
+) -> np.ndarray:
+    """:func:`attendance_probability` from its constant terms (:func:`attendance_terms`).
+
+    The same operations in the same order, so the same bits: ``((b0 + b_e * engagement) +
+    b_r * log(resources)) + b_a * affectedness - cost * (1 - support)``, then the sigmoid.
+    """
+    logit = b_engagement * engagement
+    logit += intercept  # b0 + b_e * engagement (addition commutes bit for bit)
+    logit += terms[0]
+    logit += terms[1]
+    logit -= terms[2]
+    np.negative(logit, out=logit)
+    np.exp(logit, out=logit)
+    logit += 1.0
+    return np.divide(1.0, logit, out=logit)
 
 
 def draw_attendance(probability: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -274,7 +335,7 @@ def gatekeep(
         return excluded
     corner = np.maximum(lobby_ideal, 1.0 - lobby_ideal)
     farthest = math.sqrt(corner.dot(corner))  # np.linalg.norm(corner)
-    distance = distances(advocated[idx], lobby_ideal)
+    distance = distances(advocated.take(idx, axis=0), lobby_ideal)
     # distances are >= 0, so clipping to [0, 1] only caps at 1
     nonconformity = np.minimum(distance / farthest, 1.0) if farthest > 0 else distance * 0
     excluded[idx] = draws[idx] < capture * nonconformity
