@@ -190,14 +190,18 @@ def tie_effect(
     h = np.asarray(steps_left, dtype=float)
     rho = np.minimum(np.maximum(relaxation, 1e-9), 1.0)
     q, p = 1.0 - tie_decay, 1.0 - rho
-    ties_sum = discounted_steps(q, h)
+    q_h, p_h = q**h, p**h  # each power once (discounted_steps' r^H is q_h)
+    if isinstance(q, int | float) and abs(1.0 - q) >= 1e-12:
+        ties_sum = (1.0 - q_h) / (1.0 - q)  # discounted_steps(q, h)
+    else:
+        ties_sum = discounted_steps(q, h)
     gap = q - p
     close = np.abs(gap) < 1e-9
     if close.any():
         gap = np.where(close, 1.0, gap)
-        cross = np.where(close, h * p**h, p * (q**h - p**h) / gap)
+        cross = np.where(close, h * p_h, p * (q_h - p_h) / gap)
     else:
-        cross = p * (q**h - p**h) / gap
+        cross = p * (q_h - p_h) / gap
     return np.maximum(ties_sum - cross, 0.0) / rho
 
 
