@@ -8,6 +8,7 @@ that calls pure rules from :mod:`msisim.rules` on the stakeholder arrays.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import logging
 import math
 from collections.abc import Mapping
@@ -483,6 +484,20 @@ class GovernanceModel(mesa.Model):
             transparency=des.transparency,
         )
 
+    @functools.cached_property
+    def _lobby_horizons(self) -> tuple[float, float]:
+        """Per-run constants of the adaptive lobby's selector value (parameters are frozen).
+
+        The discounted rounds a seat selection holds (``discounted_steps(1 - accountability,
+        term_length)``) and a gatekeeping round's tie lasts (``discounted_steps(1 - tie_decay,
+        horizon)``).
+        """
+        ctx, des = self.params.context, self.params.design
+        horizon = 1.0 / ctx.tie_decay if ctx.tie_decay > 0 else self.params.simulation.n_steps
+        held = lobbying.discounted_steps(1.0 - des.accountability, des.term_length)
+        gatekept = lobbying.discounted_steps(1.0 - ctx.tie_decay, horizon)
+        return float(held), float(gatekept)
+
     def _lobby_adaptively(
         self,
         reachable: np.ndarray,
@@ -529,7 +544,6 @@ class GovernanceModel(mesa.Model):
         term = des.term_length
         rounds_left = term - (self.steps - 1) % term
         seated = seated_room if everyone else seated_room[in_reach]
-        stay = np.full(reachable.shape[0], horizon)
         if self.rule.seated and seated.any():
             room_terms = st.terms_served[members]
             incumbents = room_terms[seated_room]  # every seated stakeholder is a member
@@ -537,7 +551,9 @@ class GovernanceModel(mesa.Model):
             eligible = membership.eligible_for_term(
                 room_terms if everyone else room_terms[in_reach], des.term_limit
             )
-            stay = np.where(seated, rounds_left + reseated * eligible * term, stay)
+            stay = np.where(seated, rounds_left + reseated * eligible * term, horizon)
+        else:
+            stay = np.full(reachable.shape[0], horizon)
         if self.rule.open_round:
             drawn_at, p = self._attendance
             attend = (
@@ -573,15 +589,14 @@ class GovernanceModel(mesa.Model):
                 share = room_voice[seated_room].sum() / room_total if room_total > 0 else 1.0
                 to_selection = rounds_left - 1  # the tie decays this often before it selects
                 selections = decay**to_selection / max(1.0 - decay**term, 1e-12)
-                held = lobbying.discounted_steps(1.0 - des.accountability, term)
-                selector_value += share * gain * selections * float(held)
+                selector_value += share * gain * selections * self._lobby_horizons[0]
             if self.rule.open_round and not seated_room.all():
                 attending = ~seated_room
                 share = room_voice[attending].sum() / room_total if room_total > 0 else 0.0
                 gain = lobbying.gatekeeping_gain(
                     room[attending], room_voice[attending], self.lobby_ideal, axis
                 )
-                selector_value += share * gain * float(lobbying.discounted_steps(decay, horizon))
+                selector_value += share * gain * self._lobby_horizons[1]
             selector_value *= 1.0 - des.transparency
         member_spend, selector_spend = lobbying.adaptive_spending(
             value,
