@@ -277,7 +277,7 @@ def gatekeeping_gain(
     mean then moves by ``dP/dc = sum_i w_i n_i (P - a_i)``; projected on ``u``:
     ``G = max(sum_i w_i n_i (P - a_i) . u, 0)``.
     """
-    total = voice.sum()
+    total = _sum(voice)
     if total <= 0 or advocated.shape[0] == 0:
         return 0.0
     weights = voice / total
@@ -286,7 +286,7 @@ def gatekeeping_gain(
     nonconformity = np.minimum(distances(advocated, lobby_ideal) / max(farthest, 1e-12), 1.0)
     projection = advocated @ axis
     proposal = float(weights @ projection)
-    return max(float(np.sum(weights * nonconformity * (proposal - projection))), 0.0)
+    return max(float(_sum(weights * nonconformity * (proposal - projection))), 0.0)
 
 
 def water_fill(
