@@ -8,6 +8,7 @@ that calls pure rules from :mod:`msisim.rules` on the stakeholder arrays.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import logging
 import math
 from collections.abc import Mapping
@@ -492,10 +493,16 @@ class GovernanceModel(mesa.Model):
         )
         lob.ties *= 1.0 - ctx.tie_decay
         lob.selector_ties *= 1.0 - ctx.tie_decay
-        reachable = self.members[lob.cooling_until[self.members] <= self.steps]
+        members = self.members
+        in_reach = lob.cooling_until[members] <= self.steps
+        everyone = bool(in_reach.all())
+        reachable = members if everyone else members[in_reach]
+        room = st.advocated[members]  # advocated positions in the room before the pull
         budget = max(ctx.lobby_budget - lob.astroturf_spend / ctx.n_lobbyists, 0.0)
         if ctx.lobby_strategy in lobbying.ALLOCATING:
-            self._lobby_adaptively(reachable, budget)
+            reached = self._lobby_adaptively(reachable, in_reach, everyone, room, budget)
+            # the ties just bought are the room's ties when every member is reachable
+            room_ties = reached if everyone else lob.ties[:, members]
         else:
             member_budget = budget * (1.0 - ctx.selector_spending)
             lob.selector_ties[:] = lobbying.invest(
@@ -504,7 +511,7 @@ class GovernanceModel(mesa.Model):
             if reachable.shape[0] > 0 and member_budget > 0:
                 rows = lobbying.choose_targets(
                     ctx.lobby_strategy,
-                    st.advocated[reachable],
+                    room if everyone else room[in_reach],
                     self.base_voice[reachable],
                     self.forum.proposal,
                     self.lobby_ideal,
@@ -514,16 +521,37 @@ class GovernanceModel(mesa.Model):
                 lob.ties[:, targets] = lobbying.invest(
                     lob.ties[:, targets], member_budget / targets.shape[0], ctx.tie_cost
                 )
-        tie = lobbying.combined_tie(lob.ties[:, self.members])
-        st.advocated[self.members] = lobbying.lobby_pull(
-            st.advocated[self.members],
-            tie,
+            room_ties = lob.ties[:, members]
+        st.advocated[members] = lobbying.lobby_pull(
+            room,
+            lobbying.combined_tie(room_ties),
             self.lobby_ideal,
             pull=ctx.lobby_pull,
             transparency=des.transparency,
         )
 
-    def _lobby_adaptively(self, reachable: np.ndarray, budget: float) -> None:
+    @functools.cached_property
+    def _lobby_horizons(self) -> tuple[float, float]:
+        """Per-run constants of the adaptive lobby's selector value (parameters are frozen).
+
+        The discounted rounds a seat selection holds (``discounted_steps(1 - accountability,
+        term_length)``) and a gatekeeping round's tie lasts (``discounted_steps(1 - tie_decay,
+        horizon)``).
+        """
+        ctx, des = self.params.context, self.params.design
+        horizon = 1.0 / ctx.tie_decay if ctx.tie_decay > 0 else self.params.simulation.n_steps
+        held = lobbying.discounted_steps(1.0 - des.accountability, des.term_length)
+        gatekept = lobbying.discounted_steps(1.0 - ctx.tie_decay, horizon)
+        return float(held), float(gatekept)
+
+    def _lobby_adaptively(
+        self,
+        reachable: np.ndarray,
+        in_reach: np.ndarray,
+        everyone: bool,
+        room: np.ndarray,
+        budget: float,
+    ) -> np.ndarray:
         """The adaptive lobby: spend where the expected gain per unit is highest (ODD 7.3).
 
         Gathers what :func:`~msisim.rules.lobbying.adaptive_spending` needs from the forum's
@@ -533,6 +561,10 @@ class GovernanceModel(mesa.Model):
         (at coming seat selections or gatekeeping rounds, 0 when it cannot be bought). The
         lobbyists' joint budget (``budget`` each, after paying for astroturf) buys combined
         ties; each lobbyist pays an equal share.
+
+        ``reachable`` are the members ``members[in_reach]`` (``members`` itself when
+        ``everyone`` is), ``room`` the members' advocated positions. Returns the lobbyists'
+        new ties with the reachable members, ``[L, len(reachable)]``.
         """
         st, ctx, des, lob = (
             self.stakeholders,
@@ -540,38 +572,47 @@ class GovernanceModel(mesa.Model):
             self.params.design,
             self.lobby_state,
         )
+        members = self.members
         n_lobbyists = lob.ties.shape[0]
         axis = self.lobby_axis
         decay = 1.0 - ctx.tie_decay
         horizon = 1.0 / ctx.tie_decay if ctx.tie_decay > 0 else self.params.simulation.n_steps
-        # voice this round (deliberate() recomputes it after presence is updated)
-        presence = st.presence + PRESENCE_RATE * (st.member - st.presence)
-        voice = self.base_voice * (1.0 + des.presence_weight * presence)
+        # voice in the room this round (deliberate() recomputes it after presence is updated):
+        # as presence + rate * (member - presence) with member = 1 for members
+        room_presence = st.presence[members]
+        room_presence = room_presence + PRESENCE_RATE * (1.0 - room_presence)
+        room_voice = self.base_voice[members] * (1.0 + des.presence_weight * room_presence)
+        seated_room = st.seated[members]
         if self.rule.consulted_voice:
-            voice = np.where(st.seated, voice, des.consultation_weight * voice)
-        room_voice = voice[self.members]
+            room_voice = np.where(seated_room, room_voice, des.consultation_weight * room_voice)
         room_total = room_voice.sum()
-        seated_room = st.seated[self.members]
         # expected stay of each reachable member, in rounds (this one included)
         term = des.term_length
         rounds_left = term - (self.steps - 1) % term
-        seated = st.seated[reachable]
-        stay = np.full(reachable.shape[0], horizon)
+        seated = seated_room if everyone else seated_room[in_reach]
         if self.rule.seated and seated.any():
-            incumbents = st.terms_served[st.seated]
+            room_terms = st.terms_served[members]
+            incumbents = room_terms[seated_room]  # every seated stakeholder is a member
             reseated = (np.count_nonzero(incumbents > 1) + 1.0) / (incumbents.shape[0] + 2.0)
-            eligible = membership.eligible_for_term(st.terms_served[reachable], des.term_limit)
-            stay = np.where(seated, rounds_left + reseated * eligible * term, stay)
+            eligible = membership.eligible_for_term(
+                room_terms if everyone else room_terms[in_reach], des.term_limit
+            )
+            stay = np.where(seated, rounds_left + reseated * eligible * term, horizon)
+        else:
+            stay = np.full(reachable.shape[0], horizon)
         if self.rule.open_round:
             drawn_at, p = self._attendance
             attend = (
                 p[reachable] if drawn_at == self.steps else self._attendance_probability(reachable)
             )
             stay = np.where(seated, stay, 1.0 + attend * horizon)
-        tie = lobbying.combined_tie(lob.ties[:, reachable])
+        ties = lob.ties[:, reachable]
+        tie = lobbying.combined_tie(ties)
         value = lobbying.member_values(
-            st.advocated[reachable],
-            voice[reachable] / room_total if room_total > 0 else np.zeros(reachable.shape[0]),
+            room if everyone else room[in_reach],
+            (room_voice if everyone else room_voice[in_reach]) / room_total
+            if room_total > 0
+            else np.zeros(reachable.shape[0]),
             tie,
             self.lobby_ideal,
             axis,
@@ -594,15 +635,14 @@ class GovernanceModel(mesa.Model):
                 share = room_voice[seated_room].sum() / room_total if room_total > 0 else 1.0
                 to_selection = rounds_left - 1  # the tie decays this often before it selects
                 selections = decay**to_selection / max(1.0 - decay**term, 1e-12)
-                held = lobbying.discounted_steps(1.0 - des.accountability, term)
-                selector_value += share * gain * selections * float(held)
-            if self.rule.open_round and (~seated_room).any():
-                attendees = self.members[~seated_room]
-                share = room_voice[~seated_room].sum() / room_total if room_total > 0 else 0.0
+                selector_value += share * gain * selections * self._lobby_horizons[0]
+            if self.rule.open_round and not seated_room.all():
+                attending = ~seated_room
+                share = room_voice[attending].sum() / room_total if room_total > 0 else 0.0
                 gain = lobbying.gatekeeping_gain(
-                    st.advocated[attendees], voice[attendees], self.lobby_ideal, axis
+                    room[attending], room_voice[attending], self.lobby_ideal, axis
                 )
-                selector_value += share * gain * float(lobbying.discounted_steps(decay, horizon))
+                selector_value += share * gain * self._lobby_horizons[1]
             selector_value *= 1.0 - des.transparency
         member_spend, selector_spend = lobbying.adaptive_spending(
             value,
@@ -616,9 +656,9 @@ class GovernanceModel(mesa.Model):
         lob.selector_ties[:] = lobbying.invest(
             lob.selector_ties, selector_spend / n_lobbyists, ctx.tie_cost
         )
-        lob.ties[:, reachable] = lobbying.invest(
-            lob.ties[:, reachable], member_spend / n_lobbyists, ctx.tie_cost
-        )
+        ties = lobbying.invest(ties, member_spend / n_lobbyists, ctx.tie_cost)
+        lob.ties[:, reachable] = ties
+        return ties
 
     # ------------------------------------------------------------------ 4. deliberation
 

@@ -190,14 +190,18 @@ def tie_effect(
     h = np.asarray(steps_left, dtype=float)
     rho = np.minimum(np.maximum(relaxation, 1e-9), 1.0)
     q, p = 1.0 - tie_decay, 1.0 - rho
-    ties_sum = discounted_steps(q, h)
+    q_h, p_h = q**h, p**h  # each power once (discounted_steps' r^H is q_h)
+    if isinstance(q, int | float) and abs(1.0 - q) >= 1e-12:
+        ties_sum = (1.0 - q_h) / (1.0 - q)  # discounted_steps(q, h)
+    else:
+        ties_sum = discounted_steps(q, h)
     gap = q - p
     close = np.abs(gap) < 1e-9
     if close.any():
         gap = np.where(close, 1.0, gap)
-        cross = np.where(close, h * p**h, p * (q**h - p**h) / gap)
+        cross = np.where(close, h * p_h, p * (q_h - p_h) / gap)
     else:
-        cross = p * (q**h - p**h) / gap
+        cross = p * (q_h - p_h) / gap
     return np.maximum(ties_sum - cross, 0.0) / rho
 
 
@@ -231,6 +235,10 @@ def member_values(
     return voice_share * k * gap * tie_effect(steps_left, tie_decay, relaxation)
 
 
+#: ``ndarray.sum()`` without its Python wrapper (the same reduction, the same bits).
+_sum = np.add.reduce
+
+
 def selection_gain(
     pool_projections: list[np.ndarray],
     pool_distances: list[np.ndarray],
@@ -254,7 +262,8 @@ def selection_gain(
         if k <= 0 or k >= n:
             continue
         closest = distance.argpartition(k - 1)[:k]
-        gain += k / total * (float(projection[closest].sum()) / k - float(projection.sum()) / n)
+        seated_sum, pool_sum = _sum(projection[closest]), _sum(projection)  # as ndarray.sum
+        gain += k / total * (float(seated_sum) / k - float(pool_sum) / n)
     return max(gain, 0.0)
 
 
@@ -268,7 +277,7 @@ def gatekeeping_gain(
     mean then moves by ``dP/dc = sum_i w_i n_i (P - a_i)``; projected on ``u``:
     ``G = max(sum_i w_i n_i (P - a_i) . u, 0)``.
     """
-    total = voice.sum()
+    total = _sum(voice)
     if total <= 0 or advocated.shape[0] == 0:
         return 0.0
     weights = voice / total
@@ -277,11 +286,15 @@ def gatekeeping_gain(
     nonconformity = np.minimum(distances(advocated, lobby_ideal) / max(farthest, 1e-12), 1.0)
     projection = advocated @ axis
     proposal = float(weights @ projection)
-    return max(float(np.sum(weights * nonconformity * (proposal - projection))), 0.0)
+    return max(float(_sum(weights * nonconformity * (proposal - projection))), 0.0)
 
 
 def water_fill(
-    value: np.ndarray, gap: np.ndarray, budget: float, tie_cost: float, cap: np.ndarray
+    value: np.ndarray,
+    gap: np.ndarray,
+    budget: float,
+    tie_cost: float,
+    cap: np.ndarray | None = None,
 ) -> np.ndarray:
     """Spend ``budget`` over items to maximise ``sum_i V_i g_i (1 - exp(-s_i / c))``.
 
@@ -294,11 +307,22 @@ def water_fill(
     ``l_j > ln lambda``. Items whose spending would pass their cap are fixed at it and the rest
     re-solved with what is left (a few rounds; clamping only frees budget for the others). If
     even every item at its cap costs less than the budget, each gets its cap and the rest is
-    not spent; items with ``V_i g_i = 0`` get 0.
+    not spent; items with ``V_i g_i = 0`` get 0. ``cap=None`` means no caps (all infinite).
     """
     worth = np.asarray(value, dtype=float) * np.asarray(gap, dtype=float)
-    cap = np.asarray(cap, dtype=float)
     spend = np.zeros(worth.shape[0])
+    if cap is None:  # one round, no clamping (the loop below with infinite caps)
+        useful = worth > 0
+        if budget <= 0 or not useful.any():
+            return spend
+        if budget == math.inf:  # every item at its (infinite) cap
+            spend[useful] = math.inf
+            return spend
+        candidates = np.log(worth[useful] / tie_cost)
+        level = _fill_level(candidates, float(budget) / tie_cost)
+        spend[useful] = tie_cost * np.maximum(candidates - level, 0.0)
+        return spend
+    cap = np.asarray(cap, dtype=float)
     useful = (worth > 0) & (cap > 0)
     if budget <= 0 or not useful.any():
         return spend
@@ -375,8 +399,9 @@ def adaptive_spending(
     so each member's spending is capped at :func:`recusal_cap` (the tie stays just below).
     """
     n = member_value.shape[0]
-    caps = np.full(n + 1, np.inf)
+    caps = None  # no caps without recusal
     if strong_tie is not None:
+        caps = np.full(n + 1, np.inf)
         caps[:n] = recusal_cap(member_tie, strong_tie, tie_cost)
     value, gap = np.empty(n + 1), np.empty(n + 1)  # members, then the selector
     value[:n], value[n] = member_value, selector_value
