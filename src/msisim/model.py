@@ -811,12 +811,7 @@ class GovernanceModel(mesa.Model):
         if self.is_twin:
             observed = self.steps >= self.observe_from
             if observed:
-                self.metrics = {
-                    "lobby_bias": metrics.lobby_bias(
-                        self.forum.policy, self.public_ideal, self.lobby_ideal
-                    ),
-                    **self.tilt_parts(),
-                }
+                self.metrics = self.tilt_record()
             self.trace.append(self.metrics if observed else None)
             panel = observed and self.params.simulation.panel_respondents > 0
             self._cells.append(scorecards.cells(self, self._arenas) if panel else None)
@@ -840,10 +835,18 @@ class GovernanceModel(mesa.Model):
 
     def tilt_parts(self) -> dict[str, float]:
         """This forum's lobby bias split into its parts (:func:`msisim.metrics.tilt_parts`)."""
+        return metrics.parts_of_path(self._tilt_path())
+
+    def tilt_record(self) -> dict[str, float]:
+        """This forum's ``lobby_bias`` and its tilt parts (what a no-lobby twin records)."""
+        path = self._tilt_path()  # its last value is metrics.lobby_bias (the same bits)
+        return {"lobby_bias": path[-1], **metrics.parts_of_path(path)}
+
+    def _tilt_path(self) -> list[float]:
         st = self.stakeholders
         if self._everyone_mean is None:  # head-counted mean interest, until interests move
             self._everyone_mean = st.position.mean(axis=0)
-        return metrics.tilt_parts(
+        return metrics.tilt_path(
             st.position,
             st.advocated,
             self.members,
