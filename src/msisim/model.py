@@ -190,7 +190,7 @@ class GovernanceModel(mesa.Model):
         self.trace: list[dict[str, float] | None] = []
         #: Scorecard indicators per observed step (None before the summary window).
         self._cells: list[np.ndarray | None] = []
-        self._arenas = scorecards.arena_matrix(self.category_names)[1]
+        self._arenas = scorecards.ArenaSums(self)  # what the scorecard cells read of the arenas
         self.metrics: dict[str, float] = {}
         self._collect = collect
         reporters = {name: _reporter(name) for name in self.metric_names()} if collect else {}

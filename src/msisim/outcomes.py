@@ -134,11 +134,13 @@ class Observation(scorecards.RoomTallies):
         self.simulation = model.params.simulation
         self.members = members = model.members
         real = self.member_counts
-        measured = real + lob.paid_claims
-        voice = self.member_voice + lob.paid_claims * lob.paid_voice
         self.population_shares = model.population_shares
-        self.head_shares = metrics.shares(measured)
-        self.voice_shares = metrics.shares(voice)
+        if lob.n_paid == 0:  # nobody claims a category: the room's own shares
+            self.head_shares = self.member_shares
+            self.voice_shares = self.member_voice_shares
+        else:
+            self.head_shares = metrics.shares(real + lob.paid_claims)
+            self.voice_shares = metrics.shares(self.member_voice + lob.paid_claims * lob.paid_voice)
         self.true_shares = metrics.shares(np.concatenate((real, [lob.n_paid])))
         self.n_paid = lob.n_paid
         self.body_size = int(members.shape[0] + lob.n_paid)
