@@ -883,9 +883,10 @@ class GovernanceModel(mesa.Model):
             value = o.compute(observation)
             if o.family is None:
                 out[o.name] = value
-            else:
-                for column, v in zip(self._columns[o.name], value, strict=True):
-                    out[column] = float(v)
+            else:  # one float per column (as float(v) of each value)
+                out.update(
+                    zip(self._columns[o.name], np.asarray(value, float).tolist(), strict=True)
+                )
         return out
 
     def metric_names(self) -> list[str]:

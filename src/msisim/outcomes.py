@@ -135,13 +135,14 @@ class Observation(scorecards.RoomTallies):
         self.members = members = model.members
         real = self.member_counts
         self.population_shares = model.population_shares
-        if lob.n_paid == 0:  # nobody claims a category: the room's own shares
+        if lob.n_paid == 0:  # nobody paid, nobody claims a category: the room's own shares
             self.head_shares = self.member_shares
             self.voice_shares = self.member_voice_shares
+            self.true_shares = np.append(self.member_shares, 0.0)  # (whole counts: same sums)
         else:
             self.head_shares = metrics.shares(real + lob.paid_claims)
             self.voice_shares = metrics.shares(self.member_voice + lob.paid_claims * lob.paid_voice)
-        self.true_shares = metrics.shares(np.concatenate((real, [lob.n_paid])))
+            self.true_shares = metrics.shares(np.concatenate((real, [lob.n_paid])))
         self.n_paid = lob.n_paid
         self.body_size = int(members.shape[0] + lob.n_paid)
         self.grassroots = model.grassroots_code
