@@ -334,8 +334,10 @@ def tilt_path(
     m = np.asarray(public_ideal, dtype=float)
     points = [m, position.mean(axis=0) if everyone_mean is None else everyone_mean]
     if members.size:  # (means as sums over the members, divided by their number)
-        points.append(position[members].sum(axis=0) / members.size)
-        argued = advocated[members]
+        # rows gathered with take: the same rows as position[members], without the slow
+        # fancy-indexing path of numpy for 2-d arrays
+        points.append(position.take(members, axis=0).sum(axis=0) / members.size)
+        argued = advocated.take(members, axis=0)
         points.append(argued.sum(axis=0) / members.size)
         weights = voice[members]
         total = float(weights.sum())

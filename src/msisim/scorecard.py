@@ -292,7 +292,7 @@ class RoomTallies:
         self.member_voice = np.bincount(
             self.member_category, weights=self.voice_members, minlength=k
         )
-        self.tie = combined_tie(model.lobby_state.ties[:, members])
+        self.tie = combined_tie(model.lobby_state.ties.take(members, axis=1))  # ties[:, members]
         self.member_shares = shares(self.member_counts)
         self.member_voice_shares = shares(self.member_voice)
 
@@ -334,7 +334,7 @@ def cells(
         room = RoomTallies(model)
     members, k, cat = model.members, model.n_categories, room.member_category
     a, radius = fixed.matrix, fixed.radius
-    drift = distances(st.advocated[members], model.category_medians[cat])
+    drift = distances(st.advocated.take(members, axis=0), model.category_medians.take(cat, axis=0))
     tie = room.tie * (1 - des.transparency)
     dist = st.distance_to_policy
     w = fixed.affectedness
