@@ -61,7 +61,7 @@ def rose_index(forum_shares: np.ndarray, population_shares: np.ndarray) -> float
     """
     s = np.asarray(forum_shares, dtype=float)
     p = np.asarray(population_shares, dtype=float)
-    return float(1.0 - 0.5 * np.abs(s - p).sum())
+    return 1.0 - 0.5 * float(np.abs(s - p).sum())  # (the same operations on Python floats)
 
 
 def binomial_mean_absolute_deviation(n: int, p: float) -> float:
