@@ -334,6 +334,29 @@ def test_lobby_bias_hand_cases() -> None:
     assert metrics.lobby_bias(np.array([0.5, 0.5]), m, m) == 0.0, "0 when lobby ideal = m"
 
 
+@pytest.mark.parametrize("seed", range(5))
+def test_tilt_path_is_the_lobby_bias_of_each_point(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    position, advocated = rng.random((60, 2)), rng.random((60, 2))
+    voice, members = rng.random(60), np.sort(rng.choice(60, size=17, replace=False))
+    policy, m, lobby = rng.random(2), rng.random(2), rng.random(2)
+    path = metrics.tilt_path(position, advocated, members, voice, policy, m, lobby)
+    points = [
+        m,
+        position.mean(axis=0),
+        position[members].sum(axis=0) / members.size,
+        advocated[members].sum(axis=0) / members.size,
+        (voice[members] @ advocated[members]) / voice[members].sum(),
+        policy,
+    ]
+    assert path == [metrics.lobby_bias(p, m, lobby) for p in points], (
+        "each value is lobby_bias of its reference point, to the bit"
+    )
+    parts = metrics.tilt_parts(position, advocated, members, voice, policy, m, lobby)
+    assert list(parts) == list(metrics.TILT_PARTS)
+    assert sum(parts.values()) == pytest.approx(path[-1], abs=1e-12), "the parts add up"
+
+
 # --------------------------------------------------------------------------- adaptation lags
 
 

@@ -61,7 +61,7 @@ def rose_index(forum_shares: np.ndarray, population_shares: np.ndarray) -> float
     """
     s = np.asarray(forum_shares, dtype=float)
     p = np.asarray(population_shares, dtype=float)
-    return float(1.0 - 0.5 * np.abs(s - p).sum())
+    return 1.0 - 0.5 * float(np.abs(s - p).sum())  # (the same operations on Python floats)
 
 
 def binomial_mean_absolute_deviation(n: int, p: float) -> float:
@@ -313,6 +313,46 @@ def lobby_bias(policy: np.ndarray, public_ideal: np.ndarray, lobby_ideal: np.nda
 TILT_PARTS = ("reference", "selection", "deliberation", "voice", "decision")
 
 
+def tilt_path(
+    position: np.ndarray,
+    advocated: np.ndarray,
+    members: np.ndarray,
+    voice: np.ndarray,
+    policy: np.ndarray,
+    public_ideal: np.ndarray,
+    lobby_ideal: np.ndarray,
+    *,
+    everyone_mean: np.ndarray | None = None,
+) -> list[float]:
+    """The lobby bias (:func:`lobby_bias`) of each reference point of :func:`tilt_parts`.
+
+    Six values, from the public ideal ``m`` (0) through the head-counted mean of everyone's
+    true position, the members' mean true position, their mean advocated position and its
+    voice-weighted mean, to the policy (whose value is ``lobby_bias(policy, m, L)``, the same
+    bits). Consecutive differences are the tilt parts. Arguments as for :func:`tilt_parts`.
+    """
+    m = np.asarray(public_ideal, dtype=float)
+    points = [m, position.mean(axis=0) if everyone_mean is None else everyone_mean]
+    if members.size:  # (means as sums over the members, divided by their number)
+        # rows gathered with take: the same rows as position[members], without the slow
+        # fancy-indexing path of numpy for 2-d arrays
+        points.append(position.take(members, axis=0).sum(axis=0) / members.size)
+        argued = advocated.take(members, axis=0)
+        points.append(argued.sum(axis=0) / members.size)
+        weights = voice[members]
+        total = float(weights.sum())
+        points.append((weights @ argued) / total if total > 0 else points[-1])
+    else:
+        points.extend([points[-1]] * 3)
+    points.append(np.asarray(policy, dtype=float))
+    # lobby_bias of each point, the axis computed once (one dot product per point, as there)
+    axis = np.asarray(lobby_ideal, dtype=float) - m
+    norm2 = float(axis @ axis)
+    if norm2 <= 0:
+        return [0.0] * len(points)
+    return [float(move @ axis) / norm2 for move in np.array(points) - m]
+
+
 def tilt_parts(
     position: np.ndarray,
     advocated: np.ndarray,
@@ -344,23 +384,17 @@ def tilt_parts(
     With no members, the last four collapse into ``decision``. Range: each part unbounded in
     principle; their sum is the lobby bias. Applied to the no-lobby twin it decomposes the
     structural tilt. ``everyone_mean`` is ``position.mean(axis=0)`` if the caller has it.
+    The projections themselves are :func:`tilt_path`.
     """
-    m = np.asarray(public_ideal, dtype=float)
-    points = [m, position.mean(axis=0) if everyone_mean is None else everyone_mean]
-    if members.size:  # (means as sums over the members, divided by their number)
-        points.append(position[members].sum(axis=0) / members.size)
-        argued = advocated[members]
-        points.append(argued.sum(axis=0) / members.size)
-        weights = voice[members]
-        total = float(weights.sum())
-        points.append((weights @ argued) / total if total > 0 else points[-1])
-    else:
-        points.extend([points[-1]] * 3)
-    points.append(np.asarray(policy, dtype=float))
-    # lobby_bias of each point, the axis computed once
-    axis = np.asarray(lobby_ideal, dtype=float) - m
-    norm2 = float(axis @ axis)
-    bias = [0.0 if norm2 <= 0 else float((point - m) @ axis / norm2) for point in points]
+    bias = tilt_path(
+        position, advocated, members, voice, policy, public_ideal, lobby_ideal,
+        everyone_mean=everyone_mean,
+    )  # fmt: skip
+    return parts_of_path(bias)
+
+
+def parts_of_path(bias: Sequence[float]) -> dict[str, float]:
+    """The tilt parts (:data:`TILT_PARTS`) from the six projections of :func:`tilt_path`."""
     return {part: bias[j + 1] - bias[j] for j, part in enumerate(TILT_PARTS)}
 
 

@@ -210,7 +210,7 @@ class GovernanceModel(mesa.Model):
         self.records_twin_trace = False
         #: Scorecard indicators per observed step (None before the summary window).
         self._cells: list[np.ndarray | None] = []
-        self._arenas = scorecards.arena_matrix(self.category_names)[1]
+        self._arenas = scorecards.ArenaSums(self)  # what the scorecard cells read of the arenas
         self.metrics: dict[str, float] = {}
         self._collect = collect
         reporters = {name: _reporter(name) for name in self.metric_names()} if collect else {}
@@ -911,12 +911,7 @@ class GovernanceModel(mesa.Model):
         if self.is_twin:
             observed = self.steps >= self.observe_from
             if observed:
-                self.metrics = {
-                    "lobby_bias": metrics.lobby_bias(
-                        self.forum.policy, self.public_ideal, self.lobby_ideal
-                    ),
-                    **self.tilt_parts(),
-                }
+                self.metrics = self.tilt_record()
             self.trace.append(self.metrics if observed else None)
             panel = observed and self.params.simulation.panel_respondents > 0
             self._cells.append(scorecards.cells(self, self._arenas) if panel else None)
@@ -944,10 +939,18 @@ class GovernanceModel(mesa.Model):
 
     def tilt_parts(self) -> dict[str, float]:
         """This forum's lobby bias split into its parts (:func:`msisim.metrics.tilt_parts`)."""
+        return metrics.parts_of_path(self._tilt_path())
+
+    def tilt_record(self) -> dict[str, float]:
+        """This forum's ``lobby_bias`` and its tilt parts (what a no-lobby twin records)."""
+        path = self._tilt_path()  # its last value is metrics.lobby_bias (the same bits)
+        return {"lobby_bias": path[-1], **metrics.parts_of_path(path)}
+
+    def _tilt_path(self) -> list[float]:
         st = self.stakeholders
         if self._everyone_mean is None:  # head-counted mean interest, until interests move
             self._everyone_mean = st.position.mean(axis=0)
-        return metrics.tilt_parts(
+        return metrics.tilt_path(
             st.position,
             st.advocated,
             self.members,
@@ -984,9 +987,10 @@ class GovernanceModel(mesa.Model):
             value = o.compute(observation)
             if o.family is None:
                 out[o.name] = value
-            else:
-                for column, v in zip(self._columns[o.name], value, strict=True):
-                    out[column] = float(v)
+            else:  # one float per column (as float(v) of each value)
+                out.update(
+                    zip(self._columns[o.name], np.asarray(value, float).tolist(), strict=True)
+                )
         return out
 
     def metric_names(self) -> list[str]:

@@ -134,12 +134,15 @@ class Observation(scorecards.RoomTallies):
         self.simulation = model.params.simulation
         self.members = members = model.members
         real = self.member_counts
-        measured = real + lob.paid_claims
-        voice = self.member_voice + lob.paid_claims * lob.paid_voice
         self.population_shares = model.population_shares
-        self.head_shares = metrics.shares(measured)
-        self.voice_shares = metrics.shares(voice)
-        self.true_shares = metrics.shares(np.concatenate((real, [lob.n_paid])))
+        if lob.n_paid == 0:  # nobody paid, nobody claims a category: the room's own shares
+            self.head_shares = self.member_shares
+            self.voice_shares = self.member_voice_shares
+            self.true_shares = np.append(self.member_shares, 0.0)  # (whole counts: same sums)
+        else:
+            self.head_shares = metrics.shares(real + lob.paid_claims)
+            self.voice_shares = metrics.shares(self.member_voice + lob.paid_claims * lob.paid_voice)
+            self.true_shares = metrics.shares(np.concatenate((real, [lob.n_paid])))
         self.n_paid = lob.n_paid
         self.body_size = int(members.shape[0] + lob.n_paid)
         self.grassroots = model.grassroots_code
@@ -147,22 +150,24 @@ class Observation(scorecards.RoomTallies):
         self.error = metrics.congruence_error(self.forum.policy, model.public_ideal)
         self.rose = metrics.rose_index(self.head_shares, self.population_shares)
         self.expected_rose, self.expected_coverage = model.random_body_baselines(self.body_size)
-        self.lobby_bias = metrics.lobby_bias(
-            self.forum.policy, model.public_ideal, model.lobby_ideal
-        )
         self.coverage = metrics.viewpoint_coverage(
             model.sample_positions, model.room, self.simulation.viewpoint_radius
         )
-        if model.lobby_twin is not None:
-            twin = model.twin_record()
-            self.tilt = twin["lobby_bias"]
-            self.tilt_parts = {p: twin[p] for p in metrics.TILT_PARTS}
-        elif model.lobby_acts:
-            self.tilt = math.nan  # a lobby acts but no twin was run: capture is unknown
-            self.tilt_parts = dict.fromkeys(metrics.TILT_PARTS, math.nan)
+        if model.lobby_twin is None and not model.lobby_acts:  # the run is its own twin
+            own = model.tilt_record()
+            self.lobby_bias = self.tilt = own["lobby_bias"]
+            self.tilt_parts = {p: own[p] for p in metrics.TILT_PARTS}
         else:
-            self.tilt = self.lobby_bias  # no lobby: the run is its own twin
-            self.tilt_parts = model.tilt_parts()
+            self.lobby_bias = metrics.lobby_bias(
+                self.forum.policy, model.public_ideal, model.lobby_ideal
+            )
+            if model.lobby_twin is not None:
+                twin = model.twin_record()
+                self.tilt = twin["lobby_bias"]
+                self.tilt_parts = {p: twin[p] for p in metrics.TILT_PARTS}
+            else:  # a lobby acts but no twin was run: capture is unknown
+                self.tilt = math.nan
+                self.tilt_parts = dict.fromkeys(metrics.TILT_PARTS, math.nan)
 
 
 # --------------------------------------------------------------------------- per step

@@ -279,6 +279,8 @@ class RoomTallies:
         voice_members: Each member's voice.
         member_counts: Members per category, ``int64[K]``.
         member_voice: Members' summed voice per category, ``float64[K]``.
+        member_shares: Members' shares by category (:func:`msisim.metrics.shares`).
+        member_voice_shares: Categories' shares of the members' voice.
         tie: Each member's combined lobby tie.
     """
 
@@ -290,41 +292,64 @@ class RoomTallies:
         self.member_voice = np.bincount(
             self.member_category, weights=self.voice_members, minlength=k
         )
-        self.tie = combined_tie(model.lobby_state.ties[:, members])
+        self.tie = combined_tie(model.lobby_state.ties.take(members, axis=1))  # ties[:, members]
+        self.member_shares = shares(self.member_counts)
+        self.member_voice_shares = shares(self.member_voice)
 
 
-def cells(model: Any, arenas: np.ndarray, room: RoomTallies | None = None) -> np.ndarray:
+class ArenaSums:
+    """What :func:`cells` reads of a model's arenas that does not change during a run.
+
+    The arena matrix of :func:`arena_matrix` as floats and its products with the fixed
+    per-category tallies (population shares, stakeholders and their summed affectedness), and
+    the distance ``R`` from the centre of the policy space to a corner.
+    """
+
+    def __init__(self, model: Any, arenas: np.ndarray | None = None) -> None:
+        if arenas is None:
+            arenas = arena_matrix(model.category_names)[1]
+        self.matrix = a = np.asarray(arenas).astype(float)
+        self.population_shares = (a @ model.population_shares).tolist()
+        self.affectedness = a @ model.category_affectedness
+        self.all_affected = bool((self.affectedness > 0).all())
+        self.sizes = a @ model.category_sizes
+        self.radius = math.sqrt(model.stakeholders.position.shape[1]) / 2.0
+
+
+def cells(
+    model: Any, arenas: np.ndarray | ArenaSums, room: RoomTallies | None = None
+) -> np.ndarray:
     """The indicators of the table above for the model's current state, ``float[A, 6]``.
 
-    ``arenas`` is the matrix of :func:`arena_matrix`; rows follow its arenas, columns
-    :data:`PRINCIPLES`. Efficiency is ``1 - gridlock`` of this round (its mean over a window is
-    ``1 -`` the gridlock rate). Sums over categories are vectorised (the ratios per arena are
-    plain floats), so cheap enough to record every step of the summary window. ``room``: this
-    round's tallies, if the caller has them. Distances to the policy are the stakeholders'
-    ``distance_to_policy`` (set after the decision).
+    ``arenas`` is the matrix of :func:`arena_matrix` (or the model's :class:`ArenaSums` of
+    it); rows follow its arenas, columns :data:`PRINCIPLES`. Efficiency is ``1 - gridlock`` of
+    this round (its mean over a window is ``1 -`` the gridlock rate). Sums over categories are
+    vectorised (the ratios per arena are plain floats), so cheap enough to record every step of
+    the summary window. ``room``: this round's tallies, if the caller has them. Distances to
+    the policy are the stakeholders' ``distance_to_policy`` (set after the decision).
     """
     st, forum, des = model.stakeholders, model.forum, model.params.design
+    fixed = arenas if isinstance(arenas, ArenaSums) else ArenaSums(model, arenas)
     if room is None:
         room = RoomTallies(model)
     members, k, cat = model.members, model.n_categories, room.member_category
-    a = arenas.astype(float)
-    radius = math.sqrt(st.position.shape[1]) / 2.0  # centre of the space to a corner
-    drift = distances(st.advocated[members], model.category_medians[cat])
+    a, radius = fixed.matrix, fixed.radius
+    drift = distances(st.advocated.take(members, axis=0), model.category_medians.take(cat, axis=0))
     tie = room.tie * (1 - des.transparency)
     dist = st.distance_to_policy
-    w = a @ model.category_affectedness
+    w = fixed.affectedness
     wd = a @ np.bincount(st.category, weights=st.affectedness * dist, minlength=k)
-    if (w > 0).all():
+    if fixed.all_affected:
         mean_dist = wd / w
     else:  # an arena nobody in which is affected: plain mean distance there
         d_all = a @ np.bincount(st.category, weights=dist, minlength=k)
         with np.errstate(divide="ignore", invalid="ignore"):
-            mean_dist = np.where(w > 0, wd / w, d_all / (a @ model.category_sizes))
+            mean_dist = np.where(w > 0, wd / w, d_all / fixed.sizes)
     # per arena: population, headcount and voice shares, members, drift and tie sums
     sums = zip(
-        (a @ model.population_shares).tolist(),
-        (a @ shares(room.member_counts)).tolist(),
-        (a @ shares(room.member_voice)).tolist(),
+        fixed.population_shares,
+        (a @ room.member_shares).tolist(),
+        (a @ room.member_voice_shares).tolist(),
         (a @ room.member_counts).tolist(),
         (a @ np.bincount(cat, weights=drift, minlength=k)).tolist(),
         (a @ np.bincount(cat, weights=tie, minlength=k)).tolist(),
