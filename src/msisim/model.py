@@ -497,12 +497,12 @@ class GovernanceModel(mesa.Model):
         in_reach = lob.cooling_until[members] <= self.steps
         everyone = bool(in_reach.all())
         reachable = members if everyone else members[in_reach]
-        room = st.advocated[members]  # advocated positions in the room before the pull
+        room = st.advocated.take(members, axis=0)  # positions in the room before the pull
         budget = max(ctx.lobby_budget - lob.astroturf_spend / ctx.n_lobbyists, 0.0)
         if ctx.lobby_strategy in lobbying.ALLOCATING:
             reached = self._lobby_adaptively(reachable, in_reach, everyone, room, budget)
             # the ties just bought are the room's ties when every member is reachable
-            room_ties = reached if everyone else lob.ties[:, members]
+            room_ties = reached if everyone else lob.ties.take(members, axis=1)
         else:
             member_budget = budget * (1.0 - ctx.selector_spending)
             lob.selector_ties[:] = lobbying.invest(
@@ -521,7 +521,7 @@ class GovernanceModel(mesa.Model):
                 lob.ties[:, targets] = lobbying.invest(
                     lob.ties[:, targets], member_budget / targets.shape[0], ctx.tie_cost
                 )
-            room_ties = lob.ties[:, members]
+            room_ties = lob.ties.take(members, axis=1)
         st.advocated[members] = lobbying.lobby_pull(
             room,
             lobbying.combined_tie(room_ties),
@@ -606,7 +606,7 @@ class GovernanceModel(mesa.Model):
                 p[reachable] if drawn_at == self.steps else self._attendance_probability(reachable)
             )
             stay = np.where(seated, stay, 1.0 + attend * horizon)
-        ties = lob.ties[:, reachable]
+        ties = lob.ties.take(reachable, axis=1)
         tie = lobbying.combined_tie(ties)
         value = lobbying.member_values(
             room if everyone else room[in_reach],
@@ -725,7 +725,7 @@ class GovernanceModel(mesa.Model):
         if lob.n_paid == 0:
             return st.advocated.take(self.members, axis=0), st.voice.take(self.members)
         paid = np.broadcast_to(self.lobby_ideal, (lob.n_paid, self.lobby_ideal.shape[0]))
-        room = np.concatenate([st.advocated[self.members], paid])
+        room = np.concatenate([st.advocated.take(self.members, axis=0), paid])
         voice = np.concatenate([st.voice[self.members], np.full(lob.n_paid, lob.paid_voice)])
         return room, voice
 
@@ -742,7 +742,7 @@ class GovernanceModel(mesa.Model):
         self.room = room
         self.recused = np.zeros(room.shape[0], dtype=bool)
         if des.recusal and self.lobbying_active:
-            tie = lobbying.combined_tie(self.lobby_state.ties[:, self.members])
+            tie = lobbying.combined_tie(self.lobby_state.ties.take(self.members, axis=1))
             self.recused[: self.members.shape[0]] = tie >= self.params.simulation.strong_tie
             room, voice = room[~self.recused], voice[~self.recused]
         if room.shape[0] == 0:
