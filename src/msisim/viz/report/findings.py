@@ -202,13 +202,44 @@ def values(
 def change(
     ctx: Context, outcome: str, factor: str, design: str, low: object, high: object
 ) -> Estimate:
-    """Mean of ``outcome`` at ``factor = high`` minus at ``factor = low`` for one design."""
+    """Mean of ``outcome`` at ``factor = high`` minus at ``factor = low`` for one design.
+
+    Paired when the two levels are on common random numbers (the factor is a design factor):
+    every run at ``high`` has a run at ``low`` with the same seed and every other parameter
+    equal. Then the interval is a t-interval over the seeds (the independent units) of each
+    seed's mean paired difference. Otherwise the levels are independent samples (Welch).
+    """
+    pairs = _paired_change(ctx, outcome, factor, design, low, high)
+    if pairs is not None:
+        return pairs
     return contrast(
         [
             (1.0, values(ctx, outcome, design=design, **{factor: high})),
             (-1.0, values(ctx, outcome, design=design, **{factor: low})),
         ]
     )
+
+
+def _paired_change(
+    ctx: Context, outcome: str, factor: str, design: str, low: object, high: object
+) -> Estimate | None:
+    """:func:`change` over matched runs, or None when the levels' runs do not pair one to one."""
+    data = analysis.ok_runs(ctx.runs)
+    column = f"param.{factor}"
+    if outcome not in data or column not in data or "seed" not in data:
+        return None
+    data = data[data["design"] == design]
+    keys = ["seed", *(c for c in data.columns if c.startswith("param.") and c != column)]
+    at_high = data.loc[data[column] == high, [*keys, outcome]]
+    at_low = data.loc[data[column] == low, [*keys, outcome]]
+    if at_high.empty or len(at_high) != len(at_low):
+        return None
+    joined = at_high.merge(at_low, on=keys, suffixes=("_high", "_low"))
+    if len(joined) != len(at_high):  # not every run has its twin at the other level
+        return None
+    diff = joined[f"{outcome}_high"] - joined[f"{outcome}_low"]
+    per_seed = diff[np.isfinite(diff)].groupby(joined["seed"]).mean()
+    return mean_ci(per_seed)
 
 
 def paired(
