@@ -122,9 +122,10 @@ def build_report(folder: str | Path) -> Path:
         f"{n_failed} failed; {spec.steps} steps each. {_averaging(runs)} Unless a section "
         f"says otherwise, figures show bootstrap 95% confidence "
         f"bands of the mean over replicates and tables Student-t 95% intervals (clipped to "
-        f"the outcome's range where it is bounded, e.g. [0, 1] for shares). A difference "
-        f"between two levels of a factor on common random numbers is paired (matched runs on "
-        f"one seed, a t-interval over the seeds); otherwise Welch's. Config "
+        f"the outcome's range where it is bounded, e.g. [0, 1] for shares). Differences "
+        f"between levels or designs on common random numbers (and contrasts of them, such as a "
+        f"difference of two rises) are paired: matched runs on one seed, a t-interval over "
+        f"the seeds; otherwise Welch's. Config "
         f"fingerprint `{manifest.get('fingerprint')}`, "
         f"msisim {manifest.get('versions', {}).get('msisim', '?')}, git "
         f"`{manifest.get('git_revision', '?')}`, {manifest.get('backend', '?')} backend.\n",

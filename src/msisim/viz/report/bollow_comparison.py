@@ -120,10 +120,10 @@ def findings(ctx: Context) -> list[fx.Finding]:
     # 3. representative: steep climb, then saturation
     first = fx.change(ctx, "capture", "lobby_budget", rep, low, mid)
     second = fx.change(ctx, "capture", "lobby_budget", rep, mid, high)
-    bend = fx.contrast([
-        (2.0, fx.values(ctx, "capture", design=rep, lobby_budget=mid)),
-        (-1.0, fx.values(ctx, "capture", design=rep, lobby_budget=low)),
-        (-1.0, fx.values(ctx, "capture", design=rep, lobby_budget=high)),
+    bend = fx.combination(ctx, "capture", [
+        (2.0, rep, {"lobby_budget": mid}),
+        (-1.0, rep, {"lobby_budget": low}),
+        (-1.0, rep, {"lobby_budget": high}),
     ])  # fmt: skip
     out.append(fx.Finding(
         "In the representative forum capture climbs steeply at low budgets and then saturates",

@@ -18,7 +18,7 @@ reported as its own finding, not a claim).
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 
@@ -204,42 +204,56 @@ def change(
 ) -> Estimate:
     """Mean of ``outcome`` at ``factor = high`` minus at ``factor = low`` for one design.
 
-    Paired when the two levels are on common random numbers (the factor is a design factor):
-    every run at ``high`` has a run at ``low`` with the same seed and every other parameter
-    equal. Then the interval is a t-interval over the seeds (the independent units) of each
-    seed's mean paired difference. Otherwise the levels are independent samples (Welch).
+    Paired when the two levels are on common random numbers (see :func:`combination`).
     """
-    pairs = _paired_change(ctx, outcome, factor, design, low, high)
-    if pairs is not None:
-        return pairs
-    return contrast(
-        [
-            (1.0, values(ctx, outcome, design=design, **{factor: high})),
-            (-1.0, values(ctx, outcome, design=design, **{factor: low})),
-        ]
-    )
+    return combination(ctx, outcome, [(1.0, design, {factor: high}), (-1.0, design, {factor: low})])
 
 
-def _paired_change(
-    ctx: Context, outcome: str, factor: str, design: str, low: object, high: object
+def combination(
+    ctx: Context, outcome: str, cells: Sequence[tuple[float, str, Mapping[str, object]]]
+) -> Estimate:
+    """``sum(w * mean(outcome))`` over cells ``(w, design, {factor: level})``, with a 95% interval.
+
+    Paired when the cells are on common random numbers (designs and ``design_factors`` share
+    seeds): every cell's runs match one to one on the seed and every parameter no cell names.
+    Then each matched set gives ``sum(w * value)``, and the interval is a t-interval over the
+    seeds (the independent units) of each seed's mean. Otherwise the cells are independent
+    samples (:func:`contrast`, Welch).
+    """
+    paired = _paired_combination(ctx, outcome, cells)
+    if paired is not None:
+        return paired
+    return contrast([(w, values(ctx, outcome, design=d, **levels)) for w, d, levels in cells])
+
+
+def _paired_combination(
+    ctx: Context, outcome: str, cells: Sequence[tuple[float, str, Mapping[str, object]]]
 ) -> Estimate | None:
-    """:func:`change` over matched runs, or None when the levels' runs do not pair one to one."""
+    """:func:`combination` over matched runs, or None when the cells' runs do not match."""
     data = analysis.ok_runs(ctx.runs)
-    column = f"param.{factor}"
-    if outcome not in data or column not in data or "seed" not in data:
+    named = {f"param.{factor}" for _, _, levels in cells for factor in levels}
+    if outcome not in data or "seed" not in data or not named <= set(data.columns):
         return None
-    data = data[data["design"] == design]
-    keys = ["seed", *(c for c in data.columns if c.startswith("param.") and c != column)]
-    at_high = data.loc[data[column] == high, [*keys, outcome]]
-    at_low = data.loc[data[column] == low, [*keys, outcome]]
-    if at_high.empty or len(at_high) != len(at_low):
-        return None
-    joined = at_high.merge(at_low, on=keys, suffixes=("_high", "_low"))
-    if len(joined) != len(at_high):  # not every run has its twin at the other level
-        return None
-    diff = joined[f"{outcome}_high"] - joined[f"{outcome}_low"]
-    per_seed = diff[np.isfinite(diff)].groupby(joined["seed"]).mean()
-    return mean_ci(per_seed)
+    keys = ["seed", *(c for c in data.columns if c.startswith("param.") and c not in named)]
+    joined: pd.DataFrame | None = None
+    for i, (_, design, levels) in enumerate(cells):
+        mask = data["design"] == design
+        for factor, level in levels.items():
+            mask &= data[f"param.{factor}"] == level
+        cell = data.loc[mask, [*keys, outcome]].rename(columns={outcome: f"_v{i}"})
+        if cell.empty or cell.duplicated(subset=keys).any():
+            return None
+        if joined is not None and len(cell) != len(joined):
+            return None
+        merged = cell if joined is None else joined.merge(cell, on=keys)
+        if len(merged) != len(cell):  # some run has no match in another cell
+            return None
+        joined = merged
+    assert joined is not None
+    total = sum(weight * joined[f"_v{i}"] for i, (weight, _, _) in enumerate(cells))
+    total = pd.Series(total, index=joined.index)
+    finite = np.isfinite(total)
+    return mean_ci(total[finite].groupby(joined.loc[finite, "seed"]).mean())
 
 
 def paired(

@@ -62,13 +62,15 @@ def findings(ctx: Context) -> list[fx.Finding]:
         return [fx.unchecked("The hypothesis", lack)]
     low, high = ctx.extreme_levels("lobby_budget")
     rise = {d: fx.change(ctx, "capture", "lobby_budget", d, low, high) for d in (SEATED, OPEN)}
-    steeper = fx.contrast(
+    steeper = fx.combination(
+        ctx,
+        "capture",
         [
-            (1.0, fx.values(ctx, "capture", design=SEATED, lobby_budget=high)),
-            (-1.0, fx.values(ctx, "capture", design=SEATED, lobby_budget=low)),
-            (-1.0, fx.values(ctx, "capture", design=OPEN, lobby_budget=high)),
-            (1.0, fx.values(ctx, "capture", design=OPEN, lobby_budget=low)),
-        ]
+            (1.0, SEATED, {"lobby_budget": high}),
+            (-1.0, SEATED, {"lobby_budget": low}),
+            (-1.0, OPEN, {"lobby_budget": high}),
+            (1.0, OPEN, {"lobby_budget": low}),
+        ],
     )
     out = [
         fx.Finding(

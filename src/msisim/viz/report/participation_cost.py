@@ -56,11 +56,11 @@ def findings(ctx: Context) -> list[fx.Finding]:
 
     def flatter(design: str) -> fx.Estimate:
         # (fall with support) minus (fall without): positive = a flatter fall
-        return fx.contrast([
-            (1.0, fx.values(ctx, share, design=design, participation_cost=high)),
-            (-1.0, fx.values(ctx, share, design=design, participation_cost=low)),
-            (-1.0, fx.values(ctx, share, design=none, participation_cost=high)),
-            (1.0, fx.values(ctx, share, design=none, participation_cost=low)),
+        return fx.combination(ctx, share, [
+            (1.0, design, {"participation_cost": high}),
+            (-1.0, design, {"participation_cost": low}),
+            (-1.0, none, {"participation_cost": high}),
+            (1.0, none, {"participation_cost": low}),
         ])  # fmt: skip
 
     if not fx.missing(ctx, [half]):

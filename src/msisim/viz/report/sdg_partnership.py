@@ -69,13 +69,15 @@ def findings(ctx: Context) -> list[fx.Finding]:
             (SHARE, "rose"),
         )
     ]
-    grows = fx.contrast(
+    grows = fx.combination(
+        ctx,
+        SHARE,
         [
-            (1.0, fx.values(ctx, SHARE, design=SUPPORT, participation_cost=high)),
-            (-1.0, fx.values(ctx, SHARE, design=NONE, participation_cost=high)),
-            (-1.0, fx.values(ctx, SHARE, design=SUPPORT, participation_cost=low)),
-            (1.0, fx.values(ctx, SHARE, design=NONE, participation_cost=low)),
-        ]
+            (1.0, SUPPORT, {"participation_cost": high}),
+            (-1.0, NONE, {"participation_cost": high}),
+            (-1.0, SUPPORT, {"participation_cost": low}),
+            (1.0, NONE, {"participation_cost": low}),
+        ],
     )
     out.append(
         fx.Finding(
