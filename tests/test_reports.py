@@ -243,9 +243,12 @@ def test_a_change_on_common_random_numbers_is_paired_over_seeds(tmp_path: Path) 
     assert alone.n == 24, f"budgets on their own seeds are compared as independent: {alone}"
 
 
-def test_an_interaction_on_common_random_numbers_is_paired(tmp_path: Path) -> None:
+@pytest.mark.parametrize("levels_share_seeds", [True, False])
+def test_an_interaction_on_common_random_numbers_is_paired(
+    tmp_path: Path, levels_share_seeds: bool
+) -> None:
     spec = load_experiment("bollow_comparison", [], quick=True)
-    crn = _crn_runs(paired=True)
+    crn = _crn_runs(paired=levels_share_seeds)  # designs share seeds within a budget always
     other = crn.assign(design="representative", run_id=crn["run_id"] + "-r")
     noise = np.random.default_rng(8).normal(0, 0.01, len(other))
     other["capture"] += noise - np.where(other["param.lobby_budget"] == 1.0, 0.05, 0.0)
@@ -254,7 +257,8 @@ def test_an_interaction_on_common_random_numbers_is_paired(tmp_path: Path) -> No
              (-1.0, "representative", {"lobby_budget": 1.0}),
              (1.0, "representative", {"lobby_budget": 0.0})]  # fmt: skip
     e = fx.combination(ctx, "capture", cells)
-    assert e.n == 6 and e.sign() == 1 and e.mean == pytest.approx(0.05, abs=0.01), (
+    n = 6 if levels_share_seeds else 12  # seeds: shared by all cells, or one set per budget
+    assert e.n == n and e.sign() == 1 and e.mean == pytest.approx(0.05, abs=0.01), (
         f"open rises 0.05 more than representative on the same seeds (whose own levels spread "
         f"by 0.5): paired {e} must find it"
     )

@@ -17,6 +17,7 @@ reported as its own finding, not a claim).
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -214,46 +215,61 @@ def combination(
 ) -> Estimate:
     """``sum(w * mean(outcome))`` over cells ``(w, design, {factor: level})``, with a 95% interval.
 
-    Paired when the cells are on common random numbers (designs and ``design_factors`` share
-    seeds): every cell's runs match one to one on the seed and every parameter no cell names.
-    Then each matched set gives ``sum(w * value)``, and the interval is a t-interval over the
-    seeds (the independent units) of each seed's mean. Otherwise the cells are independent
-    samples (:func:`contrast`, Welch).
+    Cells whose runs share seeds (designs and ``design_factors`` are on common random numbers)
+    are paired: their runs match one to one on the seed and every parameter that neither a cell
+    nor the cells' designs set, each
+    matched set gives ``sum(w * value)``, averaged per seed (the independent unit). Groups of
+    cells on disjoint seeds are independent samples, so the interval is Welch's over the
+    groups' per-seed values (:func:`contrast`) — a t-interval over the seeds when every cell
+    shares them. When no two cells share seeds, the plain contrast of the cells' runs.
     """
-    paired = _paired_combination(ctx, outcome, cells)
-    if paired is not None:
-        return paired
-    return contrast([(w, values(ctx, outcome, design=d, **levels)) for w, d, levels in cells])
+    groups = _paired_groups(ctx, outcome, cells)
+    if groups is None:
+        return contrast([(w, values(ctx, outcome, design=d, **levels)) for w, d, levels in cells])
+    return contrast([(1.0, group) for group in groups])
 
 
-def _paired_combination(
+def _paired_groups(
     ctx: Context, outcome: str, cells: Sequence[tuple[float, str, Mapping[str, object]]]
-) -> Estimate | None:
-    """:func:`combination` over matched runs, or None when the cells' runs do not match."""
+) -> list[np.ndarray] | None:
+    """Per-seed ``sum(w * value)`` of each group of cells on common seeds, or None.
+
+    None when no two cells share seeds, when groups share some seeds but not all, or when a
+    group's runs do not match one to one.
+    """
     data = analysis.ok_runs(ctx.runs)
     named = {f"param.{factor}" for _, _, levels in cells for factor in levels}
     if outcome not in data or "seed" not in data or not named <= set(data.columns):
         return None
+    # a design's own parameters differ between designs by definition: match on the rest
+    designs = getattr(ctx.spec, "designs", None) or {}
+    named |= {f"param.{key}" for _, design, _ in cells for key in designs.get(design, {})}
     keys = ["seed", *(c for c in data.columns if c.startswith("param.") and c not in named)]
-    joined: pd.DataFrame | None = None
-    for i, (_, design, levels) in enumerate(cells):
+    groups: dict[frozenset[object], list[tuple[float, pd.DataFrame]]] = {}
+    for weight, design, levels in cells:
         mask = data["design"] == design
         for factor, level in levels.items():
             mask &= data[f"param.{factor}"] == level
-        cell = data.loc[mask, [*keys, outcome]].rename(columns={outcome: f"_v{i}"})
+        cell = data.loc[mask, [*keys, outcome]]
         if cell.empty or cell.duplicated(subset=keys).any():
             return None
-        if joined is not None and len(cell) != len(joined):
-            return None
-        merged = cell if joined is None else joined.merge(cell, on=keys)
-        if len(merged) != len(cell):  # some run has no match in another cell
-            return None
-        joined = merged
-    assert joined is not None
-    total = sum(weight * joined[f"_v{i}"] for i, (weight, _, _) in enumerate(cells))
-    total = pd.Series(total, index=joined.index)
-    finite = np.isfinite(total)
-    return mean_ci(total[finite].groupby(joined.loc[finite, "seed"]).mean())
+        groups.setdefault(frozenset(cell["seed"]), []).append((weight, cell))
+    seeds = list(groups)
+    if len(groups) == len(cells) or any(a & b for a, b in itertools.combinations(seeds, 2)):
+        return None  # nothing to pair, or groups that are neither matched nor independent
+    out = []
+    for members in groups.values():
+        joined = members[0][1].rename(columns={outcome: "_v0"})
+        for i, (_, cell) in enumerate(members[1:], start=1):
+            merged = joined.merge(cell.rename(columns={outcome: f"_v{i}"}), on=keys)
+            if len(merged) != len(joined) or len(merged) != len(cell):
+                return None  # some run has no match in another cell
+            joined = merged
+        total = sum(w * joined[f"_v{i}"].to_numpy(float) for i, (w, _) in enumerate(members))
+        finite = np.isfinite(total)
+        per_seed = pd.Series(total[finite]).groupby(joined["seed"].to_numpy()[finite]).mean()
+        out.append(per_seed.to_numpy())
+    return out
 
 
 def paired(
