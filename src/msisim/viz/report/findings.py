@@ -217,11 +217,11 @@ def combination(
 
     Cells whose runs share seeds (designs and ``design_factors`` are on common random numbers)
     are paired: their runs match one to one on the seed and every parameter that neither a cell
-    nor the cells' designs set, each
-    matched set gives ``sum(w * value)``, averaged per seed (the independent unit). Groups of
-    cells on disjoint seeds are independent samples, so the interval is Welch's over the
-    groups' per-seed values (:func:`contrast`) — a t-interval over the seeds when every cell
-    shares them. When no two cells share seeds, the plain contrast of the cells' runs.
+    nor the cells' designs set, and each matched set gives ``sum(w * value)``, averaged per
+    seed (the independent unit). Groups of cells on disjoint seeds are independent samples, so
+    the interval is Welch's over the groups' per-seed values (:func:`contrast`) — a t-interval
+    over the seeds when every cell shares them. When no two cells share seeds, it is the plain
+    contrast of the cells' runs.
     """
     groups = _paired_groups(ctx, outcome, cells)
     if groups is None:
