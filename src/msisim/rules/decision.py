@@ -45,7 +45,8 @@ class Decision:
     def support(self) -> float:
         """Voice-weighted share of members within the support radius (computed once)."""
         if self._support is None:
-            assert self._room is not None
+            if self._room is None:  # __init__ refuses a Decision with neither
+                raise RuntimeError("Decision has neither its support nor its room")
             advocated, voice, radius = self._room
             self._support = support_share(advocated, voice, self.proposal, radius)
             self._room = None

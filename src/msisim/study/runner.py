@@ -20,6 +20,7 @@ killed sweep leaves no orphan processes.
 from __future__ import annotations
 
 import collections
+import functools
 import logging
 import math
 import multiprocessing
@@ -183,7 +184,7 @@ def execute_task(
         if same is not None:
             return _copy_result(task, *same)
     series = None
-    serving = False  # whether this run serves as its group's no-lobby twin
+    serves: Callable[[], None] | None = None  # hands this run to its group as the twin
     try:
         flat = _to_model(task.params)
         model: GovernanceModel | Parliament
@@ -198,8 +199,9 @@ def execute_task(
                 summary_only=summary_only,
                 lobby_twin=shared.twin(task, p, summary_only),
             )
-            serving = shared.serving(p, summary_only)
-            model.records_twin_trace = serving
+            if shared.serving(p, summary_only):
+                model.records_twin_trace = True
+                serves = functools.partial(shared.offer, p, summary_only, model)
         else:
             model = GovernanceModel(
                 rng=task.seed,
@@ -209,9 +211,8 @@ def execute_task(
                 **flat,
             )
         model.run()
-        if serving and shared is not None and p is not None:
-            assert isinstance(model, GovernanceModel)
-            shared.offer(p, summary_only, model)
+        if serves is not None:
+            serves()
         row.update({"status": "ok", "error": ""})
         row.update(model.summary())
         card = model.scorecard()

@@ -126,7 +126,8 @@ class SharedWork:
 
     @staticmethod
     def _key(p: Plan, summary_only: bool) -> str:
-        assert p.params is not None
+        if p.params is None:
+            raise ValueError("a plan without parameters (a chamber, invalid ones) shares no twin")
         return repr((p.group, GovernanceModel.observation_start(p.params, summary_only)))
 
     def twin(self, task: Task, p: Plan, summary_only: bool) -> GovernanceModel | None:
