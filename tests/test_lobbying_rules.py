@@ -28,8 +28,20 @@ ADVOCATED = np.array([[0.10, 0.90], [0.85, 0.15], [0.50, 0.50], [0.90, 0.10], [0
 VOICE = np.array([1.0, 5.0, 2.0, 3.0, 4.0])
 
 
+def _context(advocated=ADVOCATED, voice=VOICE) -> lobbying.TargetingContext:
+    m = advocated.shape[0]
+    return lobbying.TargetingContext(
+        advocated=advocated,
+        base_voice=voice,
+        category=np.zeros(m, dtype=np.int64),
+        seated=np.zeros(m, dtype=bool),
+        proposal=PROPOSAL,
+        lobby_ideal=LOBBY,
+    )
+
+
 def _targets(strategy: str, focus: float, advocated=ADVOCATED, voice=VOICE) -> list[int]:
-    return lobbying.choose_targets(strategy, advocated, voice, PROPOSAL, LOBBY, focus).tolist()
+    return lobbying.choose_targets(strategy, _context(advocated, voice), focus).tolist()
 
 
 # --------------------------------------------------------------------------- choose_targets
@@ -76,9 +88,7 @@ def test_ties_in_the_score_are_broken_by_row_order() -> None:
 
 @pytest.mark.parametrize("strategy", ["allies", "swing", "influential"])
 def test_no_members_no_targets(strategy: str) -> None:
-    got = lobbying.choose_targets(
-        strategy, np.zeros((0, 2)), np.zeros(0), PROPOSAL, LOBBY, focus=0.5
-    )
+    got = lobbying.choose_targets(strategy, _context(np.zeros((0, 2)), np.zeros(0)), focus=0.5)
     assert got.shape == (0,), "an empty forum has no targets"
     assert np.issubdtype(got.dtype, np.integer), "targets are integer row positions"
 

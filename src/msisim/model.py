@@ -92,7 +92,9 @@ class GovernanceModel(mesa.Model):
             params = Params.from_flat(**groups, simulation=params.simulation, **kwargs)
         super().__init__(rng=rng)
         self.params = params
+        #: The membership rule and the lobby strategy: every phase asks them what they imply.
         self.rule = params.design.rule
+        self.strategy = lobbying.STRATEGIES[params.context.lobby_strategy]
         self.streams = spawn_streams(self._seed)
         self.is_twin = _twin
         #: The shocks of this run at the steps they fall (jittered ones drawn once).
@@ -317,7 +319,7 @@ class GovernanceModel(mesa.Model):
             st.member[:] = True
             self.members = np.arange(st.n)
             return
-        if self.rule.seated and (self.steps - 1) % des.term_length == 0:
+        if self.rule.selects_seats(self.steps, des):
             self._fill_seats()
         attending = self._nobody
         if self.rule.open_round:
@@ -378,7 +380,7 @@ class GovernanceModel(mesa.Model):
             advocated=seen,
             resources=st.resources,
             engagement=st.engagement,
-            eligible=membership.eligible_for_term(st.terms_served, des.term_limit),
+            eligible=self.rule.eligible(st.terms_served, was_seated, des),
             rng=self.streams["selection"],
         )
         st.terms_served = membership.update_terms(st.terms_served, was_seated, st.seated)
@@ -499,7 +501,7 @@ class GovernanceModel(mesa.Model):
         reachable = members if everyone else members[in_reach]
         room = st.advocated.take(members, axis=0)  # positions in the room before the pull
         budget = max(ctx.lobby_budget - lob.astroturf_spend / ctx.n_lobbyists, 0.0)
-        if ctx.lobby_strategy in lobbying.ALLOCATING:
+        if self.strategy.allocates:
             reached = self._lobby_adaptively(reachable, in_reach, everyone, room, budget)
             # the ties just bought are the room's ties when every member is reachable
             room_ties = reached if everyone else lob.ties.take(members, axis=1)
@@ -509,14 +511,16 @@ class GovernanceModel(mesa.Model):
                 lob.selector_ties, budget * ctx.selector_spending, ctx.tie_cost
             )
             if reachable.shape[0] > 0 and member_budget > 0:
-                rows = lobbying.choose_targets(
-                    ctx.lobby_strategy,
-                    room if everyone else room[in_reach],
-                    self.base_voice[reachable],
-                    self.forum.proposal,
-                    self.lobby_ideal,
-                    ctx.lobby_focus,
+                seen = lobbying.TargetingContext(
+                    advocated=room if everyone else room[in_reach],
+                    base_voice=self.base_voice[reachable],
+                    category=st.category[reachable],
+                    seated=st.seated[reachable],
+                    proposal=self.forum.proposal,
+                    lobby_ideal=self.lobby_ideal,
+                    category_names=self.category_names,
                 )
+                rows = lobbying.choose_targets(self.strategy, seen, ctx.lobby_focus)
                 targets = reachable[rows]
                 lob.ties[:, targets] = lobbying.invest(
                     lob.ties[:, targets], member_budget / targets.shape[0], ctx.tie_cost
@@ -577,35 +581,34 @@ class GovernanceModel(mesa.Model):
         axis = self.lobby_axis
         decay = 1.0 - ctx.tie_decay
         horizon = 1.0 / ctx.tie_decay if ctx.tie_decay > 0 else self.params.simulation.n_steps
-        # voice in the room this round (deliberate() recomputes it after presence is updated):
-        # as presence + rate * (member - presence) with member = 1 for members
+        # voice in the room this round, as the rule gives it (deliberate() recomputes it after
+        # presence is updated: presence + rate * (member - presence) with member = 1)
         room_presence = st.presence[members]
         room_presence = room_presence + PRESENCE_RATE * (1.0 - room_presence)
-        room_voice = self.base_voice[members] * (1.0 + des.presence_weight * room_presence)
         seated_room = st.seated[members]
-        if self.rule.consulted_voice:
-            room_voice = np.where(seated_room, room_voice, des.consultation_weight * room_voice)
+        room_voice = self.rule.voice(self.base_voice[members], room_presence, seated_room, des)
         room_total = room_voice.sum()
-        # expected stay of each reachable member, in rounds (this one included)
+        # expected stay of each reachable member, in rounds (this one included), as the rule
+        # forecasts it
         term = des.term_length
-        rounds_left = term - (self.steps - 1) % term
+        rounds_left = self.rule.rounds_left(self.steps, des)
         seated = seated_room if everyone else seated_room[in_reach]
-        if self.rule.seated and seated.any():
-            room_terms = st.terms_served[members]
-            incumbents = room_terms[seated_room]  # every seated stakeholder is a member
-            reseated = (np.count_nonzero(incumbents > 1) + 1.0) / (incumbents.shape[0] + 2.0)
-            eligible = membership.eligible_for_term(
-                room_terms if everyone else room_terms[in_reach], des.term_limit
-            )
-            stay = np.where(seated, rounds_left + reseated * eligible * term, horizon)
-        else:
-            stay = np.full(reachable.shape[0], horizon)
+        room_terms = st.terms_served[members]
+        attend = None
         if self.rule.open_round:
             drawn_at, p = self._attendance
             attend = (
                 p[reachable] if drawn_at == self.steps else self._attendance_probability(reachable)
             )
-            stay = np.where(seated, stay, 1.0 + attend * horizon)
+        stay = self.rule.expected_stay(
+            step=self.steps,
+            design=des,
+            seated=seated,
+            terms_served=room_terms if everyone else room_terms[in_reach],
+            incumbent_terms=room_terms[seated_room],  # every seated stakeholder is a member
+            attendance=attend,
+            horizon=horizon,
+        )
         ties = lob.ties.take(reachable, axis=1)
         tie = lobbying.combined_tie(ties)
         value = lobbying.member_values(
@@ -668,17 +671,13 @@ class GovernanceModel(mesa.Model):
         Paid participants take part in the exchange but never move from the lobby ideal.
         """
         st, des, lob = self.stakeholders, self.params.design, self.lobby_state
-        # presence += rate * (member - presence); voice = base * (1 + w * presence) for
-        # members (the same operations, in place)
+        # presence += rate * (member - presence) (in place); members speak with the voice
+        # their membership rule gives them, everyone else has none
         change = np.subtract(st.member, st.presence)
         change *= PRESENCE_RATE
         st.presence += change
-        voice = des.presence_weight * st.presence
-        voice += 1.0
-        voice *= self.base_voice
+        voice = self.rule.voice(self.base_voice, st.presence, st.seated, des)
         st.voice = np.where(st.member, voice, 0.0)
-        if self.rule.consulted_voice:
-            st.voice = np.where(st.seated, st.voice, des.consultation_weight * st.voice)
         members = self.members
         # the room's mean voice (as ndarray.mean: the sum over the count)
         lob.paid_voice = (
@@ -712,9 +711,9 @@ class GovernanceModel(mesa.Model):
             st.advocated[members] = room[: members.shape[0]]
         if des.accountability > 0:
             deliberation.accountability_pull(st.advocated, st.position, des.accountability)
-            if self.rule.category_accountability:
-                # representatives answer to their category's median interest, not their own
-                seated = self._seated_members()
+            # those the rule makes answer to their category's median interest, not their own
+            seated = self.rule.category_answerers(self._seated_members())
+            if seated.shape[0]:
                 shift = self._seated_medians(seated) - st.position.take(seated, axis=0)
                 shift *= des.accountability
                 st.advocated[seated] += shift

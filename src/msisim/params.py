@@ -1285,7 +1285,7 @@ class Params:
     def seat_pools(self) -> list[SeatPool]:
         """The seat pools of the design's membership rule (empty when it has no seats)."""
         pop = self.population
-        return self.design.rule.pools(self.design, pop.category_shares(), pop.category_names)
+        return self.design.rule.seat_pools(self.design, pop.category_shares(), pop.category_names)
 
     def seats_by_category(self) -> np.ndarray:
         """Seats per category code.

@@ -39,13 +39,17 @@ import numpy as np
 
 from msisim import metrics
 from msisim.params import Params
+from msisim.rules.lobbying import STRATEGIES, TargetingContext, choose_targets
 
 #: Presence is an exponential moving average of membership (same constant as the fast model).
 PRESENCE_RATE = 0.1
 
-#: Named rules this per-agent implementation writes out by hand. Membership rules are read
-#: from their registered declarations (seat pools, lottery, open round, accountability...),
-#: so every registered membership rule built from those parts is implemented.
+#: Named rules this per-agent implementation writes out by hand, as an independent check of the
+#: fast model. Membership rules are asked through their protocol (seat pools, eligibility,
+#: voice, accountability: :class:`~msisim.rules.membership.MembershipRule`), so every registered
+#: membership rule, a plugin's too, is implemented. Lobby strategies other than these are asked
+#: for their scores (:class:`~msisim.rules.lobbying.LobbyStrategy`), except one that allocates
+#: the whole budget itself (the adaptive lobby).
 IMPLEMENTED: dict[str, tuple[str, ...]] = {
     "selection": ("random", "election", "merit"),
     "decision_rule": ("weighted_mean", "majority", "consensus"),
@@ -62,6 +66,8 @@ def implements(params: Params) -> str | None:
     for parameter, names in IMPLEMENTED.items():
         if parameter == "lobby_strategy" and not lobby_acts:
             continue  # a strategy nobody follows
+        if parameter == "lobby_strategy" and not STRATEGIES[flat[parameter]].allocates:
+            continue  # asked for its scores
         if flat[parameter] not in names:
             return (
                 f"{parameter}={flat[parameter]!r} is not implemented by the reference model "
@@ -143,6 +149,7 @@ class ReferenceStakeholder(mesa.Agent):
     ) -> None:
         super().__init__(model)
         spec = model.params.population.categories[category_code]
+        self.index = len(model.people)  # its place in model.people (appended next)
         self.category_code = category_code
         self.category = spec.name
         self.position = position
@@ -182,9 +189,8 @@ class ReferenceStakeholder(mesa.Agent):
         self.steps_forward = self.random.random() < self.engagement if engaged_only else True
 
     def may_serve(self) -> bool:
-        """Whether the term limit allows another consecutive term."""
-        limit = self.model.params.design.term_limit
-        return limit <= 0 or self.terms_served < limit
+        """Whether the membership rule lets this stakeholder take a seat at this selection."""
+        return self.index in self.model.eligible
 
     def attendance_probability(self) -> float:
         """``sigmoid(b0 + b_e e + b_r log(resources) + b_a affectedness - cost (1 - support))``."""
@@ -248,15 +254,9 @@ class ReferenceStakeholder(mesa.Agent):
 
     # ------------------------------------------------------------------ deliberation
 
-    def update_voice(self) -> None:
-        """Presence tracks membership; voice is ``base * (1 + w * presence)`` for members."""
-        des = self.model.params.design
+    def update_presence(self) -> None:
+        """Presence tracks membership (its voice is then the rule's, see ``deliberate``)."""
         self.presence += PRESENCE_RATE * (float(self.is_member) - self.presence)
-        self.voice = self.base_voice * (1.0 + des.presence_weight * self.presence)
-        if not self.is_member:
-            self.voice = 0.0
-        elif self.model.rule.consulted_voice and not self.is_seated:
-            self.voice *= des.consultation_weight
 
     def exchange(self, other: ReferenceStakeholder) -> None:
         """Deffuant exchange with ``other`` if their advocated positions are within epsilon.
@@ -282,7 +282,7 @@ class ReferenceStakeholder(mesa.Agent):
         des = self.model.params.design
         if des.accountability <= 0:
             return
-        if self.model.rule.category_accountability and self.is_seated:
+        if self.index in self.model.category_answerers:
             anchor = self.model.category_medians[self.category_code]
         else:
             anchor = self.position
@@ -324,13 +324,34 @@ class ReferenceLobbyist(mesa.Agent):
         self.selector_tie = 0.0
 
     def score(self, member: ReferenceStakeholder) -> float:
-        """How much the strategy wants to target ``member`` (higher first)."""
+        """How much a built-in strategy wants to target ``member`` (higher first)."""
         strategy, model = self.model.params.context.lobby_strategy, self.model
         if strategy == "allies":
             return -math.dist(member.advocated, model.lobby_ideal)
         if strategy == "swing":
             return -math.dist(member.advocated, model.proposal)
         return member.base_voice  # influential
+
+    def targets(self, reachable: list[ReferenceStakeholder], n: int) -> list[ReferenceStakeholder]:
+        """The ``n`` members the strategy targets first, ties broken by stakeholder order.
+
+        The built-in strategies are written out by hand (:meth:`score`); any other is asked
+        for its scores of the reachable members (:class:`~msisim.rules.lobbying.LobbyStrategy`).
+        """
+        name, model = self.model.params.context.lobby_strategy, self.model
+        if name in IMPLEMENTED["lobby_strategy"]:
+            return sorted(reachable, key=self.score, reverse=True)[:n]
+        context = TargetingContext(
+            advocated=np.array([s.advocated for s in reachable]),
+            base_voice=np.array([s.base_voice for s in reachable]),
+            category=np.array([s.category_code for s in reachable]),
+            seated=np.array([s.is_seated for s in reachable]),
+            proposal=np.array(model.proposal),
+            lobby_ideal=np.array(model.lobby_ideal),
+            category_names=tuple(model.category_names),
+        )
+        rows = choose_targets(STRATEGIES[name], context, 1.0)[:n]
+        return [reachable[i] for i in rows.tolist()]
 
     def spend(self) -> None:
         """Invest ``selector_spending`` of the budget in the selector, the rest in targets.
@@ -347,7 +368,7 @@ class ReferenceLobbyist(mesa.Agent):
         if not reachable or member_budget <= 0:
             return
         n_targets = max(1, math.ceil(ctx.lobby_focus * len(reachable)))
-        targets = sorted(reachable, key=self.score, reverse=True)[:n_targets]
+        targets = self.targets(reachable, n_targets)
         gain = 1.0 - math.exp(-member_budget / n_targets / ctx.tie_cost)
         for member in targets:
             member.ties[self.index] += (1.0 - member.ties[self.index]) * gain
@@ -421,6 +442,10 @@ class ReferenceModel(mesa.Model):
         self.members: list[ReferenceStakeholder] = []
         self.room: list[list[float]] = []
         self.n_recused = 0
+        #: Who may take a seat at this selection, and who answers to their category (indices
+        #: into ``people``), as the membership rule says.
+        self.eligible: set[int] = set()
+        self.category_answerers: set[int] = set()
         self.adopted = False
         self.n_decisions = 0
         self.n_adopted = 0
@@ -469,7 +494,7 @@ class ReferenceModel(mesa.Model):
                 s.is_member = True
             self.members = list(self.people)
             return
-        if self.rule.seated and (self.steps - 1) % des.term_length == 0:
+        if self.rule.selects_seats(self.steps, des):
             self.fill_seats()
         for s in self.people:
             s.is_attending = False
@@ -499,6 +524,13 @@ class ReferenceModel(mesa.Model):
         accept_all = self.params.design.sortition_acceptance == "all"
         engaged_only = not (accept_all and all(lottery for _, _, lottery in self.pools))
         self.stakeholders.do("consider_standing", engaged_only)
+        self.eligible = self._indices(
+            self.rule.eligible(
+                np.array([s.terms_served for s in self.people]),
+                np.array([s.is_seated for s in self.people]),
+                self.params.design,
+            )
+        )
         self.candidates = set()
         seated: set[ReferenceStakeholder] = set()
         for pool, n_seats, lottery in self.pools:
@@ -573,8 +605,22 @@ class ReferenceModel(mesa.Model):
         self.stakeholders.do("feel_lobby_pull")
 
     def deliberate(self) -> None:
-        """Voices are updated, members exchange in random pairs, accountability pulls back."""
-        self.stakeholders.do("update_voice")
+        """Voices are updated, members exchange in random pairs, accountability pulls back.
+
+        Members speak with the voice their membership rule gives them
+        (:meth:`~msisim.rules.membership.MembershipRule.voice`), asked once for everyone.
+        """
+        self.stakeholders.do("update_presence")
+        seated = np.array([s.is_seated for s in self.people])
+        voice = self.rule.voice(
+            np.array([s.base_voice for s in self.people]),
+            np.array([s.presence for s in self.people]),
+            seated,
+            self.params.design,
+        )
+        for s, v in zip(self.people, voice.tolist(), strict=True):
+            s.voice = v if s.is_member else 0.0
+        self.category_answerers = set(self.rule.category_answerers(np.flatnonzero(seated)).tolist())
         order = list(self.members)
         self.random.shuffle(order)
         for first, second in zip(order[0::2], order[1::2], strict=False):
@@ -713,6 +759,11 @@ class ReferenceModel(mesa.Model):
         return {name: float(np.mean([row[name] for row in window])) for name in OUTCOMES}
 
     # ------------------------------------------------------------------ helpers
+
+    @staticmethod
+    def _indices(mask: np.ndarray) -> set[int]:
+        """Indices (into ``people``) where ``mask`` holds."""
+        return set(np.flatnonzero(mask).tolist())
 
     def _grassroots_code(self) -> int:
         if "grassroots" in self.category_names:

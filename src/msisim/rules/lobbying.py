@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -16,50 +18,130 @@ from msisim.apportionment import largest_remainder
 from msisim.metrics import distances
 from msisim.registry import Registry
 
-#: Targeting strategies by name: each scores members (higher = targeted first).
-STRATEGIES: Registry[Callable[..., np.ndarray]] = Registry("lobby strategy", "lobby_strategy")
+
+@dataclass(frozen=True)
+class TargetingContext:
+    """What a lobby strategy sees of the members it can reach this round (rows = members).
+
+    Attributes:
+        advocated: Their advocated positions, ``float64[m, d]``.
+        base_voice: Their base voice (``resources ** voice_resource_exponent``), ``float64[m]``.
+        category: Their category codes, ``int[m]``.
+        seated: Whether each holds a seat, ``bool[m]``.
+        proposal: The last proposal put to the decision rule, ``float64[d]``.
+        lobby_ideal: The lobby's ideal point, ``float64[d]``.
+        category_names: Category names, in code order.
+    """
+
+    advocated: np.ndarray
+    base_voice: np.ndarray
+    category: np.ndarray
+    seated: np.ndarray
+    proposal: np.ndarray
+    lobby_ideal: np.ndarray
+    category_names: tuple[str, ...] = ()
 
 
-@STRATEGIES.register("allies")
-def _allies(advocated: np.ndarray, _voice: np.ndarray, _proposal: np.ndarray, lobby: np.ndarray):
+@dataclass(frozen=True)
+class LobbyStrategy:
+    """A lobby strategy: which members a lobby targets (docs/ODD.md §7.3).
+
+    A strategy *scores* the members it can reach (:class:`TargetingContext`, higher =
+    targeted first); the lobby spends ``1 - selector_spending`` of its budget equally on the
+    top ``max(1, ceil(lobby_focus * m))`` of them (:func:`choose_targets`) and the rest on
+    the selector. A strategy that ``allocates`` spends the whole budget itself, selector
+    included, from the forum's rules (the adaptive lobby, :func:`adaptive_spending`); its
+    ``score`` is then only a one-step ranking.
+
+    Attributes:
+        name: Registered name (the value of ``lobby_strategy``).
+        summary: One line for docs, the app and error messages.
+        score: ``(TargetingContext) -> float64[m]``, a pure function.
+        allocates: Whether the model hands the strategy the whole budget (adaptive).
+    """
+
+    name: str
+    summary: str
+    score: Callable[[TargetingContext], np.ndarray]
+    allocates: bool = False
+
+
+#: What every lobby strategy provides; :func:`check_strategy` refuses one that lacks a part.
+STRATEGY_PROTOCOL: tuple[str, ...] = ("name", "summary", "score", "allocates")
+
+
+def check_strategy(name: str, strategy: Any) -> None:
+    """Refuse a lobby strategy that lacks part of the protocol (``STRATEGY_PROTOCOL``).
+
+    Raises:
+        TypeError: Naming the strategy and what is missing.
+    """
+    missing = [part for part in STRATEGY_PROTOCOL if not hasattr(strategy, part)]
+    if missing:
+        raise TypeError(f"lobby strategy {name!r} lacks {', '.join(missing)}")
+    if not callable(strategy.score):
+        raise TypeError(f"lobby strategy {name!r}: score must be a function of the context")
+    if strategy.name != name:
+        raise TypeError(f"lobby strategy registered as {name!r} is named {strategy.name!r}")
+
+
+#: Targeting strategies by name.
+STRATEGIES: Registry[LobbyStrategy] = Registry("lobby strategy", "lobby_strategy")
+
+
+def register_strategy(strategy: LobbyStrategy) -> LobbyStrategy:
+    """Register a lobby strategy under its name (one call per strategy), checking its protocol."""
+    check_strategy(strategy.name, strategy)
+    return STRATEGIES.add(strategy.name, strategy)
+
+
+def _allies(c: TargetingContext) -> np.ndarray:
     """``allies``: members already advocating close to the lobby ideal."""
-    return -distances(advocated, lobby)
+    return -distances(c.advocated, c.lobby_ideal)
 
 
-@STRATEGIES.register("swing")
-def _swing(advocated: np.ndarray, _voice: np.ndarray, proposal: np.ndarray, _lobby: np.ndarray):
+def _swing(c: TargetingContext) -> np.ndarray:
     """``swing``: members advocating close to the current proposal (the pivotal middle)."""
-    return -distances(advocated, proposal)
+    return -distances(c.advocated, c.proposal)
 
 
-@STRATEGIES.register("influential")
-def _influential(advocated: np.ndarray, voice: np.ndarray, _p: np.ndarray, _l: np.ndarray):
+def _influential(c: TargetingContext) -> np.ndarray:
     """``influential``: members with the highest base voice (``resources ** exponent``)."""
-    return voice.astype(float)
+    return c.base_voice.astype(float)
+
+
+register_strategy(
+    LobbyStrategy("allies", "members already advocating close to the lobby ideal", _allies)
+)
+register_strategy(
+    LobbyStrategy("swing", "members advocating close to the current proposal", _swing)
+)
+register_strategy(LobbyStrategy("influential", "members with the highest base voice", _influential))
 
 
 def choose_targets(
-    strategy: str,
-    advocated: np.ndarray,
-    voice: np.ndarray,
-    proposal: np.ndarray,
-    lobby_ideal: np.ndarray,
-    focus: float,
+    strategy: str | LobbyStrategy, context: TargetingContext, focus: float
 ) -> np.ndarray:
-    """Positions (rows of ``advocated``) of the members a lobbyist targets this step.
+    """Positions (rows of the context) of the members a lobbyist targets this step.
 
     The top ``max(1, ceil(focus * m))`` members by the strategy's score, ties broken by row
     order (deterministic).
 
     Raises:
-        ValueError: For an unknown strategy name, listing the valid ones.
+        ValueError: For an unknown strategy name (listing the valid ones), or a score of the
+            wrong shape (naming the strategy).
     """
-    score_fn = STRATEGIES[strategy]
-    m = advocated.shape[0]
+    rule = STRATEGIES[strategy] if isinstance(strategy, str) else strategy
+    m = context.advocated.shape[0]
     if m == 0:
         return np.zeros(0, dtype=np.int64)
     k = max(1, int(np.ceil(focus * m)))
-    score = score_fn(advocated, voice, proposal, lobby_ideal)
+    score = np.asarray(rule.score(context))
+    if score.shape != (m,):
+        raise ValueError(
+            f"lobby strategy {rule.name!r} scored {score.shape} for {m} members: must give one "
+            "score per member"
+        )
     return np.argsort(-score, kind="stable")[:k]
 
 
@@ -144,8 +226,7 @@ def astroturf_claims(
 # --------------------------------------------------------------------------- adaptive lobby
 
 
-@STRATEGIES.register("adaptive")
-def _adaptive(advocated: np.ndarray, voice: np.ndarray, proposal: np.ndarray, lobby: np.ndarray):
+def _adaptive(c: TargetingContext) -> np.ndarray:
     """``adaptive``: spends where the expected gain per unit of budget is highest.
 
     The model allocates an adaptive lobby's budget with :func:`adaptive_spending`, which knows
@@ -154,10 +235,24 @@ def _adaptive(advocated: np.ndarray, voice: np.ndarray, proposal: np.ndarray, lo
     the axis ``u`` from the last proposal to the lobby ideal (what one unit of a fresh tie
     moves the proposal by, up to constants).
     """
-    axis = lobby - proposal
+    axis = c.lobby_ideal - c.proposal
     norm = float(np.linalg.norm(axis))
-    gap = (lobby - advocated) @ (axis / norm) if norm > 0 else distances(advocated, lobby)
-    return voice.astype(float) * np.maximum(gap, 0.0)
+    gap = (
+        (c.lobby_ideal - c.advocated) @ (axis / norm)
+        if norm > 0
+        else distances(c.advocated, c.lobby_ideal)
+    )
+    return c.base_voice.astype(float) * np.maximum(gap, 0.0)
+
+
+register_strategy(
+    LobbyStrategy(
+        "adaptive",
+        "spends where the expected gain per unit of budget is highest, selector included",
+        _adaptive,
+        allocates=True,
+    )
+)
 
 
 def discounted_steps(rate: np.ndarray | float, steps: np.ndarray | float) -> np.ndarray:
@@ -367,11 +462,6 @@ def recusal_cap(
     theta = strong_tie - margin
     ratio = (1.0 - tie) / max(1.0 - theta, 1e-12)
     return np.where(tie < theta, tie_cost * np.log(np.maximum(ratio, 1.0)), 0.0)
-
-
-#: Strategies that allocate the whole budget themselves, selector included (the model hands
-#: them the forum's state; :func:`adaptive_spending`), rather than scoring members to target.
-ALLOCATING: frozenset[str] = frozenset({"adaptive"})
 
 
 def adaptive_spending(

@@ -387,12 +387,27 @@ def lottery_seats(seats: int, shares: np.ndarray, *, stratified: bool) -> list[S
 # --------------------------------------------------------------------------- membership rules
 
 
+#: What every membership rule provides (docs/extending.md): attributes, then methods. The model's
+#: phases, the adaptive lobby's forecast, the reference model and the parameter checks ask a
+#: rule these and nothing else; :func:`check_membership_rule` refuses a rule that lacks one.
+MEMBERSHIP_PROTOCOL: tuple[str, ...] = (
+    "name", "summary", "parameters", "default_support", "seated", "open_round", "everyone",
+    "selector_capturable", "seat_pools", "selects_seats", "rounds_left", "eligible", "voice",
+    "category_answerers", "expected_stay",
+)  # fmt: skip
+
+
 @dataclass(frozen=True)
 class MembershipRule:
-    """A membership rule: who sits in or attends the forum, declared once.
+    """A membership rule: who sits in or attends the forum, and what that implies.
 
-    The model, the parameters, the reference model, the app and the ODD check read these
-    attributes; nothing else compares membership names.
+    The built-in rules are instances of this class composed from parts (a seat plan, an open
+    round, a plenary); a new rule subclasses it and overrides the methods whose behaviour
+    differs (see ``examples/plugins/rotating_seats.py``). Every consumer — the model's
+    phases, the adaptive lobby's forecast, the per-agent reference model, the parameter
+    checks — asks these attributes and methods; none interprets a rule on its own. Methods
+    are pure functions over numpy arrays (one entry per stakeholder they are given), so the
+    reference model calls them on its agents' values too.
 
     Attributes:
         name: Registered name (the value of the ``membership`` parameter).
@@ -431,9 +446,130 @@ class MembershipRule:
         """Whether the forum has a seated body filled each term."""
         return self.seat_plan is not None
 
-    def pools(self, design: Any, shares: np.ndarray, names: Sequence[str]) -> list[SeatPool]:
-        """The seat pools of this rule for a design (empty when unseated)."""
+    def seat_pools(self, design: Any, shares: np.ndarray, names: Sequence[str]) -> list[SeatPool]:
+        """The pools whose seats are filled at each selection (empty when unseated).
+
+        Args:
+            design: The design levers (:class:`~msisim.params.DesignParams`).
+            shares: Population share of each category, ``float64[G]``.
+            names: Category names, in code order.
+        """
         return [] if self.seat_plan is None else self.seat_plan(design, shares, names)
+
+    def selects_seats(self, step: int, design: Any) -> bool:
+        """Whether seats are (re)filled at ``step`` (1-based): the first step of each term."""
+        return self.seated and (step - 1) % design.term_length == 0
+
+    def rounds_left(self, step: int, design: Any) -> int:
+        """Rounds left in the current term at ``step``, this one included (1 on its last)."""
+        return int(design.term_length - (step - 1) % design.term_length)
+
+    def eligible(self, terms_served: np.ndarray, seated: np.ndarray, design: Any) -> np.ndarray:
+        """Who may take a seat at the next selection, ``bool[n]``.
+
+        Args:
+            terms_served: Consecutive terms each has served, ``int[n]``.
+            seated: Whether each holds a seat now (the incumbents), ``bool[n]``.
+            design: The design levers; here only ``term_limit`` is read (0 = no limit).
+        """
+        return eligible_for_term(terms_served, design.term_limit)
+
+    def voice(
+        self, base_voice: np.ndarray, presence: np.ndarray, seated: np.ndarray, design: Any
+    ) -> np.ndarray:
+        """Members' voice, ``base * (1 + presence_weight * presence)``.
+
+        A consulted attendee who holds no seat (``consulted_voice``) speaks with
+        ``consultation_weight`` of it.
+
+        Args:
+            base_voice: ``resources ** voice_resource_exponent`` of each member, ``float64[n]``.
+            presence: Each member's presence (moving average of membership), ``float64[n]``.
+            seated: Whether each member holds a seat, ``bool[n]``.
+            design: The design levers.
+        """
+        voice = design.presence_weight * presence
+        voice += 1.0
+        voice *= base_voice
+        if self.consulted_voice:
+            voice = np.where(seated, voice, design.consultation_weight * voice)
+        return voice
+
+    def category_answerers(self, seated: np.ndarray) -> np.ndarray:
+        """Which of the given seat holders answer to their category (not to themselves).
+
+        Args:
+            seated: Indices of the seated stakeholders, ``int[k]``.
+
+        Returns:
+            The subset of ``seated`` whose ``accountability`` pull is toward their
+            category's median interest (all of them for a representative body, none for a
+            lottery or an open forum, whose members answer to their own interest).
+        """
+        return seated if self.category_accountability else seated[:0]
+
+    def expected_stay(
+        self,
+        *,
+        step: int,
+        design: Any,
+        seated: np.ndarray,
+        terms_served: np.ndarray,
+        incumbent_terms: np.ndarray,
+        attendance: np.ndarray | None,
+        horizon: float,
+    ) -> np.ndarray:
+        """How many more rounds each member is expected to stay (this one included).
+
+        What a tie bought now is worth to the adaptive lobby depends on it. A seat holder
+        stays the rest of the term, plus a whole term with the odds that an incumbent is
+        re-seated (estimated from the incumbents' record, ``(re-seated + 1) / (n + 2)``) if
+        the rule lets them stand again (:meth:`eligible`); an open attendee comes back with
+        its attendance probability each round; a plenary member stays for ``horizon``.
+
+        Args:
+            step: The current step (1-based).
+            design: The design levers.
+            seated: Whether each member holds a seat, ``bool[m]``.
+            terms_served: Consecutive terms each member has served, ``int[m]``.
+            incumbent_terms: Terms served by every seat holder in the forum, ``int[k]``.
+            attendance: Each member's attendance probability in an open round (``None``
+                when the rule has none).
+            horizon: The lobby's horizon in rounds.
+
+        Returns:
+            ``float64[m]``.
+        """
+        term = design.term_length
+        if self.seated and seated.any():
+            reseated = (np.count_nonzero(incumbent_terms > 1) + 1.0) / (
+                incumbent_terms.shape[0] + 2.0
+            )
+            may_return = self.eligible(terms_served, seated, design)
+            stay = np.where(
+                seated, self.rounds_left(step, design) + reseated * may_return * term, horizon
+            )
+        else:
+            stay = np.full(seated.shape[0], horizon)
+        if self.open_round and attendance is not None:
+            stay = np.where(seated, stay, 1.0 + attendance * horizon)
+        return stay
+
+
+def check_membership_rule(name: str, rule: Any) -> None:
+    """Refuse a membership rule that lacks part of the protocol (``MEMBERSHIP_PROTOCOL``).
+
+    Raises:
+        TypeError: Naming the rule and the first missing attribute or method.
+    """
+    missing = [part for part in MEMBERSHIP_PROTOCOL if not hasattr(rule, part)]
+    if missing:
+        raise TypeError(f"membership rule {name!r} lacks {', '.join(missing)}")
+    for method in MEMBERSHIP_PROTOCOL[8:]:
+        if not callable(getattr(rule, method)):
+            raise TypeError(f"membership rule {name!r}: {method} must be a method")
+    if rule.name != name:
+        raise TypeError(f"membership rule registered as {name!r} is named {rule.name!r}")
 
 
 #: Design parameters of a body whose seats a selector fills each term.
@@ -457,7 +593,8 @@ MEMBERSHIP_RULES: Registry[MembershipRule] = Registry("membership rule", "member
 
 
 def register_membership(rule: MembershipRule) -> MembershipRule:
-    """Register a membership rule under its name (one call per rule)."""
+    """Register a membership rule under its name (one call per rule), checking its protocol."""
+    check_membership_rule(rule.name, rule)
     return MEMBERSHIP_RULES.add(rule.name, rule)
 
 
