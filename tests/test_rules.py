@@ -110,8 +110,7 @@ def _seat_kwargs(n: int, **over: object) -> dict[str, object]:
         "selection": "random",
         "capture": 0.0,
         "lobby_ideal": np.array([1.0, 0.0]),
-        "position": position,
-        "advocated": position.copy(),
+        "seen": position,
         "resources": np.arange(1.0, n + 1.0)[::-1].copy(),  # richest first
         "engagement": np.ones(n),
         "eligible": np.ones(n, dtype=bool),

@@ -92,9 +92,11 @@ class GovernanceModel(mesa.Model):
             params = Params.from_flat(**groups, simulation=params.simulation, **kwargs)
         super().__init__(rng=rng)
         self.params = params
-        #: The membership rule and the lobby strategy: every phase asks them what they imply.
+        #: The membership rule, the lobby strategy and the selection rule: every phase asks
+        #: them what they imply.
         self.rule = params.design.rule
         self.strategy = lobbying.STRATEGIES[params.context.lobby_strategy]
+        self.selection = membership.SELECTION_RULES[params.design.selection]
         self.streams = spawn_streams(self._seed)
         self.is_twin = _twin
         #: The shocks of this run at the steps they fall (jittered ones drawn once).
@@ -112,7 +114,7 @@ class GovernanceModel(mesa.Model):
         self.observe_from = self.observation_start(params, summary_only)
         pop, des, ctx = params.population, params.design, params.context
         if des.decision_rule in decision.PARLIAMENT_RULES:
-            decision.decision_rule(des.decision_rule)(np.zeros((0, 1)), np.zeros(0), 0.0, 0.0)
+            decision.DECISION_RULES[des.decision_rule](np.zeros((0, 1)), np.zeros(0), 0.0, 0.0)
         self.category_names: tuple[str, ...] = pop.category_names
         self.n_categories = len(self.category_names)
 
@@ -369,15 +371,14 @@ class GovernanceModel(mesa.Model):
         st.seated = membership.select_seats(
             self._pools,
             [pool.seats for pool in self._seat_plan],
-            selection=des.selection,
+            selection=self.selection,
             capture=self.forum.selector_capture,
             lottery=[pool.lottery for pool in self._seat_plan],
             lottery_capture=0.0 if exogenous is None else float(exogenous),
             lottery_acceptance=des.sortition_acceptance == "engagement",
             candidates_out=self.candidates,
             lobby_ideal=self.lobby_ideal,
-            position=seen,
-            advocated=seen,
+            seen=seen,
             resources=st.resources,
             engagement=st.engagement,
             eligible=self.rule.eligible(st.terms_served, was_seated, des),
@@ -747,8 +748,7 @@ class GovernanceModel(mesa.Model):
         if room.shape[0] == 0:
             forum.adopted = False
         else:
-            rule = decision.decision_rule(des.decision_rule)
-            result = rule(room, voice, des.support_radius, des.consensus_threshold)
+            result = decision.decision_rule(des.decision_rule).decide(room, voice, des)
             forum.proposal = result.proposal
             forum.adopted = result.adopted
             if result.adopted:

@@ -39,7 +39,9 @@ import numpy as np
 
 from msisim import metrics
 from msisim.params import Params
+from msisim.rules.decision import DECISION_RULES
 from msisim.rules.lobbying import STRATEGIES, TargetingContext, choose_targets
+from msisim.rules.membership import SELECTION_RULES, SelectionContext
 
 #: Presence is an exponential moving average of membership (same constant as the fast model).
 PRESENCE_RATE = 0.1
@@ -47,9 +49,10 @@ PRESENCE_RATE = 0.1
 #: Named rules this per-agent implementation writes out by hand, as an independent check of the
 #: fast model. Membership rules are asked through their protocol (seat pools, eligibility,
 #: voice, accountability: :class:`~msisim.rules.membership.MembershipRule`), so every registered
-#: membership rule, a plugin's too, is implemented. Lobby strategies other than these are asked
-#: for their scores (:class:`~msisim.rules.lobbying.LobbyStrategy`), except one that allocates
-#: the whole budget itself (the adaptive lobby).
+#: membership rule, a plugin's too, is implemented. Selection rules and lobby strategies other
+#: than these are asked for their scores (:class:`~msisim.rules.membership.SelectionRule`,
+#: :class:`~msisim.rules.lobbying.LobbyStrategy`), except a strategy that allocates the whole
+#: budget itself (the adaptive lobby).
 IMPLEMENTED: dict[str, tuple[str, ...]] = {
     "selection": ("random", "election", "merit"),
     "decision_rule": ("weighted_mean", "majority", "consensus"),
@@ -68,6 +71,10 @@ def implements(params: Params) -> str | None:
             continue  # a strategy nobody follows
         if parameter == "lobby_strategy" and not STRATEGIES[flat[parameter]].allocates:
             continue  # asked for its scores
+        if parameter == "selection":
+            continue  # the built-in rules are written out; any other is asked for its scores
+        if parameter == "decision_rule" and hasattr(DECISION_RULES[flat[parameter]], "decide"):
+            continue  # the built-in rules are written out; any other is asked to decide
         if flat[parameter] not in names:
             return (
                 f"{parameter}={flat[parameter]!r} is not implemented by the reference model "
@@ -575,7 +582,9 @@ class ReferenceModel(mesa.Model):
             n_keep = max(n_seats, math.ceil((1.0 - capture) * len(candidates)))
             candidates = sorted(candidates, key=lobby_distance)[:n_keep]
         selection = "random" if lottery else des.selection
-        if selection == "random":
+        if selection not in IMPLEMENTED["selection"]:  # a rule not written out here: ask it
+            rule = self._rule_scores(selection, candidates, pool)
+        elif selection == "random":
             rule = [self.random.random() for _ in candidates]
         elif selection == "election":  # by what the selector sees (selector_information)
             d = self.params.population.n_dims
@@ -591,6 +600,21 @@ class ReferenceModel(mesa.Model):
         tiebreak = [self.random.random() for _ in candidates]
         ranked = sorted(range(len(candidates)), key=lambda i: (score[i], tiebreak[i]), reverse=True)
         return [candidates[i] for i in ranked[:n_seats]]
+
+    def _rule_scores(
+        self, name: str, candidates: list[ReferenceStakeholder], pool: list[ReferenceStakeholder]
+    ) -> list[float]:
+        """A registered selection rule's scores of ``candidates`` (rules not written out here)."""
+        people = self.people
+        context = SelectionContext(
+            candidates=np.array([s.index for s in candidates], dtype=np.int64),
+            pool=np.array([s.index for s in pool], dtype=np.int64),
+            noise=np.array([self.random.random() for _ in people]),
+            seen=np.array([self.seen(s) for s in people]),
+            resources=np.array([s.resources for s in people]),
+            engagement=np.array([s.engagement for s in people]),
+        )
+        return [float(x) for x in SELECTION_RULES[name].score(context)]
 
     def lobby(self) -> None:
         """Ties decay; each lobbyist spends; every member feels the pull of its ties."""
@@ -642,7 +666,13 @@ class ReferenceModel(mesa.Model):
         voice = [s.voice for s in voters]
         weights = voice if sum(voice) > 0 else [1.0] * len(voters)
         d = len(self.policy)
-        if des.decision_rule == "majority":
+        adopted = True
+        if des.decision_rule not in IMPLEMENTED["decision_rule"]:  # not written out: ask it
+            result = DECISION_RULES[des.decision_rule].decide(
+                np.array([s.advocated for s in voters]), np.array(voice), des
+            )
+            proposal, adopted = [float(x) for x in result.proposal], bool(result.adopted)
+        elif des.decision_rule == "majority":
             advocated = np.array([s.advocated for s in voters])
             proposal = list(metrics.weighted_median(advocated, np.array(weights)))
         else:
@@ -650,7 +680,6 @@ class ReferenceModel(mesa.Model):
                 sum(w * s.advocated[k] for w, s in zip(weights, voters, strict=True)) / sum(weights)
                 for k in range(d)
             ]
-        adopted = True
         if des.decision_rule == "consensus":
             total = sum(voice)
             near = sum(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -70,10 +71,59 @@ def support_share(
     return float(voice[near].sum() / total)
 
 
-#: Decision rules by name: ``(advocated, voice, support_radius, threshold) -> Decision``.
-DECISION_RULES: Registry[Callable[[np.ndarray, np.ndarray, float, float], Decision]] = Registry(
-    "decision rule", "decision_rule"
-)
+@dataclass(frozen=True)
+class DecisionRule:
+    """A decision rule: the proposal the room puts forward and whether it is adopted.
+
+    Attributes:
+        name: Registered name (the value of the ``decision_rule`` parameter).
+        summary: One line for docs, the app and error messages.
+        decide: ``(advocated, voice, design) -> Decision``, a pure function of the room's
+            advocated positions (``float64[m, d]``, paid participants included), their voices
+            (``float64[m]``; recused members are left out) and the design levers.
+        parameters: The design parameters the rule reads besides the room; a value given for
+            one that the chosen rule does not read is reported before a study runs.
+    """
+
+    name: str
+    summary: str
+    decide: Callable[[np.ndarray, np.ndarray, Any], Decision]
+    parameters: frozenset[str] = frozenset()
+
+
+#: What every decision rule provides; :func:`check_decision_rule` refuses one lacking a part.
+DECISION_PROTOCOL: tuple[str, ...] = ("name", "summary", "decide", "parameters")
+
+
+def check_decision_rule(name: str, rule: Any) -> None:
+    """Refuse a decision rule that lacks part of the protocol (``DECISION_PROTOCOL``).
+
+    Raises:
+        TypeError: Naming the rule and what is missing.
+    """
+    missing = [part for part in DECISION_PROTOCOL if not hasattr(rule, part)]
+    if missing:
+        raise TypeError(f"decision rule {name!r} lacks {', '.join(missing)}")
+    if not callable(rule.decide):
+        raise TypeError(f"decision rule {name!r}: decide must be a function of the room")
+    if rule.name != name:
+        raise TypeError(f"decision rule registered as {name!r} is named {rule.name!r}")
+
+
+#: Decision rules by name.
+DECISION_RULES: Registry[Any] = Registry("decision rule", "decision_rule")
+
+
+def register_decision(rule: DecisionRule) -> DecisionRule:
+    """Register a decision rule under its name (one call per rule), checking its protocol."""
+    check_decision_rule(rule.name, rule)
+    DECISION_RULES.add(rule.name, rule)
+    RULE_PARAMETERS[rule.name] = frozenset(rule.parameters)
+    return rule
+
+
+#: Design parameters each decision rule reads besides the room (from the rules' declarations).
+RULE_PARAMETERS: dict[str, frozenset[str]] = {}
 
 
 def _weights(voice: np.ndarray) -> np.ndarray:
@@ -94,7 +144,6 @@ def weighted_mean(advocated: np.ndarray, voice: np.ndarray) -> np.ndarray:
     return np.add.reduce(np.multiply(advocated, weights[:, None]), axis=0) / total
 
 
-@DECISION_RULES.register("weighted_mean")
 def decide_weighted_mean(
     advocated: np.ndarray, voice: np.ndarray, radius: float, _threshold: float
 ) -> Decision:
@@ -102,7 +151,6 @@ def decide_weighted_mean(
     return Decision(weighted_mean(advocated, voice), True, room=(advocated, voice, radius))
 
 
-@DECISION_RULES.register("majority")
 def decide_majority(
     advocated: np.ndarray, voice: np.ndarray, radius: float, _threshold: float
 ) -> Decision:
@@ -115,7 +163,6 @@ def decide_majority(
     return Decision(proposal, True, room=(advocated, voice, radius))
 
 
-@DECISION_RULES.register("consensus")
 def decide_consensus(
     advocated: np.ndarray, voice: np.ndarray, radius: float, threshold: float
 ) -> Decision:
@@ -129,13 +176,37 @@ def decide_consensus(
     return Decision(proposal, support >= threshold, support)
 
 
-#: Design parameters each decision rule reads besides the room (declared beside the rules).
-RULE_PARAMETERS: dict[str, frozenset[str]] = {
-    "consensus": frozenset({"support_radius", "consensus_threshold"}),
-}
+register_decision(
+    DecisionRule(
+        "weighted_mean",
+        "the voice-weighted mean of advocated positions, always adopted",
+        lambda advocated, voice, design: decide_weighted_mean(
+            advocated, voice, design.support_radius, design.consensus_threshold
+        ),
+    )
+)
+register_decision(
+    DecisionRule(
+        "majority",
+        "the coordinate-wise voice-weighted median, always adopted",
+        lambda advocated, voice, design: decide_majority(
+            advocated, voice, design.support_radius, design.consensus_threshold
+        ),
+    )
+)
+register_decision(
+    DecisionRule(
+        "consensus",
+        "the voice-weighted mean, adopted when enough voice lies within support_radius of it",
+        lambda advocated, voice, design: decide_consensus(
+            advocated, voice, design.support_radius, design.consensus_threshold
+        ),
+        parameters=frozenset({"support_radius", "consensus_threshold"}),
+    )
+)
 
 
-def decision_rule(name: str) -> Callable[[np.ndarray, np.ndarray, float, float], Decision]:
+def decision_rule(name: str) -> DecisionRule:
     """Look up a decision rule by name; an unknown name raises ``ValueError`` naming valid ones."""
     return DECISION_RULES[name]
 

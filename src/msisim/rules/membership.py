@@ -36,33 +36,88 @@ def percentile_rank(values: np.ndarray) -> np.ndarray:
     return ranks / (n - 1)
 
 
-#: Selection rules by name: each scores candidates (higher = preferred).
-SELECTION_RULES: Registry[Callable[..., np.ndarray]] = Registry("selection rule", "selection")
+@dataclass(frozen=True)
+class SelectionContext:
+    """What a selection rule sees when it ranks one pool's candidates.
+
+    Attributes:
+        candidates: Stakeholder indices of the candidates to score, ``int[k]``.
+        pool: Stakeholder indices of the whole pool (a category, or everyone), ``int[p]``.
+        noise: One uniform draw per stakeholder from the selection stream, ``float64[N]``
+            (a lottery's randomness: never draw from another generator).
+        seen: What the selector sees of each stakeholder's position (``selector_information``:
+            advocated positions by default), ``float64[N, d]``.
+        resources: Resources, ``float64[N]``.
+        engagement: Engagement, ``float64[N]``.
+    """
+
+    candidates: np.ndarray
+    pool: np.ndarray
+    noise: np.ndarray
+    seen: np.ndarray
+    resources: np.ndarray
+    engagement: np.ndarray
 
 
-@SELECTION_RULES.register("random")
-def _score_random(
-    candidates: np.ndarray, _pool: np.ndarray, noise: np.ndarray, **_: np.ndarray
-) -> np.ndarray:
+@dataclass(frozen=True)
+class SelectionRule:
+    """A selection rule: how the selector ranks a pool's candidates for its seats.
+
+    The rule's score is blended with closeness to the lobby ideal in proportion to the
+    selector's capture (:func:`select_seats`); a lottery pool always ranks with ``random``.
+
+    Attributes:
+        name: Registered name (the value of the ``selection`` parameter).
+        summary: One line for docs, the app and error messages.
+        score: ``(SelectionContext) -> float64[k]``, one score per candidate (higher =
+            preferred), a pure function.
+    """
+
+    name: str
+    summary: str
+    score: Callable[[SelectionContext], np.ndarray]
+
+
+#: What every selection rule provides; :func:`check_selection_rule` refuses one lacking a part.
+SELECTION_PROTOCOL: tuple[str, ...] = ("name", "summary", "score")
+
+
+def check_selection_rule(name: str, rule: Any) -> None:
+    """Refuse a selection rule that lacks part of the protocol (``SELECTION_PROTOCOL``).
+
+    Raises:
+        TypeError: Naming the rule and what is missing.
+    """
+    missing = [part for part in SELECTION_PROTOCOL if not hasattr(rule, part)]
+    if missing:
+        raise TypeError(f"selection rule {name!r} lacks {', '.join(missing)}")
+    if not callable(rule.score):
+        raise TypeError(f"selection rule {name!r}: score must be a function of the context")
+    if rule.name != name:
+        raise TypeError(f"selection rule registered as {name!r} is named {rule.name!r}")
+
+
+#: Selection rules by name.
+SELECTION_RULES: Registry[SelectionRule] = Registry("selection rule", "selection")
+
+
+def register_selection(rule: SelectionRule) -> SelectionRule:
+    """Register a selection rule under its name (one call per rule), checking its protocol."""
+    check_selection_rule(rule.name, rule)
+    return SELECTION_RULES.add(rule.name, rule)
+
+
+def _score_random(c: SelectionContext) -> np.ndarray:
     """``random``: sortition within the pool — a uniform draw per candidate."""
-    return noise[candidates]
+    return c.noise[c.candidates]
 
 
-@SELECTION_RULES.register("election")
-def _score_election(
-    candidates: np.ndarray,
-    pool: np.ndarray,
-    _noise: np.ndarray,
-    *,
-    position: np.ndarray,
-    advocated: np.ndarray,
-    **_: np.ndarray,
-) -> np.ndarray:
-    """``election``: closeness of the advocated position to the pool's median interest."""
-    center = _median(position[pool])
-    if advocated.shape[1] == 2:  # distances: the bits of np.linalg.norm in the plane
-        return -distances(advocated[candidates], center)
-    return -np.linalg.norm(advocated[candidates] - center, axis=1)
+def _score_election(c: SelectionContext) -> np.ndarray:
+    """``election``: closeness of what the selector sees to the pool's median of it."""
+    center = _median(c.seen[c.pool])
+    if c.seen.shape[1] == 2:  # distances: the bits of np.linalg.norm in the plane
+        return -distances(c.seen[c.candidates], center)
+    return -np.linalg.norm(c.seen[c.candidates] - center, axis=1)
 
 
 def _median(points: np.ndarray) -> np.ndarray:
@@ -79,20 +134,27 @@ def _median(points: np.ndarray) -> np.ndarray:
     return 0.5 * (ordered[mid - 1] + ordered[mid])
 
 
-@SELECTION_RULES.register("merit")
-def _score_merit(
-    candidates: np.ndarray,
-    _pool: np.ndarray,
-    _noise: np.ndarray,
-    *,
-    resources: np.ndarray,
-    **_: np.ndarray,
-) -> np.ndarray:
+def _score_merit(c: SelectionContext) -> np.ndarray:
     """``merit``: the most resourceful (time, money, civic skills) rank first."""
-    return resources[candidates]
+    return c.resources[c.candidates]
 
 
-def selection_rule(name: str) -> Callable[..., np.ndarray]:
+register_selection(
+    SelectionRule(
+        "random", "sortition within the pool: a uniform draw per candidate", _score_random
+    )
+)
+register_selection(
+    SelectionRule(
+        "election", "candidates closest to their pool's median position win", _score_election
+    )
+)
+register_selection(
+    SelectionRule("merit", "the most resourceful candidates (time, money, skills)", _score_merit)
+)
+
+
+def selection_rule(name: str) -> SelectionRule:
     """Look up a selection rule by name; an unknown name raises ``ValueError`` naming valid ones."""
     return SELECTION_RULES[name]
 
@@ -119,11 +181,10 @@ def select_seats(
     pools: Sequence[np.ndarray],
     seats: Sequence[int],
     *,
-    selection: str,
+    selection: str | SelectionRule,
     capture: float,
     lobby_ideal: np.ndarray,
-    position: np.ndarray,
-    advocated: np.ndarray,
+    seen: np.ndarray,
     resources: np.ndarray,
     engagement: np.ndarray,
     eligible: np.ndarray,
@@ -152,11 +213,12 @@ def select_seats(
     Args:
         pools: Stakeholder indices of each pool.
         seats: Seats to fill in each pool.
-        selection: Name of the selection rule of non-lottery pools (see ``SELECTION_RULES``).
+        selection: The selection rule of non-lottery pools, or its name (``SELECTION_RULES``).
         capture: The selector's capture level in [0, 1].
         lobby_ideal: The lobby's ideal point, ``float64[d]``.
-        position: True positions, ``float64[N, d]``.
-        advocated: Advocated positions, ``float64[N, d]`` (what the selector sees).
+        seen: What the selector sees of each position, ``float64[N, d]`` (advocated positions
+            by default; ``selector_information``): both the rule's score and the screening
+            by closeness to the lobby ideal read it.
         resources: Resources, ``float64[N]``.
         engagement: Engagement, ``float64[N]`` (probability of standing as a candidate).
         eligible: Who may serve another term, ``bool[N]``.
@@ -173,13 +235,13 @@ def select_seats(
     Returns:
         ``bool[N]`` mask of seated stakeholders.
     """
-    score_rule = selection_rule(selection)
+    score_rule = selection_rule(selection) if isinstance(selection, str) else selection
     by_lot = [False] * len(pools) if lottery is None else list(lottery)
-    n = position.shape[0]
+    n = seen.shape[0]
     draws_candidacy = engaged_only and (lottery_acceptance or not all(by_lot))
     steps_forward = rng.random(size=n) < engagement if draws_candidacy else np.ones(n, dtype=bool)
     noise = np.asarray(rng.random(n), dtype=float)
-    lobby_distance = distances(advocated, lobby_ideal)
+    lobby_distance = distances(seen, lobby_ideal)
     seated = np.zeros(n, dtype=bool)
     stands_and_eligible = steps_forward & eligible
     for pool, k, is_lottery in zip(pools, seats, by_lot, strict=True):
@@ -206,9 +268,14 @@ def select_seats(
             closest = np.argsort(lobby_distance[candidates], kind="stable")[:n_keep]
             candidates = np.sort(candidates[closest])
         rule = SELECTION_RULES["random"] if is_lottery else score_rule
-        rule_score = rule(
-            candidates, pool, noise, position=position, advocated=advocated, resources=resources
+        rule_score = np.asarray(
+            rule.score(SelectionContext(candidates, pool, noise, seen, resources, engagement))
         )
+        if rule_score.shape != candidates.shape:
+            raise ValueError(
+                f"selection rule {rule.name!r} scored {rule_score.shape} for "
+                f"{candidates.shape[0]} candidates: must give one score per candidate"
+            )
         if pool_capture == 0:  # 1.0 * r + 0.0 * r' has the bits of r (ranks are >= 0)
             score = percentile_rank(rule_score)
         else:
