@@ -11,6 +11,7 @@ import dataclasses
 import itertools
 import math
 import re
+import subprocess
 from pathlib import Path
 
 import numpy as np
@@ -491,3 +492,38 @@ def test_check_run_params_warns_about_rule_specific_parameters_not_read() -> Non
                 f"it is {'read' if read else 'not read'}, check_run_params "
                 f"{'warns' if warned else 'does not warn'}"
             )
+
+
+# --------------------------------------------------------------------------- external spec
+
+SPEC_NAME = "MODEL" + ".md"  # spelt apart so that this file does not mention it
+
+
+def tracked_files(root: Path) -> list[Path]:
+    """Files git tracks or would track (untracked but not ignored), else every file."""
+    try:
+        listing = subprocess.run(
+            ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+            cwd=root,
+            capture_output=True,
+            check=True,
+        ).stdout
+    except (OSError, subprocess.CalledProcessError):
+        skip = {".git", ".venv", "__pycache__", "node_modules"}
+        return [
+            p for p in root.rglob("*") if p.is_file() and not skip & set(p.relative_to(root).parts)
+        ]
+    return [root / name for name in listing.decode().split("\0") if name]
+
+
+def test_no_file_cites_the_external_spec() -> None:
+    root = ODD.parents[1]
+    citing = [
+        str(path.relative_to(root))
+        for path in tracked_files(root)
+        if path.is_file() and SPEC_NAME.encode() in path.read_bytes()
+    ]
+    assert not citing, (
+        f"{SPEC_NAME} is not part of the repository; cite the matching section of docs/ODD.md "
+        f"instead in: {', '.join(sorted(citing))}"
+    )
