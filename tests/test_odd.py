@@ -382,6 +382,11 @@ def test_the_stakeholder_cap_is_documented(text: str) -> None:
     bounds = odd.bounds("n_stakeholders")
     assert bounds is not None and bounds.hi == MAX_STAKEHOLDERS, bounds
     assert row[3] == odd.allowed("n_stakeholders"), row
+    default = PopulationParams().n_stakeholders
+    entity = (
+        f"`n_stakeholders` (default {default:,}; accepted up to {odd.number(MAX_STAKEHOLDERS)}, "
+    )
+    assert entity in text, f"the ODD's entity table (2.1) should say: {entity}..."
 
 
 #: Alternative values of parameters a converter checks. Not probed: the population tables

@@ -36,7 +36,6 @@ from msisim.params import (
     ParamSpec,
     parameter_table,
 )
-from msisim.registry import Registry
 from msisim.rules.decision import DECISION_RULES, RULE_PARAMETERS
 from msisim.rules.membership import MEMBERSHIP_RULES
 
@@ -53,6 +52,7 @@ __all__ = [
     "bounds",
     "conditions",
     "main",
+    "number",
     "render_table",
     "replace_table",
 ]
@@ -177,7 +177,7 @@ def bounds(name: str) -> Bounds | None:
     return Bounds(lo, spec.hi, spec.lo_open, spec.hi_open, integer=spec.kind == "int")
 
 
-def _number(x: float) -> str:
+def number(x: float) -> str:
     """``2 × 10^6`` for large round numbers, else the shortest repr (``0.5``, ``-50``)."""
     if math.isfinite(x) and float(x).is_integer() and abs(x) >= 10_000:
         k = math.floor(math.log10(abs(x)))
@@ -193,10 +193,10 @@ def _interval(b: Bounds) -> str:
     if b.hi is None:
         if b.lo == -math.inf:
             return "any number"
-        return f"> {_number(b.lo)}" if b.lo_open else f"≥ {_number(b.lo)}"
+        return f"> {number(b.lo)}" if b.lo_open else f"≥ {number(b.lo)}"
     left = "(" if lo_open else "["
     right = ")" if b.hi_open else "]"
-    return f"{left}{_number(b.lo)}, {_number(b.hi)}{right}"
+    return f"{left}{number(b.lo)}, {number(b.hi)}{right}"
 
 
 def allowed(name: str) -> str:
@@ -204,8 +204,7 @@ def allowed(name: str) -> str:
     spec = _spec(name)
     b = bounds(name)
     if spec.kind == "choice":
-        choices = spec.choices.names() if isinstance(spec.choices, Registry) else spec.choices
-        text = ", ".join(f"`{c!r}`" for c in choices or ())
+        text = ", ".join(f"`{c!r}`" for c in spec.choice_names())
     elif spec.kind == "bool":
         text = "`True` or `False`"
     elif spec.kind == "point":
