@@ -8,23 +8,34 @@ eleven design concepts must be present; every metric the model reports must be d
 
 import ast
 import dataclasses
+import itertools
+import math
 import re
+import subprocess
 from pathlib import Path
 
+import numpy as np
 import pytest
 
+from msisim import odd
 from msisim.outcomes import OUTCOMES
 from msisim.params import (
     DEFAULT_CATEGORIES,
     FIELD_GROUP,
     GROUPS,
+    MAX_STAKEHOLDERS,
     CategorySpec,
+    Params,
+    PopulationParams,
     Shock,
+    SimulationParams,
+    parameter_table,
 )
-from msisim.rules.decision import DECISION_RULES
+from msisim.rules.decision import DECISION_RULES, PARLIAMENT_RULES
 from msisim.rules.deliberation import DELIBERATION_FORMATS
 from msisim.rules.lobbying import STRATEGIES
 from msisim.rules.membership import MEMBERSHIP_RULES, SEAT_ALLOCATIONS, SELECTION_RULES
+from msisim.study.checks import check_run_params
 
 ODD = Path(__file__).resolve().parents[1] / "docs" / "ODD.md"
 
@@ -278,3 +289,246 @@ def test_summary_and_pattern_metrics_are_documented(text: str) -> None:
     names = [*SUMMARY_ONLY, "representation_<category>", "policy_<j>"]
     missing = [name for name in names if f"`{name}`" not in text]
     assert not missing, f"ODD.md should document the summary and per-category metrics: {missing}"
+
+
+# --------------------------------------------------------------------------- generated table
+
+
+def test_parameter_table_is_the_generated_one(text: str) -> None:
+    expected = odd.replace_table(text, odd.render_table())
+    if expected != text:
+        old, new = text.splitlines(), expected.splitlines()
+        first = next(
+            (i for i, (a, b) in enumerate(zip(old, new, strict=False)) if a != b),
+            min(len(old), len(new)),
+        )
+        shown = new[first] if first < len(new) else "<end of file>"
+        pytest.fail(
+            f"docs/ODD.md's parameter table differs from the declarations (line {first + 1} "
+            f"should read {shown!r}); regenerate it with `PYTHONPATH=src python -m msisim.odd "
+            "--write`",
+            pytrace=False,
+        )
+
+
+def test_replace_table_refuses_missing_markers() -> None:
+    with pytest.raises(ValueError, match="exactly one line"):
+        odd.replace_table("no markers here\n", "| table |\n")
+    once = f"{odd.BEGIN}\nold\n{odd.END}\n"
+    assert odd.replace_table(once, "new\n") == f"{odd.BEGIN}\nnew\n{odd.END}\n"
+
+
+def test_check_mode_reports_a_stale_table(tmp_path: Path, capsys) -> None:
+    stale = tmp_path / "ODD.md"
+    stale.write_text(f"# ODD\n{odd.BEGIN}\n| old |\n{odd.END}\n", encoding="utf-8")
+    assert odd.main(["--check", "--path", str(stale)]) == 1
+    assert "python -m msisim.odd --write" in capsys.readouterr().err
+    assert odd.main(["--write", "--path", str(stale)]) == 0
+    assert odd.main(["--check", "--path", str(stale)]) == 0
+    assert odd.render_table() in stale.read_text(encoding="utf-8")
+
+
+def _build(name: str, value: object) -> object:
+    """The field's own validator (converters included; cross-field checks are notes)."""
+    return dict(_specs())[name].validate(name, value)
+
+
+def _probes(b: odd.Bounds) -> tuple[list[object], list[object]]:
+    """Values the documented bounds accept and values they refuse."""
+    ok: list[object] = []
+    bad: list[object] = []
+    if b.integer:
+        lo, hi = int(b.lo), None if b.hi is None else int(b.hi)
+        ok.append(lo)
+        bad.append(lo - 1)
+        if hi is None:
+            ok.append(lo + 10**9)
+        else:
+            ok.append(hi)
+            bad.append(hi + 1)
+        return ok, bad
+    if math.isfinite(b.lo):
+        (bad if b.lo_open else ok).append(float(b.lo))
+        bad.append(float(np.nextafter(b.lo, -np.inf)))
+        ok.append(float(np.nextafter(b.lo, np.inf)))
+    if b.hi is not None:
+        (bad if b.hi_open else ok).append(float(b.hi))
+        bad.append(float(np.nextafter(b.hi, np.inf)))
+        ok.append(float(np.nextafter(b.hi, -np.inf)))
+    return ok, bad
+
+
+NUMERIC = [row["name"] for row in parameter_table() if odd.bounds(row["name"]) is not None]
+
+
+@pytest.mark.parametrize("name", NUMERIC)
+def test_documented_bounds_are_the_validated_bounds(name: str) -> None:
+    bounds = odd.bounds(name)
+    assert bounds is not None
+    accepted, refused = _probes(bounds)
+    for value in accepted:
+        try:
+            _build(name, value)
+        except ValueError as err:
+            pytest.fail(f"the ODD allows {name}={value!r} ({odd.allowed(name)}), but: {err}")
+    for value in refused:
+        with pytest.raises(ValueError, match=name):
+            _build(name, value)
+            pytest.fail(f"the ODD refuses {name}={value!r} ({odd.allowed(name)}), the code not")
+
+
+def test_the_stakeholder_cap_is_documented(text: str) -> None:
+    row = documented(table_after(text, "Parameter table"))["n_stakeholders"][0]
+    bounds = odd.bounds("n_stakeholders")
+    assert bounds is not None and bounds.hi == MAX_STAKEHOLDERS, bounds
+    assert row[3] == odd.allowed("n_stakeholders"), row
+    default = PopulationParams().n_stakeholders
+    entity = (
+        f"`n_stakeholders` (default {default:,}; accepted up to {odd.number(MAX_STAKEHOLDERS)}, "
+    )
+    assert entity in text, f"the ODD's entity table (2.1) should say: {entity}..."
+
+
+#: Alternative values of parameters a converter checks. Not probed: the population tables
+#: and ``n_dims`` (other fields must change with them) and ``seats_per_category`` (it needs
+#: an explicit allocation); none of them is rule-specific.
+ALTERNATIVES: dict[str, object] = {
+    "participation_support": (("grassroots", 0.3),),
+    "party_discipline": ("majority",),
+    "shocks": (Shock(5, "all", (0.1, 0.0)),),
+    "lobby_ideal": (0.8, 0.2),
+    "selector_capture": 0.5,
+    "n_stakeholders": 1200,
+}
+AXES = ("membership", "decision_rule")
+NOT_PROBED = ("categories", "groups", "n_dims", "seats_per_category")
+
+
+def alternative(name: str) -> object:
+    """A valid value other than the default."""
+    if name in ALTERNATIVES:
+        return ALTERNATIVES[name]
+    default = next(row["default"] for row in parameter_table() if row["name"] == name)
+    spec = dict(_specs())[name]
+    if spec.kind == "choice":
+        return next(c for c in spec.choice_names() if c != default and c != "explicit")
+    if spec.kind == "bool":
+        return not default
+    b = odd.bounds(name)
+    assert b is not None, f"no alternative value for {name}: add it to ALTERNATIVES"
+    step = 1 if b.integer else 0.05
+    up = default + step
+    return up if b.hi is None or up < b.hi else default - step
+
+
+def _specs():
+    return [
+        (f.name, f.metadata["spec"]) for cls in GROUPS.values() for f in dataclasses.fields(cls)
+    ]
+
+
+#: Every design and context field, rule-specific or not (population and simulation fields
+#: are never rule-specific: see test_population_and_simulation_are_read_by_every_rule).
+PROBED = [
+    row["name"]
+    for row in parameter_table()
+    if row["group"] in ("design", "context") and row["name"] not in AXES + NOT_PROBED
+]
+FORUM_RULES = [d for d in DECISION_RULES if d not in PARLIAMENT_RULES]
+
+
+def test_read_only_when_matches_params_effective() -> None:
+    wrong = []
+    for membership, decision, budget in itertools.product(
+        MEMBERSHIP_RULES, FORUM_RULES, (0.0, 1.0)
+    ):
+        base = {"membership": membership, "decision_rule": decision, "lobby_budget": budget}
+        for name in PROBED:
+            value = alternative(name)
+            params = Params.from_flat(**{**base, name: value})
+            kept = getattr(getattr(params.effective(), FIELD_GROUP[name]), name) == value
+            when = odd.conditions(name)
+            read = (
+                (when.membership is None or membership in when.membership)
+                and (when.decision_rule is None or decision in when.decision_rule)
+                and (not when.lobby_acts or params.context.lobby_acts)
+            )
+            if kept != read:
+                wrong.append(
+                    f"{name} under membership={membership}, decision_rule={decision}, "
+                    f"lobby_budget={budget:g}: the ODD says {'read' if read else 'not read'} "
+                    f"({when.render()}), Params.effective() {'keeps' if kept else 'resets'} it"
+                )
+    assert not wrong, "\n".join(wrong[:10])
+
+
+def test_population_and_simulation_are_read_by_every_rule() -> None:
+    names = [
+        row["name"] for row in parameter_table() if row["group"] in ("population", "simulation")
+    ]
+    conditional = [name for name in names if odd.conditions(name) != odd.Conditions()]
+    assert not conditional, f"the ODD reads these only under some rules: {conditional}"
+    lean = Params.from_flat(membership="plenary", decision_rule="majority").effective()
+    assert lean.population == PopulationParams() and lean.simulation == SimulationParams()
+
+
+def test_check_run_params_warns_about_rule_specific_parameters_not_read() -> None:
+    rule_specific = [
+        name
+        for name in PROBED
+        if name not in odd.OPEN_ROUND_FIELDS
+        and (odd.conditions(name).membership or odd.conditions(name).decision_rule)
+    ]
+    assert "n_seats" in rule_specific and "support_radius" in rule_specific
+    for membership, decision in itertools.product(MEMBERSHIP_RULES, FORUM_RULES):
+        for name in rule_specific:
+            params = Params.from_flat(
+                membership=membership, decision_rule=decision, **{name: alternative(name)}
+            )
+            when = odd.conditions(name)
+            read = (when.membership is None or membership in when.membership) and (
+                when.decision_rule is None or decision in when.decision_rule
+            )
+            warned = any(
+                note.startswith(f"{name} has no effect") for note in check_run_params(params)
+            )
+            assert warned != read, (
+                f"{name} under membership={membership}, decision_rule={decision}: the ODD says "
+                f"it is {'read' if read else 'not read'}, check_run_params "
+                f"{'warns' if warned else 'does not warn'}"
+            )
+
+
+# --------------------------------------------------------------------------- external spec
+
+SPEC_NAME = "MODEL" + ".md"  # spelt apart so that this file does not mention it
+
+
+def tracked_files(root: Path) -> list[Path]:
+    """Files git tracks or would track (untracked but not ignored), else every file."""
+    try:
+        listing = subprocess.run(
+            ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+            cwd=root,
+            capture_output=True,
+            check=True,
+        ).stdout
+    except (OSError, subprocess.CalledProcessError):
+        skip = {".git", ".venv", "__pycache__", "node_modules"}
+        return [
+            p for p in root.rglob("*") if p.is_file() and not skip & set(p.relative_to(root).parts)
+        ]
+    return [root / name for name in listing.decode().split("\0") if name]
+
+
+def test_no_file_cites_the_external_spec() -> None:
+    root = ODD.parents[1]
+    citing = [
+        str(path.relative_to(root))
+        for path in tracked_files(root)
+        if path.is_file() and SPEC_NAME.encode() in path.read_bytes()
+    ]
+    assert not citing, (
+        f"{SPEC_NAME} is not part of the repository; cite the matching section of docs/ODD.md "
+        f"instead in: {', '.join(sorted(citing))}"
+    )

@@ -349,9 +349,9 @@ def structural_tilt(ctx: Context, **levels: object) -> Finding | None:
 
 # --------------------------------------------------------------------------- assumptions
 
-#: Assumptions under which every claim is checked when a study varies them as factors
-#: (MODEL.md §7): the lobby's strategy and what the selector sees of candidates. A claim
-#: counts as a finding only if it holds under each of them.
+#: Assumptions under which every claim is checked when a study varies them as factors: the
+#: lobby's strategy (docs/ODD.md §7.3, §7.3.1) and what the selector sees of candidates
+#: (§7.2.3). A claim counts as a finding only if it holds under each of them.
 ASSUMPTIONS = ("lobby_strategy", "selector_information")
 
 #: The words for an assumption's level in running text.
