@@ -8,6 +8,7 @@ a box planted in synthetic data.
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -15,7 +16,9 @@ import pytest
 from scipy import stats
 
 from msisim.study import analysis
+from msisim.study.spec import ExperimentSpec
 from msisim.viz.report import findings as fx
+from msisim.viz.report.common import Context
 
 #: Relative tolerance against scipy: the same formulas, so only rounding differs.
 TOL = 1e-10
@@ -182,4 +185,187 @@ def test_contrast_with_a_single_value_group_keeps_every_groups_mean() -> None:
         )
         assert math.isnan(e.low) and math.isnan(e.high), (
             f"a group of one value has no variance, so there is no interval: {e}"
+        )
+
+
+# --------------------------------------------------------------------------- paired differences
+
+#: Eight sample-and-replicate cells: a shared context level per cell (common random numbers)
+#: much larger than the designs' difference, as in a study's runs.
+LEVEL = np.array([0.10, 0.62, 0.35, 0.81, 0.27, 0.55, 0.93, 0.44])
+BASE = LEVEL + np.array([0.011, -0.004, 0.007, -0.012, 0.003, 0.009, -0.006, 0.001])
+NEW = LEVEL + 0.03 + np.array([-0.005, 0.008, 0.012, -0.002, 0.004, -0.009, 0.006, 0.010])
+OTHER = LEVEL - 0.02 + np.array([0.004, -0.011, 0.002, 0.007, -0.003, 0.005, 0.009, -0.008])
+
+
+def _design_runs() -> pd.DataFrame:
+    rows = []
+    for design, values in (("baseline", BASE), ("new", NEW), ("other", OTHER)):
+        for i, value in enumerate(values):
+            rows.append({"design": design, "sample": i // 4, "replicate": i % 4, "status": "ok",
+                         "param.lobby_strategy": "adaptive" if i < 4 else "allies",
+                         "capture": value})  # fmt: skip
+    runs = pd.DataFrame(rows)
+    runs.loc[(runs["design"] == "baseline") & (runs["sample"] == 1) & (runs["replicate"] == 1),
+             "status"] = "failed"  # fmt: skip
+    return runs.sample(frac=1.0, random_state=3)  # the row order must not matter
+
+
+def test_paired_differences_are_scipys_paired_t_interval() -> None:
+    table = analysis.paired_differences(_design_runs(), "capture", "baseline")
+    keep = np.arange(8) != 5  # the baseline run of sample 1, replicate 1 failed: no pair
+    for design, values in (("new", NEW), ("other", OTHER)):
+        row = table.set_index("design").loc[design]
+        rel = stats.ttest_rel(values[keep], BASE[keep])
+        ci = rel.confidence_interval()
+        diff = values[keep] - BASE[keep]
+        assert (row["mean_difference"], row["ci_low"], row["ci_high"]) == near(
+            (diff.mean(), ci.low, ci.high)
+        ), f"{design} - baseline over the 7 pairs sharing a seed: scipy's ttest_rel {ci}"
+        assert row["pairs"] == 7, "a design's run without its baseline run is not paired"
+        one_sample = stats.ttest_1samp(diff, 0.0).confidence_interval()
+        assert (row["ci_low"], row["ci_high"]) == near((one_sample.low, one_sample.high)), (
+            "the paired interval is the one-sample t interval of the differences"
+        )
+
+
+def test_paired_differences_by_group() -> None:
+    table = analysis.paired_differences(
+        _design_runs(), "capture", "baseline", by=["param.lobby_strategy"]
+    )
+    row = table.set_index(["design", "param.lobby_strategy"]).loc[("new", "allies")]
+    pairs = [4, 6, 7]  # sample 1 (allies) without its failed replicate 1
+    ci = stats.ttest_rel(NEW[pairs], BASE[pairs]).confidence_interval()
+    assert (row["mean_difference"], row["ci_low"], row["ci_high"], row["pairs"]) == near(
+        ((NEW[pairs] - BASE[pairs]).mean(), ci.low, ci.high, 3)
+    ), f"per lobby strategy: the paired t interval over that strategy's pairs ({ci})"
+
+
+def test_a_single_pair_has_no_interval() -> None:
+    runs = _design_runs()
+    runs = runs[(runs["sample"] == 0) & (runs["replicate"] == 0)]
+    row = analysis.paired_differences(runs, "capture", "baseline").set_index("design").loc["new"]
+    assert row["mean_difference"] == near(NEW[0] - BASE[0]) and row["pairs"] == 1, (
+        "one pair: its difference is the mean"
+    )
+    assert math.isnan(row["ci_low"]) and math.isnan(row["ci_high"]), (
+        "one pair: no interval (NaN ends), as a t interval needs two"
+    )
+
+
+# --------------------------------------------------------------------------- report combinations
+
+
+def _spec() -> ExperimentSpec:
+    return ExperimentSpec.from_dict({
+        "name": "statistics",
+        "designs": {"open": {"membership": "open"},
+                    "representative": {"membership": "representative"}},
+        "factors": {"lobby_budget": {"levels": [0.0, 1.0]}},
+        "replicates": 8,
+        "steps": 1,
+    })  # fmt: skip
+
+
+def _cell(design: str, budget: float, seeds: np.ndarray, values: np.ndarray,
+          strategy: str = "adaptive") -> list[dict[str, object]]:  # fmt: skip
+    return [{"run_id": f"{design}-{budget}-{seed}-{strategy}", "design": design,
+             "seed": int(seed), "replicate": int(seed) % 100, "status": "ok",
+             "param.lobby_budget": budget, "param.lobby_strategy": strategy,
+             "capture": float(value)}
+            for seed, value in zip(seeds, values, strict=True)]  # fmt: skip
+
+
+def _ctx(tmp_path: Path, rows: list[dict[str, object]]) -> Context:
+    return Context(_spec(), pd.DataFrame(rows), None, tmp_path, tmp_path)
+
+
+SEEDS = np.arange(8)
+
+
+def test_a_change_on_shared_seeds_is_scipys_paired_interval(tmp_path: Path) -> None:
+    ctx = _ctx(tmp_path, _cell("open", 0.0, SEEDS, BASE) + _cell("open", 1.0, SEEDS, NEW))
+    e = fx.change(ctx, "capture", "lobby_budget", "open", 0.0, 1.0)
+    ci = stats.ttest_rel(NEW, BASE).confidence_interval()
+    assert (e.mean, e.low, e.high, e.n) == near(((NEW - BASE).mean(), ci.low, ci.high, 8)), (
+        f"budget 1 - budget 0 on the same 8 seeds: scipy's ttest_rel interval {ci}: {e}"
+    )
+
+
+def test_a_change_averages_the_runs_of_a_seed(tmp_path: Path) -> None:
+    rows = _cell("open", 0.0, SEEDS, BASE) + _cell("open", 1.0, SEEDS, NEW)
+    rows += _cell("open", 0.0, SEEDS, BASE + 0.1, "allies")
+    rows += _cell("open", 1.0, SEEDS, OTHER + 0.1, "allies")
+    e = fx.change(_ctx(tmp_path, rows), "capture", "lobby_budget", "open", 0.0, 1.0)
+    per_seed = ((NEW - BASE) + (OTHER - BASE)) / 2  # each seed's mean difference
+    ci = stats.ttest_1samp(per_seed, 0.0).confidence_interval()
+    assert (e.mean, e.low, e.high, e.n) == near((per_seed.mean(), ci.low, ci.high, 8)), (
+        f"two runs per seed (lobby strategies) matched on seed and strategy, averaged per seed: "
+        f"the t interval over the 8 seeds {ci}: {e}"
+    )
+
+
+def test_a_change_on_separate_seeds_is_welchs_interval(tmp_path: Path) -> None:
+    rows = _cell("open", 0.0, SEEDS, BASE) + _cell("open", 1.0, SEEDS + 100, NEW)
+    e = fx.change(_ctx(tmp_path, rows), "capture", "lobby_budget", "open", 0.0, 1.0)
+    ci = stats.ttest_ind(NEW, BASE, equal_var=False).confidence_interval()
+    assert (e.mean, e.low, e.high, e.n) == near((NEW.mean() - BASE.mean(), ci.low, ci.high, 16)), (
+        f"levels on their own seeds are independent samples: scipy's Welch interval {ci}: {e}"
+    )
+
+
+def test_an_interaction_pairs_within_seeds_and_is_welch_across(tmp_path: Path) -> None:
+    open1, rep1 = NEW, OTHER  # budget 1 on seeds 100..107, both designs
+    open0, rep0 = BASE, BASE + C.mean() + np.linspace(-0.02, 0.02, 8)  # budget 0 on seeds 0..7
+    rows = _cell("open", 1.0, SEEDS + 100, open1) + _cell("representative", 1.0, SEEDS + 100, rep1)
+    rows += _cell("open", 0.0, SEEDS, open0) + _cell("representative", 0.0, SEEDS, rep0)
+    cells = [(1.0, "open", {"lobby_budget": 1.0}), (-1.0, "open", {"lobby_budget": 0.0}),
+             (-1.0, "representative", {"lobby_budget": 1.0}),
+             (1.0, "representative", {"lobby_budget": 0.0})]  # fmt: skip
+    e = fx.combination(_ctx(tmp_path, rows), "capture", cells)
+    gap1, gap0 = open1 - rep1, open0 - rep0  # paired within each budget's seeds
+    ci = stats.ttest_ind(gap1, gap0, equal_var=False).confidence_interval()
+    assert (e.mean, e.low, e.high, e.n) == near((gap1.mean() - gap0.mean(), ci.low, ci.high, 16)), (
+        f"(open - representative) at budget 1 minus at budget 0: the designs pair on each "
+        f"budget's seeds, the budgets' gaps are independent (Welch {ci}): {e}"
+    )
+
+
+def test_paired_finding_is_paired_differences(tmp_path: Path) -> None:
+    ctx = Context(_spec(), _design_runs(), None, tmp_path, tmp_path)
+    e = fx.paired(ctx, "capture", "new", "baseline")
+    keep = np.arange(8) != 5
+    ci = stats.ttest_rel(NEW[keep], BASE[keep]).confidence_interval()
+    assert (e.mean, e.low, e.high, e.n) == near(
+        ((NEW[keep] - BASE[keep]).mean(), ci.low, ci.high, 7)
+    ), f"the findings' paired estimate is scipy's ttest_rel interval {ci}: {e}"
+
+
+# --------------------------------------------------------------------------- robustness
+
+
+def test_robustness_known_answer() -> None:
+    # per context (sample), the mean of two replicates: design a (0.2, 0.5, 0.4), b (0.3, 0.1, 0.6)
+    reps = {"a": [(0.15, 0.25), (0.45, 0.55), (0.38, 0.42)],
+            "b": [(0.30, 0.30), (0.05, 0.15), (0.65, 0.55)]}  # fmt: skip
+    runs = pd.DataFrame([
+        {"design": d, "sample": s, "replicate": r, "status": "ok", "capture": v}
+        for d, by_sample in reps.items() for s, pair in enumerate(by_sample)
+        for r, v in enumerate(pair)
+    ])  # fmt: skip
+    higher = analysis.robustness(runs, "capture", higher_is_better=True).set_index("design")
+    # best per context (0.3, 0.5, 0.6): regret of a (0.1, 0, 0.2), of b (0, 0.4, 0)
+    expected = {"a": (1.1 / 3, stats.tstd([0.2, 0.5, 0.4]), 0.2, 0.1, 0.2, 3),
+                "b": (1.0 / 3, stats.tstd([0.3, 0.1, 0.6]), 0.1, 0.4 / 3, 0.4, 3)}  # fmt: skip
+    columns = ["mean", "sd", "worst", "mean_regret", "max_regret", "contexts"]
+    for design, values in expected.items():
+        assert tuple(higher.loc[design, columns]) == near(values), (
+            f"{design}, higher is better: mean, sd, worst context, mean and max regret over the "
+            f"3 contexts must be {values}"
+        )
+    lower = analysis.robustness(runs, "capture", higher_is_better=False).set_index("design")
+    # best per context (0.2, 0.1, 0.4): regret of a (0, 0.4, 0), of b (0.1, 0, 0.2)
+    for design, values in {"a": (0.5, 0.4 / 3, 0.4), "b": (0.6, 0.1, 0.2)}.items():
+        assert tuple(lower.loc[design, ["worst", "mean_regret", "max_regret"]]) == near(values), (
+            f"{design}, lower is better: worst context, mean and max regret must be {values}"
         )
