@@ -369,3 +369,70 @@ def test_robustness_known_answer() -> None:
         assert tuple(lower.loc[design, ["worst", "mean_regret", "max_regret"]]) == near(values), (
             f"{design}, lower is better: worst context, mean and max regret must be {values}"
         )
+
+
+# --------------------------------------------------------------------------- Sobol indices
+
+#: Ishigami function constants of Ishigami & Homma (1990) used by Saltelli et al. (2008).
+ISHIGAMI_A, ISHIGAMI_B = 7.0, 0.1
+
+
+def ishigami(x: np.ndarray, a: float = ISHIGAMI_A, b: float = ISHIGAMI_B) -> np.ndarray:
+    """``sin x1 + a sin^2 x2 + b x3^4 sin x1`` for rows of ``x`` in [-pi, pi]^3."""
+    return np.sin(x[:, 0]) + a * np.sin(x[:, 1]) ** 2 + b * x[:, 2] ** 4 * np.sin(x[:, 0])
+
+
+def ishigami_indices(a: float = ISHIGAMI_A, b: float = ISHIGAMI_B) -> tuple[np.ndarray, np.ndarray]:
+    """Analytic first-order and total Sobol indices of the Ishigami function.
+
+    With independent inputs uniform on [-pi, pi] (Ishigami & Homma 1990; Saltelli et al.
+    2008, *Global Sensitivity Analysis: The Primer*): V1 = (1 + b pi^4 / 5)^2 / 2,
+    V2 = a^2 / 8, V3 = 0 and the only interaction V13 = b^2 pi^8 (1/18 - 1/50); the total
+    variance is a^2 / 8 + b pi^4 / 5 + b^2 pi^8 / 18 + 1/2.
+    """
+    v1 = (1 + b * math.pi**4 / 5) ** 2 / 2
+    v2 = a**2 / 8
+    v13 = b**2 * math.pi**8 * (1 / 18 - 1 / 50)
+    total = a**2 / 8 + b * math.pi**4 / 5 + b**2 * math.pi**8 / 18 + 1 / 2
+    assert v1 + v2 + v13 == pytest.approx(total), "the partial variances add up to the total"
+    return np.array([v1, v2, 0.0]) / total, np.array([v1 + v13, v2, v13]) / total
+
+
+def test_ishigami_indices_are_the_published_values() -> None:
+    s1, st = ishigami_indices()
+    assert s1 == pytest.approx([0.3139, 0.4424, 0.0], abs=1e-4), f"S1 of Ishigami(7, 0.1): {s1}"
+    assert st == pytest.approx([0.5576, 0.4424, 0.2437], abs=1e-4), f"ST: {st}"
+
+
+def test_sobol_indices_recover_the_ishigami_function() -> None:
+    ranges = {"lobby_budget": (0.0, 2.0), "participation_cost": (0.0, 3.0),
+              "tie_decay": (0.01, 0.1)}  # fmt: skip
+    spec = ExperimentSpec.from_dict({
+        "name": "ishigami", "sampler": "sobol", "n_samples": 1024, "replicates": 2, "steps": 1,
+        "factors": {name: {"low": lo, "high": hi} for name, (lo, hi) in ranges.items()},
+    })  # fmt: skip
+    points = pd.DataFrame(spec.samples())[list(ranges)]
+    unit = (points - [lo for lo, _ in ranges.values()]) / [hi - lo for lo, hi in ranges.values()]
+    y = ishigami(-math.pi + 2 * math.pi * unit.to_numpy())  # each factor mapped onto [-pi, pi]
+    wobble = np.sin(np.arange(len(y)))  # replicates differ, their mean is y
+    runs = pd.DataFrame({
+        "design": "ishigami", "sample": np.tile(np.arange(len(y)), 2),
+        "replicate": np.repeat([0, 1], len(y)), "status": "ok",
+        "ishigami": np.concatenate([y + wobble, y - wobble]),
+    })  # fmt: skip
+    other = runs.assign(design="other", ishigami=0.0)  # another design's runs are left out
+    runs = pd.concat([runs, other]).sample(frac=1.0, random_state=1)  # in any order
+    got = analysis.sobol_indices(spec, runs, "ishigami", design="ishigami").set_index("factor")
+    s1, st = ishigami_indices()
+    for i, factor in enumerate(ranges):
+        assert got.loc[factor, "S1"] == pytest.approx(s1[i], abs=0.05), (
+            f"x{i + 1} ({factor}): first-order index {got.loc[factor, 'S1']:.3f} must be the "
+            f"analytic {s1[i]:.4f} within 0.05 (Saltelli sample, base 1024)"
+        )
+        assert got.loc[factor, "ST"] == pytest.approx(st[i], abs=0.05), (
+            f"x{i + 1} ({factor}): total index {got.loc[factor, 'ST']:.3f} must be the "
+            f"analytic {st[i]:.4f} within 0.05"
+        )
+    assert got.loc["tie_decay", "ST"] - got.loc["tie_decay", "S1"] > 0.15, (
+        "x3 acts only through its interaction with x1: small S1, large ST"
+    )
