@@ -436,3 +436,56 @@ def test_sobol_indices_recover_the_ishigami_function() -> None:
     assert got.loc["tie_decay", "ST"] - got.loc["tie_decay", "S1"] > 0.15, (
         "x3 acts only through its interaction with x1: small S1, large ST"
     )
+
+
+# --------------------------------------------------------------------------- PRIM
+
+#: The planted box: a run is captured iff x1 in [0.2, 0.5] and x2 > 0.7 (x3, x4 are noise).
+PLANTED = {"x1": (0.2, 0.5), "x2": (0.7, 1.0)}
+
+
+def _planted_runs(seed: int, n: int = 1000) -> pd.DataFrame:
+    x = np.random.default_rng(seed).uniform(0.0, 1.0, (n, 4))
+    inside = (x[:, 0] >= 0.2) & (x[:, 0] <= 0.5) & (x[:, 1] > 0.7)
+    runs = pd.DataFrame({f"param.x{i + 1}": x[:, i] for i in range(4)})
+    runs = runs.assign(design="open", status="ok", capture=np.where(inside, 0.4, 0.1))
+    other = runs.assign(design="closed", capture=0.4)  # another design, captured everywhere
+    return pd.concat([runs, other], ignore_index=True)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_prim_recovers_a_planted_box(seed: int) -> None:
+    runs = _planted_runs(seed)
+    limits, box = analysis.prim_boxes(
+        runs, ["x1", "x2", "x3", "x4"], "capture", 0.25, design="open"
+    )
+    found = limits.set_index("factor")
+    assert set(found.index) == {"x1", "x2"}, (
+        f"the box must restrict x1 and x2 and leave the noise inputs x3, x4 free:\n{limits}"
+    )
+    for factor, (low, high) in PLANTED.items():
+        assert found.loc[factor, "low"] == pytest.approx(low, abs=0.05), (
+            f"{factor}: lower limit {found.loc[factor, 'low']:.3f}, planted {low} (within 0.05)"
+        )
+        assert found.loc[factor, "high"] == pytest.approx(high, abs=0.05), (
+            f"{factor}: upper limit {found.loc[factor, 'high']:.3f}, planted {high} (within 0.05)"
+        )
+    captured = (runs.loc[runs["design"] == "open", "capture"] > 0.25).to_numpy()
+    assert box["base_rate"] == pytest.approx(captured.mean()), (
+        "the base rate is the share of the design's runs captured (other designs left out)"
+    )
+    assert box["density"] >= 0.95 and box["coverage"] >= 0.8, (
+        f"the box must hold mostly captured runs (density) and most of them (coverage): {box}"
+    )
+    assert box["mass"] == pytest.approx(0.3 * 0.3, abs=0.03), (
+        f"the box holds about the planted share of the runs, 0.3 x 0.3 = 0.09: {box}"
+    )
+
+
+def test_prim_without_cases_of_interest_finds_no_box() -> None:
+    runs = _planted_runs(0)
+    limits, box = analysis.prim_boxes(runs, ["x1", "x2", "x3", "x4"], "capture", 0.5, design="open")
+    assert limits.empty and box["base_rate"] == 0.0, "no captured run: no box, base rate 0"
+    assert all(math.isnan(box[k]) for k in ("coverage", "density", "mass")), (
+        f"no box: its coverage, density and mass are undefined (NaN): {box}"
+    )
