@@ -314,6 +314,28 @@ def test_a_change_on_separate_seeds_is_welchs_interval(tmp_path: Path) -> None:
     )
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason="known issue: when no two cells share seeds, combination() falls back to Welch over "
+    "runs, so the runs of one seed (e.g. two lobby strategies, a design factor) count as "
+    "independent: the interval is too narrow (here 0.70 wide instead of 1.12 in "
+    "tests/test_reports.py's _crn_runs); tests/test_reports.py asserts n = 24 runs",
+)
+def test_a_change_on_separate_seeds_counts_seeds_not_runs(tmp_path: Path) -> None:
+    rows = _cell("open", 0.0, SEEDS, BASE) + _cell("open", 1.0, SEEDS + 100, NEW)
+    rows += _cell("open", 0.0, SEEDS, BASE + 0.001, "allies")  # same seeds: nearly the same
+    rows += _cell("open", 1.0, SEEDS + 100, NEW + 0.001, "allies")
+    e = fx.change(_ctx(tmp_path, rows), "capture", "lobby_budget", "open", 0.0, 1.0)
+    per_seed = {b: v + 0.0005 for b, v in ((1.0, NEW), (0.0, BASE))}  # each seed's mean
+    ci = stats.ttest_ind(per_seed[1.0], per_seed[0.0], equal_var=False).confidence_interval()
+    assert (e.mean, e.low, e.high, e.n) == near(
+        (per_seed[1.0].mean() - per_seed[0.0].mean(), ci.low, ci.high, 16)
+    ), (
+        f"two runs per seed on separate seeds per level: the seed is the independent unit, so "
+        f"Welch over the 8 + 8 per-seed means {ci}, not over the 32 runs: {e}"
+    )
+
+
 def test_an_interaction_pairs_within_seeds_and_is_welch_across(tmp_path: Path) -> None:
     open1, rep1 = NEW, OTHER  # budget 1 on seeds 100..107, both designs
     open0, rep0 = BASE, BASE + C.mean() + np.linspace(-0.02, 0.02, 8)  # budget 0 on seeds 0..7
