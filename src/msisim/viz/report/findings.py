@@ -163,8 +163,13 @@ def mean_ci(values: Iterable[float], outcome: str | None = None) -> Estimate:
 
 
 def contrast(parts: Sequence[tuple[float, np.ndarray]]) -> Estimate:
-    """``sum(w * mean(values))`` over independent groups, with a Welch 95% interval."""
+    """``sum(w * mean(values))`` over independent groups, with a Welch 95% interval.
+
+    No interval (NaN ends) when a group has a single value; no estimate at all when one is
+    empty.
+    """
     mean, var, df_num, df_den, n = 0.0, 0.0, 0.0, 0.0, 0
+    single = False
     for weight, values in parts:
         v = np.asarray(values, dtype=float)
         v = v[np.isfinite(v)]
@@ -173,10 +178,13 @@ def contrast(parts: Sequence[tuple[float, np.ndarray]]) -> Estimate:
         mean += weight * float(v.mean())
         n += int(v.size)
         if v.size < 2:
-            return Estimate(mean, float("nan"), float("nan"), n)
+            single = True  # no variance: the mean still sums every group
+            continue
         term = weight**2 * float(v.var(ddof=1)) / v.size
         var += term
         df_den += term**2 / (v.size - 1)
+    if single:
+        return Estimate(mean, float("nan"), float("nan"), n)
     df_num = var**2
     if var == 0:
         return Estimate(mean, mean, mean, n)
