@@ -100,7 +100,7 @@ TEST_VALUES: dict[str, Any] = {
             "affectedness": 1.0,
             "engagement": 0.3,
         },
-    ],  # fmt: skip
+    ],
     "groups": [
         {
             "name": "industry",
@@ -124,7 +124,7 @@ TEST_VALUES: dict[str, Any] = {
             "affectedness": 1.0,
             "engagement": 0.3,
         },
-    ],  # fmt: skip
+    ],
     "attendance_intercept": -1.0,
     "attendance_engagement": 3.0,
     "attendance_resources": 0.2,
