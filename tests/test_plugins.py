@@ -9,6 +9,7 @@ leaks into other tests.
 from __future__ import annotations
 
 import json
+import logging
 import textwrap
 from collections.abc import Iterator
 from pathlib import Path
@@ -91,10 +92,23 @@ def config_dir(folder: Path) -> Path:
     return root
 
 
+@pytest.fixture(autouse=True)
+def fresh_logging() -> Iterator[None]:
+    """Drop the log handlers ``main()`` installs: they write to this test's captured stderr."""
+    root = logging.getLogger()
+    before = list(root.handlers)
+    yield
+    for handler in list(root.handlers):
+        if handler not in before and type(handler) is logging.StreamHandler:
+            root.removeHandler(handler)
+
+
 def one_line_error(capsys: pytest.CaptureFixture[str]) -> str:
-    err = capsys.readouterr().err.strip()
-    assert len(err.splitlines()) == 1, f"the error must be one line, got:\n{err}"
-    return err
+    """The one error line on stderr (log lines such as the plugin's hash may precede it)."""
+    err = capsys.readouterr().err
+    errors = [line for line in err.splitlines() if ": error: " in line]
+    assert len(errors) == 1, f"the error must be one line, got:\n{err}"
+    return errors[0]
 
 
 # --------------------------------------------------------------------------- the registry
