@@ -22,7 +22,14 @@ import yaml
 import msisim.study.runner as runner_module
 from msisim import plugins as plugins_module
 from msisim.cli import main, split_plugin_options
-from msisim.plugins import PluginError, load_plugin, load_plugins, loaded_plugins, unload_plugin
+from msisim.plugins import (
+    Plugin,
+    PluginError,
+    load_plugin,
+    load_plugins,
+    loaded_plugins,
+    unload_plugin,
+)
 from msisim.registry import RegistrationError, Registry
 from msisim.rules.decision import DECISION_RULES
 from msisim.study.runner import SweepError, run_experiment
@@ -429,3 +436,18 @@ def test_plugins_module_name_is_stable(tmp_path: Path) -> None:
     path = (tmp_path / "x-y.py").resolve()
     assert plugins_module.module_name(path) == plugins_module.module_name(path)
     assert plugins_module.module_name(path).startswith("msisim_plugin_x_y_")
+
+
+def test_forked_workers_run_the_plugin_they_inherit(tmp_path: Path, plugins: list[Path]) -> None:
+    """The local pool forks on Linux: workers inherit the loaded plugin (and its record)."""
+    path = write_plugin(tmp_path, plugins)
+    load_plugin(path)
+    spec = ExperimentSpec.from_dict({**STUDY, "replicates": 1})
+    result = run_experiment(spec, tmp_path / "out", workers=2)
+    assert result.n_failed == 0, f"forked workers must know the rule: {result.runs['error']}"
+
+
+def test_a_worker_without_the_file_refuses_in_one_line(tmp_path: Path) -> None:
+    missing = Plugin(str(tmp_path / "gone.py"), "0" * 64)
+    with pytest.raises(PluginError, match=r"^plugin .*gone\.py: no such file$"):
+        runner_module.run_batch([], [missing])

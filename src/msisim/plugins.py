@@ -32,6 +32,7 @@ import logging
 import os
 import stat
 import sys
+import threading
 import traceback
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -77,6 +78,8 @@ class Plugin:
 
 #: Plugins loaded in this process, by resolved path.
 _LOADED: dict[str, Plugin] = {}
+#: One plugin loads at a time (a Dask worker may run several batches in threads).
+_LOCK = threading.RLock()
 
 
 def loaded_plugins() -> list[Plugin]:
@@ -147,6 +150,11 @@ def load_plugin(path: str | os.PathLike[str], *, sha256: str | None = None) -> P
             already registered, or a unit its registry's protocol check refuses. Nothing the
             file registered stays registered.
     """
+    with _LOCK:
+        return _load(path, sha256)
+
+
+def _load(path: str | os.PathLike[str], sha256: str | None) -> Plugin:
     given = Path(path)
     resolved, source = _read(path)
     digest = hashlib.sha256(source).hexdigest()
@@ -236,15 +244,16 @@ def ensure_plugins(plugins: Sequence[Plugin | Mapping[str, Any]]) -> None:
     """
     for plugin in plugins:
         path, digest = _path_and_hash(plugin)
-        known = _LOADED.get(path)
-        if known is not None and known.sha256 == digest:
-            continue
-        if known is not None:
-            raise PluginError(
-                f"plugin {path}: this process loaded sha256 {known.sha256[:12]}, the study "
-                f"recorded {digest[:12]}"
-            )
-        load_plugin(path, sha256=digest)
+        with _LOCK:
+            known = _LOADED.get(path)
+            if known is not None and known.sha256 == digest:
+                continue
+            if known is not None:
+                raise PluginError(
+                    f"plugin {path}: this process loaded sha256 {known.sha256[:12]}, the study "
+                    f"recorded {digest[:12]}"
+                )
+            _load(path, digest)
 
 
 def _path_and_hash(plugin: Plugin | Mapping[str, Any]) -> tuple[str, str]:
@@ -301,7 +310,8 @@ def unload_plugin(path: str | os.PathLike[str]) -> list[tuple[str, str]]:
         ``(kind, name)`` of the units removed (none if it was not loaded).
     """
     resolved = str(Path(path).resolve())
-    plugin = _LOADED.pop(resolved, None)
-    if plugin is not None:
-        sys.modules.pop(plugin.module, None)
-    return registry.remove_origin(resolved)
+    with _LOCK:
+        plugin = _LOADED.pop(resolved, None)
+        if plugin is not None:
+            sys.modules.pop(plugin.module, None)
+        return registry.remove_origin(resolved)
