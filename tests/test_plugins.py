@@ -280,6 +280,11 @@ def test_only_regular_python_files_are_plugins(tmp_path: Path) -> None:
     for path, reason in cases.items():
         with pytest.raises(PluginError, match=f"^plugin {path}: {reason}"):
             load_plugin(path)
+    with pytest.raises(PluginError, match="cannot be read"):
+        load_plugin("bad\0name.py")
+    (tmp_path / "zero.py").symlink_to("/dev/zero")
+    with pytest.raises(PluginError, match=r"zero\.py: is not a regular file"):
+        load_plugin(tmp_path / "zero.py")
 
 
 def test_a_changed_file_is_refused_against_its_hash(tmp_path: Path, plugins: list[Path]) -> None:

@@ -104,7 +104,7 @@ def _read(path: str | os.PathLike[str]) -> tuple[Path, bytes]:
         info = resolved.stat()
     except FileNotFoundError:
         raise PluginError(f"plugin {given}: no such file") from None
-    except (OSError, RuntimeError) as err:  # a symlink loop, no permission
+    except (OSError, RuntimeError, ValueError) as err:  # a loop, no permission, a NUL byte
         raise PluginError(f"plugin {given}: cannot be read ({_reason(err)})") from None
     if stat.S_ISDIR(info.st_mode):
         raise PluginError(f"plugin {given}: is a folder; give a .py file")
