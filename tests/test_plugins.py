@@ -426,15 +426,32 @@ def test_a_spawned_worker_refuses_a_plugin_changed_after_loading(
 
 
 @pytest.mark.slow
-def test_study_on_dask_workers_loads_the_plugin(tmp_path: Path, plugins: list[Path]) -> None:
-    pytest.importorskip("distributed")
+def test_dask_workers_load_the_plugin_and_refuse_a_changed_one(
+    tmp_path: Path, plugins: list[Path]
+) -> None:
+    """Dask's workers are spawned by its nannies: they load the files from the records."""
+    distributed = pytest.importorskip("distributed")
     path = write_plugin(tmp_path, plugins)
     plugin = load_plugin(path)
     spec = ExperimentSpec.from_dict({**STUDY, "replicates": 1})
-    result = run_experiment(spec, tmp_path / "out", backend="dask", workers=2)
-    assert result.n_failed == 0, f"dask workers must load the plugin: {result.runs['error']}"
-    manifest = json.loads((tmp_path / "out" / "manifest.json").read_text())
-    assert manifest["plugins"][0]["sha256"] == plugin.sha256
+    with distributed.LocalCluster(
+        n_workers=2, processes=True, threads_per_worker=1, host="127.0.0.1",
+        dashboard_address=None,
+    ) as cluster:  # fmt: skip
+        address = cluster.scheduler_address
+        result = run_experiment(spec, tmp_path / "out", backend="dask", address=address)
+        assert result.n_failed == 0, f"dask workers must load the plugin: {result.runs['error']}"
+        manifest = json.loads((tmp_path / "out" / "manifest.json").read_text())
+        assert manifest["plugins"][0]["sha256"] == plugin.sha256, "the manifest records it"
+
+        other = write_plugin(tmp_path, plugins, "other.py", PLUGIN.replace(RULE, "other_rule"))
+        recorded = load_plugin(other)
+        other.write_text(PLUGIN.replace(RULE, "other_rule") + "\n# edited\n")
+        with pytest.raises(SweepError, match=r"refused the study's plugins: .*other\.py"):
+            run_experiment(
+                spec, tmp_path / "out2", backend="dask", address=address,
+                plugins=[plugin, recorded],
+            )  # fmt: skip
 
 
 def test_plugins_module_name_is_stable(tmp_path: Path) -> None:
