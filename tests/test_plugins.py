@@ -473,3 +473,16 @@ def test_a_worker_without_the_file_refuses_in_one_line(tmp_path: Path) -> None:
     missing = Plugin(str(tmp_path / "gone.py"), "0" * 64)
     with pytest.raises(PluginError, match=r"^plugin .*gone\.py: no such file$"):
         runner_module.run_batch([], [missing])
+
+
+def test_a_run_failing_inside_a_plugin_names_it(tmp_path: Path, plugins: list[Path]) -> None:
+    failing = "raise ArithmeticError('no mean today')\n    Decision("
+    text = PLUGIN.replace("return Decision(", failing)
+    path = write_plugin(tmp_path, plugins, text=text)
+    load_plugin(path)
+    spec = ExperimentSpec.from_dict({**STUDY, "replicates": 1, "designs": {}})
+    result = run_experiment(spec, tmp_path / "out", workers=1)
+    error = result.runs["error"].iloc[0]
+    assert error.startswith("ArithmeticError: no mean today (in plugin ") and "line 9" in error, (
+        f"the failed run's error names the plugin and the line: {error}"
+    )

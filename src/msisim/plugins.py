@@ -219,6 +219,20 @@ def _describe_failure(given: Path, resolved: Path, err: BaseException) -> str:
     return f"plugin {given}{where}: {type(err).__name__}: {text}"
 
 
+def plugin_frame(err: BaseException) -> str | None:
+    """``"plugin PATH, line N"`` of the innermost traceback frame in a loaded plugin, or ``None``.
+
+    A run that fails inside a plugin's rule is recorded with this, so the error names the
+    plugin rather than only msisim's code that called it.
+    """
+    frames = [
+        frame for frame in traceback.extract_tb(err.__traceback__) if frame.filename in _LOADED
+    ]
+    if not frames:
+        return None
+    return f"plugin {frames[-1].filename}, line {frames[-1].lineno}"
+
+
 def load_plugins(paths: Iterable[str | os.PathLike[str]]) -> list[Plugin]:
     """Load several plugins in order (see :func:`load_plugin`); the same file once.
 

@@ -47,7 +47,7 @@ import pandas as pd
 
 from msisim.model import GovernanceModel
 from msisim.parliament import Parliament
-from msisim.plugins import Plugin, PluginError, ensure_plugins, loaded_plugins
+from msisim.plugins import Plugin, PluginError, ensure_plugins, loaded_plugins, plugin_frame
 from msisim.rules.decision import PARLIAMENT_RULES
 from msisim.scorecard import panel_scorecard
 from msisim.study.sharing import SharedWork, batches, plan
@@ -243,7 +243,9 @@ def execute_task(
             series.insert(0, "run_id", task.run_id)
     except Exception as err:  # recorded, never propagated: one bad run must not stop a sweep
         logger.debug("run %s failed:\n%s", task.run_id, traceback.format_exc())
-        row.update({"status": "failed", "error": f"{type(err).__name__}: {err}"})
+        where = plugin_frame(err)  # a plugin's rule that raised is named with its line
+        error = f"{type(err).__name__}: {err}" + (f" (in {where})" if where else "")
+        row.update({"status": "failed", "error": error})
     row["seconds"] = time.perf_counter() - start
     if shared is not None and p is not None and row["status"] == "ok":
         shared.keep(task, p, (row, series))
