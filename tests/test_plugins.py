@@ -141,9 +141,10 @@ def test_registry_records_origin_check_and_remove() -> None:
         toys.add("good", Good())
     toys.remove("good")
     assert "good" not in toys and len(toys) == 0, "remove() unregisters"
-    with toys.temporarily("brief", Good()):
+    with toys.temporary():
+        toys.add("brief", Good())
         assert "brief" in toys
-    assert "brief" not in toys, "temporarily() unregisters on leaving the block"
+    assert "brief" not in toys, "temporary() undoes its registrations on leaving the block"
     assert Registry("old style", "old").names() == (), "Registry(kind, parameter) still works"
 
 

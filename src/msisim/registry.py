@@ -189,14 +189,21 @@ class Registry[T]:
         return unit
 
     @contextlib.contextmanager
-    def temporarily(self, name: str, unit: T) -> Iterator[T]:
-        """Register ``unit`` under ``name`` for the duration of a ``with`` block (tests)."""
-        self.add(name, unit)
+    def temporary(self) -> Iterator[Registry[T]]:
+        """A context whose registrations (and removals) are undone on leaving it (tests, trials).
+
+        Example:
+            >>> with DECISION_RULES.temporary():  # doctest: +SKIP
+            ...     import my_plugin  # registers its rule; unregistered again on exit
+        """
+        units, origins = dict(self._units), dict(self._origins)
         try:
-            yield unit
+            yield self
         finally:
-            if name in self._units and self._units[name] is unit:
-                self.remove(name)
+            self._units.clear()
+            self._units.update(units)
+            self._origins.clear()
+            self._origins.update(origins)
 
     def origin(self, name: str) -> str | None:
         """Where ``name`` came from: a plugin's resolved path, or ``None`` (built-in).
