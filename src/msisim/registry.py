@@ -158,11 +158,11 @@ class Registry[T]:
             raise RegistrationError(f"{self.kind} name {name!r} must be an identifier-like string")
         origin = current_origin()
         if name in self._units:
-            if origin is None and self._origins[name] is None:
+            if origin is None and self._origins.get(name) is None:
                 raise RegistrationError(f"{self.kind} {name!r} is registered twice")
             raise RegistrationError(
                 f"{self.kind} {name!r} from {describe_origin(origin)} clashes with the one "
-                f"from {describe_origin(self._origins[name])}; rename one of them"
+                f"from {describe_origin(self._origins.get(name))}; rename one of them"
             )
         if self.protocol_check is not None:
             try:
@@ -185,7 +185,7 @@ class Registry[T]:
         """
         unit = self[name]
         del self._units[name]
-        del self._origins[name]
+        self._origins.pop(name, None)
         return unit
 
     @contextlib.contextmanager
@@ -212,7 +212,7 @@ class Registry[T]:
             ValueError: ``name`` is not registered.
         """
         self[name]
-        return self._origins[name]
+        return self._origins.get(name)
 
     def register(self, name: str) -> Callable[[T], T]:
         """Decorator form of :meth:`add`: ``@REGISTRY.register("name")``."""
