@@ -487,3 +487,19 @@ def test_a_run_failing_inside_a_plugin_names_it(tmp_path: Path, plugins: list[Pa
     assert error.startswith("ArithmeticError: no mean today (in plugin ") and "line 9" in error, (
         f"the failed run's error names the plugin and the line: {error}"
     )
+
+
+def test_a_resume_matches_plugins_by_hash_and_names_what_differs(tmp_path: Path) -> None:
+    from msisim.plugins import check_recorded_plugins
+
+    kept = Plugin(str(tmp_path / "moved.py"), "a" * 64)
+    recorded = [{"path": str(tmp_path / "rules.py"), "sha256": "a" * 64}]
+    check_recorded_plugins(recorded, [kept], "out")  # the same bytes moved: the same code
+    with pytest.raises(
+        PluginError, match=r"rules\.py \(sha256 aaaaaaaaaaaa\): the file is missing"
+    ):
+        check_recorded_plugins(recorded, [], "out")
+    with pytest.raises(PluginError, match=r"out was run without plugin .*extra\.py"):
+        check_recorded_plugins(
+            recorded, [kept, Plugin(str(tmp_path / "extra.py"), "b" * 64)], "out"
+        )
