@@ -1,11 +1,13 @@
 """The ``msisim`` command: thin entry points over Hydra configs and plain functions.
 
-* ``msisim run [overrides]`` — one scenario, N replicates: summary table and figure. A Hydra
-  app, so ``-m`` multirun and Hydra launchers (joblib, submitit for SLURM) apply.
+* ``msisim run [--plugin FILE ...] [overrides]`` — one scenario, N replicates: summary table
+  and figure. A Hydra app, so ``-m`` multirun and Hydra launchers (joblib, submitit for
+  SLURM) apply.
 * ``msisim experiment NAME [overrides] [--quick] [--backend local|dask] [--address ADDR]
-  [--workers N] [--out DIR] [--config-dir DIR]`` — a study from the package's
-  ``configs/experiment/`` (or the user's config folder).
-* ``msisim report DIR`` — rebuild figures and report from stored results only.
+  [--workers N] [--out DIR] [--config-dir DIR] [--plugin FILE ...]`` — a study from the
+  package's ``configs/experiment/`` (or the user's config folder).
+* ``msisim report DIR [--plugin FILE ...]`` — rebuild figures and report from stored results
+  only.
 * ``msisim list`` — the studies, their questions, run counts and expected times.
 * ``msisim map FILE [--plot [OUT]]`` — a stakeholder map's summary (groups, categories,
   shares, derived resources/affectedness/engagement, quadrants) and its figure.
@@ -14,6 +16,10 @@ Bad input (unknown names, wrong values, malformed overrides) ends with a one-lin
 never a traceback. Exit status: 2 for bad input (nothing ran), 1 for a failure during work
 (failed runs, a full disk, no Dask workers left), 0 when the results are complete (with a
 warning if the report or a figure could not be written).
+
+``--plugin FILE`` (repeatable) loads a user's rules, strategies or outcomes
+(:mod:`msisim.plugins`) before anything else is read, so the config may name them. Plugins
+come only from the command line, never from a config file.
 """
 
 from __future__ import annotations
@@ -131,10 +137,20 @@ def load_experiment(
 
 def cmd_experiment(args: argparse.Namespace) -> int:
     """Run a study and write its results (parquet and CSV) and report."""
+    from msisim.plugins import check_recorded_plugins, load_plugins
     from msisim.study.runner import check_run_options, run_experiment
+    from msisim.study.store import read_manifest, recorded_plugins
     from msisim.viz.report import build_report
 
     check_run_options(args.backend, args.workers, args.address, args.run_timeout)
+    plugins = load_plugins(args.plugin or [])
+    if args.out:  # a resume: the plugins first, since the study may name their rules
+        try:
+            manifest = read_manifest(Path(args.out))
+        except (ValueError, OSError):
+            manifest = None  # the store refuses it below, naming the problem
+        if manifest is not None:
+            check_recorded_plugins(recorded_plugins(manifest), plugins, args.out)
     spec = load_experiment(args.name, args.overrides, quick=args.quick, config_dir=args.config_dir)
     out = Path(args.out) if args.out else _default_out(spec.name, args.quick)
     n_runs = len(spec.tasks())
@@ -146,6 +162,7 @@ def cmd_experiment(args: argparse.Namespace) -> int:
         workers=args.workers,
         address=args.address,
         run_timeout=args.run_timeout,
+        plugins=plugins,
     )
     csv = write_runs_csv(out)
     print(
@@ -219,8 +236,10 @@ def find_study_folder(folder: Path) -> Path:
 
 def cmd_report(args: argparse.Namespace) -> int:
     """Rebuild a study's figures and report from stored results."""
+    from msisim.plugins import load_plugins
     from msisim.viz.report import build_report
 
+    load_plugins(args.plugin or [])
     folder = find_study_folder(Path(args.folder))
     if not (folder / "runs.csv").exists():
         write_runs_csv(folder)
@@ -257,7 +276,9 @@ def _duration(seconds: float) -> str:
 def cmd_list(args: argparse.Namespace) -> int:
     """List the studies: question, run count and expected time (quick and full)."""
     from msisim.conf import experiment_names
+    from msisim.plugins import load_plugins
 
+    load_plugins(args.plugin or [])
     for name in experiment_names(args.config_dir):
         full = load_experiment(name, [], quick=False, config_dir=args.config_dir)
         try:
@@ -392,9 +413,16 @@ def run_app(argv: list[str]) -> int:
     from omegaconf import DictConfig, OmegaConf
 
     from msisim.conf import config_dirs, model_params, packaged_config_dir, register_configs
+    from msisim.plugins import ensure_plugins, load_plugins
     from msisim.study.checks import check_config_tree
     from msisim.study.runner import SweepError
 
+    try:  # before the help and the schema are built, so that they list the plugins' names
+        plugin_files, argv = split_plugin_options(argv)
+        plugins = load_plugins(plugin_files)
+    except ValueError as err:
+        print(f"msisim run: error: {_one_line(err)}", file=sys.stderr)
+        return EXIT_BAD_INPUT
     parser = get_args_parser()
     args = parser.parse_args(argv)
     if args.config_dir is None and os.environ.get("MSISIM_CONFIG_DIR"):
@@ -418,10 +446,11 @@ def run_app(argv: list[str]) -> int:
         from hydra.core.hydra_config import HydraConfig
 
         _quiet_libraries()
+        ensure_plugins(plugins)  # a no-op here; a launcher's worker process loads them
         params = model_params(OmegaConf.to_container(cfg.params, resolve=True))  # type: ignore[arg-type]
         out = Path(HydraConfig.get().runtime.output_dir)
         try:
-            status["code"] = max(status["code"], run_scenario(params, cfg, out))
+            status["code"] = max(status["code"], run_scenario(params, cfg, out, plugins))
         except SweepError as err:
             print(f"msisim run: error: {_one_line(err)}", file=sys.stderr)
             status["code"] = max(status["code"], EXIT_FAILED_RUNS)
@@ -562,8 +591,14 @@ class CombineSweepRuns(Callback):
         print(f"          {(sweep / 'sweep_runs.csv').resolve()}")
 
 
-def run_scenario(params: dict[str, Any], cfg: Any, out: Path) -> int:
-    """Run one scenario's replicates into ``out``; print a summary table and the figure path."""
+def run_scenario(
+    params: dict[str, Any], cfg: Any, out: Path, plugins: list[Any] | None = None
+) -> int:
+    """Run one scenario's replicates into ``out``; print a summary table and the figure path.
+
+    ``plugins`` (:class:`msisim.plugins.Plugin` records) go to the runs and the manifest;
+    ``None``: those loaded in this process.
+    """
     import pandas as pd
 
     from msisim.conf import parameter_table
@@ -587,7 +622,7 @@ def run_scenario(params: dict[str, Any], cfg: Any, out: Path) -> int:
             "collect_series": True,
         }
     )
-    result = run_experiment(spec, out, workers=int(cfg.workers))
+    result = run_experiment(spec, out, workers=int(cfg.workers), plugins=plugins)
     csv = write_runs_csv(out)
     outcomes = [
         "n_members", "rose", "true_rose", "expected_rose", "grassroots_share",
@@ -683,7 +718,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"msisim {_version()}")
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    sub.add_parser("run", help="one scenario, N replicates (Hydra app: see 'msisim run --help')")
+    sub.add_parser(
+        "run",
+        help="one scenario, N replicates (Hydra app: see 'msisim run --help'; "
+        "--plugin FILE loads your own rules first)",
+    )
     config_dir_help = (
         "your own config folder (experiment/*.yaml, design/*.yaml, ...), searched before the "
         "shipped configs (default: $MSISIM_CONFIG_DIR)"
@@ -717,6 +756,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="stop a run after this long and record it as failed (local backend)",
     )
     exp.add_argument("--config-dir", metavar="DIR", help=config_dir_help)
+    _add_plugin_option(exp)
     exp.set_defaults(func=cmd_experiment)
     rep = sub.add_parser(
         "report",
@@ -726,6 +766,7 @@ def build_parser() -> argparse.ArgumentParser:
         "study folders (e.g. outputs/bollow_comparison), the latest is used.",
     )
     rep.add_argument("folder", metavar="DIR", help="a study's output folder, or a folder of them")
+    _add_plugin_option(rep, "the plugins the study ran with (its manifest names them)")
     rep.set_defaults(func=cmd_report)
     lst = sub.add_parser(
         "list",
@@ -734,6 +775,7 @@ def build_parser() -> argparse.ArgumentParser:
         "expected time on one core of their quick and full settings.",
     )
     lst.add_argument("--config-dir", metavar="DIR", help=config_dir_help)
+    _add_plugin_option(lst)
     lst.set_defaults(func=cmd_list)
     smap = sub.add_parser(
         "map",
@@ -780,6 +822,46 @@ def build_parser() -> argparse.ArgumentParser:
     )
     app.set_defaults(func=cmd_app)
     return parser
+
+
+PLUGIN_HELP = (
+    "a Python file of your own rules, lobby strategies or outcomes, run before the config is "
+    "read (repeatable); it is code: give only files you trust"
+)
+
+
+def _add_plugin_option(parser: argparse.ArgumentParser, help_text: str = PLUGIN_HELP) -> None:
+    parser.add_argument("--plugin", action="append", default=[], metavar="FILE", help=help_text)
+
+
+def split_plugin_options(argv: list[str]) -> tuple[list[str], list[str]]:
+    """Take ``--plugin FILE`` and ``--plugin=FILE`` out of ``msisim run``'s arguments.
+
+    Hydra's parser does not know the option, so it is removed before Hydra sees the rest.
+
+    Returns:
+        The plugin files and the remaining arguments.
+
+    Raises:
+        ValueError: ``--plugin`` without a file.
+    """
+    plugins: list[str] = []
+    rest: list[str] = []
+    items = iter(argv)
+    for item in items:
+        if item == "--plugin":
+            value = next(items, None)
+            if value is None or value.startswith("-"):
+                raise ValueError("--plugin needs a file: --plugin FILE.py")
+            plugins.append(value)
+        elif item.startswith("--plugin="):
+            value = item.split("=", 1)[1]
+            if not value:
+                raise ValueError("--plugin needs a file: --plugin FILE.py")
+            plugins.append(value)
+        else:
+            rest.append(item)
+    return plugins, rest
 
 
 def _positive(text: str) -> int:

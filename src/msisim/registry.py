@@ -7,13 +7,98 @@ model, reports and the ODD check read the registry instead of comparing names.
 
 An unknown name always raises the same :class:`ValueError`, naming the parameter, the valid
 names and the closest one (:func:`unknown_name`).
+
+Units come from msisim itself (built-ins) or from a user's plugin file
+(:mod:`msisim.plugins`). Each entry remembers its *origin*: ``None`` for a unit registered
+outside a plugin, else the plugin's resolved path (set by :func:`loading` while the plugin's
+file runs), so that a clash or a unit that breaks its protocol names the file it came from.
+A registry may be given a ``check``: a protocol checker every unit must pass when it is
+added.
 """
 
 from __future__ import annotations
 
+import contextlib
 import difflib
+import sys
+import weakref
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
+
+
+class RegistrationError(ValueError):
+    """A unit that cannot be registered: a bad or taken name, or a broken protocol."""
+
+
+#: The plugin whose file is running now (its resolved path), or ``None``.
+_loading: list[str] = []
+#: Every registry, so that a plugin's units can be found (and removed) in all of them.
+_REGISTRIES: weakref.WeakSet[Registry[Any]] = weakref.WeakSet()
+
+
+@contextlib.contextmanager
+def loading(origin: str) -> Iterator[None]:
+    """Units added inside this block record ``origin`` (a plugin's path) as where they came from."""
+    _loading.append(origin)
+    try:
+        yield
+    finally:
+        _loading.pop()
+
+
+def current_origin() -> str | None:
+    """The plugin a unit being added now comes from, or ``None`` (msisim's own).
+
+    While a plugin loads, a unit added by the body of one of msisim's own modules (imported
+    by the plugin for the first time) is msisim's, not the plugin's: the innermost module
+    body on the call stack decides.
+    """
+    if not _loading:
+        return None
+    frame = sys._getframe(1)
+    while frame is not None:
+        if frame.f_code.co_name == "<module>":
+            module = str(frame.f_globals.get("__name__", ""))
+            if module == "msisim" or module.startswith("msisim."):
+                return None
+            break
+        frame = frame.f_back  # type: ignore[assignment]
+    return _loading[-1]
+
+
+def describe_origin(origin: str | None) -> str:
+    """``"plugin PATH"`` or ``"msisim (built-in)"``, for messages."""
+    return f"plugin {origin}" if origin is not None else "msisim (built-in)"
+
+
+def registries() -> list[Registry[Any]]:
+    """Every registry created so far (built-in and plugin-made)."""
+    return list(_REGISTRIES)
+
+
+def remove_origin(origin: str) -> list[tuple[str, str]]:
+    """Remove every unit that ``origin`` registered, in every registry.
+
+    Returns:
+        ``(kind, name)`` of the removed units.
+    """
+    removed = []
+    for registry in registries():
+        for name in registry.names():
+            if registry.origin(name) == origin:
+                registry.remove(name)
+                removed.append((registry.kind, name))
+    return removed
+
+
+def units_from(origin: str) -> list[tuple[str, str]]:
+    """``(kind, name)`` of every unit that ``origin`` registered, in every registry."""
+    return [
+        (registry.kind, name)
+        for registry in registries()
+        for name in registry.names()
+        if registry.origin(name) == origin
+    ]
 
 
 def did_you_mean(value: object, valid: Iterable[str]) -> str:
@@ -39,21 +124,95 @@ class Registry[T]:
     Args:
         kind: What the units are, for messages and docs (``"membership rule"``).
         parameter: The parameter that names a unit (``"membership"``), for error messages.
+        check: The protocol every unit must follow: ``check(name, unit)`` returns nothing or
+            raises ``TypeError``/``ValueError`` whose message completes the sentence
+            ``"<kind> '<name>' ..."``, e.g. ``"lacks method 'expected_stay'"``.
     """
 
-    def __init__(self, kind: str, parameter: str) -> None:
+    def __init__(
+        self,
+        kind: str,
+        parameter: str,
+        *,
+        check: Callable[[str, Any], object] | None = None,
+    ) -> None:
         self.kind = kind
         self.parameter = parameter
+        self.protocol_check = check
         self._units: dict[str, T] = {}
+        self._origins: dict[str, str | None] = {}
+        _REGISTRIES.add(self)
 
     def add(self, name: str, unit: T) -> T:
-        """Register ``unit`` under ``name``; a name is registered once."""
+        """Register ``unit`` under ``name``; a name is registered once.
+
+        The unit records where it came from (:func:`current_origin`). A registry with a
+        ``check`` refuses a unit that breaks its protocol.
+
+        Raises:
+            RegistrationError: A ``ValueError``: a name that is not an identifier or is
+                registered already (the message names both origins), or a unit the protocol
+                check refused (the message starts with the kind and the name).
+        """
         if not isinstance(name, str) or not name.isidentifier():
-            raise ValueError(f"{self.kind} name {name!r} must be an identifier-like string")
+            raise RegistrationError(f"{self.kind} name {name!r} must be an identifier-like string")
+        origin = current_origin()
         if name in self._units:
-            raise ValueError(f"{self.kind} {name!r} is registered twice")
+            if origin is None and self._origins.get(name) is None:
+                raise RegistrationError(f"{self.kind} {name!r} is registered twice")
+            raise RegistrationError(
+                f"{self.kind} {name!r} from {describe_origin(origin)} clashes with the one "
+                f"from {describe_origin(self._origins.get(name))}; rename one of them"
+            )
+        if self.protocol_check is not None:
+            try:
+                self.protocol_check(name, unit)
+            except (TypeError, ValueError) as err:
+                message = str(err).strip() or type(err).__name__
+                prefix = f"{self.kind} {name!r}"
+                if not message.startswith(prefix):
+                    message = f"{prefix} {message}"
+                raise RegistrationError(message) from err
         self._units[name] = unit
+        self._origins[name] = origin
         return unit
+
+    def remove(self, name: str) -> T:
+        """Unregister ``name`` and return its unit (tests, :func:`msisim.plugins.unload_plugin`).
+
+        Raises:
+            ValueError: ``name`` is not registered (the valid names listed).
+        """
+        unit = self[name]
+        del self._units[name]
+        self._origins.pop(name, None)
+        return unit
+
+    @contextlib.contextmanager
+    def temporary(self) -> Iterator[Registry[T]]:
+        """A context whose registrations (and removals) are undone on leaving it (tests, trials).
+
+        Example:
+            >>> with DECISION_RULES.temporary():  # doctest: +SKIP
+            ...     import my_plugin  # registers its rule; unregistered again on exit
+        """
+        units, origins = dict(self._units), dict(self._origins)
+        try:
+            yield self
+        finally:
+            self._units.clear()
+            self._units.update(units)
+            self._origins.clear()
+            self._origins.update(origins)
+
+    def origin(self, name: str) -> str | None:
+        """Where ``name`` came from: a plugin's resolved path, or ``None`` (built-in).
+
+        Raises:
+            ValueError: ``name`` is not registered.
+        """
+        self[name]
+        return self._origins.get(name)
 
     def register(self, name: str) -> Callable[[T], T]:
         """Decorator form of :meth:`add`: ``@REGISTRY.register("name")``."""

@@ -15,6 +15,11 @@ itself after work has started (a full disk, a Dask cluster with no workers left)
 
 Pool workers watch their parent and exit when it is gone (``kill -9`` included), so a
 killed sweep leaves no orphan processes.
+
+Plugins (:mod:`msisim.plugins`) travel with every batch as records (path and SHA-256): a
+worker that did not inherit them (a spawned pool worker, a Dask worker) loads each file
+before its first run, and one that finds a file whose hash differs from the record refuses
+(:class:`SweepError`, one line naming the plugin). The store records them in the manifest.
 """
 
 from __future__ import annotations
@@ -42,6 +47,7 @@ import pandas as pd
 
 from msisim.model import GovernanceModel
 from msisim.parliament import Parliament
+from msisim.plugins import Plugin, PluginError, ensure_plugins, loaded_plugins, plugin_frame
 from msisim.rules.decision import PARLIAMENT_RULES
 from msisim.scorecard import panel_scorecard
 from msisim.study.sharing import SharedWork, batches, plan
@@ -56,6 +62,9 @@ BACKENDS = ("local", "dask")
 NO_WORKER_TIMEOUT = 60.0
 #: How often a pool worker checks that its parent is alive.
 PARENT_POLL_SECONDS = 0.5
+#: Start method of the local pool's workers; ``None``: ``fork`` where the platform has it,
+#: else ``spawn`` (tests set ``"spawn"`` to check that workers load plugins themselves).
+START_METHOD: str | None = None
 
 
 class SweepError(RuntimeError):
@@ -234,7 +243,9 @@ def execute_task(
             series.insert(0, "run_id", task.run_id)
     except Exception as err:  # recorded, never propagated: one bad run must not stop a sweep
         logger.debug("run %s failed:\n%s", task.run_id, traceback.format_exc())
-        row.update({"status": "failed", "error": f"{type(err).__name__}: {err}"})
+        where = plugin_frame(err)  # a plugin's rule that raised is named with its line
+        error = f"{type(err).__name__}: {err}" + (f" (in {where})" if where else "")
+        row.update({"status": "failed", "error": error})
     row["seconds"] = time.perf_counter() - start
     if shared is not None and p is not None and row["status"] == "ok":
         shared.keep(task, p, (row, series))
@@ -253,12 +264,22 @@ def _copy_result(
     return copied, series
 
 
-def run_batch(tasks: Sequence[Task]) -> list[tuple[dict[str, Any], pd.DataFrame | None]]:
+def run_batch(
+    tasks: Sequence[Task], plugins: Sequence[Plugin] = ()
+) -> list[tuple[dict[str, Any], pd.DataFrame | None]]:
     """Run several tasks in one worker call, sharing twins and same runs among them.
 
     Runs that can serve as their group's no-lobby twin go first; results come back in the
     order of ``tasks``.
+
+    Args:
+        tasks: The batch.
+        plugins: The study's plugins: loaded first if this process lacks them.
+
+    Raises:
+        PluginError: A plugin file is missing here or differs from its record.
     """
+    ensure_plugins(plugins)
     logging.getLogger("MESA").setLevel(logging.WARNING)
     shared = SharedWork()
     order = sorted(range(len(tasks)), key=lambda i: not plan(tasks[i]).serves_as_twin)
@@ -272,7 +293,10 @@ def run_batch(tasks: Sequence[Task]) -> list[tuple[dict[str, Any], pd.DataFrame 
 
 
 def _local(
-    batch_list: list[list[Task]], workers: int, run_timeout: float | None = None
+    batch_list: list[list[Task]],
+    workers: int,
+    run_timeout: float | None = None,
+    plugins: Sequence[Plugin] = (),
 ) -> Iterator[list[Any]]:
     """Batches on a process pool; survives workers that die and runs that hang.
 
@@ -285,7 +309,7 @@ def _local(
     """
     if workers <= 1 and run_timeout is None:
         for batch in batch_list:
-            yield run_batch(batch)
+            yield _refuse_plugin_errors(run_batch, batch, plugins)
         return
     queue = collections.deque(batch_list)
     suspects: list[Task] = []
@@ -297,7 +321,7 @@ def _local(
             while (queue or inflight) and not broken:
                 while queue and len(inflight) < workers:
                     batch = queue.popleft()
-                    inflight[_submit(pool, batch)] = (batch, time.monotonic())
+                    inflight[_submit(pool, batch, plugins)] = (batch, time.monotonic())
                 timeout = _time_left(inflight.values(), run_timeout)
                 done, _ = wait(set(inflight), timeout=timeout, return_when=FIRST_COMPLETED)
                 for future in done:
@@ -308,6 +332,8 @@ def _local(
                         suspects.extend(batch)
                         broken = True
                         continue
+                    except PluginError as err:
+                        raise _plugin_failure(err) from None
                     yield results
                 expired = _expired(inflight, run_timeout)
                 for future in expired:
@@ -318,14 +344,28 @@ def _local(
         for batch, _t0 in inflight.values():  # caught in the killed pool: innocent or not
             suspects.extend(batch)
     for task in suspects:
-        yield [_run_alone(task, run_timeout)]
+        yield [_run_alone(task, run_timeout, plugins)]
+
+
+def _plugin_failure(err: PluginError) -> SweepError:
+    return SweepError(f"a worker refused the study's plugins: {err}")
+
+
+def _refuse_plugin_errors(
+    run: Callable[..., list[Any]], batch: list[Task], plugins: Sequence[Plugin]
+) -> list[Any]:
+    try:
+        return run(batch, plugins)
+    except PluginError as err:
+        raise _plugin_failure(err) from None
 
 
 def _new_pool(workers: int) -> ProcessPoolExecutor:
     # fork where the platform has it: workers start instantly and scripts need no
     # ``if __name__ == "__main__"`` guard; spawn elsewhere.
     methods = multiprocessing.get_all_start_methods()
-    context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+    method = START_METHOD or ("fork" if "fork" in methods else "spawn")
+    context = multiprocessing.get_context(method)
     return ProcessPoolExecutor(
         max_workers=workers,
         mp_context=context,
@@ -334,11 +374,11 @@ def _new_pool(workers: int) -> ProcessPoolExecutor:
     )
 
 
-def _submit(pool: ProcessPoolExecutor, batch: list[Task]) -> Any:
+def _submit(pool: ProcessPoolExecutor, batch: list[Task], plugins: Sequence[Plugin] = ()) -> Any:
     with warnings.catch_warnings():
         # the workers run numpy code only: forking a process that has threads is safe here
         warnings.filterwarnings("ignore", category=DeprecationWarning)
-        return pool.submit(run_batch, batch)
+        return pool.submit(run_batch, batch, plugins)
 
 
 def _time_left(
@@ -357,14 +397,18 @@ def _expired(inflight: dict[Any, tuple[list[Task], float]], run_timeout: float |
     return [f for f, (batch, t0) in inflight.items() if now >= t0 + run_timeout * len(batch)]
 
 
-def _run_alone(task: Task, run_timeout: float | None) -> tuple[dict[str, Any], Any]:
+def _run_alone(
+    task: Task, run_timeout: float | None, plugins: Sequence[Plugin] = ()
+) -> tuple[dict[str, Any], Any]:
     """Run one suspect task alone in a fresh worker; a death or a hang is its own."""
     pool = _new_pool(1)
     start = time.monotonic()
     try:
-        future = _submit(pool, [task])
+        future = _submit(pool, [task], plugins)
         try:
             return future.result(timeout=run_timeout)[0]
+        except PluginError as err:
+            raise _plugin_failure(err) from None
         except BrokenProcessPool:
             return failure_row(task, "worker died", time.monotonic() - start), None
         except TimeoutError:
@@ -387,6 +431,7 @@ def _dask(
     workers: int,
     address: str | None,
     no_worker_timeout: float = NO_WORKER_TIMEOUT,
+    plugins: Sequence[Plugin] = (),
 ) -> Iterator[list[Any]]:
     from distributed import Client, LocalCluster
 
@@ -403,7 +448,9 @@ def _dask(
         client = Client(cluster)
     where = address or "the local cluster"
     try:
-        futures = client.map(run_batch, batch_list, pure=False)
+        # each batch carries the plugins' records: a worker loads the files (at the same
+        # path: a shared file system on a remote cluster) and checks their hashes
+        futures = client.map(run_batch, batch_list, pure=False, plugins=list(plugins))
         pending = dict(zip(futures, batch_list, strict=True))
         last_worker = time.monotonic()
         last_check = 0.0
@@ -413,6 +460,8 @@ def _dask(
                 batch = pending.pop(future)
                 try:
                     results = future.result()
+                except PluginError as err:
+                    raise _plugin_failure(err) from None
                 except Exception as err:  # e.g. KilledWorker: Dask gave up after worker deaths
                     reason = f"worker died ({type(err).__name__})"
                     results = [(failure_row(t, reason), None) for t in batch]
@@ -495,6 +544,7 @@ def run_experiment(
     run_timeout: float | None = None,
     on_batch: Callable[[int], None] | None = None,
     no_worker_timeout: float = NO_WORKER_TIMEOUT,
+    plugins: Sequence[Plugin] | None = None,
 ) -> SweepResult:
     """Run every unfinished task of ``spec`` into ``folder`` and consolidate the results.
 
@@ -508,24 +558,28 @@ def run_experiment(
             (local backend; the workers of a Dask cluster are managed by Dask).
         on_batch: Called with the number of runs after each finished batch (tests use it).
         no_worker_timeout: Seconds a Dask run waits with no worker before it fails.
+        plugins: The plugins the runs need (default: every plugin loaded in this process,
+            :func:`msisim.plugins.loaded_plugins`). Workers load them; the manifest records
+            them, and resuming with a plugin missing, changed or added is refused.
 
     Returns:
         The sweep's result; ``n_failed > 0`` means some runs failed (see their ``error``).
 
     Raises:
         ValueError: A bad option, or a folder that is busy or holds another configuration
-            (nothing ran).
+            or other plugins (nothing ran).
         SweepError: The sweep failed after work started; finished runs are kept.
     """
     check_run_options(backend, workers, address, run_timeout)
     for note in spec.notes():
         logger.warning("%s: %s", spec.name, note)
     start = time.perf_counter()
-    with ResultStore(folder, spec.to_dict(), spec.fingerprint()) as store:
+    plugins = list(loaded_plugins() if plugins is None else plugins)
+    with ResultStore(folder, spec.to_dict(), spec.fingerprint(), plugins=plugins) as store:
         try:
             return _sweep(
                 spec, store, backend, workers, address, run_timeout, on_batch,
-                no_worker_timeout, start,
+                no_worker_timeout, start, plugins,
             )  # fmt: skip
         except OSError as err:  # a full disk, a vanished folder: after work started
             raise SweepError(
@@ -544,6 +598,7 @@ def _sweep(
     on_batch: Callable[[int], None] | None,
     no_worker_timeout: float,
     start: float,
+    plugins: Sequence[Plugin] = (),
 ) -> SweepResult:
     folder = store.folder
     tasks = spec.tasks()
@@ -558,9 +613,9 @@ def _sweep(
         spec.name, len(tasks), len(tasks) - len(todo), len(todo), backend, n_workers,
     )  # fmt: skip
     stream = (
-        _local(batch_list, n_workers, run_timeout)
+        _local(batch_list, n_workers, run_timeout, plugins)
         if backend == "local"
-        else _dask(batch_list, n_workers, address, no_worker_timeout)
+        else _dask(batch_list, n_workers, address, no_worker_timeout, plugins)
     )
     progress = Progress(len(todo), spec.name)
     try:

@@ -3,7 +3,8 @@
 Layout of an output folder::
 
     manifest.json        the study's spec, its fingerprint, package versions, git
-                         revision, counts and the status of every run
+                         revision, plugins (path and SHA-256), counts and the status of
+                         every run
     runs.parquet         one row per run: run id, seed, design, sample, replicate, status,
                          error, every parameter, every summary outcome
     series.parquet       per-step metrics with run_id (when the study collects them)
@@ -40,13 +41,15 @@ import subprocess
 import tempfile
 import time
 import uuid
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
+
+from msisim.plugins import Plugin, check_recorded_plugins, loaded_plugins
 
 logger = logging.getLogger(__name__)
 
@@ -242,15 +245,26 @@ class ResultStore:
         spec: The study's spec as a plain mapping (stored in the manifest).
         fingerprint: Hash of what determines the runs; a folder holding results of a
             different fingerprint is refused.
+        plugins: The plugins the runs use (recorded in the manifest with their hashes); a
+            folder whose study used other plugins, or the same files changed, is refused.
 
     Raises:
         FolderBusyError: Another process is writing the folder (the message names it).
-        ValueError: The folder holds results of another configuration, or a corrupt manifest.
+        ValueError: The folder holds results of another configuration or other plugins
+            (:class:`msisim.plugins.PluginError`), or a corrupt manifest.
         OSError: The folder cannot be created or written.
     """
 
-    def __init__(self, folder: str | Path, spec: Mapping[str, Any], fingerprint: str) -> None:
+    def __init__(
+        self,
+        folder: str | Path,
+        spec: Mapping[str, Any],
+        fingerprint: str,
+        *,
+        plugins: Sequence[Plugin] = (),
+    ) -> None:
         self.folder = Path(folder)
+        self.plugins = list(plugins)
         self.parts = self.folder / "parts"
         self.rejected = self.folder / "rejected"
         self.spec = dict(spec)
@@ -271,6 +285,8 @@ class ResultStore:
                     f"(fingerprint {existing.get('fingerprint')} != {fingerprint}); "
                     "choose another output folder or remove it"
                 )
+            if existing is not None:
+                check_recorded_plugins(recorded_plugins(existing), self.plugins, str(self.folder))
             self.remove_stale_temporaries()
             self.claim()
         except BaseException:
@@ -438,6 +454,7 @@ class ResultStore:
             "spec": self.spec,
             "versions": package_versions(),
             "git_revision": git_revision(),
+            "plugins": [p.to_dict() for p in self.plugins],
             "written": datetime.now(UTC).isoformat(timespec="seconds"),
             "counts": counts,
             **extra,
@@ -455,9 +472,58 @@ class ResultStore:
                     "experiment": self.spec.get("name"),
                     "fingerprint": self.fingerprint,
                     "spec": self.spec,
+                    "plugins": [p.to_dict() for p in self.plugins],
                     "runs": {},
                 },
             )
+
+
+def recorded_plugins(manifest: Mapping[str, Any]) -> list[dict[str, str]]:
+    """The manifest's plugins (``path``, ``sha256``); none in a manifest of older msisim."""
+    entries = manifest.get("plugins", [])
+    ok = isinstance(entries, list) and all(
+        isinstance(e, dict) and isinstance(e.get("path"), str) and isinstance(e.get("sha256"), str)
+        for e in entries
+    )
+    if not ok:
+        raise ValueError("manifest.json is corrupt: 'plugins' must list {path, sha256} entries")
+    return [{"path": e["path"], "sha256": e["sha256"]} for e in entries]
+
+
+def check_report_plugins(folder: Path, manifest: Mapping[str, Any]) -> list[str]:
+    """Refuse to report a study whose plugins are not loaded; warn about changed ones.
+
+    A report rebuilds the study's spec (which may name a plugin's rule) and labels its
+    outcomes (which a plugin may declare), so the plugins the study ran with must be loaded
+    (``msisim report --plugin FILE``). A plugin loaded from the same path with other bytes
+    is a warning: the results were computed by the recorded version.
+
+    Returns:
+        Warnings.
+
+    Raises:
+        PluginError: A recorded plugin is not loaded (one line saying which to pass).
+    """
+    from msisim.plugins import PluginError
+
+    loaded = loaded_plugins()
+    hashes = {p.sha256 for p in loaded}
+    paths = {p.path: p for p in loaded}
+    warnings: list[str] = []
+    for entry in recorded_plugins(manifest):
+        if entry["sha256"] in hashes:
+            continue
+        if entry["path"] in paths:
+            warnings.append(
+                f"{folder} was run with plugin {entry['path']} at sha256 {entry['sha256'][:12]};"
+                f" the file loaded now differs ({paths[entry['path']].sha256[:12]})"
+            )
+            continue
+        raise PluginError(
+            f"{folder} was run with plugin {entry['path']} (sha256 {entry['sha256'][:12]}): "
+            f"pass --plugin {entry['path']}"
+        )
+    return warnings
 
 
 def read_manifest(folder: Path) -> dict[str, Any] | None:
@@ -506,6 +572,7 @@ def verify_results(folder: str | Path) -> list[str]:
         raise FileNotFoundError(f"{folder} holds no study results (manifest.json and runs.parquet)")
     if FolderLock(folder).is_held():
         warnings.append(f"{folder} is being written by {FolderLock(folder).holder()}")
+    warnings.extend(check_report_plugins(folder, manifest))
     try:
         spec = ExperimentSpec.from_dict(manifest["spec"])
     except (ValueError, TypeError) as err:
