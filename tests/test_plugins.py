@@ -1,8 +1,8 @@
 """Plugins: a user's rule in their own file, loaded by path, in this process and in workers.
 
-The toy plugin registers a decision rule, whose signature is stable
-(``(advocated, voice, radius, threshold) -> Decision``); :data:`PLUGIN` is the only place to
-change if it moves. Every test unloads what it loaded (the ``plugins`` fixture), so nothing
+The toy plugin registers a decision rule (a :class:`~msisim.rules.decision.DecisionRule`,
+``decide(advocated, voice, design) -> Decision``); :data:`PLUGIN` is the only place to change
+if the protocol moves. Every test unloads what it loaded (the ``plugins`` fixture), so nothing
 leaks into other tests.
 """
 
@@ -41,13 +41,15 @@ RULE = "plain_mean_rule"
 PLUGIN = f'''\
 """A toy plugin: the plain (unweighted) mean of advocated positions, always adopted."""
 
-from msisim.rules.decision import DECISION_RULES, Decision
+from msisim.rules.decision import Decision, DecisionRule, register_decision
 
 
-@DECISION_RULES.register("{RULE}")
-def plain_mean(advocated, voice, radius, threshold):
+def plain_mean(advocated, voice, design):
     """The unweighted mean of what members advocate."""
-    return Decision(advocated.mean(axis=0), True, room=(advocated, voice, radius))
+    return Decision(advocated.mean(axis=0), True, room=(advocated, voice, design.support_radius))
+
+
+register_decision(DecisionRule("{RULE}", "the plain mean, always adopted", plain_mean))
 '''
 
 #: A study small enough for a quick check: 2 designs x 2 replicates, 200 stakeholders.
@@ -477,8 +479,10 @@ def test_a_worker_without_the_file_refuses_in_one_line(tmp_path: Path) -> None:
 
 
 def test_a_run_failing_inside_a_plugin_names_it(tmp_path: Path, plugins: list[Path]) -> None:
-    failing = "raise ArithmeticError('no mean today')\n    Decision("
-    text = PLUGIN.replace("return Decision(", failing)
+    # it fails in a room of more than 25 (the study's 30 seats), not on the small trial
+    # forum the plugin is checked on when it loads (12 seats)
+    failing = "if advocated.shape[0] > 25:\n        raise ArithmeticError('no mean today')\n"
+    text = PLUGIN.replace("    return Decision(", "    " + failing + "    return Decision(")
     path = write_plugin(tmp_path, plugins, text=text)
     load_plugin(path)
     spec = ExperimentSpec.from_dict({**STUDY, "replicates": 1, "designs": {}})

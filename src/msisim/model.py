@@ -114,7 +114,7 @@ class GovernanceModel(mesa.Model):
         self.observe_from = self.observation_start(params, summary_only)
         pop, des, ctx = params.population, params.design, params.context
         if des.decision_rule in decision.PARLIAMENT_RULES:
-            decision.DECISION_RULES[des.decision_rule](np.zeros((0, 1)), np.zeros(0), 0.0, 0.0)
+            decision.DECISION_RULES[des.decision_rule].decide(np.zeros((0, 1)), np.zeros(0), des)
         self.category_names: tuple[str, ...] = pop.category_names
         self.n_categories = len(self.category_names)
 

@@ -2,11 +2,12 @@
 
 A plugin is a ``.py`` file that registers units in msisim's registries when it runs, e.g.::
 
-    from msisim.rules.decision import DECISION_RULES, Decision
+    from msisim.rules.decision import Decision, DecisionRule, register_decision
 
-    @DECISION_RULES.register("plain_mean")
-    def plain_mean(advocated, voice, radius, threshold):
-        return Decision(advocated.mean(axis=0), True, room=(advocated, voice, radius))
+    def plain_mean(advocated, voice, design):
+        return Decision(advocated.mean(axis=0), True, room=(advocated, voice, 0.25))
+
+    register_decision(DecisionRule("plain_mean", "the unweighted mean, adopted", plain_mean))
 
 It is loaded with ``msisim run --plugin FILE``, ``msisim experiment --plugin FILE`` (both
 repeatable), :func:`load_plugin` in Python, or a plain ``import`` when it sits on the path.
@@ -17,7 +18,9 @@ caller's own Python, never from a config file.
 resolved path, and returns a :class:`Plugin` record with the SHA-256 of the bytes that ran.
 While the file runs, the registries record it as the origin of each unit it adds, so that a
 clash or a unit that breaks its registry's protocol is a one-line :class:`PluginError`
-naming the file, before any run; a failed plugin leaves nothing registered.
+naming the file, before any run; then each unit is checked on a small trial forum
+(:func:`msisim.conformance.check_unit`: every protocol method's return shape, and a short
+run). A failed plugin leaves nothing registered.
 
 Worker processes (a spawned pool, Dask workers) get the records with their tasks and call
 :func:`ensure_plugins`, which loads each file if needed and refuses one whose bytes no longer
@@ -39,7 +42,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from msisim import registry
+from msisim import conformance, registry
 
 logger = logging.getLogger(__name__)
 
@@ -192,6 +195,13 @@ def _load(path: str | os.PathLike[str], sha256: str | None) -> Plugin:
             raise
         raise PluginError(_describe_failure(given, resolved, err)) from err
     units = tuple(registry.units_from(origin))
+    try:  # each unit keeps its protocol on a small trial forum, before any run
+        for kind, unit in units:
+            conformance.check_unit(kind, unit)
+    except conformance.ProtocolError as err:
+        sys.modules.pop(name, None)
+        registry.remove_origin(origin)
+        raise PluginError(f"plugin {given}: {err}") from None
     if not units:
         logger.warning("plugin %s registered nothing (no rule, strategy or outcome)", given)
     plugin = Plugin(origin, digest, name, units)

@@ -107,16 +107,17 @@ def check_decision_rule(name: str, rule: Any) -> None:
     if not callable(rule.decide):
         raise TypeError(f"decision rule {name!r}: decide must be a function of the room")
     if rule.name != name:
-        raise TypeError(f"decision rule registered as {name!r} is named {rule.name!r}")
+        raise TypeError(f"decision rule {name!r} is named {rule.name!r}: register it as such")
 
 
 #: Decision rules by name.
-DECISION_RULES: Registry[Any] = Registry("decision rule", "decision_rule")
+DECISION_RULES: Registry[Any] = Registry(
+    "decision rule", "decision_rule", check=check_decision_rule
+)
 
 
 def register_decision(rule: DecisionRule) -> DecisionRule:
     """Register a decision rule under its name (one call per rule), checking its protocol."""
-    check_decision_rule(rule.name, rule)
     DECISION_RULES.add(rule.name, rule)
     RULE_PARAMETERS[rule.name] = frozenset(rule.parameters)
     return rule
@@ -299,10 +300,7 @@ def proposal_vote(
     return Acts(proposer, social_gain, yes.astype(np.int64), yes > n / 2)
 
 
-@DECISION_RULES.register("proposal_vote")
-def decide_in_parliament(
-    _advocated: np.ndarray, _voice: np.ndarray, _radius: float, _threshold: float
-) -> Decision:
+def decide_in_parliament(_advocated: np.ndarray, _voice: np.ndarray, _design: Any) -> Decision:
     """``proposal_vote``: acts voted in a parliament (runs in :class:`msisim.Parliament`).
 
     The rule itself is :func:`proposal_vote`; a forum of stakeholders has no acts to vote
@@ -314,9 +312,14 @@ def decide_in_parliament(
     )
 
 
+register_decision(
+    DecisionRule(
+        "proposal_vote",
+        "acts proposed and voted in a parliament (Pluchino et al. 2011)",
+        decide_in_parliament,
+        parameters=frozenset({"majority_share", "party_discipline", "party_radius", "n_proposals"}),
+    )
+)
 #: Decision rules that run a parliament of acts (:class:`msisim.Parliament`) instead of
 #: the forum's policy process.
 PARLIAMENT_RULES: frozenset[str] = frozenset({"proposal_vote"})
-RULE_PARAMETERS["proposal_vote"] = frozenset(
-    {"majority_share", "party_discipline", "party_radius", "n_proposals"}
-)

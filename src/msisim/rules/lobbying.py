@@ -82,16 +82,17 @@ def check_strategy(name: str, strategy: Any) -> None:
     if not callable(strategy.score):
         raise TypeError(f"lobby strategy {name!r}: score must be a function of the context")
     if strategy.name != name:
-        raise TypeError(f"lobby strategy registered as {name!r} is named {strategy.name!r}")
+        raise TypeError(f"lobby strategy {name!r} is named {strategy.name!r}: register it as such")
 
 
 #: Targeting strategies by name.
-STRATEGIES: Registry[LobbyStrategy] = Registry("lobby strategy", "lobby_strategy")
+STRATEGIES: Registry[LobbyStrategy] = Registry(
+    "lobby strategy", "lobby_strategy", check=check_strategy
+)
 
 
 def register_strategy(strategy: LobbyStrategy) -> LobbyStrategy:
     """Register a lobby strategy under its name (one call per strategy), checking its protocol."""
-    check_strategy(strategy.name, strategy)
     return STRATEGIES.add(strategy.name, strategy)
 
 

@@ -94,16 +94,17 @@ def check_selection_rule(name: str, rule: Any) -> None:
     if not callable(rule.score):
         raise TypeError(f"selection rule {name!r}: score must be a function of the context")
     if rule.name != name:
-        raise TypeError(f"selection rule registered as {name!r} is named {rule.name!r}")
+        raise TypeError(f"selection rule {name!r} is named {rule.name!r}: register it as such")
 
 
 #: Selection rules by name.
-SELECTION_RULES: Registry[SelectionRule] = Registry("selection rule", "selection")
+SELECTION_RULES: Registry[SelectionRule] = Registry(
+    "selection rule", "selection", check=check_selection_rule
+)
 
 
 def register_selection(rule: SelectionRule) -> SelectionRule:
     """Register a selection rule under its name (one call per rule), checking its protocol."""
-    check_selection_rule(rule.name, rule)
     return SELECTION_RULES.add(rule.name, rule)
 
 
@@ -636,7 +637,7 @@ def check_membership_rule(name: str, rule: Any) -> None:
         if not callable(getattr(rule, method)):
             raise TypeError(f"membership rule {name!r}: {method} must be a method")
     if rule.name != name:
-        raise TypeError(f"membership rule registered as {name!r} is named {rule.name!r}")
+        raise TypeError(f"membership rule {name!r} is named {rule.name!r}: register it as such")
 
 
 #: Design parameters of a body whose seats a selector fills each term.
@@ -656,12 +657,13 @@ LOTTERY_SEATS = frozenset(
 OPEN_ROUND = frozenset({"participation_support"})
 
 #: Membership rules by name.
-MEMBERSHIP_RULES: Registry[MembershipRule] = Registry("membership rule", "membership")
+MEMBERSHIP_RULES: Registry[MembershipRule] = Registry(
+    "membership rule", "membership", check=check_membership_rule
+)
 
 
 def register_membership(rule: MembershipRule) -> MembershipRule:
     """Register a membership rule under its name (one call per rule), checking its protocol."""
-    check_membership_rule(rule.name, rule)
     return MEMBERSHIP_RULES.add(rule.name, rule)
 
 
