@@ -19,6 +19,7 @@ Run with ``pytest -s`` to see the table of p-values.
 
 import logging
 from functools import cache
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -27,6 +28,7 @@ from scipy import stats
 
 from msisim import GovernanceModel
 from msisim.params import Params
+from msisim.plugins import load_plugin, unload_plugin
 from msisim.reference import OUTCOMES, ReferenceModel, implements
 from msisim.rules.membership import MEMBERSHIP_RULES
 
@@ -72,8 +74,18 @@ for _rule in MEMBERSHIP_RULES:
     ):
         SCENARIOS[f"{_rule}+lobby"] = _kwargs
 
+#: Scenarios of membership rules a plugin brings (examples/plugins): docked the same way, with
+#: the plugin loaded for the test.
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "plugins"
+PLUGIN_SCENARIOS: dict[str, tuple[Path, dict[str, Any]]] = {
+    "rotating_seats+lobby": (
+        EXAMPLES / "rotating_seats.py",
+        {"membership": "rotating_seats", **LOBBY, "term_length": 10},
+    ),
+}
+
 ALPHA = 0.05
-N_TESTS = 2 * len(SCENARIOS) * len(OUTCOMES)
+N_TESTS = 2 * (len(SCENARIOS) + len(PLUGIN_SCENARIOS)) * len(OUTCOMES)
 LEVEL = ALPHA / N_TESTS
 
 #: Equivalence margin on the difference of means, in pooled run-to-run standard deviations.
@@ -90,11 +102,12 @@ CONSTANT_ATOL = 1e-9
 @cache
 def outcomes(scenario: str) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
     """Summary outcomes of the fast and the reference model over the seeds: name -> array."""
-    kwargs: dict[str, Any] = {
-        "n_stakeholders": N_STAKEHOLDERS,
-        "n_steps": N_STEPS,
-        **SCENARIOS[scenario],
-    }
+    return run_both(SCENARIOS[scenario])
+
+
+def run_both(scenario: dict[str, Any]) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """Summary outcomes of both models for one scenario's parameters over the seeds."""
+    kwargs: dict[str, Any] = {"n_stakeholders": N_STAKEHOLDERS, "n_steps": N_STEPS, **scenario}
     fast, reference = [], []
     for seed in FAST_SEEDS:
         model = GovernanceModel(rng=seed, collect=False, **kwargs)
@@ -128,7 +141,23 @@ def compare(fast: np.ndarray, ref: np.ndarray) -> dict[str, float | bool | str]:
 @pytest.mark.slow
 @pytest.mark.parametrize("scenario", list(SCENARIOS))
 def test_fast_and_reference_models_agree_in_distribution(scenario):
-    fast, ref = outcomes(scenario)
+    check_docking(scenario, *outcomes(scenario))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("scenario", list(PLUGIN_SCENARIOS))
+def test_a_plugin_membership_rule_docks(scenario):
+    """A rule from a plugin docks like a shipped one: both models ask the rule's protocol."""
+    path, kwargs = PLUGIN_SCENARIOS[scenario]
+    load_plugin(path)
+    try:
+        check_docking(scenario, *run_both(kwargs))
+    finally:
+        unload_plugin(path)
+
+
+def check_docking(scenario: str, fast: dict[str, np.ndarray], ref: dict[str, np.ndarray]) -> None:
+    """Assert the docking checks for every outcome, printing the table."""
     lines, failures = [], []
     for name in OUTCOMES:
         r = compare(fast[name], ref[name])
