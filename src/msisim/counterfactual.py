@@ -23,7 +23,7 @@ import dataclasses
 from typing import Any, Protocol
 
 from msisim.params import LOBBY_ACTION_FIELDS, ContextParams, DesignParams, Params
-from msisim.rules.decision import PARLIAMENT_RULES, RULE_PARAMETERS
+from msisim.rules.decision import RULE_PARAMETERS
 from msisim.rules.membership import MEMBERSHIP_RULES
 
 __all__ = [
@@ -69,11 +69,8 @@ def effective(params: Params) -> Params:
     decision rule reads, astroturf without an open round, and, when no lobby acts, the fields
     only a lobby's actions read (:data:`~msisim.params.LOBBY_ACTION_FIELDS`). Two runs with
     equal effective parameters on one seed are the same run (tested for every rule and field).
-    A parliament (``decision_rule='proposal_vote'``) is returned unchanged.
     """
     design, context = params.design, params.context
-    if design.decision_rule in PARLIAMENT_RULES:
-        return params
     unused = frozenset().union(*(r.parameters for r in MEMBERSHIP_RULES.values()))
     unused -= design.rule.parameters
     unused |= frozenset().union(*RULE_PARAMETERS.values()) - RULE_PARAMETERS.get(

@@ -110,8 +110,6 @@ class GovernanceModel(mesa.Model):
         #: First step whose full metrics summary() needs (1 = every step).
         self.observe_from = self.observation_start(params, summary_only)
         pop, des, ctx = params.population, params.design, params.context
-        if des.decision_rule in decision.PARLIAMENT_RULES:
-            decision.decision_rule(des.decision_rule)(np.zeros((0, 1)), np.zeros(0), 0.0, 0.0)
         self.category_names: tuple[str, ...] = pop.category_names
         self.n_categories = len(self.category_names)
 

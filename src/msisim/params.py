@@ -44,7 +44,7 @@ from msisim.population_params import (
     categories_from_groups,
 )
 from msisim.registry import did_you_mean
-from msisim.rules.decision import DECISION_RULES, PARLIAMENT_RULES, PARTIES
+from msisim.rules.decision import DECISION_RULES, PARTIES
 from msisim.rules.deliberation import DELIBERATION_FORMATS
 from msisim.rules.lobbying import STRATEGIES
 from msisim.rules.membership import (
@@ -74,12 +74,16 @@ __all__ = [
     "LOBBY_ACTION_FIELDS",
     "MAX_DIMS",
     "MAX_STAKEHOLDERS",
+    "PARAMETER_GROUPS",
+    "PARLIAMENT_DECISION_RULES",
+    "PARLIAMENT_ONLY",
     "CategorySpec",
     "ContextParams",
     "DesignParams",
     "GroupSpec",
     "ParamSpec",
     "Params",
+    "ParliamentParams",
     "PopulationParams",
     "Shock",
     "SimulationParams",
@@ -137,8 +141,7 @@ class DesignParams:
     lottery_seats: int = parameter(
         0,
         "further seats drawn by lot from the whole population each term "
-        "(representative_with_lottery); in a parliament (proposal_vote) the seats of "
-        "n_seats that go to independents drawn by lot",
+        "(representative_with_lottery)",
         lo=0,
         hi=MAX_STAKEHOLDERS,
     )
@@ -254,27 +257,6 @@ class DesignParams:
     recusal: bool = parameter(
         False, "members with a strong tie (>= strong_tie) are recused from decisions"
     )
-    majority_share: float = parameter(
-        0.6,
-        "p: share of a parliament's party seats held by the majority party (proposal_vote)",
-        lo=0.5,
-        hi=1.0,
-    )
-    party_discipline: tuple[str, ...] = parameter(
-        ("majority", "minority"),
-        "parties whose members vote as a bloc, by the party's acceptance window "
-        "(proposal_vote; the others vote on their own)",
-        convert=_party_names,
-    )
-    party_radius: float = parameter(
-        0.1,
-        "radius of a party's circle of tolerance in the Cipolla plane [-1, 1]^2 (proposal_vote)",
-        lo=0.0,
-        hi=1.0,
-    )
-    n_proposals: int = parameter(
-        1000, "acts proposed and voted in each legislature (proposal_vote)", lo=1, hi=10**6
-    )
     deliberation: str = parameter(
         "pairs",
         "deliberation format: pairs (the whole room in random pairs) or arena_sessions (group "
@@ -294,13 +276,6 @@ class DesignParams:
                     seats,
                     f"must sum to n_seats={self.n_seats} (they sum to {sum(seats.values())})",
                 )
-        if self.decision_rule in PARLIAMENT_RULES and self.lottery_seats > self.n_seats:
-            fail(
-                "lottery_seats",
-                self.lottery_seats,
-                f"must be <= n_seats={self.n_seats}: a parliament's lottery seats are part of "
-                "its n_seats",
-            )
 
     @property
     def rule(self) -> MembershipRule:
@@ -624,7 +599,7 @@ class Params:
                 )
             if len(shock.shift) > d:
                 fail("shock.shift", shock.shift, f"has more coordinates than n_dims={d}")
-        if des.is_seated and des.decision_rule not in PARLIAMENT_RULES:  # a forum's seats
+        if des.is_seated:
             pools = self.seat_pools()
             total = sum(p.seats for p in pools)
             if total > pop.n_stakeholders:
@@ -686,6 +661,14 @@ class Params:
         """
         if "stakeholder_map" in kwargs:
             kwargs = _with_stakeholder_map(kwargs)
+        if kwargs.get("decision_rule") in PARLIAMENT_DECISION_RULES:
+            rule = kwargs["decision_rule"]
+            fail(
+                "decision_rule",
+                rule,
+                f"{rule} votes acts in a parliament, not in a forum: choose model kind "
+                "'parliament' (model: parliament, msisim.Parliament)",
+            )
         groups: dict[str, dict[str, Any]] = {g: {} for g in GROUPS}
         base: dict[str, Any] = {}
         for key, value in kwargs.items():
@@ -695,6 +678,11 @@ class Params:
                 base[key] = value
             elif key in FIELD_GROUP:
                 groups[FIELD_GROUP[key]][key] = value
+            elif key in PARLIAMENT_ONLY:
+                raise ValueError(
+                    f"{key!r} is a parliament parameter, which a forum does not read: choose "
+                    "model kind 'parliament' (model: parliament, msisim.Parliament)"
+                )
             else:
                 hint = did_you_mean(key, sorted(FIELD_GROUP) + sorted(GROUPS))
                 raise ValueError(
@@ -715,6 +703,103 @@ class Params:
             for f in fields(group):
                 flat[f.name] = getattr(group, f.name)
         return flat
+
+
+# --------------------------------------------------------------------------- parliament
+
+
+#: Rules by which a parliament votes acts (:func:`msisim.rules.decision.proposal_vote`).
+PARLIAMENT_DECISION_RULES: tuple[str, ...] = ("proposal_vote",)
+
+
+@dataclass(frozen=True)
+class ParliamentParams:
+    """A parliament's parameters: the chamber of Pluchino et al. (2011) (docs/ODD.md §7.8).
+
+    The parliament (:class:`msisim.parliament.Parliament`, model kind ``parliament``) has no
+    population, lobby or deliberation: a forum's parameters mean nothing to it and are refused,
+    and its own (party seats, discipline, tolerance radius, acts) are refused by a forum. Names
+    shared with a forum (``n_seats``, ``lottery_seats``, ``decision_rule``, ``n_steps``) have the
+    parliament's meaning here: its lottery seats are *part of* its ``n_seats``.
+    """
+
+    decision_rule: str = parameter(
+        "proposal_vote",
+        "how the chamber votes acts: proposal_vote (members propose acts and vote by their "
+        "acceptance windows; Pluchino et al. 2011)",
+        choices=PARLIAMENT_DECISION_RULES,
+    )
+    n_seats: int = parameter(30, "seats of the chamber", lo=1, hi=MAX_STAKEHOLDERS)
+    lottery_seats: int = parameter(
+        0,
+        "seats of n_seats that go to independents drawn by lot each legislature",
+        lo=0,
+        hi=MAX_STAKEHOLDERS,
+    )
+    majority_share: float = parameter(
+        0.6,
+        "p: share of the party seats held by the majority party",
+        lo=0.5,
+        hi=1.0,
+    )
+    party_discipline: tuple[str, ...] = parameter(
+        ("majority", "minority"),
+        "parties whose members vote as a bloc, by the party's acceptance window (the others "
+        "vote on their own)",
+        convert=_party_names,
+    )
+    party_radius: float = parameter(
+        0.1,
+        "radius of a party's circle of tolerance in the Cipolla plane [-1, 1]^2",
+        lo=0.0,
+        hi=1.0,
+    )
+    n_proposals: int = parameter(
+        1000, "acts proposed and voted in each legislature", lo=1, hi=10**6
+    )
+    n_steps: int = parameter(200, "legislatures of run(), one per step", lo=1, hi=10_000_000)
+
+    def __post_init__(self) -> None:
+        validate_group(self)
+        if self.lottery_seats > self.n_seats:
+            fail(
+                "lottery_seats",
+                self.lottery_seats,
+                f"must be <= n_seats={self.n_seats}: a parliament's lottery seats are part of "
+                "its n_seats",
+            )
+
+    @classmethod
+    def from_flat(cls, **kwargs: Any) -> ParliamentParams:
+        """Build from flat keywords (``n_seats=500, lottery_seats=140``); a forum's are refused."""
+        names = [f.name for f in fields(cls)]
+        for key in kwargs:
+            if key in names:
+                continue
+            if key in FIELD_GROUP:
+                raise ValueError(
+                    f"{key!r} is a forum parameter, which a parliament (model kind 'parliament') "
+                    f"does not read; its parameters: {', '.join(names)}"
+                )
+            raise ValueError(
+                f"unknown parameter {key!r}{did_you_mean(key, names)}; a parliament's "
+                f"parameters: {', '.join(names)}"
+            )
+        return cls(**kwargs)
+
+    def to_flat(self) -> dict[str, Any]:
+        """All parameters as one flat mapping (the inverse of :meth:`from_flat`)."""
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+
+#: The parliament's parameters that a forum does not have.
+PARLIAMENT_ONLY: tuple[str, ...] = tuple(
+    f.name for f in fields(ParliamentParams) if f.name not in FIELD_GROUP
+)
+
+#: Every declared parameter group of every model kind, by name (a forum's four, then the
+#: parliament's); a name declared by two kinds is listed under the first.
+PARAMETER_GROUPS: dict[str, type] = {**GROUPS, "parliament": ParliamentParams}
 
 
 def _with_stakeholder_map(kwargs: dict[str, Any]) -> dict[str, Any]:
@@ -740,14 +825,16 @@ def _with_stakeholder_map(kwargs: dict[str, Any]) -> dict[str, Any]:
 
 
 def parameter_table() -> list[dict[str, Any]]:
-    """Every parameter as a row: ``name, group, default, kind, allowed, doc``.
+    """Every parameter of every model kind as a row: ``name, group, default, kind, allowed, doc``.
 
     Read by the Hydra schema of ``msisim run``, ``msisim run --help``, the ODD check and
     the docs, so that a parameter is described once, in its field.
     """
     rows = []
-    for group, cls in GROUPS.items():
+    for group, cls in PARAMETER_GROUPS.items():
         for f in fields(cls):
+            if group not in GROUPS and f.name in FIELD_GROUP:
+                continue  # a name a forum declares too: listed once, under the forum's group
             spec = spec_of(f)
             rows.append(
                 {

@@ -29,9 +29,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from msisim import counterfactual as twins
+from msisim.kinds import model_kind
 from msisim.model import GovernanceModel
 from msisim.params import Params
-from msisim.rules.decision import PARLIAMENT_RULES
 from msisim.study.spec import Task, _to_model
 
 
@@ -40,8 +40,9 @@ class Plan:
     """How a task is run: its model parameters and what it can share.
 
     Attributes:
-        params: The run's parameters (None for a chamber, :class:`msisim.parliament.Parliament`,
-            or parameters that do not validate: those runs share nothing and fail alone).
+        params: The run's parameters (None for a model kind without twins, e.g. a
+            parliament, or parameters that do not validate: those runs share nothing and
+            fail alone).
         group: Key of the task's twin group: runs with equal keys have equal twins.
         lobby_acts: Whether the run has a lobby (and so a twin).
         same_run: Key equal for tasks that are the same run: same seed and steps, same
@@ -66,7 +67,7 @@ _MAX_PLANS = 5000  # about 10 kB each
 
 def plan(task: Task) -> Plan:
     """The :class:`Plan` of one task (kept per process: planning costs milliseconds)."""
-    key = (task.run_id, task.seed, task.steps, task.collect_series)
+    key = (task.run_id, task.seed, task.steps, task.collect_series, task.model)
     known = _PLANS.get(key)
     if known is not None:
         return known
@@ -79,7 +80,7 @@ def plan(task: Task) -> Plan:
 
 def _plan(task: Task) -> Plan:
     flat = _to_model(task.params)
-    if flat.get("decision_rule") in PARLIAMENT_RULES:
+    if not model_kind(task.model).twins:  # e.g. a parliament: nothing to share
         return Plan(None, task.run_id, False, task.run_id)
     try:
         params = Params.from_flat(n_steps=task.steps, **flat)
