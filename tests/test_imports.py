@@ -34,14 +34,9 @@ def _is_type_checking(node: ast.If) -> bool:
     )
 
 
-def _imported(module: str, path: Path, known: dict[str, Path]) -> set[str]:
-    """The ``msisim`` modules that ``module`` imports (run-time imports only)."""
-
-    def resolve(name: str) -> str:
-        while name and name not in known:
-            name = name.rpartition(".")[0]
-        return name
-
+def _import_names(module: str, path: Path) -> set[str]:
+    """Every name that ``module`` imports at run time, absolute: ``import a.b`` gives ``a.b``
+    and ``from a import b`` gives ``a.b`` (module ``a.b``, or a name in module ``a``)."""
     is_package = path.name == "__init__.py"
     out: set[str] = set()
 
@@ -55,7 +50,7 @@ def _imported(module: str, path: Path, known: dict[str, Path]) -> set[str]:
 
     def visit_one(node: ast.AST) -> None:
         if isinstance(node, ast.Import):
-            out.update(resolve(alias.name) for alias in node.names)
+            out.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom):
             if node.level:  # relative: from the module's package
                 base = module if is_package else module.rpartition(".")[0]
@@ -64,13 +59,23 @@ def _imported(module: str, path: Path, known: dict[str, Path]) -> set[str]:
                 source = f"{base}.{node.module}" if node.module else base
             else:
                 source = node.module or ""
-            for alias in node.names:
-                name = f"{source}.{alias.name}"
-                out.add(resolve(name if name in known else source))
+            out.update(f"{source}.{alias.name}" for alias in node.names)
         else:
             visit(node)
 
     visit(ast.parse(path.read_text(encoding="utf-8")))
+    return out
+
+
+def _imported(module: str, path: Path, known: dict[str, Path]) -> set[str]:
+    """The ``msisim`` modules that ``module`` imports (run-time imports only)."""
+
+    def resolve(name: str) -> str:
+        while name and name not in known:
+            name = name.rpartition(".")[0]
+        return name
+
+    out = {resolve(name) for name in _import_names(module, path) if name.startswith("msisim")}
     # importing a.b.c runs the packages a.b and a first (those above `module` already run)
     for target in list(out):
         parent = target.rpartition(".")[0]
@@ -137,3 +142,34 @@ def test_msisim_has_no_import_cycle() -> None:
         f"import cycle: {' -> '.join(cycle or [])}; make the lower module independent of the "
         "upper one (move the shared part down, or pass what it needs)"
     )
+
+
+#: The surfaces: the only modules that may import plotting, Hydra or Solara.
+SURFACES = ("msisim.cli", "msisim.conf", "msisim.__main__", "msisim.viz")
+#: Libraries of the surfaces.
+SURFACE_LIBRARIES = ("matplotlib", "seaborn", "hydra", "omegaconf", "solara")
+
+
+def _within(module: str, prefixes: tuple[str, ...]) -> bool:
+    return any(module == p or module.startswith(p + ".") for p in prefixes)
+
+
+def test_imports_point_down() -> None:
+    """docs: ENGINEERING.md's layers. Rules never import the model; the model layer never
+    imports the study layer or a surface; nothing below the surfaces imports their libraries."""
+    graph = import_graph()
+    model_layer = ("msisim.model", "msisim.kinds", "msisim.parliament", "msisim.reference")
+    for module, targets in sorted(graph.items()):
+        if _within(module, ("msisim.rules",)):
+            up = sorted(t for t in targets if _within(t, (*model_layer, "msisim.study")))
+            assert not up, f"{module} (a rule) imports {up}: rules never import the model"
+        if not _within(module, (*SURFACES, "msisim.study")) and module != "msisim":
+            up = sorted(t for t in targets if _within(t, (*SURFACES, "msisim.study")))
+            assert not up, f"{module} imports {up}: the model layer imports nothing above it"
+    for module, path in _module_names().items():
+        if _within(module, SURFACES):
+            continue
+        libraries = sorted(
+            {n.split(".")[0] for n in _import_names(module, path)} & set(SURFACE_LIBRARIES)
+        )
+        assert not libraries, f"{module} imports {libraries}: only the surfaces may"
