@@ -11,9 +11,11 @@ import pytest
 
 from msisim import GovernanceModel
 from msisim.cli import load_experiment
+from msisim.kinds import MODEL_KINDS
 from msisim.parliament import Parliament, golden_rule, seat_parties
-from msisim.rules.decision import INDEPENDENT, proposal_vote
+from msisim.rules.decision import DECISION_RULES, INDEPENDENT, proposal_vote
 from msisim.study.runner import run_experiment
+from msisim.study.spec import ExperimentSpec
 from msisim.viz.report.accidental_politicians import golden_window, peak_table
 
 N_ACTS = 4000
@@ -88,20 +90,63 @@ def test_golden_rule_and_seats() -> None:
 
 
 def test_parliament_is_reproducible_and_refuses_bad_input() -> None:
-    kw = {"decision_rule": "proposal_vote", "n_seats": 100, "lottery_seats": 30,
-          "n_proposals": 200, "n_steps": 3}  # fmt: skip
+    kw = {"n_seats": 100, "lottery_seats": 30, "n_proposals": 200, "n_steps": 3}
     a = Parliament(rng=5, **kw).run().summary()
     b = Parliament(rng=5, **kw).run().summary()
     assert a == b, "same seed, same legislatures"
     assert -100 <= a["legislative_efficiency"] <= 100, "efficiency lies in [-100, 100]"
+    assert Parliament(rng=5, decision_rule="proposal_vote", **kw).run().summary() == a, (
+        "proposal_vote is the parliament's own rule, and its default"
+    )
     with pytest.raises(ValueError, match=r"lottery_seats=120 is invalid.*n_seats=100"):
         Parliament(rng=5, **{**kw, "lottery_seats": 120})
     with pytest.raises(ValueError, match=r"party_discipline\[0\]='left'.*'majority'"):
         Parliament(rng=5, **{**kw, "party_discipline": ["left"]})
-    with pytest.raises(ValueError, match=r"Parliament"):
-        GovernanceModel(decision_rule="proposal_vote", rng=1)
-    with pytest.raises(ValueError, match=r"decision_rule='majority' is invalid for a Parliament"):
+    with pytest.raises(ValueError, match=r"decision_rule='majority' is invalid.*'proposal_vote'"):
         Parliament(rng=5, decision_rule="majority")
+
+
+def test_a_parameter_has_one_meaning_per_model_kind() -> None:
+    """The parliament is a model kind with its own parameters: each kind refuses the other's
+    in one line that names the parameter and the kind to choose."""
+    from msisim import Parliament as exported
+
+    assert exported is Parliament, "from msisim import Parliament works"
+    for forum_only in ({"epsilon": 0.2}, {"membership": "open"}, {"lobby_budget": 1.0}):
+        with pytest.raises(ValueError, match=r"is a forum parameter.*parliament") as err:
+            Parliament(rng=1, **forum_only)
+        assert "\n" not in str(err.value), "one line"
+    for own in ({"majority_share": 0.7}, {"party_radius": 0.2}, {"n_proposals": 10},
+                {"party_discipline": ["majority"]}):  # fmt: skip
+        with pytest.raises(ValueError, match=r"is a parliament parameter.*model: parliament"):
+            GovernanceModel(rng=1, **own)
+    with pytest.raises(ValueError, match=r"decision_rule='proposal_vote'.*msisim\.Parliament"):
+        GovernanceModel(decision_rule="proposal_vote", rng=1)
+    assert "proposal_vote" not in DECISION_RULES, "a forum has no acts to vote on"
+    # lottery seats: added to a forum's seats, part of a parliament's
+    assert (
+        GovernanceModel(
+            membership="representative_with_lottery", n_seats=12, lottery_seats=30, rng=1
+        ).params.design.lottery_seats
+        == 30
+    ), "a forum's lottery seats may exceed its n_seats"
+    with pytest.raises(ValueError, match=r"lottery_seats=30 is invalid.*part of its n_seats"):
+        Parliament(n_seats=12, lottery_seats=30, rng=1)
+
+
+def test_a_study_chooses_the_parliament_by_its_model_kind() -> None:
+    spec = load_experiment("accidental_politicians", [], quick=True)
+    assert spec.model == "parliament", "the study's config says model: parliament"
+    assert {t.model for t in spec.tasks()} == {"parliament"}, "every run is a parliament"
+    assert MODEL_KINDS[spec.model].model is Parliament, "the registry maps the kind to its class"
+    with pytest.raises(ValueError, match=r"'epsilon' is a forum parameter"):
+        ExperimentSpec.from_dict({"name": "x", "model": "parliament", "base": {"epsilon": 0.2}})
+    with pytest.raises(ValueError, match=r"'majority_share' is a parliament parameter"):
+        ExperimentSpec.from_dict({"name": "x", "base": {"majority_share": 0.7}})
+    with pytest.raises(ValueError, match=r"model='parlament' is invalid.*'parliament'"):
+        ExperimentSpec.from_dict({"name": "x", "model": "parlament"})
+    with pytest.raises(ValueError, match=r"legislative_efficiency.*not an outcome of model kind"):
+        ExperimentSpec.from_dict({"name": "x", "outcomes": ["legislative_efficiency"]})
 
 
 @pytest.mark.slow

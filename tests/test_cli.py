@@ -234,9 +234,8 @@ def test_run_a_parliament(tmp_path: Path) -> None:
     """``msisim run`` reaches the Pluchino parliament too: its table and figure show the
     legislature's efficiency (the forum outcomes it does not have are left out)."""
     proc = msisim(
-        "run", "params.decision_rule=proposal_vote", "params.n_seats=500",
-        "params.lottery_seats=140", "params.majority_share=0.6", "replicates=2", "steps=2",
-        cwd=tmp_path,
+        "run", "model=parliament", "params.n_seats=500", "params.lottery_seats=140",
+        "params.majority_share=0.6", "replicates=2", "steps=2", cwd=tmp_path,
     )  # fmt: skip
     assert proc.returncode == 0, f"msisim run must succeed for a parliament: {proc.stderr}"
     assert "legislative_efficiency" in proc.stdout, "the table reports the efficiency"

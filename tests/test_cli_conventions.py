@@ -29,7 +29,7 @@ from msisim.conf import (
     parameter_table,
     run_help_template,
 )
-from msisim.params import GROUPS, Params
+from msisim.params import PARAMETER_GROUPS, Params
 from msisim.study.analysis import OUTCOME_RANGES, ci_table, t_interval
 from msisim.study.store import atomic_write
 from msisim.viz.report import REPORTS
@@ -70,7 +70,8 @@ def test_version_and_python_dash_m(tmp_path: Path) -> None:
 
 def test_schema_is_generated_from_every_parameter_field() -> None:
     names = [info.name for info in parameter_table()]
-    expected = [f.name for cls in GROUPS.values() for f in dataclasses.fields(cls)]
+    every = [f.name for cls in PARAMETER_GROUPS.values() for f in dataclasses.fields(cls)]
+    expected = list(dict.fromkeys(every))  # a name two model kinds share: one field
     assert names == expected, "one schema field per field of the parameter dataclasses"
     types = {info.name: info.schema_type for info in parameter_table()}
     assert types["epsilon"] is float and types["n_seats"] is int, "scalars keep their type"
@@ -108,6 +109,18 @@ def test_run_overrides_are_checked_before_hydra_starts() -> None:
         check_run_overrides(["params.mu=0.9"])  # the model's own range check: (0, 0.5]
     with pytest.raises(ConfigCompositionException):
         check_run_overrides(["params.n_seats=many"])  # typed: not an int
+
+
+def test_run_chooses_the_model_kind_and_refuses_the_other_kinds_parameters() -> None:
+    check_run_overrides(["model=parliament", "params.n_seats=500", "params.majority_share=0.7"])
+    with pytest.raises(ValueError, match=r"'majority_share' is a parliament parameter"):
+        check_run_overrides(["params.majority_share=0.7"])  # a forum by default
+    with pytest.raises(ValueError, match=r"'epsilon' is a forum parameter"):
+        check_run_overrides(["model=parliament", "params.epsilon=0.2"])
+    with pytest.raises(ValueError, match=r"'membership' is a forum parameter"):
+        check_run_overrides(["model=parliament", "design=open"])  # a forum's config group
+    with pytest.raises(ValueError, match=r"model='parlament' is invalid.*did you mean"):
+        check_run_overrides(["model=parlament"])
 
 
 def test_unknown_run_parameter_is_one_line_naming_the_closest(tmp_path: Path) -> None:

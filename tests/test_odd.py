@@ -18,12 +18,13 @@ import numpy as np
 import pytest
 
 from msisim import odd
+from msisim.counterfactual import effective
 from msisim.outcomes import OUTCOMES
 from msisim.params import (
     DEFAULT_CATEGORIES,
     FIELD_GROUP,
-    GROUPS,
     MAX_STAKEHOLDERS,
+    PARAMETER_GROUPS,
     CategorySpec,
     Params,
     PopulationParams,
@@ -31,7 +32,7 @@ from msisim.params import (
     SimulationParams,
     parameter_table,
 )
-from msisim.rules.decision import DECISION_RULES, PARLIAMENT_RULES
+from msisim.rules.decision import DECISION_RULES
 from msisim.rules.deliberation import DELIBERATION_FORMATS
 from msisim.rules.lobbying import STRATEGIES
 from msisim.rules.membership import MEMBERSHIP_RULES, SEAT_ALLOCATIONS, SELECTION_RULES
@@ -149,7 +150,12 @@ def documented(parameter_rows: list[list[str]]) -> dict[str, list[list[str]]]:
 
 
 def all_fields() -> list[tuple[str, dataclasses.Field]]:
-    return [(group, f) for group, cls in GROUPS.items() for f in dataclasses.fields(cls)]
+    """Every parameter of every model kind, once (a name two kinds share: the forum's group)."""
+    out: dict[str, tuple[str, dataclasses.Field]] = {}
+    for group, cls in PARAMETER_GROUPS.items():
+        for f in dataclasses.fields(cls):
+            out.setdefault(f.name, (group, f))
+    return list(out.values())
 
 
 def test_odd_has_the_seven_elements_in_order(text: str) -> None:
@@ -185,16 +191,17 @@ def test_no_documented_parameter_is_unknown(parameter_rows) -> None:
     known = {f.name for _, f in all_fields()}
     unknown = sorted(set(documented(parameter_rows)) - known)
     assert not unknown, (
-        f"the ODD parameter table should list only fields of {', '.join(GROUPS)} "
+        f"the ODD parameter table should list only fields of {', '.join(PARAMETER_GROUPS)} "
         f"parameter groups; unknown: {unknown}"
     )
 
 
 def test_documented_group_matches_the_dataclass(parameter_rows) -> None:
     for name, rows in documented(parameter_rows).items():
-        if name in FIELD_GROUP:
-            assert rows[0][1] == FIELD_GROUP[name], (
-                f"parameter {name!r} should be documented in group {FIELD_GROUP[name]!r}, "
+        owner = {f.name: group for group, f in all_fields()}
+        if name in owner:
+            assert rows[0][1] == owner[name], (
+                f"parameter {name!r} should be documented in group {owner[name]!r}, "
                 f"not {rows[0][1]!r}"
             )
 
@@ -423,7 +430,9 @@ def alternative(name: str) -> object:
 
 def _specs():
     return [
-        (f.name, f.metadata["spec"]) for cls in GROUPS.values() for f in dataclasses.fields(cls)
+        (f.name, f.metadata["spec"])
+        for cls in PARAMETER_GROUPS.values()
+        for f in dataclasses.fields(cls)
     ]
 
 
@@ -434,10 +443,10 @@ PROBED = [
     for row in parameter_table()
     if row["group"] in ("design", "context") and row["name"] not in AXES + NOT_PROBED
 ]
-FORUM_RULES = [d for d in DECISION_RULES if d not in PARLIAMENT_RULES]
+FORUM_RULES = list(DECISION_RULES)
 
 
-def test_read_only_when_matches_params_effective() -> None:
+def test_read_only_when_matches_counterfactual_effective() -> None:
     wrong = []
     for membership, decision, budget in itertools.product(
         MEMBERSHIP_RULES, FORUM_RULES, (0.0, 1.0)
@@ -446,7 +455,7 @@ def test_read_only_when_matches_params_effective() -> None:
         for name in PROBED:
             value = alternative(name)
             params = Params.from_flat(**{**base, name: value})
-            kept = getattr(getattr(params.effective(), FIELD_GROUP[name]), name) == value
+            kept = getattr(getattr(effective(params), FIELD_GROUP[name]), name) == value
             when = odd.conditions(name)
             read = (
                 (when.membership is None or membership in when.membership)
@@ -457,7 +466,8 @@ def test_read_only_when_matches_params_effective() -> None:
                 wrong.append(
                     f"{name} under membership={membership}, decision_rule={decision}, "
                     f"lobby_budget={budget:g}: the ODD says {'read' if read else 'not read'} "
-                    f"({when.render()}), Params.effective() {'keeps' if kept else 'resets'} it"
+                    f"({when.render()}), counterfactual.effective() "
+                    f"{'keeps' if kept else 'resets'} it"
                 )
     assert not wrong, "\n".join(wrong[:10])
 
@@ -468,7 +478,7 @@ def test_population_and_simulation_are_read_by_every_rule() -> None:
     ]
     conditional = [name for name in names if odd.conditions(name) != odd.Conditions()]
     assert not conditional, f"the ODD reads these only under some rules: {conditional}"
-    lean = Params.from_flat(membership="plenary", decision_rule="majority").effective()
+    lean = effective(Params.from_flat(membership="plenary", decision_rule="majority"))
     assert lean.population == PopulationParams() and lean.simulation == SimulationParams()
 
 

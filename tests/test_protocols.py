@@ -26,7 +26,6 @@ from msisim.conformance import PROBES, ProtocolError, check_unit
 from msisim.plugins import PluginError, load_plugin, unload_plugin
 from msisim.reference import ReferenceModel
 from msisim.registry import RegistrationError
-from msisim.rules.decision import PARLIAMENT_RULES
 from msisim.rules.lobbying import STRATEGIES
 from msisim.rules.membership import (
     MEMBERSHIP_PROTOCOL,
@@ -58,12 +57,7 @@ def example() -> Iterator[Any]:
 
 @pytest.mark.parametrize(
     ("kind", "name"),
-    [
-        (kind, name)
-        for kind, (registry, _) in PROBES.items()
-        for name in registry
-        if name not in PARLIAMENT_RULES
-    ],
+    [(kind, name) for kind, (registry, _) in PROBES.items() for name in registry],
 )
 def test_every_built_in_rule_keeps_its_protocol(kind: str, name: str) -> None:
     check_unit(kind, name)  # raises ProtocolError naming what is wrong

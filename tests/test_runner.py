@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import signal
@@ -16,6 +17,7 @@ import pandas as pd
 import pytest
 
 import msisim.study.runner as runner_module
+from msisim.kinds import model_kind
 from msisim.model import GovernanceModel
 from msisim.study.runner import run_experiment
 from msisim.study.spec import ExperimentSpec
@@ -212,6 +214,8 @@ def test_execute_task_never_raises(monkeypatch: pytest.MonkeyPatch) -> None:
         def __init__(self, *args: Any, **kwargs: Any) -> None:
             raise MemoryError("no memory")
 
+    broken = dataclasses.replace(model_kind("forum"), model=Broken)  # the runner asks the kind
+    monkeypatch.setattr(runner_module, "model_kind", lambda _name: broken)
     monkeypatch.setattr(runner_module, "GovernanceModel", Broken)
     row, series = runner_module.execute_task(tiny().tasks()[0])
     assert row["status"] == "failed", "a run whose model cannot be built is 'failed'"

@@ -10,6 +10,7 @@ default run in some summary outcome, in the scenario the parameter applies to.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import math
 from typing import Any
@@ -17,7 +18,7 @@ from typing import Any
 import pytest
 
 from msisim import GovernanceModel
-from msisim.params import FIELD_GROUP, Params
+from msisim.params import PARAMETER_GROUPS, Params, ParliamentParams
 from msisim.parliament import Parliament
 
 logging.getLogger("MESA").setLevel(logging.WARNING)
@@ -43,8 +44,9 @@ ADAPTING: dict[str, Any] = {
     "accountability": 0.2,
     "shocks": [{"step": 12, "category": "all", "shift": [-0.3, 0.3]}],
 }
-#: A parliament of two parties and independents drawn by lot (Pluchino et al. 2011).
-PARLIAMENT: dict[str, Any] = {"decision_rule": "proposal_vote", "n_seats": 100, "lottery_seats": 30}
+#: A parliament of two parties and independents drawn by lot (Pluchino et al. 2011): the
+#: model kind its own parameters apply to.
+PARLIAMENT: dict[str, Any] = {"n_seats": 100, "lottery_seats": 30, "n_steps": 4}
 
 #: Where a parameter acts only under another setting, that setting.
 SCENARIO: dict[str, dict[str, Any]] = {
@@ -68,10 +70,6 @@ SCENARIO: dict[str, dict[str, Any]] = {
     "recusal": {"lobby_budget": 5.0, "lobby_pull": 0.5},
     "adaptation_tolerance": ADAPTING,
     "adaptation_window": ADAPTING,
-    "majority_share": PARLIAMENT,
-    "party_discipline": PARLIAMENT,
-    "party_radius": PARLIAMENT,
-    "n_proposals": PARLIAMENT,
 }
 
 #: A value other than the default for every declared field.
@@ -202,12 +200,20 @@ TEST_VALUES: dict[str, Any] = {
 NOT_RUN_PARAMETERS: frozenset[str] = frozenset()
 
 
-def summary(**kwargs: Any) -> dict[str, float]:
-    """A run's summary, in the model kind the parameters choose."""
-    params = Params.from_flat(**kwargs)
-    if params.design.decision_rule == "proposal_vote":
-        return Parliament(params, rng=5).run().summary()
-    return GovernanceModel(params, rng=5, collect=False).run().summary()
+#: Every declared parameter, with the model kind whose run it is tried in (a name that both
+#: kinds declare is tried in a forum).
+DECLARED: dict[str, str] = {
+    name: "parliament" if group == "parliament" else "forum"
+    for group, cls in reversed(PARAMETER_GROUPS.items())
+    for name in (f.name for f in dataclasses.fields(cls))
+}
+
+
+def summary(kind: str, **kwargs: Any) -> dict[str, float]:
+    """A run's summary in a model of this kind."""
+    if kind == "parliament":
+        return Parliament(ParliamentParams.from_flat(**kwargs), rng=5).run().summary()
+    return GovernanceModel(Params.from_flat(**kwargs), rng=5, collect=False).run().summary()
 
 
 def same(a: float, b: float) -> bool:
@@ -215,7 +221,7 @@ def same(a: float, b: float) -> bool:
 
 
 def test_every_declared_parameter_has_a_test_value() -> None:
-    declared = set(FIELD_GROUP) - NOT_RUN_PARAMETERS
+    declared = set(DECLARED) - NOT_RUN_PARAMETERS
     missing = sorted(declared - set(TEST_VALUES))
     assert not missing, (
         f"give TEST_VALUES a non-default value for {missing}: every declared parameter must "
@@ -225,15 +231,16 @@ def test_every_declared_parameter_has_a_test_value() -> None:
     assert not stale, f"TEST_VALUES names parameters that are not declared: {stale}"
 
 
-@pytest.mark.parametrize("name", sorted(set(FIELD_GROUP) - NOT_RUN_PARAMETERS))
+@pytest.mark.parametrize("name", sorted(set(DECLARED) - NOT_RUN_PARAMETERS))
 def test_every_declared_parameter_changes_a_run(name: str) -> None:
-    kwargs = {**BASE, **SCENARIO.get(name, {})}
+    kind = DECLARED[name]
+    kwargs = dict(PARLIAMENT) if kind == "parliament" else {**BASE, **SCENARIO.get(name, {})}
     changes = {name: TEST_VALUES[name]}
     if name == "n_dims":  # a 3-d space needs a 3-d lobby ideal (and no 2-d shock)
         kwargs["shocks"] = []
         changes["lobby_ideal"] = [0.9, 0.1, 0.5]
-    default = summary(**kwargs)
-    other = summary(**{**kwargs, **changes})
+    default = summary(kind, **kwargs)
+    other = summary(kind, **{**kwargs, **changes})
     changed = [k for k in set(default) | set(other) if not same(default.get(k, math.nan),
                                                                other.get(k, math.nan))]  # fmt: skip
     assert changed, (

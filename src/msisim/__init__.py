@@ -2,9 +2,12 @@
 
 Public API:
 
-* :class:`GovernanceModel` — the Mesa model (``GovernanceModel(membership="open", rng=7)``);
+* :class:`GovernanceModel` — the forum model (``GovernanceModel(membership="open", rng=7)``);
+* :class:`Parliament` — the chamber of Pluchino et al. (2011) that votes acts, the other model
+  kind (``Parliament(n_seats=500, lottery_seats=140, rng=7)``; :mod:`msisim.kinds`);
 * parameter groups :class:`Params`, :class:`PopulationParams`, :class:`DesignParams`,
-  :class:`ContextParams`, :class:`SimulationParams`, :class:`CategorySpec`, :class:`Shock`;
+  :class:`ContextParams`, :class:`SimulationParams`, :class:`CategorySpec`, :class:`Shock`,
+  and the parliament's :class:`ParliamentParams`;
 * :mod:`msisim.metrics` — the outcome metrics as pure functions.
 
 The names are imported on first use (module ``__getattr__``, PEP 562), so that
@@ -24,10 +27,12 @@ if TYPE_CHECKING:  # for type checkers and IDEs; at run time see __getattr__
         ContextParams,
         DesignParams,
         Params,
+        ParliamentParams,
         PopulationParams,
         Shock,
         SimulationParams,
     )
+    from msisim.parliament import Parliament
 
 #: Public name -> module that defines it.
 _LAZY = {
@@ -37,6 +42,8 @@ _LAZY = {
     "ContextParams": "msisim.params",
     "DesignParams": "msisim.params",
     "Params": "msisim.params",
+    "Parliament": "msisim.parliament",
+    "ParliamentParams": "msisim.params",
     "PopulationParams": "msisim.params",
     "Shock": "msisim.params",
     "SimulationParams": "msisim.params",
@@ -49,6 +56,8 @@ __all__ = [
     "DesignParams",
     "GovernanceModel",
     "Params",
+    "Parliament",
+    "ParliamentParams",
     "PopulationParams",
     "Shock",
     "SimulationParams",

@@ -9,13 +9,27 @@ the model makes them the first time they are asked for (``model.agents``, ``agen
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import mesa
 import numpy as np
 
-if TYPE_CHECKING:  # pragma: no cover
-    from msisim.model import GovernanceModel
+from msisim.params import Params
+from msisim.state import ForumState, LobbyState, StakeholderState
+
+
+class ModelArrays(Protocol):
+    """What the agents read of their model (:class:`msisim.model.GovernanceModel` has it).
+
+    The agents sit below the model: they name what they read instead of importing it.
+    """
+
+    stakeholders: StakeholderState
+    category_names: tuple[str, ...]
+    params: Params
+    forum: ForumState
+    lobby_state: LobbyState
+    lobby_ideal: np.ndarray
 
 
 class Stakeholder(mesa.Agent):
@@ -25,9 +39,9 @@ class Stakeholder(mesa.Agent):
     (assigning to it writes through to the array).
     """
 
-    model: GovernanceModel
+    model: ModelArrays
 
-    def __init__(self, model: GovernanceModel, index: int) -> None:
+    def __init__(self, model: ModelArrays, index: int) -> None:
         super().__init__(model)
         self.index = index
 
@@ -115,7 +129,7 @@ class Selector(mesa.Agent):
     ``selector_capture`` when set, otherwise 0 until lobbying makes it endogenous.
     """
 
-    model: GovernanceModel
+    model: ModelArrays
 
     @property
     def capture(self) -> float:
@@ -136,9 +150,9 @@ class Lobbyist(mesa.Agent):
     :meth:`msisim.model.GovernanceModel.lobby`.
     """
 
-    model: GovernanceModel
+    model: ModelArrays
 
-    def __init__(self, model: GovernanceModel, index: int) -> None:
+    def __init__(self, model: ModelArrays, index: int) -> None:
         super().__init__(model)
         self.index = index
 

@@ -42,16 +42,6 @@ logger = logging.getLogger("msisim")
 EXIT_FAILED_RUNS = 1
 EXIT_BAD_INPUT = 2
 
-#: Seconds one model step takes per 1,000 stakeholders on one core, measured once (2026-12,
-#: ``GovernanceModel`` with 1,000 stakeholders and 3 lobbyists, median of 3 x 200 steps:
-#: 1.4-1.5 ms on a 2-core machine shared with other jobs; a quiet machine is up to 2x faster).
-#: ``msisim list`` multiplies it by each study's runs, steps and population to estimate how
-#: long the study takes on one core, so its times are upper rather than lower estimates.
-SECONDS_PER_STEP_PER_1000 = 1.5e-3
-#: Seconds per proposed act of a parliament's legislature (Pluchino's model; one legislature
-#: of 1,000 acts in a chamber of 500 takes 5-13 ms on the same machine).
-SECONDS_PER_PROPOSAL = 8e-6
-
 
 def _quiet_libraries() -> None:
     logging.getLogger("MESA").setLevel(logging.WARNING)
@@ -252,17 +242,14 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def expected_seconds(spec: Any) -> float:
-    """Estimated duration of a study on one core: runs x steps x population x a constant.
+    """Estimated duration of a study on one core: runs x steps x its model kind's step time.
 
-    For a parliament: runs x legislatures x acts proposed x a constant.
+    A forum's step time grows with its population, a parliament's with the acts it votes
+    (:attr:`msisim.kinds.ModelKind.seconds_per_step`).
     """
-    from msisim.rules.decision import PARLIAMENT_RULES
+    from msisim.kinds import model_kind
 
-    if spec.base.get("decision_rule") in PARLIAMENT_RULES:
-        acts = int(spec.base.get("n_proposals", 1000))
-        return len(spec.tasks()) * spec.steps * acts * SECONDS_PER_PROPOSAL
-    n = int(spec.base.get("n_stakeholders", 1000))
-    return len(spec.tasks()) * spec.steps * n / 1000 * SECONDS_PER_STEP_PER_1000
+    return len(spec.tasks()) * spec.steps * model_kind(spec.model).seconds_per_step(spec.base)
 
 
 def _duration(seconds: float) -> str:
@@ -276,6 +263,7 @@ def _duration(seconds: float) -> str:
 def cmd_list(args: argparse.Namespace) -> int:
     """List the studies: question, run count and expected time (quick and full)."""
     from msisim.conf import experiment_names
+    from msisim.kinds import SECONDS_PER_STEP_PER_1000
     from msisim.plugins import load_plugins
 
     load_plugins(args.plugin or [])
@@ -434,9 +422,10 @@ def run_app(argv: list[str]) -> int:
     except ValueError as err:
         print(f"msisim run: error: {_one_line(err)}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    baseline: dict[str, Any] | None = None
     if not (args.help or args.hydra_help or args.cfg or args.info or args.shell_completion):
         try:
-            check_run_overrides(args.overrides, args.config_dir, multirun=args.multirun)
+            baseline = check_run_overrides(args.overrides, args.config_dir, multirun=args.multirun)
         except (ValueError, OSError, HydraException, OmegaConfBaseException) as err:
             print(f"msisim run: error: {_one_line(err)}", file=sys.stderr)
             return EXIT_BAD_INPUT
@@ -447,7 +436,8 @@ def run_app(argv: list[str]) -> int:
 
         _quiet_libraries()
         ensure_plugins(plugins)  # a no-op here; a launcher's worker process loads them
-        params = model_params(OmegaConf.to_container(cfg.params, resolve=True))  # type: ignore[arg-type]
+        node = OmegaConf.to_container(cfg.params, resolve=True)
+        params = model_params(node, str(cfg.model), baseline)  # type: ignore[arg-type]
         out = Path(HydraConfig.get().runtime.output_dir)
         try:
             status["code"] = max(status["code"], run_scenario(params, cfg, out, plugins))
@@ -483,12 +473,16 @@ def run_app(argv: list[str]) -> int:
 
 def check_run_overrides(
     overrides: list[str], config_dir: str | Path | None = None, *, multirun: bool = False
-) -> None:
+) -> dict[str, Any]:
     """Refuse bad ``msisim run`` overrides before Hydra starts, with one-line messages.
 
     Parses them with Hydra's grammar, checks group options and ``params.NAME`` keys (naming
     the closest valid one), then composes the config (first value of each sweep) and builds
     the model's parameters, so a wrong value is refused before any run.
+
+    Returns:
+        The ``params`` node the default groups compose to, without any override: what
+        :func:`msisim.conf.model_params` compares with to tell which parameters were set.
 
     Raises:
         ValueError: On an unknown option or parameter, or a parameter value the model refuses.
@@ -507,7 +501,7 @@ def check_run_overrides(
         packaged_config_dir,
         parameter_table,
     )
-    from msisim.params import Params
+    from msisim.kinds import model_kind
 
     names = [info.name for info in parameter_table()]
     groups = config_groups(config_dir)
@@ -557,10 +551,14 @@ def check_run_overrides(
     try:
         with initialize_config_dir(config_dir=str(packaged), version_base="1.3"):
             cfg = compose(config_name="run", overrides=search + first)
+            plain = compose(config_name="run", overrides=search)  # the default groups only
     finally:
         GlobalHydra.instance().clear()
     params = OmegaConf.to_container(cfg.params, resolve=True)
-    Params.from_flat(**model_params(params))  # type: ignore[arg-type]
+    baseline = OmegaConf.to_container(plain.params, resolve=True)
+    model = str(cfg.model)
+    model_kind(model).params(model_params(params, model, baseline))  # type: ignore[arg-type]
+    return baseline  # type: ignore[return-value]
 
 
 class CombineSweepRuns(Callback):
@@ -615,6 +613,7 @@ def run_scenario(
         {
             "name": "run",
             "title": "msisim run",
+            "model": str(cfg.model),
             "base": base,
             "replicates": int(cfg.replicates),
             "steps": int(cfg.steps),
@@ -633,14 +632,15 @@ def run_scenario(
     series = pd.read_parquet(out / "series.parquet").merge(
         result.runs[["run_id", "replicate"]], on="run_id"
     )
-    series["scenario"] = params.get("membership", "scenario")
+    series["scenario"] = params.get("membership", str(cfg.model))
     shown_metrics = ["rose", "grassroots_share", "viewpoint_coverage", "congruence", "capture",
                      "lobby_bias", "captured_share", "legislative_efficiency"]  # fmt: skip
     figure = plot_metrics_over_time(
         series,
         [m for m in shown_metrics if m in series],  # a parliament records only its efficiency
         out / "metrics_over_time.png",
-        title=f"{params.get('membership')}: {spec.replicates} replicates (mean and 95% CI)",
+        title=f"{params.get('membership', cfg.model)}: {spec.replicates} replicates "
+        "(mean and 95% CI)",
     )
     shown = ", ".join(f"{k}={v}" for k, v in changed.items()) or "the model's defaults"
     print(f"scenario: {shown}")

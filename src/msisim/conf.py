@@ -114,13 +114,20 @@ def _plain(value: Any) -> Any:
 
 
 def parameter_table() -> list[ParamInfo]:
-    """Every model parameter, in group order, read from :data:`msisim.params.GROUPS`."""
-    from msisim.params import GROUPS
+    """Every parameter of every model kind, in group order (:data:`msisim.params.PARAMETER_GROUPS`).
+
+    A name two kinds declare (``n_seats``) is listed once, under the forum's group.
+    """
+    from msisim.params import PARAMETER_GROUPS
 
     table = []
-    for group, cls in GROUPS.items():
+    seen: set[str] = set()
+    for group, cls in PARAMETER_GROUPS.items():
         hints = typing.get_type_hints(cls)
         for f in dataclasses.fields(cls):
+            if f.name in seen:
+                continue
+            seen.add(f.name)
             if f.default is not dataclasses.MISSING:
                 default = f.default
             elif f.default_factory is not dataclasses.MISSING:
@@ -161,18 +168,52 @@ RUN_SETTINGS: dict[str, tuple[int, str]] = {
 
 
 def run_schema() -> type:
-    """``msisim run``'s schema: the generated ``params`` node and the run settings."""
+    """``msisim run``'s schema: the model kind, the generated ``params`` node, the run settings."""
     params = params_schema()
     settings = [(name, int, field(default=default)) for name, (default, _) in RUN_SETTINGS.items()]
     return dataclasses.make_dataclass(
-        "RunSchema", [("params", params, field(default_factory=params)), *settings]
+        "RunSchema",
+        [
+            ("model", str, field(default="forum")),
+            ("params", params, field(default_factory=params)),
+            *settings,
+        ],
     )
 
 
-def model_params(params: dict[str, Any]) -> dict[str, Any]:
-    """The composed ``params`` node as model keywords: ``None`` complex fields dropped."""
-    complex_ = {info.name for info in parameter_table() if info.complex}
-    return {k: v for k, v in params.items() if not (k in complex_ and v is None)}
+def model_params(
+    params: dict[str, Any], model: str = "forum", baseline: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """The composed ``params`` node as keywords of a model of kind ``model``.
+
+    The schema holds every kind's parameters with a default each. A parameter of the kind's
+    own groups is passed at its value; any other (another kind's, or a name two kinds share
+    whose schema default is the other kind's) only when it differs from ``baseline`` (what
+    the default config groups compose to; default: the schema's defaults), i.e. when the
+    command line or a chosen group set it, so that the kind refuses it with its one-line
+    error. ``None`` complex fields (the model's own default) are dropped.
+    """
+    from msisim.kinds import model_kind
+
+    groups = model_kind(model).groups
+    out = {}
+    for info in parameter_table():
+        if info.name not in params:
+            continue
+        value = params[info.name]
+        if info.complex and value is None:
+            continue
+        reference = info.default if baseline is None else baseline.get(info.name, info.default)
+        if info.group in groups or value != reference:
+            out[info.name] = value
+    return out
+
+
+def model_kinds_text() -> str:
+    """The model kinds in words, for help texts (``forum = ..., parliament = ...``)."""
+    from msisim.kinds import MODEL_KINDS
+
+    return "; ".join(f"{kind.name} = {kind.doc}" for kind in MODEL_KINDS.values())
 
 
 def run_help_template(extra: str | Path | None = None) -> str:
@@ -187,11 +228,13 @@ def run_help_template(extra: str | Path | None = None) -> str:
         "Examples:",
         "  msisim run design=open lobbying=heavy params.epsilon=0.2 replicates=10",
         "  msisim run -m design=representative,open lobbying=none,heavy",
+        "  msisim run model=parliament params.n_seats=500 params.lottery_seats=140",
         "",
         "Config groups (GROUP=OPTION; each option sets several params):",
         *(f"  {g}: {', '.join(group_options(g, extra))}" for g in config_groups(extra)),
         "",
         "Run settings (NAME=VALUE):",
+        f"  model (forum; the kind of model: {model_kinds_text()})",
         *(f"  {name} ({default}; {doc})" for name, (default, doc) in RUN_SETTINGS.items()),
         "",
         "Model parameters: params.NAME=VALUE (default; meaning). 'model default' marks a",

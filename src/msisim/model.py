@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 from scipy.spatial import cKDTree
 
+from msisim import counterfactual as twins
 from msisim import metrics
 from msisim import outcomes as declared
 from msisim import scorecard as scorecards
@@ -66,7 +67,7 @@ class GovernanceModel(mesa.Model):
         lobby_twin: A no-lobby twin already run to the end (:meth:`no_lobby_twin`), to be
             read instead of stepping one in lockstep: runs that differ only in their lobby
             share one twin (the study runner does this). It must be this run's twin (same
-            seed, :meth:`~msisim.params.Params.without_lobby` parameters up to fields it
+            seed, :func:`~msisim.counterfactual.without_lobby` parameters up to fields it
             cannot read, observation window) and have taken at least as many steps as this run will.
         **kwargs: Flat parameters or parameter groups.
     """
@@ -113,8 +114,6 @@ class GovernanceModel(mesa.Model):
         #: First step whose full metrics summary() needs (1 = every step).
         self.observe_from = self.observation_start(params, summary_only)
         pop, des, ctx = params.population, params.design, params.context
-        if des.decision_rule in decision.PARLIAMENT_RULES:
-            decision.DECISION_RULES[des.decision_rule].decide(np.zeros((0, 1)), np.zeros(0), des)
         self.category_names: tuple[str, ...] = pop.category_names
         self.n_categories = len(self.category_names)
 
@@ -829,12 +828,12 @@ class GovernanceModel(mesa.Model):
     def no_lobby_twin(params: Params, *, rng: Any, observe_from: int = 1) -> GovernanceModel:
         """The no-lobby twin of a run with these parameters and seed, not yet stepped.
 
-        Its parameters are :meth:`~msisim.params.Params.without_lobby`, so runs that differ
+        Its parameters are :func:`msisim.counterfactual.without_lobby`, so runs that differ
         only in their lobby have equal twins; it observes only what its sibling's
         observation reads, from step ``observe_from`` (its sibling's). A twin is a plain
         :class:`GovernanceModel` whatever its sibling's class (the app's model, a test's).
         """
-        twin = GovernanceModel(params.without_lobby(), rng=rng, _twin=True)
+        twin = GovernanceModel(twins.without_lobby(params), rng=rng, _twin=True)
         twin.observe_from = observe_from
         return twin
 
@@ -843,53 +842,20 @@ class GovernanceModel(mesa.Model):
     ) -> tuple[GovernanceModel | None, GovernanceModel | None]:
         """The no-lobby and the no-shock twins (same seed, so the same streams), or None."""
         if lobby_twin is not None:
-            self._check_shared_twin(lobby_twin, counterfactual)
+            twins.check_shared_twin(self, lobby_twin, counterfactual)
         if self.is_twin or counterfactual is False:
             return None, None
-        ctx = self.params.context
         shock_twin = None
         if self.lobby_acts and lobby_twin is None:
             lobby_twin = self.no_lobby_twin(
                 self.params, rng=self._seed, observe_from=self.observe_from
             )
-        if ctx.shocks:
-            still = dataclasses.replace(ctx, shocks=())
+        if self.params.context.shocks:
             shock_twin = GovernanceModel(
-                dataclasses.replace(self.params, context=still), rng=self._seed, _twin=True
+                twins.without_shocks(self.params), rng=self._seed, _twin=True
             )
             shock_twin.observe_from = self.observe_from  # observed only when its sibling is
         return lobby_twin, shock_twin
-
-    def _check_shared_twin(self, twin: Any, counterfactual: bool | None) -> None:
-        """Refuse a given no-lobby twin that is not this run's (one line each).
-
-        The twin is one made by :meth:`no_lobby_twin`, or a run without a lobby that kept a
-        twin's record (``records_twin_trace``): the same run, since its parameters are this
-        run's without its lobby (checked below).
-        """
-        if not isinstance(twin, GovernanceModel) or not (twin.is_twin or twin.records_twin_trace):
-            raise ValueError(
-                f"lobby_twin={type(twin).__name__} is invalid: must be a model made by "
-                "GovernanceModel.no_lobby_twin (or a run without a lobby that records a twin's "
-                "trace)"
-            )
-        if counterfactual is False or not self.lobby_acts or self.is_twin:
-            raise ValueError(
-                "lobby_twin is given but this run has no no-lobby twin to share (no lobby "
-                "acts, or counterfactual=False)"
-            )
-        if twin._seed != self._seed:
-            raise ValueError(f"lobby_twin has seed {twin._seed}, this run {self._seed}")
-        if twin.params.effective() != self.params.without_lobby().effective():
-            raise ValueError(
-                "lobby_twin's parameters are not this run's without its lobby "
-                "(Params.without_lobby(), up to fields it cannot read: Params.effective())"
-            )
-        if twin.observe_from != self.observe_from:
-            raise ValueError(
-                f"lobby_twin observes from step {twin.observe_from}, this run from "
-                f"{self.observe_from}"
-            )
 
     def twin_record(self) -> dict[str, float]:
         """The no-lobby twin's record at this step: its ``lobby_bias`` and tilt parts."""

@@ -30,9 +30,9 @@ from typing import Any, NamedTuple
 
 from msisim.params import (
     DEFAULT_CATEGORIES,
-    GROUPS,
     LOBBY_ACTION_FIELDS,
     MAX_STAKEHOLDERS,
+    PARAMETER_GROUPS,
     ParamSpec,
     parameter_table,
 )
@@ -156,7 +156,7 @@ def _names(names: Sequence[str]) -> str:
 
 
 def _spec(name: str) -> ParamSpec:
-    for cls in GROUPS.values():
+    for cls in PARAMETER_GROUPS.values():
         for f in dataclasses.fields(cls):
             if f.name == name:
                 return f.metadata["spec"]
@@ -270,7 +270,9 @@ def render_table() -> str:
             row["group"],
             f"`{_default(row['default'])}`",
             allowed(name),
-            conditions(name).render(),
+            "model kind `parliament`"
+            if row["group"] == "parliament"
+            else conditions(name).render(),
             meaning,
         )
         lines.append("| " + " | ".join(_cell(c) for c in cells) + " |")

@@ -3,38 +3,48 @@
 Parameters fall into four groups, kept apart as in the EMA Workbench vocabulary:
 
 * :class:`PopulationParams` — who the stakeholders are (the category table of docs/ODD.md §2.5)
-  and how they behave (attendance and engagement coefficients);
+  and how they behave (attendance and engagement coefficients; declared in
+  :mod:`msisim.population_params`);
 * :class:`DesignParams` — the *design levers* a forum's founders choose (membership rule,
   seats, selection, terms, decision rule, deliberation settings, participation support);
 * :class:`ContextParams` — *context uncertainties* nobody in the forum controls
   (participation cost, shocks, drift, the selector's exogenous capture, the lobby);
 * :class:`SimulationParams` — how a run is observed and summarised.
 
-Every field is declared once with :func:`parameter`: its default, its bounds or its choices
-(a rule registry of :mod:`msisim.rules`) and a one-line meaning. One generic validator
-(:func:`validate_group`) checks every group from those declarations; the Hydra schema of
-``msisim run``, the ODD check and the docs read the same declarations
-(:func:`parameter_table`).
+Every field is declared once with :func:`~msisim.validation.parameter`: its default, its
+bounds or its choices (a rule registry of :mod:`msisim.rules`) and a one-line meaning. One
+generic validator (:func:`~msisim.validation.validate_group`) checks every group from those
+declarations; the Hydra schema of ``msisim run``, the ODD check and the docs read the same
+declarations (:func:`parameter_table`).
 
-:class:`Params` bundles the four and converts to and from *flat keywords*, so that every
-parameter can be passed as ``GovernanceModel(n_seats=40, epsilon=0.2, ...)``. Every value is
-checked when the object is built: a wrong one raises :class:`ValueError` naming the
-parameter, the value and what is allowed, before any simulation starts.
+:class:`Params` bundles the four, converts to and from *flat keywords* (so that every
+parameter can be passed as ``GovernanceModel(n_seats=40, epsilon=0.2, ...)``) and derives the
+seats of the design. Every value is checked when the object is built: a wrong one raises
+:class:`ValueError` naming the parameter, the value and what is allowed, before any simulation
+starts. What a counterfactual twin's parameters are is said in :mod:`msisim.counterfactual`.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, fields
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 
 from msisim.apportionment import largest_remainder
-from msisim.registry import Registry, did_you_mean
-from msisim.rules.decision import DECISION_RULES, PARLIAMENT_RULES, PARTIES, RULE_PARAMETERS
+from msisim.population_params import (
+    DEFAULT_CATEGORIES,
+    MAX_DIMS,
+    MAX_STAKEHOLDERS,
+    CategorySpec,
+    GroupSpec,
+    PopulationParams,
+    categories_from_groups,
+)
+from msisim.registry import did_you_mean
+from msisim.rules.decision import DECISION_RULES, PARTIES
 from msisim.rules.deliberation import DELIBERATION_FORMATS
 from msisim.rules.lobbying import STRATEGIES
 from msisim.rules.membership import (
@@ -44,668 +54,75 @@ from msisim.rules.membership import (
     MembershipRule,
     SeatPool,
 )
+from msisim.validation import (
+    ParamSpec,
+    as_mapping,
+    check_choice,
+    check_float,
+    check_int,
+    fail,
+    parameter,
+    reject_unknown_keys,
+    spec_of,
+    validate_group,
+)
 
 __all__ = [
     "DEFAULT_CATEGORIES",
     "FIELD_GROUP",
     "GROUPS",
+    "LOBBY_ACTION_FIELDS",
+    "MAX_DIMS",
+    "MAX_STAKEHOLDERS",
+    "PARAMETER_GROUPS",
+    "PARLIAMENT_DECISION_RULES",
+    "PARLIAMENT_ONLY",
     "CategorySpec",
     "ContextParams",
     "DesignParams",
     "GroupSpec",
     "ParamSpec",
     "Params",
+    "ParliamentParams",
     "PopulationParams",
     "Shock",
     "SimulationParams",
+    "categories_from_groups",
     "largest_remainder",
     "parameter",
     "parameter_table",
 ]
 
-#: Largest population the model accepts. Each stakeholder is also a Mesa agent object
-#: (about 0.5 KB with its array rows), so 2 * 10^6 stakeholders need about 1 GB.
-MAX_STAKEHOLDERS = 2_000_000
-MAX_DIMS = 10
-
-
-# --------------------------------------------------------------------------- validation
-
-
-def _fail(name: str, value: Any, allowed: str) -> None:
-    raise ValueError(f"{name}={value!r} is invalid: {allowed}")
-
-
-def _is_real(value: Any) -> bool:
-    return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool)
-
-
-def check_int(name: str, value: Any, lo: int, hi: int | None = None) -> int:
-    """Return ``value`` as an int if it is a whole number in ``[lo, hi]``, else raise."""
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        if isinstance(value, (float, np.floating)) and math.isfinite(value) and value == int(value):
-            value = int(value)
-        else:
-            _fail(name, value, f"must be a whole number >= {lo}" + (f" and <= {hi}" if hi else ""))
-    value = int(value)
-    if value < lo or (hi is not None and value > hi):
-        bound = f"between {lo} and {hi}" if hi is not None else f">= {lo}"
-        _fail(name, value, f"must be {bound}")
-    return value
-
-
-def check_float(
-    name: str,
-    value: Any,
-    lo: float = -math.inf,
-    hi: float = math.inf,
-    *,
-    lo_open: bool = False,
-    hi_open: bool = False,
-) -> float:
-    """Return ``value`` as a float if it is finite and within the bounds, else raise."""
-    if not _is_real(value):
-        _fail(name, value, "must be a number")
-    value = float(value)
-    if not math.isfinite(value):
-        _fail(name, value, "must be a finite number")
-    too_low = value <= lo if lo_open else value < lo
-    too_high = value >= hi if hi_open else value > hi
-    if too_low or too_high:
-        left = "(" if lo_open else "["
-        right = ")" if hi_open else "]"
-        _fail(name, value, f"must lie in {left}{lo:g}, {hi:g}{right}")
-    return value
-
-
-def check_choice(name: str, value: Any, choices: Sequence[str]) -> str:
-    """Return ``value`` if it is one of ``choices``, else raise listing them."""
-    if not isinstance(value, str) or value not in choices:
-        hint = did_you_mean(value, choices)
-        _fail(name, value, f"must be one of {', '.join(map(repr, choices))}{hint}")
-    return value
-
-
-def check_point(name: str, value: Any, n_dims: int | None = None) -> tuple[float, ...]:
-    """Return a point of the policy space ``[0, 1]^d`` as a tuple of floats."""
-    if isinstance(value, str) or not isinstance(value, (Sequence, np.ndarray)):
-        _fail(name, value, "must be a sequence of numbers in [0, 1]")
-    point = tuple(check_float(f"{name}[{i}]", v, 0.0, 1.0) for i, v in enumerate(value))
-    if not point:
-        _fail(name, value, "must have at least one coordinate")
-    if n_dims is not None and len(point) != n_dims:
-        _fail(name, value, f"must have n_dims={n_dims} coordinates, not {len(point)}")
-    return point
-
-
-def _as_mapping(name: str, value: Any) -> dict[str, Any]:
-    if value is None:
-        return {}
-    if isinstance(value, Mapping):
-        return dict(value)
-    if isinstance(value, (tuple, list)) and all(
-        isinstance(p, (tuple, list)) and len(p) == 2 for p in value
-    ):
-        return dict(value)
-    _fail(name, value, "must be a mapping from category name to value")
-    return {}  # unreachable
-
-
-def _reject_unknown(cls: type, data: Mapping[str, Any]) -> None:
-    names = [f.name for f in fields(cls)]
-    for key in data:
-        if key not in names:
-            hint = did_you_mean(str(key), names)
-            raise ValueError(
-                f"unknown {cls.__name__} key {key!r}{hint}; valid keys: {', '.join(names)}"
-            )
-
-
-def check_bool(name: str, value: Any) -> bool:
-    """Return ``value`` as a bool if it is one (``True``/``False``), else raise."""
-    if not isinstance(value, (bool, np.bool_)):
-        _fail(name, value, "must be true or false")
-    return bool(value)
-
-
-def check_optional_float(name: str, value: Any, lo: float, hi: float) -> float | None:
-    """``None``, or a finite float in ``[lo, hi]``."""
-    return None if value is None else check_float(name, value, lo, hi)
-
-
-# --------------------------------------------------------------------------- declarations
-
-
-@dataclass(frozen=True)
-class ParamSpec:
-    """What a parameter is: its meaning, kind and allowed values (declared once, in its field).
-
-    Attributes:
-        doc: One-line meaning (shown by ``msisim run --help``, the app and the docs).
-        kind: ``int``, ``float``, ``bool``, ``choice``, ``point``, ``optional_float`` or
-            ``custom`` (validated by ``convert``).
-        lo: Lower bound (numbers).
-        hi: Upper bound (numbers; ``None`` = unbounded for ints).
-        lo_open: Whether the lower bound is excluded.
-        hi_open: Whether the upper bound is excluded.
-        choices: The registry (or tuple) of allowed names (``choice``).
-        convert: ``(name, value) -> value`` for ``custom`` kinds (tables, mappings).
-    """
-
-    doc: str
-    kind: str
-    lo: float | None = None
-    hi: float | None = None
-    lo_open: bool = False
-    hi_open: bool = False
-    choices: Registry[Any] | tuple[str, ...] | None = None
-    convert: Callable[[str, Any], Any] | None = None
-
-    def allowed(self) -> str:
-        """Allowed values in words (for help texts and docs)."""
-        if self.kind == "choice" and self.choices is not None:
-            return " | ".join(self.choice_names())
-        if self.kind == "bool":
-            return "true | false"
-        if self.kind in ("int", "float", "optional_float") and self.lo is not None:
-            left = "(" if self.lo_open else "["
-            if self.hi is None:
-                return f">= {self.lo:g}" if not self.lo_open else f"> {self.lo:g}"
-            right = ")" if self.hi_open else "]"
-            text = f"{left}{self.lo:g}, {self.hi:g}{right}"
-            return text + (" or null" if self.kind == "optional_float" else "")
-        if self.kind == "point":
-            return "point in [0, 1]^d"
-        return ""
-
-    def choice_names(self) -> tuple[str, ...]:
-        """Allowed names of a ``choice`` parameter (read from its registry when it has one)."""
-        if isinstance(self.choices, Registry):
-            return self.choices.names()
-        return tuple(self.choices or ())
-
-    def validate(self, name: str, value: Any) -> Any:
-        """The value, normalised; else a ``ValueError`` naming the value and what is allowed."""
-        if self.convert is not None:
-            return self.convert(name, value)
-        if self.kind == "int":
-            lo = int(self.lo if self.lo is not None else -(2**62))
-            return check_int(name, value, lo, None if self.hi is None else int(self.hi))
-        if self.kind == "float":
-            return check_float(
-                name,
-                value,
-                -math.inf if self.lo is None else self.lo,
-                math.inf if self.hi is None else self.hi,
-                lo_open=self.lo_open,
-                hi_open=self.hi_open,
-            )
-        if self.kind == "optional_float":
-            if value is None:
-                return None
-            return check_float(
-                name, value, float(self.lo or 0.0), 1.0 if self.hi is None else self.hi
-            )
-        if self.kind == "bool":
-            return check_bool(name, value)
-        if self.kind == "choice":
-            if isinstance(self.choices, Registry):
-                if value not in self.choices:
-                    raise self.choices_error(name, value)
-                return value
-            return check_choice(name, value, self.choice_names())
-        if self.kind == "point":
-            return check_point(name, value)
-        raise TypeError(f"parameter {name}: unknown kind {self.kind!r}")  # pragma: no cover
-
-    def choices_error(self, name: str, value: Any) -> ValueError:
-        """The registry's unknown-name error, under this parameter's name."""
-        from msisim.registry import unknown_name
-
-        return unknown_name(name, value, self.choice_names())
-
-
-def parameter(
-    default: Any,
-    doc: str,
-    *,
-    lo: float | None = None,
-    hi: float | None = None,
-    lo_open: bool = False,
-    hi_open: bool = False,
-    choices: Registry[Any] | tuple[str, ...] | None = None,
-    convert: Callable[[str, Any], Any] | None = None,
-    kind: str | None = None,
-) -> Any:
-    """Declare a parameter field: default, bounds or choices, and a one-line meaning.
-
-    The kind is inferred from the default (``bool``, ``int``, ``float``, ``str`` with
-    ``choices``) unless given.
-    """
-    if kind is None:
-        if convert is not None:
-            kind = "custom"
-        elif choices is not None:
-            kind = "choice"
-        elif isinstance(default, bool):
-            kind = "bool"
-        elif isinstance(default, int):
-            kind = "int"
-        elif isinstance(default, float):
-            kind = "float"
-        else:  # pragma: no cover - a declaration error, caught by the tests
-            raise TypeError(f"cannot infer the kind of a parameter with default {default!r}")
-    spec = ParamSpec(doc, kind, lo, hi, lo_open, hi_open, choices, convert)
-    return field(default=default, metadata={"spec": spec})
-
-
-def spec_of(f: dataclasses.Field[Any]) -> ParamSpec:
-    """The :class:`ParamSpec` of a parameter field."""
-    return f.metadata["spec"]
-
-
-def validate_group(group: Any) -> None:
-    """Validate and normalise every declared field of a frozen parameter group, in place."""
-    for f in fields(group):
-        value = spec_of(f).validate(f.name, getattr(group, f.name))
-        object.__setattr__(group, f.name, value)
-
-
-# --------------------------------------------------------------------------- population
-
-
-@dataclass(frozen=True)
-class CategorySpec:
-    """One stakeholder category (a row of the category table of docs/ODD.md §2.5).
-
-    Attributes:
-        name: Category name, e.g. ``"grassroots"``.
-        share: Share of the population, in (0, 1]; shares of all categories sum to 1.
-        position_mean: Mean true position in policy space (one coordinate per dimension;
-            a shorter tuple is padded with 0.5).
-        spread: Standard deviation of true positions around the mean (clipped to the space).
-        resources_mu: ``mu`` of the lognormal resource distribution.
-        resources_sigma: ``sigma`` of the lognormal resource distribution (>= 0).
-        affectedness: How strongly decisions touch the category, in [0, 1].
-        engagement: Baseline propensity to take part, in [0, 1].
-        distribution: ``normal`` (mean + spread, clipped to the space) or ``uniform`` (positions
-            uniform on ``[0, 1]^d``, ignoring mean and spread; Deffuant et al.'s start).
-    """
-
-    name: str
-    share: float
-    position_mean: tuple[float, ...]
-    spread: float
-    resources_mu: float
-    resources_sigma: float
-    affectedness: float
-    engagement: float
-    distribution: Literal["normal", "uniform"] = "normal"
-
-    def __post_init__(self) -> None:
-        if not isinstance(self.name, str) or not self.name.isidentifier() or self.name == "all":
-            _fail("category name", self.name, "must be an identifier other than 'all' (reserved)")
-        where = f"categories[{self.name}]"
-        object.__setattr__(
-            self, "share", check_float(f"{where}.share", self.share, 0.0, 1.0, lo_open=True)
-        )
-        object.__setattr__(
-            self, "position_mean", check_point(f"{where}.position_mean", self.position_mean)
-        )
-        object.__setattr__(self, "spread", check_float(f"{where}.spread", self.spread, 0.0, 1.0))
-        object.__setattr__(
-            self, "resources_mu", check_float(f"{where}.resources_mu", self.resources_mu, -10, 10)
-        )
-        object.__setattr__(
-            self,
-            "resources_sigma",
-            check_float(f"{where}.resources_sigma", self.resources_sigma, 0.0, 5.0),
-        )
-        object.__setattr__(
-            self, "affectedness", check_float(f"{where}.affectedness", self.affectedness, 0, 1)
-        )
-        object.__setattr__(
-            self, "engagement", check_float(f"{where}.engagement", self.engagement, 0, 1)
-        )
-        check_choice(f"{where}.distribution", self.distribution, ("normal", "uniform"))
-
-    @classmethod
-    def from_any(cls, value: Any) -> CategorySpec:
-        """Build from a ``CategorySpec`` or a mapping with the same keys."""
-        if isinstance(value, CategorySpec):
-            return value
-        if isinstance(value, Mapping):
-            _reject_unknown(cls, value)
-            missing = [
-                f.name
-                for f in fields(cls)
-                if f.name not in value and f.default is dataclasses.MISSING
-            ]
-            if missing:
-                raise ValueError(f"category {dict(value)!r} is missing keys: {', '.join(missing)}")
-            data = dict(value)
-            data["position_mean"] = tuple(data["position_mean"])
-            return cls(**data)
-        raise ValueError(
-            f"categories entry {value!r} is invalid: must be a CategorySpec or mapping"
-        )
-
-
-#: Default category table of docs/ODD.md §2.5, merged from the seed documents. Resources are
-#: lognormal (mu, sigma); grassroots are the affected communities with few resources.
-DEFAULT_CATEGORIES: tuple[CategorySpec, ...] = (
-    CategorySpec("government", 0.05, (0.50, 0.50), 0.10, 1.0, 0.3, 0.3, 0.7),
-    CategorySpec("bureaucracy", 0.10, (0.45, 0.55), 0.10, 0.5, 0.3, 0.3, 0.5),
-    CategorySpec("business", 0.15, (0.80, 0.20), 0.10, 1.5, 0.6, 0.5, 0.6),
-    CategorySpec("civil_society", 0.15, (0.30, 0.70), 0.12, 0.0, 0.5, 0.6, 0.6),
-    CategorySpec("academia", 0.05, (0.50, 0.60), 0.15, 0.3, 0.4, 0.3, 0.5),
-    CategorySpec("grassroots", 0.50, (0.25, 0.80), 0.15, -1.0, 0.5, 1.0, 0.3),
-)
-
-
-@dataclass(frozen=True)
-class GroupSpec:
-    """One stakeholder group of a stakeholder map, drawn as its own subpopulation.
-
-    A group belongs to one forum category (seats, arenas, the scorecard and every
-    per-category metric use the category); several groups may share a category. Built from
-    a map's rows by :mod:`msisim.stakeholder_map` (docs/ODD.md §6).
-
-    Attributes:
-        name: Group name as the map gives it (any non-empty text).
-        category: Forum category (an identifier other than ``all``).
-        share: Share of the population, in (0, 1]; shares of all groups sum to 1.
-        position_mean: Mean true position (at most ``n_dims`` coordinates; padded with 0.5).
-        spread: Standard deviation of true positions around the mean.
-        resources_mu: ``mu`` of the lognormal resource distribution.
-        resources_sigma: ``sigma`` of the lognormal resource distribution.
-        affectedness: How strongly decisions touch the group, in [0, 1].
-        engagement: Baseline propensity to take part, in [0, 1].
-    """
-
-    name: str
-    category: str
-    share: float
-    position_mean: tuple[float, ...]
-    spread: float
-    resources_mu: float
-    resources_sigma: float
-    affectedness: float
-    engagement: float
-
-    def __post_init__(self) -> None:
-        if not isinstance(self.name, str) or not self.name.strip():
-            _fail("group name", self.name, "must be non-empty text")
-        where = f"groups[{self.name}]"
-        if (
-            not isinstance(self.category, str)
-            or not self.category.isidentifier()
-            or self.category == "all"
-        ):
-            _fail(f"{where}.category", self.category, "must be an identifier other than 'all'")
-        checks: tuple[tuple[str, float, float, bool], ...] = (
-            ("share", 0.0, 1.0, True),
-            ("spread", 0.0, 1.0, False),
-            ("resources_mu", -10.0, 10.0, False),
-            ("resources_sigma", 0.0, 5.0, False),
-            ("affectedness", 0.0, 1.0, False),
-            ("engagement", 0.0, 1.0, False),
-        )
-        for name, lo, hi, lo_open in checks:
-            value = check_float(f"{where}.{name}", getattr(self, name), lo, hi, lo_open=lo_open)
-            object.__setattr__(self, name, value)
-        point = check_point(f"{where}.position_mean", self.position_mean)
-        object.__setattr__(self, "position_mean", point)
-
-    @classmethod
-    def from_any(cls, value: Any) -> GroupSpec:
-        """Build from a ``GroupSpec`` or a mapping with the same keys."""
-        if isinstance(value, GroupSpec):
-            return value
-        if isinstance(value, Mapping):
-            _reject_unknown(cls, value)
-            missing = [f.name for f in fields(cls) if f.name not in value]
-            if missing:
-                raise ValueError(f"group {dict(value)!r} is missing keys: {', '.join(missing)}")
-            data = dict(value)
-            if isinstance(data["position_mean"], (str, bytes)) or not isinstance(
-                data["position_mean"], (Sequence, np.ndarray)
-            ):
-                _fail(f"groups[{data['name']}].position_mean", data["position_mean"],
-                      "must be a sequence of numbers in [0, 1]")  # fmt: skip
-            data["position_mean"] = tuple(data["position_mean"])
-            return cls(**data)
-        raise ValueError(f"groups entry {value!r} is invalid: must be a GroupSpec or mapping")
-
-
-def categories_from_groups(groups: Sequence[GroupSpec]) -> tuple[CategorySpec, ...]:
-    """The category table a set of groups implies (docs/ODD.md §6).
-
-    Categories come in the forum's order (those of :data:`DEFAULT_CATEGORIES` first), then
-    new ones in order of first appearance. Each category's share is the sum of its groups'
-    shares; its position mean, spread and lognormal ``mu``/``sigma`` are the mean and
-    standard deviation of the mixture of its groups (weighted by share); affectedness and
-    engagement are share-weighted means. The model draws stakeholders by group; the table
-    summarises them for what reads a category's values.
-    """
-    known = [c.name for c in DEFAULT_CATEGORIES]
-    seen = [g.category for g in groups]
-    order = [c for c in known if c in seen] + list(dict.fromkeys(c for c in seen if c not in known))
-    d = max(len(g.position_mean) for g in groups)
-    table = []
-    for name in order:
-        members = [g for g in groups if g.category == name]
-        w = np.array([g.share for g in members])
-        share = float(w.sum())
-        w = w / share
-        means = np.full((len(members), d), 0.5)
-        for i, g in enumerate(members):
-            means[i, : len(g.position_mean)] = g.position_mean
-        mean = w @ means
-        spreads = np.array([g.spread for g in members])
-        variance = w @ (spreads[:, None] ** 2 + (means - mean) ** 2)  # per coordinate
-        mu = np.array([g.resources_mu for g in members])
-        sigma = np.array([g.resources_sigma for g in members])
-        mix_mu = float(w @ mu)
-        mix_sigma = float(np.sqrt(w @ (sigma**2 + (mu - mix_mu) ** 2)))
-        table.append(
-            CategorySpec(
-                name,
-                share,
-                tuple(float(np.clip(m, 0.0, 1.0)) for m in mean),
-                float(min(1.0, np.sqrt(variance.mean()))),
-                mix_mu,
-                min(5.0, mix_sigma),
-                float(w @ [g.affectedness for g in members]),
-                float(w @ [g.engagement for g in members]),
-            )
-        )
-    return tuple(table)
-
 
 # --------------------------------------------------------------------------- converters
 
 
-def _stakeholder_count(name: str, value: Any) -> int:
-    n = check_int(name, value, 1)
-    if n > MAX_STAKEHOLDERS:
-        _fail(
-            name,
-            n,
-            f"must be at most {MAX_STAKEHOLDERS:,} (each stakeholder is a Mesa agent; "
-            f"{n:,} would need about {n * 550 / 1e9:.0f} GB of memory)",
-        )
-    return n
-
-
-def _category_table(name: str, value: Any) -> tuple[CategorySpec, ...]:
-    cats: Any = value
-    if isinstance(cats, Mapping):
-        cats = [{"name": k, **v} for k, v in cats.items()]
-    if isinstance(cats, (str, bytes)) or not isinstance(cats, Sequence) or len(cats) == 0:
-        _fail(name, value, "must be a non-empty sequence of categories")
-    specs = tuple(CategorySpec.from_any(c) for c in cats)
-    _check_names_and_shares(name, specs, "category")
-    return specs
-
-
-def _check_names_and_shares(name: str, specs: Sequence[Any], what: str) -> None:
-    """Names unique and shares summing to 1 (a category or group table)."""
-    names = [s.name for s in specs]
-    if len(set(names)) != len(names):
-        _fail(name, names, f"{what} names must be unique")
-    total = sum(s.share for s in specs)
-    if abs(total - 1.0) > 1e-6:
-        _fail(
-            name,
-            {s.name: s.share for s in specs},
-            f"shares must sum to 1 (they sum to {total:.6g})",
-        )
-
-
-def _group_table(name: str, value: Any) -> tuple[GroupSpec, ...]:
-    if value is None:
-        return ()
-    if isinstance(value, (str, bytes, Mapping)) or not isinstance(value, Sequence):
-        _fail(name, value, "must be a sequence of groups (see msisim.stakeholder_map)")
-    if len(value) == 0:
-        return ()
-    specs = tuple(GroupSpec.from_any(g) for g in value)
-    _check_names_and_shares(name, specs, "group")
-    return specs
-
-
 def _seat_counts(name: str, value: Any) -> tuple[tuple[str, int], ...]:
-    seats = _as_mapping(name, value)
+    seats = as_mapping(name, value)
     return tuple((str(k), check_int(f"{name}[{k}]", v, 0)) for k, v in seats.items())
 
 
 def _party_names(name: str, value: Any) -> tuple[str, ...]:
     if isinstance(value, str) or not isinstance(value, Sequence):
-        _fail(name, value, f"must be a list of party names from {', '.join(map(repr, PARTIES))}")
+        fail(name, value, f"must be a list of party names from {', '.join(map(repr, PARTIES))}")
     names = tuple(check_choice(f"{name}[{i}]", v, PARTIES) for i, v in enumerate(value))
     if len(set(names)) != len(names):
-        _fail(name, value, "must name each party once")
+        fail(name, value, "must name each party once")
     return names
 
 
 def _support_levels(name: str, value: Any) -> tuple[tuple[str, float], ...]:
-    support = _as_mapping(name, value)
+    support = as_mapping(name, value)
     return tuple((str(k), check_float(f"{name}[{k}]", v, 0, 1)) for k, v in support.items())
 
 
 def _shock_list(name: str, value: Any) -> tuple[Shock, ...]:
     if isinstance(value, (Mapping, str)) or not isinstance(value, Sequence):
-        _fail(name, value, "must be a list of shocks (step, category, shift)")
+        fail(name, value, "must be a list of shocks (step, category, shift)")
     return tuple(Shock.from_any(s) for s in value)
 
 
 # --------------------------------------------------------------------------- groups
-
-
-@dataclass(frozen=True)
-class PopulationParams:
-    """Who the stakeholders are and how they behave (docs/ODD.md §2.5; attendance: §7.2.5)."""
-
-    n_stakeholders: int = parameter(1000, "population size N", convert=_stakeholder_count)
-    n_dims: int = parameter(2, "dimensions d of the policy space [0, 1]^d", lo=1, hi=MAX_DIMS)
-    categories: tuple[CategorySpec, ...] = parameter(
-        DEFAULT_CATEGORIES,
-        "the category table (shares summing to 1, positions, resources, affectedness, engagement)",
-        convert=_category_table,
-    )
-    groups: tuple[GroupSpec, ...] = parameter(
-        (),
-        "stakeholder groups of a stakeholder map, each drawn as its own subpopulation within "
-        "its category; when given, the category table is derived from them",
-        convert=_group_table,
-    )
-    attendance_intercept: float = parameter(
-        -2.0, "b0 of the open-forum attendance logit", lo=-50.0, hi=50.0
-    )
-    attendance_engagement: float = parameter(
-        2.0, "b_e, weight of engagement in the attendance logit", lo=-50.0, hi=50.0
-    )
-    attendance_resources: float = parameter(
-        0.8, "b_r, weight of log(resources) in the attendance logit", lo=-50.0, hi=50.0
-    )
-    attendance_affectedness: float = parameter(
-        1.0, "b_a, weight of affectedness in the attendance logit", lo=-50.0, hi=50.0
-    )
-    engagement_rate: float = parameter(
-        0.02,
-        "engagement gained per step when one's distance to the policy shrinks by "
-        "engagement_scale or more (lost symmetrically when it grows)",
-        lo=0.0,
-        hi=1.0,
-    )
-    engagement_scale: float = parameter(
-        0.02, "distance change that counts as a full improvement", lo=0.0, hi=1.0, lo_open=True
-    )
-    engagement_reversion: float = parameter(
-        0.01, "per-step pull of engagement back to the category baseline", lo=0.0, hi=1.0
-    )
-    exclusion_penalty: float = parameter(
-        0.05, "engagement lost in a round in which one is excluded by the convener", lo=0, hi=1.0
-    )
-
-    def __post_init__(self) -> None:
-        validate_group(self)
-        if self.groups:
-            for g in self.groups:
-                if len(g.position_mean) > self.n_dims:
-                    _fail(
-                        f"groups[{g.name}].position_mean",
-                        g.position_mean,
-                        f"has more coordinates than n_dims={self.n_dims}",
-                    )
-            object.__setattr__(self, "categories", categories_from_groups(self.groups))
-        for c in self.categories:
-            if len(c.position_mean) > self.n_dims:
-                _fail(
-                    f"categories[{c.name}].position_mean",
-                    c.position_mean,
-                    f"has more coordinates than n_dims={self.n_dims}",
-                )
-
-    @property
-    def category_names(self) -> tuple[str, ...]:
-        """Names of the categories, in table order (their integer codes)."""
-        return tuple(c.name for c in self.categories)
-
-    def category_shares(self) -> np.ndarray:
-        """Population shares of the categories as declared, ``float64[K]``."""
-        return np.array([c.share for c in self.categories])
-
-    def category_counts(self) -> np.ndarray:
-        """Stakeholders per category: shares times N, rounded by largest remainder (Hamilton).
-
-        Counts are deterministic so that population shares ``P_g`` are exact and a seat count
-        can be checked against a category's size before any simulation starts.
-        """
-        if self.groups:
-            return np.bincount(
-                self.group_categories(), weights=self.group_counts(), minlength=len(self.categories)
-            ).astype(np.int64)
-        return largest_remainder(self.category_shares(), self.n_stakeholders)
-
-    @property
-    def group_names(self) -> tuple[str, ...]:
-        """Names of the groups (the categories' names when no groups are given)."""
-        return tuple(g.name for g in self.groups) if self.groups else self.category_names
-
-    def group_categories(self) -> np.ndarray:
-        """Category code of each group, ``int64[G]`` (each category itself without groups)."""
-        if not self.groups:
-            return np.arange(len(self.categories), dtype=np.int64)
-        names = self.category_names
-        return np.array([names.index(g.category) for g in self.groups], dtype=np.int64)
-
-    def group_counts(self) -> np.ndarray:
-        """Stakeholders per group: shares times N, by largest remainder over the groups."""
-        if not self.groups:
-            return self.category_counts()
-        return largest_remainder(np.array([g.share for g in self.groups]), self.n_stakeholders)
 
 
 @dataclass(frozen=True)
@@ -724,8 +141,7 @@ class DesignParams:
     lottery_seats: int = parameter(
         0,
         "further seats drawn by lot from the whole population each term "
-        "(representative_with_lottery); in a parliament (proposal_vote) the seats of "
-        "n_seats that go to independents drawn by lot",
+        "(representative_with_lottery)",
         lo=0,
         hi=MAX_STAKEHOLDERS,
     )
@@ -841,27 +257,6 @@ class DesignParams:
     recusal: bool = parameter(
         False, "members with a strong tie (>= strong_tie) are recused from decisions"
     )
-    majority_share: float = parameter(
-        0.6,
-        "p: share of a parliament's party seats held by the majority party (proposal_vote)",
-        lo=0.5,
-        hi=1.0,
-    )
-    party_discipline: tuple[str, ...] = parameter(
-        ("majority", "minority"),
-        "parties whose members vote as a bloc, by the party's acceptance window "
-        "(proposal_vote; the others vote on their own)",
-        convert=_party_names,
-    )
-    party_radius: float = parameter(
-        0.1,
-        "radius of a party's circle of tolerance in the Cipolla plane [-1, 1]^2 (proposal_vote)",
-        lo=0.0,
-        hi=1.0,
-    )
-    n_proposals: int = parameter(
-        1000, "acts proposed and voted in each legislature (proposal_vote)", lo=1, hi=10**6
-    )
     deliberation: str = parameter(
         "pairs",
         "deliberation format: pairs (the whole room in random pairs) or arena_sessions (group "
@@ -874,20 +269,13 @@ class DesignParams:
         seats = dict(self.seats_per_category)
         if self.seat_allocation == "explicit":
             if not seats:
-                _fail("seats_per_category", {}, "must be given when seat_allocation='explicit'")
+                fail("seats_per_category", {}, "must be given when seat_allocation='explicit'")
             if sum(seats.values()) != self.n_seats:
-                _fail(
+                fail(
                     "seats_per_category",
                     seats,
                     f"must sum to n_seats={self.n_seats} (they sum to {sum(seats.values())})",
                 )
-        if self.decision_rule in PARLIAMENT_RULES and self.lottery_seats > self.n_seats:
-            _fail(
-                "lottery_seats",
-                self.lottery_seats,
-                f"must be <= n_seats={self.n_seats}: a parliament's lottery seats are part of "
-                "its n_seats",
-            )
 
     @property
     def rule(self) -> MembershipRule:
@@ -932,9 +320,9 @@ class Shock:
     def __post_init__(self) -> None:
         object.__setattr__(self, "step", check_int("shock.step", self.step, 1))
         if not isinstance(self.category, str):
-            _fail("shock.category", self.category, "must be a category name or 'all'")
+            fail("shock.category", self.category, "must be a category name or 'all'")
         if isinstance(self.shift, str) or not isinstance(self.shift, (Sequence, np.ndarray)):
-            _fail("shock.shift", self.shift, "must be a sequence of numbers in [-1, 1]")
+            fail("shock.shift", self.shift, "must be a sequence of numbers in [-1, 1]")
         shift = tuple(check_float(f"shock.shift[{i}]", v, -1, 1) for i, v in enumerate(self.shift))
         object.__setattr__(self, "shift", shift)
         object.__setattr__(self, "jitter", check_int("shock.jitter", self.jitter, 0))
@@ -950,7 +338,7 @@ class Shock:
         if isinstance(value, Shock):
             return value
         if isinstance(value, Mapping):
-            _reject_unknown(cls, value)
+            reject_unknown_keys(cls, value)
             try:
                 return cls(
                     step=value["step"],
@@ -1061,7 +449,7 @@ class ContextParams:
 
 #: Context fields that only a lobby's actions read (how it targets, spends, ties and pulls).
 #: A run where no lobby acts ignores them, so its no-lobby twin sets them to their defaults
-#: (:meth:`Params.without_lobby`): runs that differ only in them share one twin.
+#: (:func:`msisim.counterfactual.without_lobby`): runs that differ only in them share one twin.
 LOBBY_ACTION_FIELDS: tuple[str, ...] = (
     "lobby_strategy",
     "lobby_focus",
@@ -1190,13 +578,13 @@ class Params:
     def __post_init__(self) -> None:
         for name, cls in GROUPS.items():
             if not isinstance(getattr(self, name), cls):
-                _fail(name, getattr(self, name), f"must be a {cls.__name__}")
+                fail(name, getattr(self, name), f"must be a {cls.__name__}")
         pop, des, ctx = self.population, self.design, self.context
         names = pop.category_names
         counts = pop.category_counts()
         d = pop.n_dims
         if len(ctx.lobby_ideal) != d:
-            _fail("lobby_ideal", ctx.lobby_ideal, f"must have n_dims={d} coordinates")
+            fail("lobby_ideal", ctx.lobby_ideal, f"must have n_dims={d} coordinates")
         for field_name in ("seats_per_category", "participation_support"):
             for key, _ in getattr(des, field_name):
                 if key not in names:
@@ -1206,17 +594,17 @@ class Params:
                     )
         for shock in ctx.shocks:
             if shock.category != "all" and shock.category not in names:
-                _fail(
+                fail(
                     "shock.category", shock.category, f"must be 'all' or one of {', '.join(names)}"
                 )
             if len(shock.shift) > d:
-                _fail("shock.shift", shock.shift, f"has more coordinates than n_dims={d}")
-        if des.is_seated and des.decision_rule not in PARLIAMENT_RULES:  # a forum's seats
+                fail("shock.shift", shock.shift, f"has more coordinates than n_dims={d}")
+        if des.is_seated:
             pools = self.seat_pools()
             total = sum(p.seats for p in pools)
             if total > pop.n_stakeholders:
                 in_all = "" if total == des.n_seats else f" (the body has {total} seats in all)"
-                _fail(
+                fail(
                     "n_seats",
                     des.n_seats,
                     f"must not exceed n_stakeholders={pop.n_stakeholders}{in_all}",
@@ -1226,61 +614,12 @@ class Params:
                     continue
                 n_pop = counts[pool.category]
                 if pool.seats > n_pop:
-                    _fail(
+                    fail(
                         "n_seats",
                         des.n_seats,
                         f"allocates {pool.seats} seats to {names[pool.category]!r}, which has "
                         f"only {n_pop} stakeholders at n_stakeholders={pop.n_stakeholders}",
                     )
-
-    def without_lobby(self) -> Params:
-        """These parameters with no lobby: the no-lobby twin's (docs/ODD.md §4.9).
-
-        No budget and no exogenous selector capture; the fields only a lobby's actions read
-        (:data:`LOBBY_ACTION_FIELDS`) are set to their defaults, so that runs differing only
-        in how their lobby acts have equal twins. The lobby ideal stays (lobby bias is measured
-        toward it), and so does the number of lobbyists.
-        """
-        defaults = ContextParams()
-        calm = dataclasses.replace(
-            self.context,
-            lobby_budget=0.0,
-            selector_capture=None,
-            **{name: getattr(defaults, name) for name in LOBBY_ACTION_FIELDS},
-        )
-        return dataclasses.replace(self, context=calm)
-
-    def effective(self) -> Params:
-        """These parameters with every field the run cannot read set to its default.
-
-        The fields are those :func:`msisim.study.checks.check_run_params` notes as without
-        effect: the rule-specific design parameters that neither the membership rule nor the
-        decision rule reads, astroturf without an open round, and, when no lobby acts, the
-        fields only a lobby's actions read (:data:`LOBBY_ACTION_FIELDS`). Two runs with equal
-        effective parameters on one seed are the same run (tested for every rule and field).
-        A parliament (``decision_rule='proposal_vote'``) is returned unchanged.
-        """
-        des, ctx = self.design, self.context
-        if des.decision_rule in PARLIAMENT_RULES:
-            return self
-        unused = frozenset().union(*(r.parameters for r in MEMBERSHIP_RULES.values()))
-        unused -= des.rule.parameters
-        unused |= frozenset().union(*RULE_PARAMETERS.values()) - RULE_PARAMETERS.get(
-            des.decision_rule, frozenset()
-        )
-        design_defaults, context_defaults = DesignParams(), ContextParams()
-        design = dataclasses.replace(
-            des, **{n: getattr(design_defaults, n) for n in sorted(unused)}
-        )
-        idle: set[str] = set()
-        if not des.has_open_round:
-            idle |= {"astroturf_share", "astroturf_cost"}
-        if not ctx.lobby_acts:
-            idle |= set(LOBBY_ACTION_FIELDS)
-        context = dataclasses.replace(
-            ctx, **{n: getattr(context_defaults, n) for n in sorted(idle)}
-        )
-        return dataclasses.replace(self, design=design, context=context)
 
     def seat_pools(self) -> list[SeatPool]:
         """The seat pools of the design's membership rule (empty when it has no seats)."""
@@ -1322,15 +661,28 @@ class Params:
         """
         if "stakeholder_map" in kwargs:
             kwargs = _with_stakeholder_map(kwargs)
+        if kwargs.get("decision_rule") in PARLIAMENT_DECISION_RULES:
+            rule = kwargs["decision_rule"]
+            fail(
+                "decision_rule",
+                rule,
+                f"{rule} votes acts in a parliament, not in a forum: choose model kind "
+                "'parliament' (model: parliament, msisim.Parliament)",
+            )
         groups: dict[str, dict[str, Any]] = {g: {} for g in GROUPS}
         base: dict[str, Any] = {}
         for key, value in kwargs.items():
             if key in GROUPS:
                 if not isinstance(value, GROUPS[key]):
-                    _fail(key, value, f"must be a {GROUPS[key].__name__}")
+                    fail(key, value, f"must be a {GROUPS[key].__name__}")
                 base[key] = value
             elif key in FIELD_GROUP:
                 groups[FIELD_GROUP[key]][key] = value
+            elif key in PARLIAMENT_ONLY:
+                raise ValueError(
+                    f"{key!r} is a parliament parameter, which a forum does not read: choose "
+                    "model kind 'parliament' (model: parliament, msisim.Parliament)"
+                )
             else:
                 hint = did_you_mean(key, sorted(FIELD_GROUP) + sorted(GROUPS))
                 raise ValueError(
@@ -1353,8 +705,106 @@ class Params:
         return flat
 
 
+# --------------------------------------------------------------------------- parliament
+
+
+#: Rules by which a parliament votes acts (:func:`msisim.rules.decision.proposal_vote`).
+PARLIAMENT_DECISION_RULES: tuple[str, ...] = ("proposal_vote",)
+
+
+@dataclass(frozen=True)
+class ParliamentParams:
+    """A parliament's parameters: the chamber of Pluchino et al. (2011) (docs/ODD.md §7.8).
+
+    The parliament (:class:`msisim.parliament.Parliament`, model kind ``parliament``) has no
+    population, lobby or deliberation: a forum's parameters mean nothing to it and are refused,
+    and its own (party seats, discipline, tolerance radius, acts) are refused by a forum. Names
+    shared with a forum (``n_seats``, ``lottery_seats``, ``decision_rule``, ``n_steps``) have the
+    parliament's meaning here: its lottery seats are *part of* its ``n_seats``.
+    """
+
+    decision_rule: str = parameter(
+        "proposal_vote",
+        "how the chamber votes acts: proposal_vote (members propose acts and vote by their "
+        "acceptance windows; Pluchino et al. 2011)",
+        choices=PARLIAMENT_DECISION_RULES,
+    )
+    n_seats: int = parameter(30, "seats of the chamber", lo=1, hi=MAX_STAKEHOLDERS)
+    lottery_seats: int = parameter(
+        0,
+        "seats of n_seats that go to independents drawn by lot each legislature",
+        lo=0,
+        hi=MAX_STAKEHOLDERS,
+    )
+    majority_share: float = parameter(
+        0.6,
+        "p: share of the party seats held by the majority party",
+        lo=0.5,
+        hi=1.0,
+    )
+    party_discipline: tuple[str, ...] = parameter(
+        ("majority", "minority"),
+        "parties whose members vote as a bloc, by the party's acceptance window (the others "
+        "vote on their own)",
+        convert=_party_names,
+    )
+    party_radius: float = parameter(
+        0.1,
+        "radius of a party's circle of tolerance in the Cipolla plane [-1, 1]^2",
+        lo=0.0,
+        hi=1.0,
+    )
+    n_proposals: int = parameter(
+        1000, "acts proposed and voted in each legislature", lo=1, hi=10**6
+    )
+    n_steps: int = parameter(200, "legislatures of run(), one per step", lo=1, hi=10_000_000)
+
+    def __post_init__(self) -> None:
+        validate_group(self)
+        if self.lottery_seats > self.n_seats:
+            fail(
+                "lottery_seats",
+                self.lottery_seats,
+                f"must be <= n_seats={self.n_seats}: a parliament's lottery seats are part of "
+                "its n_seats",
+            )
+
+    @classmethod
+    def from_flat(cls, **kwargs: Any) -> ParliamentParams:
+        """Build from flat keywords (``n_seats=500, lottery_seats=140``); a forum's are refused."""
+        names = [f.name for f in fields(cls)]
+        for key in kwargs:
+            if key in names:
+                continue
+            if key in FIELD_GROUP:
+                raise ValueError(
+                    f"{key!r} is a forum parameter, which a parliament (model kind 'parliament') "
+                    f"does not read; its parameters: {', '.join(names)}"
+                )
+            raise ValueError(
+                f"unknown parameter {key!r}{did_you_mean(key, names)}; a parliament's "
+                f"parameters: {', '.join(names)}"
+            )
+        return cls(**kwargs)
+
+    def to_flat(self) -> dict[str, Any]:
+        """All parameters as one flat mapping (the inverse of :meth:`from_flat`)."""
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+
+#: The parliament's parameters that a forum does not have.
+PARLIAMENT_ONLY: tuple[str, ...] = tuple(
+    f.name for f in fields(ParliamentParams) if f.name not in FIELD_GROUP
+)
+
+#: Every declared parameter group of every model kind, by name (a forum's four, then the
+#: parliament's); a name declared by two kinds is listed under the first.
+PARAMETER_GROUPS: dict[str, type] = {**GROUPS, "parliament": ParliamentParams}
+
+
 def _with_stakeholder_map(kwargs: dict[str, Any]) -> dict[str, Any]:
     """Flat keywords with ``stakeholder_map`` replaced by the population it describes."""
+    # imported here: reading maps needs pandas, which a bare ``import msisim.params`` need not load
     from msisim.stakeholder_map import StakeholderMap, load_stakeholder_map
 
     out = dict(kwargs)
@@ -1375,14 +825,16 @@ def _with_stakeholder_map(kwargs: dict[str, Any]) -> dict[str, Any]:
 
 
 def parameter_table() -> list[dict[str, Any]]:
-    """Every parameter as a row: ``name, group, default, kind, allowed, doc``.
+    """Every parameter of every model kind as a row: ``name, group, default, kind, allowed, doc``.
 
     Read by the Hydra schema of ``msisim run``, ``msisim run --help``, the ODD check and
     the docs, so that a parameter is described once, in its field.
     """
     rows = []
-    for group, cls in GROUPS.items():
+    for group, cls in PARAMETER_GROUPS.items():
         for f in fields(cls):
+            if group not in GROUPS and f.name in FIELD_GROUP:
+                continue  # a name a forum declares too: listed once, under the forum's group
             spec = spec_of(f)
             rows.append(
                 {

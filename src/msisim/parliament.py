@@ -1,14 +1,13 @@
 """Parliament: the two-party chamber with legislators drawn by lot of Pluchino et al. (2011).
 
-A light, vectorised model beside :class:`msisim.GovernanceModel` for the decision rule
-``proposal_vote`` (:func:`msisim.rules.decision.proposal_vote`): no lobbying, deliberation
-or attendance, only a chamber that votes acts. Studies and ``msisim run`` build it instead
-of the forum model whenever the decision rule is one of
-:data:`msisim.rules.decision.PARLIAMENT_RULES`; it takes the same parameters
-(:class:`msisim.params.Params`) and reports through the same outcome declarations
-(``legislative_efficiency``, ``steps``).
+A light, vectorised model beside :class:`msisim.GovernanceModel`, its own model kind
+(``parliament``, :mod:`msisim.kinds`): no population, lobbying, deliberation or attendance,
+only a chamber that votes acts by :func:`msisim.rules.decision.proposal_vote`. A study
+chooses it with ``model: parliament`` and ``msisim run`` with ``model=parliament``; it takes
+its own parameters (:class:`msisim.params.ParliamentParams`) and reports through the same
+outcome declarations (:data:`PARLIAMENT_OUTCOMES`).
 
-One step is one legislature (docs/ODD.md §7.10): an election seats
+One step is one legislature (docs/ODD.md §7.8): an election seats
 ``n_seats - lottery_seats`` party members, ``majority_share`` of them in the majority
 party, and ``lottery_seats`` independents are drawn by lot; then ``n_proposals`` acts are
 proposed and voted. Source: A. Pluchino, C. Garofalo, A. Rapisarda, S. Spagano,
@@ -25,8 +24,8 @@ import numpy as np
 import pandas as pd
 
 from msisim import outcomes as declared
-from msisim.params import Params
-from msisim.rules.decision import INDEPENDENT, PARLIAMENT_RULES, PARTIES, proposal_vote
+from msisim.params import ParliamentParams
+from msisim.rules.decision import INDEPENDENT, PARTIES, proposal_vote
 from msisim.streams import spawn_streams
 
 #: Outcomes a parliament reports (the others describe a forum).
@@ -97,64 +96,66 @@ class Parliament(mesa.Model):
     """A chamber of two parties and independents drawn by lot that votes acts.
 
     Example:
-        >>> m = Parliament(decision_rule="proposal_vote", n_seats=500, lottery_seats=140,
-        ...                majority_share=0.6, n_steps=10, rng=3)
+        >>> m = Parliament(n_seats=500, lottery_seats=140, majority_share=0.6, n_steps=10,
+        ...                rng=3)
         >>> m.run().summary()["legislative_efficiency"]  # doctest: +SKIP
 
     Args:
-        params: A complete parameter set (flat keywords then override its fields).
+        params: The parliament's parameters (flat keywords then override its fields).
         rng: Seed (Mesa 3.5 semantics); every draw comes from named streams spawned from it.
-        **kwargs: Flat parameters (``n_seats``, ``lottery_seats``, ``majority_share``, ...).
+        **kwargs: Flat parameters (``n_seats``, ``lottery_seats``, ``majority_share``, ...);
+            a forum's parameters are refused.
     """
 
-    def __init__(self, params: Params | None = None, *, rng: Any = None, **kwargs: Any) -> None:
+    def __init__(
+        self, params: ParliamentParams | None = None, *, rng: Any = None, **kwargs: Any
+    ) -> None:
         if params is None:
-            params = Params.from_flat(**kwargs)
-        elif kwargs:
-            params = Params.from_flat(**{**params.to_flat(), **kwargs})
-        design = params.design
-        if design.decision_rule not in PARLIAMENT_RULES:
+            params = ParliamentParams.from_flat(**kwargs)
+        elif not isinstance(params, ParliamentParams):
             raise ValueError(
-                f"decision_rule={design.decision_rule!r} is invalid for a Parliament: must be "
-                f"one of {', '.join(map(repr, sorted(PARLIAMENT_RULES)))}"
+                f"params={type(params).__name__} is invalid for a Parliament: must be a "
+                "msisim.params.ParliamentParams"
             )
+        elif kwargs:
+            params = ParliamentParams.from_flat(**{**params.to_flat(), **kwargs})
         super().__init__(rng=rng)
         self.params = params
         self.streams = spawn_streams(self._seed)
-        self.disciplined = np.array([name in design.party_discipline for name in PARTIES])
+        self.disciplined = np.array([name in params.party_discipline for name in PARTIES])
         #: One row per legislature: acts proposed, acts passed, social gain of those passed.
         self.legislatures: list[dict[str, float]] = []
         self.running = True
 
     def step(self) -> None:
         """One legislature: an election, then ``n_proposals`` acts proposed and voted."""
-        design = self.params.design
+        params = self.params
         points, party, centres = elect(
-            design.n_seats,
-            design.lottery_seats,
-            design.majority_share,
-            design.party_radius,
+            params.n_seats,
+            params.lottery_seats,
+            params.majority_share,
+            params.party_radius,
             self.streams["population"],
             self.streams["selection"],
         )
         # a child stream per legislature: the votes' draws (their number depends on the
         # independents) never shift the next legislature's
         (votes,) = self.streams["legislature"].spawn(1)
-        acts = proposal_vote(points, party, centres, self.disciplined, design.n_proposals, votes)
+        acts = proposal_vote(points, party, centres, self.disciplined, params.n_proposals, votes)
         self.legislatures.append(
             {
                 "step": float(self.steps),
-                "n_acts": float(design.n_proposals),
+                "n_acts": float(params.n_proposals),
                 "n_passed": float(acts.passed.sum()),
                 "social_gain_passed": float(acts.social_gain[acts.passed].sum()),
             }
         )
-        if self.steps >= self.params.simulation.n_steps:
+        if self.steps >= params.n_steps:
             self.running = False
 
     def run(self, n_steps: int | None = None) -> Parliament:
         """Run ``n_steps`` legislatures (default: the ``n_steps`` parameter); returns ``self``."""
-        self.run_for(self.params.simulation.n_steps if n_steps is None else n_steps)
+        self.run_for(self.params.n_steps if n_steps is None else n_steps)
         return self
 
     def series_frame(self) -> pd.DataFrame:

@@ -64,7 +64,7 @@ import numpy as np
 import pandas as pd
 
 from msisim.apportionment import largest_remainder
-from msisim.params import DEFAULT_CATEGORIES, MAX_DIMS, GroupSpec, PopulationParams
+from msisim.population_params import DEFAULT_CATEGORIES, MAX_DIMS, GroupSpec, PopulationParams
 from msisim.registry import did_you_mean
 
 logger = logging.getLogger(__name__)

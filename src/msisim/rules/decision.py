@@ -218,6 +218,8 @@ def move_policy(policy: np.ndarray, proposal: np.ndarray, inertia: float) -> np.
 
 
 # --------------------------------------------------------------------------- parliaments
+# How a parliament (model kind ``parliament``, :class:`msisim.Parliament`) votes acts. It is
+# not a forum's decision rule (not in DECISION_RULES): a forum has no acts to vote on.
 
 
 #: Party codes of a parliament's members (``independent`` = chosen by lot, no party).
@@ -298,28 +300,3 @@ def proposal_vote(
         )
         yes = yes + size * verdict
     return Acts(proposer, social_gain, yes.astype(np.int64), yes > n / 2)
-
-
-def decide_in_parliament(_advocated: np.ndarray, _voice: np.ndarray, _design: Any) -> Decision:
-    """``proposal_vote``: acts voted in a parliament (runs in :class:`msisim.Parliament`).
-
-    The rule itself is :func:`proposal_vote`; a forum of stakeholders has no acts to vote
-    on, so this entry only refuses to run inside :class:`msisim.GovernanceModel`.
-    """
-    raise ValueError(
-        "decision_rule='proposal_vote' votes acts in a parliament: run it with "
-        "msisim.Parliament (studies and `msisim run` do so), not GovernanceModel"
-    )
-
-
-register_decision(
-    DecisionRule(
-        "proposal_vote",
-        "acts proposed and voted in a parliament (Pluchino et al. 2011)",
-        decide_in_parliament,
-        parameters=frozenset({"majority_share", "party_discipline", "party_radius", "n_proposals"}),
-    )
-)
-#: Decision rules that run a parliament of acts (:class:`msisim.Parliament`) instead of
-#: the forum's policy process.
-PARLIAMENT_RULES: frozenset[str] = frozenset({"proposal_vote"})

@@ -18,7 +18,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from msisim.params import ContextParams, DesignParams, Params
-from msisim.rules.decision import PARLIAMENT_RULES, RULE_PARAMETERS
+from msisim.rules.decision import RULE_PARAMETERS
 from msisim.rules.membership import MEMBERSHIP_RULES
 
 #: Names with a meaning of their own, refused as category names (``shocks`` use ``all``).
@@ -62,8 +62,6 @@ def check_run_params(params: Params, steps: int | None = None) -> list[str]:
         )
     rule = design.rule
     specific = frozenset().union(*(r.parameters for r in MEMBERSHIP_RULES.values()))
-    if design.decision_rule in PARLIAMENT_RULES:  # a parliament seats itself (lottery_seats)
-        specific = frozenset()
     for name in sorted(specific - rule.parameters):
         if getattr(design, name) != getattr(_DESIGN, name):
             notes.append(f"{name} has no effect under {where}: {rule.name} does not use it")

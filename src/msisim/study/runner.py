@@ -45,10 +45,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from msisim.kinds import model_kind
 from msisim.model import GovernanceModel
-from msisim.parliament import Parliament
 from msisim.plugins import Plugin, PluginError, ensure_plugins, loaded_plugins, plugin_frame
-from msisim.rules.decision import PARLIAMENT_RULES
 from msisim.scorecard import panel_scorecard
 from msisim.study.sharing import SharedWork, batches, plan
 from msisim.study.spec import ExperimentSpec, Task, _plain, _to_model
@@ -196,11 +195,10 @@ def execute_task(
     serves: Callable[[], None] | None = None  # hands this run to its group as the twin
     try:
         flat = _to_model(task.params)
-        model: GovernanceModel | Parliament
+        kind = model_kind(task.model)
+        model: Any
         summary_only = not task.collect_series  # per-step rows are not kept: skip them
-        if flat.get("decision_rule") in PARLIAMENT_RULES:  # a chamber voting acts
-            model = Parliament(rng=task.seed, n_steps=task.steps, **flat)
-        elif p is not None and p.params is not None and shared is not None:
+        if p is not None and p.params is not None and shared is not None:  # a forum's plan
             model = GovernanceModel(
                 p.params,
                 rng=task.seed,
@@ -212,13 +210,8 @@ def execute_task(
                 model.records_twin_trace = True
                 serves = functools.partial(shared.offer, p, summary_only, model)
         else:
-            model = GovernanceModel(
-                rng=task.seed,
-                collect=False,
-                summary_only=summary_only,
-                n_steps=task.steps,
-                **flat,
-            )
+            options = kind.study_options(summary_only)
+            model = kind.build(flat, rng=task.seed, n_steps=task.steps, **options)
         model.run()
         if serves is not None:
             serves()
@@ -231,13 +224,16 @@ def execute_task(
                 for a, p, s in zip(card["arena"], card["principle"], card["score"], strict=True)
             }
         )
-        panel = panel_scorecard(model)  # empty unless panel_respondents > 0
-        row.update(
-            {
-                f"panel.{a}.{p}": s
-                for a, p, s in zip(panel["arena"], panel["principle"], panel["panel"], strict=True)
-            }
-        )
+        if kind.panel:  # a questionnaire panel: empty unless panel_respondents > 0
+            panel = panel_scorecard(model)
+            row.update(
+                {
+                    f"panel.{a}.{p}": s
+                    for a, p, s in zip(
+                        panel["arena"], panel["principle"], panel["panel"], strict=True
+                    )
+                }
+            )
         if task.collect_series:
             series = model.series_frame()
             series.insert(0, "run_id", task.run_id)

@@ -3,8 +3,9 @@
 A lobbied run carries a no-lobby twin (:meth:`msisim.model.GovernanceModel.no_lobby_twin`):
 the same run with no lobby, on the same seed. Runs that differ only in their lobby (its
 budget, strategy, focus...: :data:`msisim.params.LOBBY_ACTION_FIELDS`) on the same seed have
-*equal* twins (up to fields the twin cannot read), and a study that compares lobby levers on
-common random numbers (levers in ``design_factors``) has many such runs. So:
+*equal* twins (up to fields the twin cannot read: :func:`msisim.counterfactual.twin_parameters`),
+and a study that compares lobby levers on common random numbers (levers in
+``design_factors``) has many such runs. So:
 
 * tasks are grouped by their twin (:func:`plan`) and batches keep groups together
   (:func:`batches`);
@@ -14,7 +15,7 @@ common random numbers (levers in ``design_factors``) has many such runs. So:
   cannot read, on the same seed — so it is run first, keeps a twin's record
   (:attr:`~msisim.model.GovernanceModel.records_twin_trace`) and serves as the group's twin;
 * runs that differ only in fields they cannot read (a lobby strategy at budget 0, what the
-  selector sees in an open forum without a selector: :meth:`msisim.params.Params.effective`)
+  selector sees in an open forum without a selector: :func:`msisim.counterfactual.effective`)
   are the same run: it is run once per batch and its outcomes copied.
 
 Results are identical to running every task alone (tested): a twin never interacts with its
@@ -27,9 +28,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from msisim import counterfactual as twins
+from msisim.kinds import model_kind
 from msisim.model import GovernanceModel
 from msisim.params import Params
-from msisim.rules.decision import PARLIAMENT_RULES
 from msisim.study.spec import Task, _to_model
 
 
@@ -38,17 +40,17 @@ class Plan:
     """How a task is run: its model parameters and what it can share.
 
     Attributes:
-        params: The run's parameters (None for a chamber, :class:`msisim.parliament.Parliament`,
-            or parameters that do not validate: those runs share nothing and fail alone).
+        params: The run's parameters (None for a model kind without twins, e.g. a
+            parliament, or parameters that do not validate: those runs share nothing and
+            fail alone).
         group: Key of the task's twin group: runs with equal keys have equal twins.
         lobby_acts: Whether the run has a lobby (and so a twin).
         same_run: Key equal for tasks that are the same run: same seed and steps, same
             outputs asked, and the same parameters up to fields the run cannot read
-            (:meth:`msisim.params.Params.effective`: a strategy at budget 0, a selector's
+            (:func:`msisim.counterfactual.effective`: a strategy at budget 0, a selector's
             information in a forum without a selector).
-        serves_as_twin: Whether the run is its group's no-lobby twin: its parameters equal
-            their :meth:`~msisim.params.Params.without_lobby` (up to fields it cannot read)
-            and it has no panel (a twin records the panel's scorecard cells its own way).
+        serves_as_twin: Whether the run is its group's no-lobby twin
+            (:func:`msisim.counterfactual.can_serve_as_twin`).
     """
 
     params: Params | None
@@ -65,7 +67,7 @@ _MAX_PLANS = 5000  # about 10 kB each
 
 def plan(task: Task) -> Plan:
     """The :class:`Plan` of one task (kept per process: planning costs milliseconds)."""
-    key = (task.run_id, task.seed, task.steps, task.collect_series)
+    key = (task.run_id, task.seed, task.steps, task.collect_series, task.model)
     known = _PLANS.get(key)
     if known is not None:
         return known
@@ -78,17 +80,15 @@ def plan(task: Task) -> Plan:
 
 def _plan(task: Task) -> Plan:
     flat = _to_model(task.params)
-    if flat.get("decision_rule") in PARLIAMENT_RULES:
+    if not model_kind(task.model).twins:  # e.g. a parliament: nothing to share
         return Plan(None, task.run_id, False, task.run_id)
     try:
         params = Params.from_flat(n_steps=task.steps, **flat)
     except (TypeError, ValueError):  # reported by the run itself
         return Plan(None, task.run_id, False, task.run_id)
-    calm = params.without_lobby().effective()
-    own = params.effective()
-    group = repr((task.seed, task.steps, calm))
-    same_run = repr((task.seed, task.steps, own, task.collect_series))
-    serves = own == calm and params.simulation.panel_respondents == 0
+    group = repr((task.seed, task.steps, twins.twin_parameters(params)))
+    same_run = repr((task.seed, task.steps, twins.effective(params), task.collect_series))
+    serves = twins.can_serve_as_twin(params)
     return Plan(params, group, params.context.lobby_acts, same_run, serves)
 
 

@@ -25,7 +25,8 @@ from typing import Any, Literal
 
 import numpy as np
 
-from msisim.params import FIELD_GROUP, Params
+from msisim.kinds import MODEL_KINDS, model_kind
+from msisim.params import PARAMETER_GROUPS, Params
 from msisim.study.checks import check_map_conflicts, check_run_params
 
 logger = logging.getLogger(__name__)
@@ -39,6 +40,12 @@ DEFAULT_SEED = 20261125
 
 Sampler = Literal["grid", "lhs", "sobol"]
 SAMPLERS = ("grid", "lhs", "sobol")
+
+
+#: Every parameter of every model kind (a study's model kind then refuses another kind's).
+ALL_PARAMETERS: tuple[str, ...] = tuple(
+    dict.fromkeys(f.name for cls in PARAMETER_GROUPS.values() for f in dataclasses.fields(cls))
+)
 
 
 @dataclass(frozen=True)
@@ -70,10 +77,10 @@ class Factor:
     @classmethod
     def from_any(cls, name: str, value: Any) -> Factor:
         """Build from a list of levels or a mapping ``{levels: [...]}`` / ``{low, high}``."""
-        if name not in FIELD_GROUP:
+        if name not in ALL_PARAMETERS:
             import difflib
 
-            close = difflib.get_close_matches(name, FIELD_GROUP, n=1)
+            close = difflib.get_close_matches(name, ALL_PARAMETERS, n=1)
             hint = f" (did you mean {close[0]!r}?)" if close else ""
             raise ValueError(f"factor {name!r} is not a model parameter{hint}")
         if isinstance(value, Mapping):
@@ -135,6 +142,7 @@ class Task:
         params: Flat model parameters.
         steps: Steps to run.
         collect_series: Whether to return the per-step metrics.
+        model: The kind of model the run builds (:data:`msisim.kinds.MODEL_KINDS`).
     """
 
     run_id: str
@@ -145,6 +153,12 @@ class Task:
     params: dict[str, Any]
     steps: int
     collect_series: bool = False
+    model: str = "forum"
+
+
+#: Outcomes a study's report focuses on when it names none (a forum's; another model kind's
+#: study gets its kind's headline outcomes instead).
+DEFAULT_OUTCOMES: tuple[str, ...] = ("lobby_bias", "rose", "congruence")
 
 
 @dataclass(frozen=True)
@@ -158,6 +172,9 @@ class ExperimentSpec:
         hypothesis: What we expect and why.
         report: Name of the study's report builder (a module of :mod:`msisim.viz.report`);
             empty: the generic report.
+        model: The kind of model every run builds: ``forum`` (:class:`msisim.GovernanceModel`)
+            or ``parliament`` (:class:`msisim.Parliament`); see :mod:`msisim.kinds`. Its
+            parameters are the only ones the study may set.
         base: Flat parameters shared by every run.
         stakeholder_map: A stakeholder map (a shipped map's name or a ``.csv``/``.yaml``
             path) whose groups are every run's population (docs/ODD.md §6); ``base`` may
@@ -182,7 +199,7 @@ class ExperimentSpec:
         seed: Root seed of the study.
         collect_series: Store per-step metrics (``series.parquet``).
         batch_size: Runs per task sent to a worker.
-        outcomes: Outcomes the report focuses on.
+        outcomes: Outcomes the report focuses on (default: the model kind's headline ones).
         capture_threshold: Capture (the run's lobby bias minus its no-lobby twin's, so the
             structural tilt is not counted) above which a run counts as captured, for
             scenario discovery.
@@ -193,6 +210,7 @@ class ExperimentSpec:
     question: str = ""
     hypothesis: str = ""
     report: str = ""
+    model: str = "forum"
     base: dict[str, Any] = field(default_factory=dict)
     stakeholder_map: str = ""
     map_population: dict[str, Any] = field(default_factory=dict)
@@ -206,12 +224,13 @@ class ExperimentSpec:
     seed: int = DEFAULT_SEED
     collect_series: bool = False
     batch_size: int = 4
-    outcomes: tuple[str, ...] = ("lobby_bias", "rose", "congruence")
+    outcomes: tuple[str, ...] = DEFAULT_OUTCOMES
     capture_threshold: float = 0.25
 
     def __post_init__(self) -> None:
         if not isinstance(self.name, str) or not self.name.replace("_", "").isalnum():
             raise ValueError(f"name={self.name!r} is invalid: letters, digits and _ only")
+        kind = model_kind(self.model)  # else the registry's one-line error with valid kinds
         if self.sampler not in SAMPLERS:
             raise ValueError(f"sampler={self.sampler!r} is invalid: must be one of {SAMPLERS}")
         for key, value, lo, hi in (
@@ -240,6 +259,15 @@ class ExperimentSpec:
             hint = f" (did you mean {close[0]!r}?)" if close else ""
             raise ValueError(
                 f"outcomes: {unknown[0]!r} is not an outcome{hint}; valid: {', '.join(OUTCOMES)}"
+            )
+        if self.outcomes == DEFAULT_OUTCOMES and not set(self.outcomes) <= set(kind.outcomes):
+            object.__setattr__(self, "outcomes", kind.headline)  # the default is a forum's
+        others = {o for k in MODEL_KINDS.values() if k is not kind for o in k.outcomes}
+        other = [o for o in self.outcomes if o in others - set(kind.outcomes)]
+        if other:
+            raise ValueError(
+                f"outcomes: {other[0]!r} is not an outcome of model kind {kind.name!r}; its "
+                f"outcomes: {', '.join(kind.outcomes)}"
             )
         names = [f.name for f in self.factors]
         for f in self.factors:
@@ -289,8 +317,8 @@ class ExperimentSpec:
                 continue
             checked.add(text)
             try:
-                params = Params.from_flat(n_steps=self.steps, **_to_model(task.params))
-                found = check_run_params(params)
+                params = kind.params(_to_model(task.params), n_steps=self.steps)
+                found = check_run_params(params) if isinstance(params, Params) else []
             except ValueError as err:
                 where = ", ".join(f"{k}={v}" for k, v in task.params.items() if k in self._varied())
                 label = f"design {task.design}: " if task.design else ""
@@ -402,6 +430,8 @@ class ExperimentSpec:
         del keep["stakeholder_map"]
         if not keep["map_population"]:
             del keep["map_population"]
+        if keep["model"] == "forum":  # a forum study keeps the hash it had before model kinds
+            del keep["model"]
         return _digest(keep)[:16]
 
     # ------------------------------------------------------------------ samples and tasks
@@ -529,7 +559,9 @@ class ExperimentSpec:
             np.random.SeedSequence(int(seed_key, 16)).generate_state(1, dtype=np.uint64)[0]
             >> np.uint64(1)
         )
-        return Task(run_id, seed, label, sample, r, params, self.steps, self.collect_series)
+        return Task(
+            run_id, seed, label, sample, r, params, self.steps, self.collect_series, self.model
+        )
 
 
 def map_population(
@@ -616,9 +648,9 @@ def _to_model(params: Mapping[str, Any]) -> dict[str, Any]:
 
 def _check_params(params: Mapping[str, Any], where: str) -> None:
     for key in params:
-        if key not in FIELD_GROUP:
+        if key not in ALL_PARAMETERS:
             import difflib
 
-            close = difflib.get_close_matches(str(key), FIELD_GROUP, n=1)
+            close = difflib.get_close_matches(str(key), ALL_PARAMETERS, n=1)
             hint = f" (did you mean {close[0]!r}?)" if close else ""
             raise ValueError(f"{where}: unknown parameter {key!r}{hint}")

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from msisim.kinds import model_kind
 from msisim.study.spec import ExperimentSpec
 from msisim.study.store import atomic_write, verify_results
 
@@ -71,16 +72,6 @@ def _no_findings(ok: bool) -> str:
     )
 
 
-def _averaging(runs: pd.DataFrame) -> str:
-    """How a run's outcomes were aggregated, in words (a parliament averages legislatures)."""
-    if "legislative_efficiency" in runs and "rose" not in runs:
-        return "Outcomes are each run's mean over all its legislatures (one per step)."
-    return (
-        "Outcomes are each run's mean over the second half of its steps (the summary window; "
-        "scorecard cells and the governance index too)."
-    )
-
-
 def build_report(folder: str | Path) -> Path:
     """(Re)build figures and ``report.md`` of the study stored in ``folder``.
 
@@ -111,6 +102,7 @@ def build_report(folder: str | Path) -> Path:
     sets = assumption_sets(ctx)
     # figures and tables show the default assumptions; a section compares the others
     shown_ctx = restrict(ctx, sets[0]) if sets else ctx
+    averaging = model_kind(spec.model).averaging  # how a run's outcomes were aggregated
     header = [
         f"# {spec.title or spec.name}\n",
         *(render(ctx, findings) if findings else ["## Key findings\n", _no_findings(ok)]),
@@ -119,7 +111,7 @@ def build_report(folder: str | Path) -> Path:
         f"**Hypothesis.** {spec.hypothesis}\n" if spec.hypothesis else "",
         f"**Runs.** {len(runs)} runs ({max(1, len(spec.designs))} design(s) x "
         f"{len(spec.samples())} sample point(s) x {spec.replicates} replicate(s)), "
-        f"{n_failed} failed; {spec.steps} steps each. {_averaging(runs)} Unless a section "
+        f"{n_failed} failed; {spec.steps} steps each. {averaging} Unless a section "
         f"says otherwise, figures show bootstrap 95% confidence "
         f"bands of the mean over replicates and tables Student-t 95% intervals (clipped to "
         f"the outcome's range where it is bounded, e.g. [0, 1] for shares). Differences "
