@@ -188,3 +188,23 @@ def test_registry_remove_and_temporary() -> None:
             OUTCOMES.remove("scratch")
         outcome("scratch", "scratch", unit="x", direction="neither")(lambda o: 0.0)
     assert "scratch" not in OUTCOMES, "temporary() undoes its registrations"
+
+
+def test_a_study_may_name_a_plugin_outcome_and_reports_it(member_turnover) -> None:
+    from msisim.study.runner import execute_task
+    from msisim.study.spec import ExperimentSpec
+
+    spec = ExperimentSpec.from_dict(
+        {
+            "name": "turnover",
+            "title": "Turnover",
+            "base": {k: v for k, v in FORUM.items() if k not in ("rng", "n_steps")},
+            "designs": {"representative": {"membership": "representative"}},
+            "replicates": 1,
+            "steps": 40,
+            "outcomes": ["member_turnover"],
+        }
+    )
+    row, _series = execute_task(spec.tasks()[0])  # a study run: summary_only, no series
+    assert row["status"] == "ok", row["error"]
+    assert 0.0 < row["member_turnover"] <= 1.0, "the study row carries the plugin's outcome"
