@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from types import MappingProxyType
-from typing import Any, TypeVar
+from typing import Any, Self, TypeVar
 
 import numpy as np
 
@@ -69,7 +69,7 @@ class RunView:
         self._outcome = outcome
         self._per_step: dict[str, tuple[int, Any]] = {}
 
-    def declaring(self, needs: Iterable[str], outcome: str) -> RunView:
+    def declaring(self, needs: Iterable[str], outcome: str) -> Self:
         """A view of the same run that hands out only the records in ``needs``."""
         view = type(self).__new__(type(self))
         view.__dict__.update(self.__dict__)
@@ -321,13 +321,13 @@ class ForumView(RunView):
         """Expected Rose index and viewpoint coverage of a random body of ``body_size``."""
         return self._model.random_body_baselines(body_size)
 
-    def tilt_record(self) -> dict[str, float]:
+    def tilt_record(self) -> Mapping[str, float]:
         """This forum's ``lobby_bias`` and its tilt parts now."""
-        return self._model.tilt_record()
+        return MappingProxyType(self._model.tilt_record())
 
-    def twin_record(self) -> dict[str, float]:
-        """The no-lobby twin's ``lobby_bias`` and tilt parts at this step."""
-        return self._model.twin_record()
+    def twin_record(self) -> Mapping[str, float]:
+        """The no-lobby twin's ``lobby_bias`` and tilt parts at this step (read-only)."""
+        return MappingProxyType(self._model.twin_record())
 
     # ------------------------------------------------------------------ whole-run records
 
@@ -363,7 +363,7 @@ class ForumView(RunView):
         if twin is None:
             return None
         view: ForumView = twin.view
-        return view if self._declared is None else view.declaring(self._declared, self._outcome)  # type: ignore[return-value]
+        return view if self._declared is None else view.declaring(self._declared, self._outcome)
 
     # ------------------------------------------------------------------ recording
 
