@@ -162,7 +162,18 @@ def test_the_view_hands_out_read_only_arrays_that_follow_the_run() -> None:
     m = GovernanceModel(collect=False, **FORUM)
     m.run_for(3)
     view = m.view
-    for name in ("position", "advocated", "voice", "members", "seated", "policy", "ties"):
+    for name in (
+        "position",
+        "advocated",
+        "voice",
+        "members",
+        "seated",
+        "policy",
+        "ties",
+        "public_ideal",
+        "category_medians",
+        "population_shares",
+    ):
         array = getattr(view, name)
         assert not array.flags.writeable, f"view.{name} is read-only"
     assert np.array_equal(view.policy, m.forum.policy), "the view reads the model's state"

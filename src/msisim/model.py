@@ -11,7 +11,7 @@ import dataclasses
 import functools
 import logging
 import math
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import mesa
@@ -993,7 +993,10 @@ class GovernanceModel(mesa.Model):
         return self._compute(observation, self._step_outcomes, {})
 
     def _compute(
-        self, observation: declared.Observation, outcomes: Any, out: dict[str, float]
+        self,
+        observation: declared.Observation,
+        outcomes: Iterable[declared.Outcome],
+        out: dict[str, float],
     ) -> dict[str, float]:
         """Fill ``out`` with the columns of ``outcomes`` (per-step) for this observation."""
         for o in outcomes:

@@ -305,6 +305,11 @@ class ForumView(RunView):
         """Each category's share of the summed affectedness, ``float64[K]``."""
         return self._ro("affected_shares", self._model.affected_shares)
 
+    @property
+    def category_medians(self) -> np.ndarray:
+        """Coordinate-wise median interest of each category, ``float64[K, d]``."""
+        return self._ro("category_medians", self._model.category_medians)
+
     # ------------------------------------------------------------------ derived (pure)
 
     @property
