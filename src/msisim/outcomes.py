@@ -186,17 +186,17 @@ class Observation(scorecards.RoomTallies):
             metrics.shares(np.concatenate((real, [n_paid]))),
         )
 
-    @property
+    @cached_property
     def head_shares(self) -> np.ndarray:
         """Categories' shares of the room by headcount, paid participants as they claim."""
         return self._composition[0]
 
-    @property
+    @cached_property
     def voice_shares(self) -> np.ndarray:
         """Categories' shares of the room's voice, paid participants as they claim."""
         return self._composition[1]
 
-    @property
+    @cached_property
     def true_shares(self) -> np.ndarray:
         """Shares of the room with paid participants as a category of their own (``K + 1``)."""
         return self._composition[2]
@@ -230,12 +230,12 @@ class Observation(scorecards.RoomTallies):
     def _baselines(self) -> tuple[float, float]:
         return self.view.random_body_baselines(self.body_size)
 
-    @property
+    @cached_property
     def expected_rose(self) -> float:
         """Expected Rose index of a random body of the room's size."""
         return self._baselines[0]
 
-    @property
+    @cached_property
     def expected_coverage(self) -> float:
         """Expected viewpoint coverage of a random body of the room's size."""
         return self._baselines[1]
@@ -260,17 +260,17 @@ class Observation(scorecards.RoomTallies):
         # a lobby acts but no twin was run: capture is unknown
         return lobby_bias, math.nan, dict.fromkeys(metrics.TILT_PARTS, math.nan)
 
-    @property
+    @cached_property
     def lobby_bias(self) -> float:
         """Projection of the policy on the public-ideal-to-lobby axis."""
         return self._tilt[0]
 
-    @property
+    @cached_property
     def tilt(self) -> float:
         """The no-lobby twin's lobby bias (the structural tilt); NaN when unknown."""
         return self._tilt[1]
 
-    @property
+    @cached_property
     def tilt_parts(self) -> dict[str, float]:
         """The structural tilt's parts (:data:`msisim.metrics.TILT_PARTS`)."""
         return self._tilt[2]
