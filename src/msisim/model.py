@@ -11,7 +11,7 @@ import dataclasses
 import functools
 import logging
 import math
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import mesa
@@ -29,6 +29,7 @@ from msisim.population import build_population
 from msisim.rules import context, decision, deliberation, engagement, lobbying, membership
 from msisim.state import ForumState, LobbyState
 from msisim.streams import spawn_streams
+from msisim.view import ForumView
 
 logger = logging.getLogger(__name__)
 
@@ -198,7 +199,11 @@ class GovernanceModel(mesa.Model):
         # the Mesa agents are views onto these arrays, made when first asked for (_mesa_views)
         self._views: tuple[list[Stakeholder], Selector, list[Lobbyist]] | None = None
 
-        self._step_outcomes = declared.step_outcomes()
+        #: What this run records for its outcomes (derived from their declared needs).
+        self._plan = declared.recording_plan()
+        self._step_outcomes = list(self._plan.step_outcomes)
+        #: The read-only view of this forum that outcomes read (they never see the model).
+        self.view = ForumView(self)
         self._columns = {
             o.name: declared.columns(o, self.category_names, pop.n_dims)
             for o in self._step_outcomes
@@ -818,8 +823,13 @@ class GovernanceModel(mesa.Model):
 
     @staticmethod
     def observation_start(params: Params, summary_only: bool) -> int:
-        """First step a run observes in full: the summary window's first with ``summary_only``."""
-        if not summary_only:
+        """First step a run observes in full: the summary window's first with ``summary_only``.
+
+        Before it a run records only the per-step outcomes that run outcomes declare they
+        need in every step; when one of those reads the no-lobby twin, the twin (and so the
+        run) is observed from the first step.
+        """
+        if not summary_only or declared.recording_plan().twin_throughout:
             return 1
         sim = params.simulation
         return int(np.floor(sim.summary_burn_in * sim.n_steps)) + 1
@@ -881,19 +891,17 @@ class GovernanceModel(mesa.Model):
             panel = observed and self.params.simulation.panel_respondents > 0
             self._cells.append(scorecards.cells(self, self._arenas) if panel else None)
             return
-        if self.steps < self.observe_from:  # before the summary window: what the run needs
+        self.view.note_step(self._plan.records)
+        if self.steps < self.observe_from:  # before the summary window: what run outcomes need
             self.metrics = dict(self._unobserved)
-            self.metrics["step"] = float(self.steps)
-            self.metrics["gridlock"] = 0.0 if self.forum.adopted else 1.0
-            self.metrics["congruence_error"] = metrics.congruence_error(
-                self.forum.policy, self.public_ideal
-            )
+            if self._plan.throughout:
+                self._compute(declared.Observation(self.view), self._plan.throughout, self.metrics)
             self.series.append(self.metrics)
             self._cells.append(None)
             if self.records_twin_trace:
                 self.trace.append(None)
             return
-        observation = declared.Observation(self)  # shared by the outcomes and the scorecard
+        observation = declared.Observation(self.view)  # shared by the outcomes and the scorecard
         self.metrics = self.compute_metrics(observation)
         self.series.append(self.metrics)
         if self.records_twin_trace:  # what a twin records (a run without a lobby is its own)
@@ -946,9 +954,17 @@ class GovernanceModel(mesa.Model):
         ``observation``: this step's :class:`~msisim.outcomes.Observation`, if already built.
         """
         if observation is None:
-            observation = declared.Observation(self)
-        out: dict[str, float] = {}
-        for o in self._step_outcomes:
+            observation = declared.Observation(self.view)
+        return self._compute(observation, self._step_outcomes, {})
+
+    def _compute(
+        self,
+        observation: declared.Observation,
+        outcomes: Iterable[declared.Outcome],
+        out: dict[str, float],
+    ) -> dict[str, float]:
+        """Fill ``out`` with the columns of ``outcomes`` (per-step) for this observation."""
+        for o in outcomes:
             value = o.compute(observation)
             if o.family is None:
                 out[o.name] = value
@@ -998,14 +1014,14 @@ class GovernanceModel(mesa.Model):
             )
         out = declared.Summary()
         for o in self._step_outcomes:
-            if o.name == "step":
+            if o.aggregate == "row":  # labels the row (step): nothing to summarise
                 continue
             for column in self._columns[o.name]:
                 values = columns[column]
                 key = o.key if o.family is None else column
                 out[key] = float(values[-1] if o.aggregate == "last" else values[start:].mean())
-        for o in declared.run_outcomes():
-            value = o.compute(self, columns)
+        for o in self._plan.run_outcomes:
+            value = declared.evaluate(o, self.view, columns, self._columns)
             if value is not None:
                 out[o.key] = float(value)
         return out

@@ -7,22 +7,36 @@ or computed from the whole run). The model's per-step columns and ``summary()``,
 labels, the regret direction of design comparisons, the app's plot titles and the ODD check
 all read this table (:data:`OUTCOMES`); nothing else lists metric names.
 
-Per-step outcomes are computed from an :class:`Observation` of the model, built once per
-step; the formulas themselves are the pure functions of :mod:`msisim.metrics` and
-:mod:`msisim.scorecard`. Adding a metric is one declaration here::
+Outcomes never see the model: they read a read-only :class:`~msisim.view.ForumView` of the
+forum. Per-step outcomes are computed from an :class:`Observation` of that view, built once per
+step (its tallies are computed when first read); the formulas themselves are the pure
+functions of :mod:`msisim.metrics` and :mod:`msisim.scorecard`. Run outcomes are computed
+once from the view at the end of the run and the run's per-step table, and declare in
+``needs`` every whole-run input they read: the per-step outcomes whose values they need in
+*every* step (a run that records full metrics only in the summary window, ``summary_only``,
+still records these), and the view's whole-run records (:data:`msisim.view.RECORDS`). Reading
+an undeclared input raises :class:`~msisim.view.UndeclaredNeed`, in every run, so a run
+outcome cannot silently read ``NaN`` in a study. Adding a metric is one declaration, here or
+in a user's own file (``examples/plugins/member_turnover.py``)::
 
     @outcome("mean_voice", "mean voice of members", unit="voice weight", lo=0,
              direction="neither")
     def _mean_voice(o: Observation) -> float:
         return float(o.voice_members.mean()) if o.voice_members.size else 0.0
+
+    @outcome("worst_congruence_error", "worst congruence error of the run", unit="distance",
+             lo=0, direction="lower", aggregate="run", needs=("congruence_error",))
+    def _worst(view: ForumView, table: StepTable) -> float:
+        return float(table["congruence_error"].max())
 """
 
 from __future__ import annotations
 
 import math
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any, Literal
 
 import numpy as np
@@ -30,9 +44,10 @@ import numpy as np
 from msisim import metrics
 from msisim import scorecard as scorecards
 from msisim.registry import Registry
+from msisim.view import RECORDS, ForumView, RunView, UndeclaredNeed
 
 Direction = Literal["higher", "lower", "neither"]
-Aggregate = Literal["mean", "last", "rate", "run"]
+Aggregate = Literal["mean", "last", "rate", "run", "row"]
 Family = Literal["category", "dimension"]
 
 
@@ -48,14 +63,21 @@ class Outcome:
         hi: Highest possible value (``None`` = unbounded).
         direction: ``higher`` or ``lower`` is better, or ``neither`` (a count, a position).
         aggregate: How a run summarises it: ``mean`` over the summary window, ``last``
-            value, ``rate`` (mean of a 0/1 event, reported as ``summary_name``) or ``run``
-            (computed from the whole run; absent from the per-step table).
+            value, ``rate`` (mean of a 0/1 event, reported as ``summary_name``), ``run``
+            (computed from the whole run; absent from the per-step table) or ``row`` (a
+            per-step column that labels the row, such as ``step``: not summarised).
         compute: Per step ``(Observation) -> float`` (an array for a family); for ``run``
-            outcomes ``(model, table) -> float | None`` (``None`` = not applicable).
+            outcomes ``(view, table) -> float | None`` (``None`` = not applicable), with
+            ``view`` a :class:`~msisim.view.RunView` (a :class:`~msisim.view.ForumView` for a
+            forum) and ``table`` the run's :class:`StepTable`.
         doc: One-line meaning (formula and source are in the function's docstring).
         summary_name: Key in ``summary()`` when it differs from ``name``.
         family: ``category`` (one column per category, ``<name>_<category>``) or
             ``dimension`` (``<name>_<j>``), or ``None``.
+        needs: Whole-run inputs. A run outcome names the per-step outcomes it reads from
+            the table (recorded in every step, even before the summary window) and the
+            view's records it reads (:data:`msisim.view.RECORDS`). A per-step outcome names
+            ``lobby_twin`` when it reads the no-lobby twin's record of the step.
     """
 
     name: str
@@ -69,6 +91,7 @@ class Outcome:
     doc: str
     summary_name: str | None = None
     family: Family | None = None
+    needs: tuple[str, ...] = ()
 
     @property
     def key(self) -> str:
@@ -98,15 +121,27 @@ def outcome(
     aggregate: Aggregate = "mean",
     summary_name: str | None = None,
     family: Family | None = None,
+    needs: tuple[str, ...] = (),
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Declare an outcome: decorate the function that computes it (its docstring is its doc)."""
+    """Declare an outcome: decorate the function that computes it (its docstring is its doc).
+
+    The public way to add an outcome, in this module or in a plugin file; see :class:`Outcome`
+    for the fields. ``OUTCOMES.remove(name)`` unregisters one (``OUTCOMES.temporary()`` undoes
+    every registration made inside it).
+    """
+    needs = (needs,) if isinstance(needs, str) else tuple(needs)
+    if aggregate != "run" and set(needs) - {"lobby_twin"}:
+        raise ValueError(
+            f"outcome {name!r}: needs={needs!r} is invalid for a per-step outcome: it may only "
+            "need 'lobby_twin'"
+        )
 
     def register(compute: Callable[..., Any]) -> Callable[..., Any]:
         doc = (compute.__doc__ or "").strip().splitlines()[0] if compute.__doc__ else label
         OUTCOMES.add(
             name,
             Outcome(name, label, unit, lo, hi, direction, aggregate, compute, doc, summary_name,
-                    family),
+                    family, needs),
         )  # fmt: skip
         return compute
 
@@ -117,66 +152,137 @@ def outcome(
 
 
 class Observation(scorecards.RoomTallies):
-    """What the per-step outcomes read from the model, computed once per step.
+    """What the per-step outcomes read of this step's :class:`~msisim.view.ForumView`.
 
     *Measured* composition counts paid participants under the categories they claim (as the
     forum sees it); *true* composition counts them as a category of their own with
     population share 0. The room's tallies by category (:class:`msisim.scorecard.RoomTallies`)
-    are shared with the scorecard's cells.
+    are shared with the scorecard's cells. Each tally is computed when first read and kept
+    for the step, so a step that needs only a few outcomes computes only what they read.
+
+    Attributes:
+        view: The forum's read-only view at this step (``o.view.policy``, ...).
+        simulation: The run's simulation settings.
     """
 
-    def __init__(self, model: Any) -> None:
-        super().__init__(model)
-        st, lob = model.stakeholders, model.lobby_state
-        self.model = model
-        self.stakeholders = st
-        self.forum = model.forum
-        self.simulation = model.params.simulation
-        self.members = members = model.members
-        real = self.member_counts
-        self.population_shares = model.population_shares
-        if lob.n_paid == 0:  # nobody paid, nobody claims a category: the room's own shares
-            self.head_shares = self.member_shares
-            self.voice_shares = self.member_voice_shares
-            self.true_shares = np.append(self.member_shares, 0.0)  # (whole counts: same sums)
-        else:
-            self.head_shares = metrics.shares(real + lob.paid_claims)
-            self.voice_shares = metrics.shares(self.member_voice + lob.paid_claims * lob.paid_voice)
-            self.true_shares = metrics.shares(np.concatenate((real, [lob.n_paid])))
-        self.n_paid = lob.n_paid
-        self.body_size = int(members.shape[0] + lob.n_paid)
-        self.grassroots = model.grassroots_code
-        self.n_dims = st.position.shape[1]
-        self.error = metrics.congruence_error(self.forum.policy, model.public_ideal)
-        self.rose = metrics.rose_index(self.head_shares, self.population_shares)
-        self.expected_rose, self.expected_coverage = model.random_body_baselines(self.body_size)
-        self.coverage = metrics.viewpoint_coverage(
-            model.sample_positions, model.room, self.simulation.viewpoint_radius
+    def __init__(self, view: ForumView) -> None:
+        super().__init__(view)
+        self.view = view
+        self.simulation = view.params.simulation
+        self.population_shares = view.population_shares
+        self.grassroots = view.grassroots
+
+    @cached_property
+    def _composition(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        view = self.view
+        n_paid = view.n_paid
+        if n_paid == 0:  # nobody paid, nobody claims a category: the room's own shares
+            # (whole counts: the same sums as with the paid column)
+            return self.member_shares, self.member_voice_shares, np.append(self.member_shares, 0.0)
+        real, claims = self.member_counts, view.paid_claims
+        return (
+            metrics.shares(real + claims),
+            metrics.shares(self.member_voice + claims * view.paid_voice),
+            metrics.shares(np.concatenate((real, [n_paid]))),
         )
-        if model.lobby_twin is None and not model.lobby_acts:  # the run is its own twin
-            own = model.tilt_record()
-            self.lobby_bias = self.tilt = own["lobby_bias"]
-            self.tilt_parts = {p: own[p] for p in metrics.TILT_PARTS}
-        else:
-            self.lobby_bias = metrics.lobby_bias(
-                self.forum.policy, model.public_ideal, model.lobby_ideal
-            )
-            if model.lobby_twin is not None:
-                twin = model.twin_record()
-                self.tilt = twin["lobby_bias"]
-                self.tilt_parts = {p: twin[p] for p in metrics.TILT_PARTS}
-            else:  # a lobby acts but no twin was run: capture is unknown
-                self.tilt = math.nan
-                self.tilt_parts = dict.fromkeys(metrics.TILT_PARTS, math.nan)
+
+    @cached_property
+    def head_shares(self) -> np.ndarray:
+        """Categories' shares of the room by headcount, paid participants as they claim."""
+        return self._composition[0]
+
+    @cached_property
+    def voice_shares(self) -> np.ndarray:
+        """Categories' shares of the room's voice, paid participants as they claim."""
+        return self._composition[1]
+
+    @cached_property
+    def true_shares(self) -> np.ndarray:
+        """Shares of the room with paid participants as a category of their own (``K + 1``)."""
+        return self._composition[2]
+
+    @cached_property
+    def n_paid(self) -> int:
+        """Paid participants in the room."""
+        return self.view.n_paid
+
+    @cached_property
+    def body_size(self) -> int:
+        """Everyone in the room: real members and paid participants."""
+        return int(self.members.shape[0] + self.n_paid)
+
+    @cached_property
+    def n_dims(self) -> int:
+        """Dimensions of the policy space."""
+        return int(self.view.policy.shape[0])
+
+    @cached_property
+    def error(self) -> float:
+        """Congruence error of the policy to the public ideal."""
+        return metrics.congruence_error(self.view.policy, self.view.public_ideal)
+
+    @cached_property
+    def rose(self) -> float:
+        """Rose index by headcount (measured)."""
+        return metrics.rose_index(self.head_shares, self.population_shares)
+
+    @cached_property
+    def _baselines(self) -> tuple[float, float]:
+        return self.view.random_body_baselines(self.body_size)
+
+    @cached_property
+    def expected_rose(self) -> float:
+        """Expected Rose index of a random body of the room's size."""
+        return self._baselines[0]
+
+    @cached_property
+    def expected_coverage(self) -> float:
+        """Expected viewpoint coverage of a random body of the room's size."""
+        return self._baselines[1]
+
+    @cached_property
+    def coverage(self) -> float:
+        """Viewpoint coverage of the positions advocated in the room."""
+        return metrics.viewpoint_coverage(
+            self.view.sample_positions, self.view.room, self.simulation.viewpoint_radius
+        )
+
+    @cached_property
+    def _tilt(self) -> tuple[float, float, dict[str, float]]:
+        view = self.view
+        if not view.has_lobby_twin and not view.lobby_acts:  # the run is its own twin
+            own = view.tilt_record()
+            return own["lobby_bias"], own["lobby_bias"], {p: own[p] for p in metrics.TILT_PARTS}
+        lobby_bias = metrics.lobby_bias(view.policy, view.public_ideal, view.lobby_ideal)
+        if view.has_lobby_twin:
+            twin = view.twin_record()
+            return lobby_bias, twin["lobby_bias"], {p: twin[p] for p in metrics.TILT_PARTS}
+        # a lobby acts but no twin was run: capture is unknown
+        return lobby_bias, math.nan, dict.fromkeys(metrics.TILT_PARTS, math.nan)
+
+    @cached_property
+    def lobby_bias(self) -> float:
+        """Projection of the policy on the public-ideal-to-lobby axis."""
+        return self._tilt[0]
+
+    @cached_property
+    def tilt(self) -> float:
+        """The no-lobby twin's lobby bias (the structural tilt); NaN when unknown."""
+        return self._tilt[1]
+
+    @cached_property
+    def tilt_parts(self) -> dict[str, float]:
+        """The structural tilt's parts (:data:`msisim.metrics.TILT_PARTS`)."""
+        return self._tilt[2]
 
 
 # --------------------------------------------------------------------------- per step
 
 
-@outcome("step", "step", unit="step", lo=0, direction="neither", aggregate="last")
+@outcome("step", "step", unit="step", lo=0, direction="neither", aggregate="row")
 def _step(o: Observation) -> float:
     """The step (round) the row describes."""
-    return float(o.model.steps)
+    return float(o.view.step)
 
 
 @outcome("n_members", "members in the room", unit="count", lo=0, direction="neither")
@@ -200,7 +306,7 @@ def _rose(o: Observation) -> float:
 @outcome("true_rose", "Rose index (true)", unit="index", lo=0, hi=1, direction="higher")
 def _true_rose(o: Observation) -> float:
     """Rose index with paid participants as a category of their own (population share 0)."""
-    return metrics.rose_index(o.true_shares, o.model.true_population_shares)
+    return metrics.rose_index(o.true_shares, o.view.true_population_shares)
 
 
 @outcome("rose_voice", "Rose index by voice", unit="index", lo=0, hi=1, direction="higher")
@@ -215,7 +321,7 @@ def _rose_voice(o: Observation) -> float:
 )  # fmt: skip
 def _rose_affected(o: Observation) -> float:
     """Rose index of headcount shares against affectedness-weighted population shares."""
-    return metrics.rose_index(o.head_shares, o.model.affected_shares)
+    return metrics.rose_index(o.head_shares, o.view.affected_shares)
 
 
 @outcome(
@@ -305,7 +411,7 @@ def _congruence_error(o: Observation) -> float:
 )  # fmt: skip
 def _congruence_error_median(o: Observation) -> float:
     """Distance of the policy to the coordinate-wise weighted median of interests."""
-    return metrics.congruence_error(o.forum.policy, o.model.public_median)
+    return metrics.congruence_error(o.view.policy, o.view.public_median)
 
 
 @outcome(
@@ -314,8 +420,7 @@ def _congruence_error_median(o: Observation) -> float:
 )  # fmt: skip
 def _mean_citizen_distance(o: Observation) -> float:
     """Affectedness-weighted mean distance of interests to the policy (many-to-many)."""
-    st = o.stakeholders
-    return metrics.mean_citizen_distance(st.distance_to_policy, st.affectedness)
+    return metrics.mean_citizen_distance(o.view.distance_to_policy, o.view.affectedness)
 
 
 @outcome(
@@ -342,7 +447,7 @@ def _lobby_bias(o: Observation) -> float:
 
 @outcome(
     "structural_tilt", "structural tilt (no-lobby lobby bias)", unit="share of axis",
-    direction="lower",
+    direction="lower", needs=("lobby_twin",),
 )  # fmt: skip
 def _structural_tilt(o: Observation) -> float:
     """Lobby bias of the no-lobby twin: the tilt the forum has toward the lobby without one."""
@@ -351,7 +456,7 @@ def _structural_tilt(o: Observation) -> float:
 
 @outcome(
     "tilt_reference", "tilt from the reference point (heads vs affectedness)",
-    unit="share of axis", direction="neither",
+    unit="share of axis", direction="neither", needs=("lobby_twin",),
 )  # fmt: skip
 def _tilt_reference(o: Observation) -> float:
     """Part of the structural tilt from counting heads instead of weighting by affectedness."""
@@ -360,7 +465,7 @@ def _tilt_reference(o: Observation) -> float:
 
 @outcome(
     "tilt_selection", "tilt from who is selected or attends", unit="share of axis",
-    direction="neither",
+    direction="neither", needs=("lobby_twin",),
 )  # fmt: skip
 def _tilt_selection(o: Observation) -> float:
     """Part of the structural tilt from the members' true positions vs everyone's."""
@@ -377,7 +482,8 @@ def _tilt_deliberation(o: Observation) -> float:
 
 
 @outcome(
-    "tilt_voice", "tilt from voice weighting", unit="share of axis", direction="neither"
+    "tilt_voice", "tilt from voice weighting", unit="share of axis", direction="neither",
+    needs=("lobby_twin",),
 )  # fmt: skip
 def _tilt_voice(o: Observation) -> float:
     """Part of the structural tilt from voice: voice-weighted vs plain mean of advocacy."""
@@ -386,14 +492,17 @@ def _tilt_voice(o: Observation) -> float:
 
 @outcome(
     "tilt_decision", "tilt from the decision (rule, inertia)", unit="share of axis",
-    direction="neither",
+    direction="neither", needs=("lobby_twin",),
 )  # fmt: skip
 def _tilt_decision(o: Observation) -> float:
     """Part of the structural tilt from the decision: the policy vs the voice-weighted mean."""
     return o.tilt_parts["decision"]
 
 
-@outcome("capture", "capture (policy moved by the lobby)", unit="share of axis", direction="lower")
+@outcome(
+    "capture", "capture (policy moved by the lobby)", unit="share of axis", direction="lower",
+    needs=("lobby_twin",),
+)  # fmt: skip
 def _capture(o: Observation) -> float:
     """Lobby bias minus the no-lobby twin's: displacement the lobby caused (0 with no lobby)."""
     return o.lobby_bias - o.tilt
@@ -401,7 +510,7 @@ def _capture(o: Observation) -> float:
 
 @outcome(
     "capture_share", "capture share (of the remaining way to the lobby)", unit="share",
-    hi=1, direction="lower",
+    hi=1, direction="lower", needs=("lobby_twin",),
 )  # fmt: skip
 def _capture_share(o: Observation) -> float:
     """Share of the twin's remaining distance to the lobby ideal that the lobby closed."""
@@ -439,24 +548,24 @@ def _selection_odds_ratio(o: Observation) -> float:
     (seated bodies; everyone for a plenary), this round's attendees before gatekeeping (open
     rounds). So the ratio measures the selector's (or convener's) bias, not self-selection.
     """
-    model = o.model
-    aligned = int(np.count_nonzero(model.lobby_aligned[o.members]))
-    pool = model.candidates
+    aligned_everywhere = o.view.lobby_aligned
+    aligned = int(np.count_nonzero(aligned_everywhere[o.members]))
+    pool = o.view.candidates
     n_pool = int(np.count_nonzero(pool))
-    pool_share = int(np.count_nonzero(model.lobby_aligned & pool)) / n_pool if n_pool else 0.5
+    pool_share = int(np.count_nonzero(aligned_everywhere & pool)) / n_pool if n_pool else 0.5
     return metrics.odds_ratio(aligned, int(o.members.shape[0]), pool_share)
 
 
 @outcome("selector_capture", "selector capture", unit="level", lo=0, hi=1, direction="lower")
 def _selector_capture(o: Observation) -> float:
     """Capture level of the selector/convener used this round."""
-    return float(o.forum.selector_capture)
+    return float(o.view.selector_capture)
 
 
 @outcome("n_recused", "members recused", unit="count", lo=0, direction="neither")
 def _n_recused(o: Observation) -> float:
     """Members recused from this round's decision for a strong lobby tie."""
-    return float(np.count_nonzero(o.model.recused))
+    return float(np.count_nonzero(o.view.recused))
 
 
 @outcome(
@@ -468,14 +577,14 @@ def _gridlock(o: Observation) -> float:
 
     A run reports ``gridlock_rate``: the share of gridlocked rounds in the summary window.
     """
-    return 0.0 if o.forum.adopted else 1.0
+    return 0.0 if o.view.adopted else 1.0
 
 
 @outcome("mean_engagement", "mean engagement", unit="propensity", lo=0, hi=1,
          direction="higher")  # fmt: skip
 def _mean_engagement(o: Observation) -> float:
     """Mean engagement of the whole population."""
-    engagement = o.stakeholders.engagement
+    engagement = o.view.engagement
     return float(engagement.sum() / engagement.size)
 
 
@@ -492,7 +601,7 @@ def _representation(o: Observation) -> np.ndarray:
          family="dimension")  # fmt: skip
 def _policy(o: Observation) -> np.ndarray:
     """The policy's coordinate on each dimension."""
-    return np.asarray(o.forum.policy, dtype=float)
+    return np.asarray(o.view.policy, dtype=float)
 
 
 # --------------------------------------------------------------------------- whole run
@@ -500,59 +609,59 @@ def _policy(o: Observation) -> np.ndarray:
 
 @outcome(
     "adaptation_lag", "adaptation lag after a shock", unit="steps", lo=0, direction="lower",
-    aggregate="run",
+    aggregate="run", needs=("congruence_error",),
 )  # fmt: skip
-def _adaptation_lag(model: Any, table: dict[str, np.ndarray]) -> float | None:
+def _adaptation_lag(view: ForumView, table: StepTable) -> float | None:
     """Mean steps until the congruence error is back near its pre-shock level (shocks only)."""
-    lags, _ = _lags(model, table)
+    lags, _ = _lags(view, table)
     return float(lags.mean()) if lags is not None and lags.size else None
 
 
 @outcome(
     "adaptation_censored", "share of shocks never absorbed", unit="share", lo=0, hi=1,
-    direction="lower", aggregate="run",
+    direction="lower", aggregate="run", needs=("congruence_error",),
 )  # fmt: skip
-def _adaptation_censored(model: Any, table: dict[str, np.ndarray]) -> float | None:
+def _adaptation_censored(view: ForumView, table: StepTable) -> float | None:
     """Share of the run's shocks whose error never came back within the tolerance."""
-    lags, censored = _lags(model, table)
+    lags, censored = _lags(view, table)
     return float(censored.mean()) if lags is not None and lags.size else None
 
 
 @outcome(
     "governance_index", "governance index (1-10)", unit="score", lo=1, hi=10,
-    direction="higher", aggregate="run",
+    direction="higher", aggregate="run", needs=("scorecard",),
 )  # fmt: skip
-def _governance_index(model: Any, _table: dict[str, np.ndarray]) -> float | None:
+def _governance_index(view: ForumView, _table: StepTable) -> float | None:
     """Weighted scorecard index, cells averaged over the summary window (absent: no arena)."""
-    card = model.scorecard()
+    card = view.scorecard()
     return None if card.empty else scorecards.governance_index(card)
 
 
-def _twin_panel(model: Any) -> Any:
-    twin = model.lobby_twin
+def _twin_panel(view: ForumView) -> Any:
+    twin = view.lobby_twin
     return None if twin is None else scorecards.panel_scorecard(twin)
 
 
 @outcome(
     "panel_index", "governance index as the panel rates it (1-10)", unit="score", lo=1, hi=10,
-    direction="neither", aggregate="run",
+    direction="neither", aggregate="run", needs=("scorecard", "panel"),
 )  # fmt: skip
-def _panel_index(model: Any, _table: dict[str, np.ndarray]) -> float | None:
+def _panel_index(view: ForumView, _table: StepTable) -> float | None:
     """Weighted mean of the panel's mean questionnaire ratings at the end of the run.
 
     Asked of ``panel_respondents`` well-informed persons per arena (absent when 0).
     """
-    table = scorecards.panel_scorecard(model)
+    table = scorecards.panel_scorecard(view)
     return None if table.empty else scorecards.panel_index(table)
 
 
 @outcome(
     "panel_error", "panel's distance from the true scorecard", unit="scale points", lo=0, hi=9,
-    direction="lower", aggregate="run",
+    direction="lower", aggregate="run", needs=("scorecard", "panel"),
 )  # fmt: skip
-def _panel_error(model: Any, _table: dict[str, np.ndarray]) -> float | None:
+def _panel_error(view: ForumView, _table: StepTable) -> float | None:
     """Weighted mean over cells of |panel's mean rating - true (window) score|, asked at the end."""
-    table = scorecards.panel_scorecard(model)
+    table = scorecards.panel_scorecard(view)
     if table.empty:
         return None
     return float(((table["panel"] - table["score"]).abs() * table["weight"]).sum())
@@ -560,27 +669,28 @@ def _panel_error(model: Any, _table: dict[str, np.ndarray]) -> float | None:
 
 @outcome(
     "panel_inflation", "panel index minus the true index", unit="scale points", lo=-9, hi=9,
-    direction="neither", aggregate="run",
+    direction="neither", aggregate="run", needs=("scorecard", "panel"),
 )  # fmt: skip
-def _panel_inflation(model: Any, _table: dict[str, np.ndarray]) -> float | None:
+def _panel_inflation(view: ForumView, _table: StepTable) -> float | None:
     """``panel_index - governance_index``: how much rosier (> 0) the panel sees the forum."""
-    table = scorecards.panel_scorecard(model)
+    table = scorecards.panel_scorecard(view)
     if table.empty:
         return None
-    return scorecards.panel_index(table) - scorecards.governance_index(model.scorecard())
+    return scorecards.panel_index(table) - scorecards.governance_index(view.scorecard())
 
 
 @outcome(
     "panel_capture_shift", "panel index moved by the lobby (vs no-lobby twin)",
     unit="scale points", lo=-9, hi=9, direction="neither", aggregate="run",
+    needs=("scorecard", "panel", "lobby_twin"),
 )  # fmt: skip
-def _panel_capture_shift(model: Any, _table: dict[str, np.ndarray]) -> float | None:
+def _panel_capture_shift(view: ForumView, _table: StepTable) -> float | None:
     """Panel index minus the no-lobby twin's panel index (absent without a lobby or panel).
 
     The twin is the same run without the lobby and with no exogenous selector capture, on
     the same random streams; its panel answers the same questionnaire.
     """
-    table, twin = scorecards.panel_scorecard(model), _twin_panel(model)
+    table, twin = scorecards.panel_scorecard(view), _twin_panel(view)
     if table.empty or twin is None or twin.empty:
         return None
     return scorecards.panel_index(table) - scorecards.panel_index(twin)
@@ -589,46 +699,47 @@ def _panel_capture_shift(model: Any, _table: dict[str, np.ndarray]) -> float | N
 @outcome(
     "index_capture_shift", "true governance index moved by the lobby (vs no-lobby twin)",
     unit="scale points", lo=-9, hi=9, direction="neither", aggregate="run",
+    needs=("scorecard", "panel", "lobby_twin"),
 )  # fmt: skip
-def _index_capture_shift(model: Any, _table: dict[str, np.ndarray]) -> float | None:
+def _index_capture_shift(view: ForumView, _table: StepTable) -> float | None:
     """Governance index minus the no-lobby twin's (absent without a lobby or panel)."""
-    table, twin = scorecards.panel_scorecard(model), _twin_panel(model)
-    if table.empty or twin is None or twin.empty:
+    table, twin = scorecards.panel_scorecard(view), view.lobby_twin
+    if table.empty or twin is None or scorecards.panel_scorecard(twin).empty:
         return None
-    return scorecards.governance_index(model.scorecard()) - scorecards.governance_index(
-        model.lobby_twin.scorecard()
+    return scorecards.governance_index(view.scorecard()) - scorecards.governance_index(
+        twin.scorecard()
     )
 
 
 @outcome(
     "pass_through", "pass-through of a shock to the policy", unit="share of the shift",
-    direction="higher", aggregate="run",
+    direction="higher", aggregate="run", needs=("shock_responses",),
 )  # fmt: skip
-def _pass_through(model: Any, _table: dict[str, np.ndarray]) -> float | None:
+def _pass_through(view: ForumView, _table: StepTable) -> float | None:
     """Share of a shock's shift of the public ideal the policy followed k steps later.
 
     Measured against the no-shock twin on the same streams (mean over the run's shocks read
     before its end); k is ``pass_through_lag``.
     """
-    values = [r["pass_through"] for r in model.shock_responses if np.isfinite(r["pass_through"])]
+    values = [r["pass_through"] for r in view.shock_responses if np.isfinite(r["pass_through"])]
     return float(np.mean(values)) if values else None
 
 
 @outcome(
     "adaptation_half_life", "half-life of the excess error after a shock", unit="steps",
-    lo=0, direction="lower", aggregate="run",
+    lo=0, direction="lower", aggregate="run", needs=("excess_error",),
 )  # fmt: skip
-def _adaptation_half_life(model: Any, _table: dict[str, np.ndarray]) -> float | None:
+def _adaptation_half_life(view: ForumView, _table: StepTable) -> float | None:
     """Steps until the congruence error in excess of the no-shock twin's has halved.
 
     Mean over the run's shocks; a shock whose excess never halves counts the steps observed
     after it (censored, as for ``adaptation_lag``).
     """
-    excess = np.asarray(model.excess_error, dtype=float)
+    excess = view.excess_error
     if excess.size == 0:
         return None
     lives = []
-    for shock in model.shocks:
+    for shock in view.shocks:
         if shock.step > excess.size:
             continue
         after = excess[shock.step - 1 :]
@@ -642,21 +753,140 @@ def _adaptation_half_life(model: Any, _table: dict[str, np.ndarray]) -> float | 
 
 
 @outcome("steps", "steps run", unit="steps", lo=0, direction="neither", aggregate="run")
-def _steps(model: Any, _table: dict[str, np.ndarray]) -> float:
+def _steps(view: RunView, _table: StepTable) -> float:
     """Number of steps the run lasted."""
-    return float(model.steps)
+    return float(view.step)
 
 
-def _lags(model: Any, table: dict[str, np.ndarray]) -> tuple[Any, Any]:
-    sim = model.params.simulation
-    if not model.shocks:
+def _lags(view: ForumView, table: StepTable) -> tuple[Any, Any]:
+    sim = view.params.simulation
+    if not view.shocks:
         return None, None
     return metrics.adaptation_lags(
         table["congruence_error"],
-        [s.step for s in model.shocks],
+        [s.step for s in view.shocks],
         tolerance=sim.adaptation_tolerance,
         window=sim.adaptation_window,
     )
+
+
+# --------------------------------------------------------------------------- whole-run needs
+
+
+class StepTable(Mapping[str, np.ndarray]):
+    """A run's per-step table as one run outcome may read it: the columns it declared.
+
+    ``table[name]`` is the column's values over the whole run (read-only, one per step);
+    a family's columns are named ``<name>_<category>`` or ``<name>_<j>``. Reading a column
+    the outcome did not declare in ``needs`` raises :class:`~msisim.view.UndeclaredNeed`
+    (a summary-window run would hold ``NaN`` there before the window).
+    """
+
+    def __init__(self, columns: Mapping[str, np.ndarray], allowed: set[str], outcome: str) -> None:
+        self._columns = columns
+        self._allowed = allowed
+        self._outcome = outcome
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        if name not in self._allowed:
+            raise UndeclaredNeed(
+                f"outcome {self._outcome!r} reads the step column {name!r} without declaring "
+                f"it: add its outcome to needs= in its outcome(...) declaration"
+            )
+        try:
+            column = self._columns[name]
+        except KeyError:
+            raise UndeclaredNeed(
+                f"outcome {self._outcome!r} needs the step column {name!r}, which this run did "
+                "not record (was its outcome registered after the model was made?)"
+            ) from None
+        view = np.asarray(column).view()
+        view.flags.writeable = False
+        return view
+
+    def __iter__(self) -> Iterator[str]:
+        return (name for name in self._columns if name in self._allowed)
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+
+@dataclass(frozen=True)
+class RecordingPlan:
+    """What a run must record for its run outcomes, derived from their ``needs``.
+
+    Attributes:
+        step_outcomes: Per-step outcomes, in column order.
+        run_outcomes: Run outcomes, in registration order.
+        throughout: The per-step outcomes some run outcome reads in every step (recorded
+            even before the summary window).
+        records: The whole-run records some outcome declares (:data:`msisim.view.RECORDS`).
+        twin_throughout: Whether one of ``throughout`` reads the no-lobby twin (which then
+            has to be observed from the first step).
+    """
+
+    step_outcomes: tuple[Outcome, ...]
+    run_outcomes: tuple[Outcome, ...]
+    throughout: tuple[Outcome, ...]
+    records: frozenset[str]
+    twin_throughout: bool
+
+
+def recording_plan() -> RecordingPlan:
+    """The recording plan of the outcomes registered now; an unmeetable need raises.
+
+    Raises:
+        ValueError: A run outcome needs a name that is neither a per-step outcome nor a
+            whole-run record.
+    """
+    step, run = tuple(step_outcomes()), tuple(run_outcomes())
+    by_name = {o.name: o for o in step}
+    needed: set[str] = set()
+    records: set[str] = set()
+    for o in run:
+        for need in o.needs:
+            if need in RECORDS:
+                records.add(need)
+            elif need in by_name:
+                needed.add(need)
+            else:
+                raise ValueError(
+                    f"outcome {o.name!r} needs {need!r}, which is neither a per-step outcome "
+                    f"nor a whole-run record ({', '.join(RECORDS)})"
+                )
+    throughout = tuple(o for o in step if o.name in needed)
+    return RecordingPlan(
+        step_outcomes=step,
+        run_outcomes=run,
+        throughout=throughout,
+        records=frozenset(records),
+        twin_throughout=any("lobby_twin" in o.needs for o in throughout),
+    )
+
+
+def evaluate(
+    outcome_: Outcome,
+    view: RunView,
+    columns: Mapping[str, np.ndarray],
+    column_names: Mapping[str, list[str]] | None = None,
+) -> float | None:
+    """A run outcome's value: computed from the view and the declared columns only.
+
+    Args:
+        outcome_: The run outcome.
+        view: The run's view; the outcome receives one that hands out only the records it
+            declared.
+        columns: The run's per-step columns, by column name.
+        column_names: The columns of each per-step outcome (a family has several); by
+            default each outcome's one column of its name.
+    """
+    allowed: set[str] = set()
+    for need in outcome_.needs:
+        if need not in RECORDS:
+            allowed.update(column_names.get(need, [need]) if column_names else [need])
+    table = StepTable(columns, allowed, outcome_.name)
+    value = outcome_.compute(view.declaring(outcome_.needs, outcome_.name), table)
+    return None if value is None else float(value)
 
 
 # --------------------------------------------------------------------------- reading the table
@@ -751,7 +981,7 @@ def value_range(name: str) -> tuple[float, float]:
 
 def summary_keys() -> list[str]:
     """Keys every ``summary()`` may hold for non-family outcomes (for docs and checks)."""
-    return [o.key for o in OUTCOMES.values() if o.family is None and o.name != "step"]
+    return [o.key for o in OUTCOMES.values() if o.family is None and o.aggregate != "row"]
 
 
 # --------------------------------------------------------------------------- parliaments
@@ -760,8 +990,9 @@ def summary_keys() -> list[str]:
 @outcome(
     "legislative_efficiency", "legislative efficiency (Pluchino et al. 2011)",
     unit="percentage points", lo=-100, hi=100, direction="higher", aggregate="run",
+    needs=("legislatures",),
 )  # fmt: skip
-def _legislative_efficiency(model: Any, _table: dict[str, np.ndarray]) -> float | None:
+def _legislative_efficiency(view: RunView, _table: StepTable) -> float | None:
     """Share of acts passed times their mean social gain, in %, averaged over legislatures.
 
     Per legislature ``Eff = N_acc% x Y = 100 * sum_{a passed} y_a / N_acts`` (Pluchino et al.
@@ -769,7 +1000,7 @@ def _legislative_efficiency(model: Any, _table: dict[str, np.ndarray]) -> float 
     those passed; in [-100, 100]. Only a parliament (``decision_rule=proposal_vote``) votes
     acts; absent for a forum.
     """
-    rows = getattr(model, "legislatures", None)
+    rows = view.legislatures
     if not rows:
         return None
     return float(np.mean([100.0 * r["social_gain_passed"] / r["n_acts"] for r in rows]))

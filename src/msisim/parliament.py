@@ -27,6 +27,7 @@ from msisim import outcomes as declared
 from msisim.params import ParliamentParams
 from msisim.rules.decision import INDEPENDENT, PARTIES, proposal_vote
 from msisim.streams import spawn_streams
+from msisim.view import RunView
 
 #: Outcomes a parliament reports (the others describe a forum).
 PARLIAMENT_OUTCOMES: tuple[str, ...] = ("legislative_efficiency", "steps")
@@ -125,6 +126,8 @@ class Parliament(mesa.Model):
         self.disciplined = np.array([name in params.party_discipline for name in PARTIES])
         #: One row per legislature: acts proposed, acts passed, social gain of those passed.
         self.legislatures: list[dict[str, float]] = []
+        #: What its run outcomes read (they never see the model).
+        self.view = RunView(self)
         self.running = True
 
     def step(self) -> None:
@@ -172,7 +175,7 @@ class Parliament(mesa.Model):
             raise RuntimeError("summary() needs at least one step; call run_for(n) first")
         out = declared.Summary()
         for name in PARLIAMENT_OUTCOMES:
-            value = declared.OUTCOMES[name].compute(self, {})
+            value = declared.evaluate(declared.OUTCOMES[name], self.view, {})
             if value is not None:
                 out[name] = float(value)
         return out

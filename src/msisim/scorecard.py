@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -226,29 +227,33 @@ def arena_groups(category_names: Sequence[str]) -> np.ndarray:
     return np.array(groups, dtype=np.int64)
 
 
-def panel_scorecard(model: Any) -> pd.DataFrame:
-    """The scorecard as a model's panel of well-informed persons answers it, beside the truth.
+def panel_scorecard(view: Any) -> pd.DataFrame:
+    """The scorecard as a forum's panel of well-informed persons answers it, beside the truth.
 
-    The *true state* is the model's scorecard (each cell's mean over the summary window); the
+    The *true state* is the forum's scorecard (each cell's mean over the summary window); the
     panel's scorecard is the mean rating of each cell by ``panel_respondents`` respondents
     per arena (:meth:`msisim.model.GovernanceModel.questionnaire`, with ``panel_noise``,
-    ``panel_tie_bias`` and ``panel_perspective``). Computed once per step and kept on the
-    model (the questionnaire draws from its own stream, so asking never changes the run).
+    ``panel_tie_bias`` and ``panel_perspective``). ``view`` is the forum's
+    :class:`~msisim.view.ForumView` (a model is read through its ``view``); the table is
+    computed once per step and kept in the view's per-step cache (the questionnaire draws
+    from its own stream, so asking never changes the run).
 
     Returns:
         One row per cell: ``arena, principle, score`` (true), ``panel`` (mean rating),
         ``weight``; empty when ``panel_respondents`` is 0 or no arena exists.
     """
-    cached = getattr(model, "_panel_scorecard", None)
-    if cached is not None and cached[0] == model.steps:
-        return cached[1]
-    sim = model.params.simulation
+    view = getattr(view, "view", view)
+    return view.per_step("panel_scorecard", lambda: _panel_scorecard(view))
+
+
+def _panel_scorecard(view: Any) -> pd.DataFrame:
+    sim = view.params.simulation
     columns = ["arena", "principle", "score", "panel", "weight"]
     table = pd.DataFrame(columns=columns)
     if sim.panel_respondents > 0:
-        card = model.scorecard()
+        card = view.scorecard()
         if not card.empty:
-            answers = model.questionnaire(
+            answers = view.questionnaire(
                 sim.panel_respondents,
                 noise=sim.panel_noise,
                 tie_bias=sim.panel_tie_bias,
@@ -259,7 +264,6 @@ def panel_scorecard(model: Any) -> pd.DataFrame:
             keys = zip(table["arena"], table["principle"], strict=True)
             table["panel"] = [float(mean[key]) for key in keys]
             table = table[columns]
-    model._panel_scorecard = (model.steps, table)
     return table
 
 
@@ -271,30 +275,53 @@ def panel_index(table: pd.DataFrame) -> float:
 class RoomTallies:
     """The real members of the room this round, by category (paid participants apart).
 
-    Built once per observed step and read by both :func:`cells` and the per-step outcomes
-    (:class:`msisim.outcomes.Observation` extends it).
+    Built once per observed step from the forum's :class:`~msisim.view.ForumView` and read
+    by both :func:`cells` and the per-step outcomes (:class:`msisim.outcomes.Observation`
+    extends it). Each tally is computed when first read, then kept.
 
     Attributes:
-        member_category: Category code of each member.
-        voice_members: Each member's voice.
-        member_counts: Members per category, ``int64[K]``.
-        member_voice: Members' summed voice per category, ``float64[K]``.
-        member_shares: Members' shares by category (:func:`msisim.metrics.shares`).
-        member_voice_shares: Categories' shares of the members' voice.
-        tie: Each member's combined lobby tie.
+        members: Indices of the members.
     """
 
-    def __init__(self, model: Any) -> None:
-        st, members, k = model.stakeholders, model.members, model.n_categories
-        self.member_category = st.category[members]
-        self.voice_members = st.voice[members]
-        self.member_counts = np.bincount(self.member_category, minlength=k)
-        self.member_voice = np.bincount(
-            self.member_category, weights=self.voice_members, minlength=k
-        )
-        self.tie = combined_tie(model.lobby_state.ties.take(members, axis=1))  # ties[:, members]
-        self.member_shares = shares(self.member_counts)
-        self.member_voice_shares = shares(self.member_voice)
+    def __init__(self, view: Any) -> None:
+        self._view = view
+        self.members: np.ndarray = view.members
+        self._k: int = view.n_categories
+
+    @cached_property
+    def member_category(self) -> np.ndarray:
+        """Category code of each member."""
+        return self._view.category[self.members]
+
+    @cached_property
+    def voice_members(self) -> np.ndarray:
+        """Each member's voice."""
+        return self._view.voice[self.members]
+
+    @cached_property
+    def member_counts(self) -> np.ndarray:
+        """Members per category, ``int64[K]``."""
+        return np.bincount(self.member_category, minlength=self._k)
+
+    @cached_property
+    def member_voice(self) -> np.ndarray:
+        """Members' summed voice per category, ``float64[K]``."""
+        return np.bincount(self.member_category, weights=self.voice_members, minlength=self._k)
+
+    @cached_property
+    def tie(self) -> np.ndarray:
+        """Each member's combined lobby tie."""
+        return combined_tie(self._view.ties.take(self.members, axis=1))  # ties[:, members]
+
+    @cached_property
+    def member_shares(self) -> np.ndarray:
+        """Members' shares by category (:func:`msisim.metrics.shares`)."""
+        return shares(self.member_counts)
+
+    @cached_property
+    def member_voice_shares(self) -> np.ndarray:
+        """Categories' shares of the members' voice."""
+        return shares(self.member_voice)
 
 
 class ArenaSums:
@@ -331,7 +358,7 @@ def cells(
     st, forum, des = model.stakeholders, model.forum, model.params.design
     fixed = arenas if isinstance(arenas, ArenaSums) else ArenaSums(model, arenas)
     if room is None:
-        room = RoomTallies(model)
+        room = RoomTallies(model.view)
     members, k, cat = model.members, model.n_categories, room.member_category
     a, radius = fixed.matrix, fixed.radius
     drift = distances(st.advocated.take(members, axis=0), model.category_medians.take(cat, axis=0))

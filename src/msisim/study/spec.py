@@ -255,10 +255,11 @@ class ExperimentSpec:
         if unknown:
             import difflib
 
-            close = difflib.get_close_matches(str(unknown[0]), OUTCOMES, n=1)
+            valid = _outcome_names()  # (read now: a plugin may have added outcomes)
+            close = difflib.get_close_matches(str(unknown[0]), valid, n=1)
             hint = f" (did you mean {close[0]!r}?)" if close else ""
             raise ValueError(
-                f"outcomes: {unknown[0]!r} is not an outcome{hint}; valid: {', '.join(OUTCOMES)}"
+                f"outcomes: {unknown[0]!r} is not an outcome{hint}; valid: {', '.join(valid)}"
             )
         if self.outcomes == DEFAULT_OUTCOMES and not set(self.outcomes) <= set(kind.outcomes):
             object.__setattr__(self, "outcomes", kind.headline)  # the default is a forum's
@@ -603,7 +604,8 @@ def _outcome_names() -> tuple[str, ...]:
 
 #: Per-run outcomes a study may name (besides ``representation_<category>``,
 #: ``policy_<dimension>`` and ``score.<arena>.<principle>``), read from the declarations of
-#: :mod:`msisim.outcomes`.
+#: :mod:`msisim.outcomes` at import (:func:`is_outcome` reads them when asked, so outcomes
+#: a plugin registers later count too).
 OUTCOMES: tuple[str, ...] = _outcome_names()
 
 
@@ -616,7 +618,9 @@ def is_outcome(name: Any) -> bool:
     if name in RENAMED:
         name = current_name(name)
     prefixes = ("representation_", "policy_", "score.")
-    return name in OUTCOMES or any(name.startswith(p) and len(name) > len(p) for p in prefixes)
+    return name in _outcome_names() or any(
+        name.startswith(p) and len(name) > len(p) for p in prefixes
+    )
 
 
 def _plain(value: Any) -> Any:
