@@ -17,8 +17,8 @@ if ! command -v chromium >/dev/null 2>&1; then
   fi
 fi
 "$root/.venv/bin/python" -c "from msisim.viz.assets import fetch_assets; fetch_assets()"
-echo "[test] ruff check" && "$venv/ruff" check src tests benchmarks
-echo "[test] ruff format --check" && "$venv/ruff" format --check src tests benchmarks
+echo "[test] ruff check" && "$venv/ruff" check src tests benchmarks examples
+echo "[test] ruff format --check" && "$venv/ruff" format --check src tests benchmarks examples
 echo "[test] mypy" && "$venv/mypy"
 echo "[test] pytest"
 exec "$venv/pytest" -n 2 "$@"

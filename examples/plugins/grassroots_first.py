@@ -12,8 +12,7 @@ positions, voice, category, seat), and returns one score per member (higher firs
 
 Use it::
 
-    msisim run --plugin grassroots_first.py params.lobby_strategy=grassroots_first \\
-        params.lobby_budget=1
+    msisim run --plugin grassroots_first.py params.lobby_strategy=grassroots_first
 """
 
 from __future__ import annotations

@@ -222,27 +222,6 @@ class Registry[T]:
 
         return decorate
 
-    def remove(self, name: str) -> T:
-        """Unregister ``name`` and return its unit (an unknown name raises as ``[]`` does)."""
-        unit = self[name]
-        del self._units[name]
-        return unit
-
-    @contextlib.contextmanager
-    def temporary(self) -> Iterator[Registry[T]]:
-        """A context whose registrations are undone on leaving it (for tests and trials).
-
-        Example:
-            >>> with OUTCOMES.temporary():  # doctest: +SKIP
-            ...     import my_plugin  # registers its outcome; unregistered again on exit
-        """
-        before = dict(self._units)
-        try:
-            yield self
-        finally:
-            self._units.clear()
-            self._units.update(before)
-
     def __getitem__(self, name: str) -> T:
         try:
             return self._units[name]
