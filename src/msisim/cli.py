@@ -600,6 +600,7 @@ def run_scenario(
     import pandas as pd
 
     from msisim.conf import parameter_table
+    from msisim.outcomes import OUTCOMES
     from msisim.study.analysis import ci_table
     from msisim.study.runner import run_experiment
     from msisim.study.spec import ExperimentSpec
@@ -628,6 +629,10 @@ def run_scenario(
         "viewpoint_coverage", "congruence", "capture", "lobby_bias", "captured_share",
         "selector_capture", "gridlock_rate", "governance_index", "legislative_efficiency",
     ]  # fmt: skip
+    # and every outcome the plugins brought (their summary keys)
+    outcomes += [
+        OUTCOMES[name].key for p in plugins or () for kind, name in p.units if kind == OUTCOMES.kind
+    ]
     table = ci_table(result.runs, [], [o for o in outcomes if o in result.runs])
     series = pd.read_parquet(out / "series.parquet").merge(
         result.runs[["run_id", "replicate"]], on="run_id"
