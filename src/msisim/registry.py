@@ -101,6 +101,34 @@ def units_from(origin: str) -> list[tuple[str, str]]:
     ]
 
 
+def protocol_check(
+    kind: str, attributes: Iterable[str], methods: Iterable[str]
+) -> Callable[[str, Any], None]:
+    """A registry's ``check``: refuse a unit that lacks a part of its kind's protocol.
+
+    The check names every missing attribute or method at once, refuses a method that is not
+    callable, and a unit whose ``name`` differs from the name it is registered under.
+
+    Args:
+        kind: What the units are (``"membership rule"``), for messages.
+        attributes: Parts the unit must have (``name`` among them).
+        methods: Parts the unit must have and that must be callable.
+    """
+    attributes, methods = tuple(attributes), tuple(methods)
+
+    def check(name: str, unit: Any) -> None:
+        missing = [part for part in (*attributes, *methods) if not hasattr(unit, part)]
+        if missing:
+            raise TypeError(f"{kind} {name!r} lacks {', '.join(missing)}")
+        for method in methods:
+            if not callable(getattr(unit, method)):
+                raise TypeError(f"{kind} {name!r}: {method} must be a function or method")
+        if unit.name != name:
+            raise TypeError(f"{kind} {name!r} is named {unit.name!r}: register it as such")
+
+    return check
+
+
 def did_you_mean(value: object, valid: Iterable[str]) -> str:
     """``" (did you mean 'x'?)"`` for the closest valid name, or ``""`` when none is close."""
     if not isinstance(value, str):

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from msisim.metrics import distances, weighted_median
-from msisim.registry import Registry
+from msisim.registry import Registry, protocol_check
 
 
 class Decision:
@@ -91,24 +91,10 @@ class DecisionRule:
     parameters: frozenset[str] = frozenset()
 
 
-#: What every decision rule provides; :func:`check_decision_rule` refuses one lacking a part.
-DECISION_PROTOCOL: tuple[str, ...] = ("name", "summary", "decide", "parameters")
-
-
-def check_decision_rule(name: str, rule: Any) -> None:
-    """Refuse a decision rule that lacks part of the protocol (``DECISION_PROTOCOL``).
-
-    Raises:
-        TypeError: Naming the rule and what is missing.
-    """
-    missing = [part for part in DECISION_PROTOCOL if not hasattr(rule, part)]
-    if missing:
-        raise TypeError(f"decision rule {name!r} lacks {', '.join(missing)}")
-    if not callable(rule.decide):
-        raise TypeError(f"decision rule {name!r}: decide must be a function of the room")
-    if rule.name != name:
-        raise TypeError(f"decision rule {name!r} is named {rule.name!r}: register it as such")
-
+#: Refuses a decision rule that lacks part of its protocol (what its class documents).
+check_decision_rule = protocol_check(
+    "decision rule", ("name", "summary", "parameters"), ("decide",)
+)
 
 #: Decision rules by name.
 DECISION_RULES: Registry[Any] = Registry(
@@ -177,31 +163,34 @@ def decide_consensus(
     return Decision(proposal, support >= threshold, support)
 
 
+def _on_design(
+    decide: Callable[[np.ndarray, np.ndarray, float, float], Decision],
+) -> Callable[[np.ndarray, np.ndarray, Any], Decision]:
+    """A rule of ``(advocated, voice, support_radius, threshold)`` as ``decide(.., design)``."""
+    return lambda advocated, voice, design: decide(
+        advocated, voice, design.support_radius, design.consensus_threshold
+    )
+
+
 register_decision(
     DecisionRule(
         "weighted_mean",
         "the voice-weighted mean of advocated positions, always adopted",
-        lambda advocated, voice, design: decide_weighted_mean(
-            advocated, voice, design.support_radius, design.consensus_threshold
-        ),
+        _on_design(decide_weighted_mean),
     )
 )
 register_decision(
     DecisionRule(
         "majority",
         "the coordinate-wise voice-weighted median, always adopted",
-        lambda advocated, voice, design: decide_majority(
-            advocated, voice, design.support_radius, design.consensus_threshold
-        ),
+        _on_design(decide_majority),
     )
 )
 register_decision(
     DecisionRule(
         "consensus",
         "the voice-weighted mean, adopted when enough voice lies within support_radius of it",
-        lambda advocated, voice, design: decide_consensus(
-            advocated, voice, design.support_radius, design.consensus_threshold
-        ),
+        _on_design(decide_consensus),
         parameters=frozenset({"support_radius", "consensus_threshold"}),
     )
 )

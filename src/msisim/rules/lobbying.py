@@ -10,13 +10,12 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 
 from msisim.apportionment import largest_remainder
 from msisim.metrics import distances
-from msisim.registry import Registry
+from msisim.registry import Registry, protocol_check
 
 
 @dataclass(frozen=True)
@@ -66,24 +65,8 @@ class LobbyStrategy:
     allocates: bool = False
 
 
-#: What every lobby strategy provides; :func:`check_strategy` refuses one that lacks a part.
-STRATEGY_PROTOCOL: tuple[str, ...] = ("name", "summary", "score", "allocates")
-
-
-def check_strategy(name: str, strategy: Any) -> None:
-    """Refuse a lobby strategy that lacks part of the protocol (``STRATEGY_PROTOCOL``).
-
-    Raises:
-        TypeError: Naming the strategy and what is missing.
-    """
-    missing = [part for part in STRATEGY_PROTOCOL if not hasattr(strategy, part)]
-    if missing:
-        raise TypeError(f"lobby strategy {name!r} lacks {', '.join(missing)}")
-    if not callable(strategy.score):
-        raise TypeError(f"lobby strategy {name!r}: score must be a function of the context")
-    if strategy.name != name:
-        raise TypeError(f"lobby strategy {name!r} is named {strategy.name!r}: register it as such")
-
+#: Refuses a lobby strategy that lacks part of its protocol (what its class documents).
+check_strategy = protocol_check("lobby strategy", ("name", "summary", "allocates"), ("score",))
 
 #: Targeting strategies by name.
 STRATEGIES: Registry[LobbyStrategy] = Registry(

@@ -19,7 +19,7 @@ import numpy as np
 
 from msisim.apportionment import largest_remainder
 from msisim.metrics import distances
-from msisim.registry import Registry
+from msisim.registry import Registry, protocol_check
 
 
 def percentile_rank(values: np.ndarray) -> np.ndarray:
@@ -78,24 +78,8 @@ class SelectionRule:
     score: Callable[[SelectionContext], np.ndarray]
 
 
-#: What every selection rule provides; :func:`check_selection_rule` refuses one lacking a part.
-SELECTION_PROTOCOL: tuple[str, ...] = ("name", "summary", "score")
-
-
-def check_selection_rule(name: str, rule: Any) -> None:
-    """Refuse a selection rule that lacks part of the protocol (``SELECTION_PROTOCOL``).
-
-    Raises:
-        TypeError: Naming the rule and what is missing.
-    """
-    missing = [part for part in SELECTION_PROTOCOL if not hasattr(rule, part)]
-    if missing:
-        raise TypeError(f"selection rule {name!r} lacks {', '.join(missing)}")
-    if not callable(rule.score):
-        raise TypeError(f"selection rule {name!r}: score must be a function of the context")
-    if rule.name != name:
-        raise TypeError(f"selection rule {name!r} is named {rule.name!r}: register it as such")
-
+#: Refuses a selection rule that lacks part of its protocol (what its class documents).
+check_selection_rule = protocol_check("selection rule", ("name", "summary"), ("score",))
 
 #: Selection rules by name.
 SELECTION_RULES: Registry[SelectionRule] = Registry(
@@ -624,21 +608,10 @@ class MembershipRule:
         return stay
 
 
-def check_membership_rule(name: str, rule: Any) -> None:
-    """Refuse a membership rule that lacks part of the protocol (``MEMBERSHIP_PROTOCOL``).
-
-    Raises:
-        TypeError: Naming the rule and the first missing attribute or method.
-    """
-    missing = [part for part in MEMBERSHIP_PROTOCOL if not hasattr(rule, part)]
-    if missing:
-        raise TypeError(f"membership rule {name!r} lacks {', '.join(missing)}")
-    for method in MEMBERSHIP_PROTOCOL[8:]:
-        if not callable(getattr(rule, method)):
-            raise TypeError(f"membership rule {name!r}: {method} must be a method")
-    if rule.name != name:
-        raise TypeError(f"membership rule {name!r} is named {rule.name!r}: register it as such")
-
+#: Refuses a membership rule that lacks part of its protocol (``MEMBERSHIP_PROTOCOL``).
+check_membership_rule = protocol_check(
+    "membership rule", MEMBERSHIP_PROTOCOL[:8], MEMBERSHIP_PROTOCOL[8:]
+)
 
 #: Design parameters of a body whose seats a selector fills each term.
 SELECTED_SEATS = frozenset(
