@@ -249,3 +249,86 @@ def test_selection_and_gatekeeping_gains():
     gate = lobbying.gatekeeping_gain(advocated, np.ones(2), np.array([1.0, 0.5]), axis)
     assert gate > 0, "turning away the far attendee moves the proposal toward the lobby"
     assert lobbying.gatekeeping_gain(advocated[1:], np.ones(1), np.array([1.0, 0.5]), axis) == 0
+
+
+# --------------------------------------------------------------------------- the selector's price
+
+
+@pytest.mark.parametrize("with_caps", [False, True])
+def test_priced_water_filling_equalises_marginal_gains_per_unit(with_caps: bool) -> None:
+    value, price = np.array([4.0, 2.0, 1.0, 0.5]), np.array([10.0, 10.0, 40.0, 5.0])
+    caps = np.full(4, np.inf) if with_caps else None
+    spend = lobbying.water_fill(value, np.ones(4), 12.0, price, caps)
+    assert spend.sum() == pytest.approx(12.0), "the whole budget is spent"
+    funded = spend > 0
+    marginal = value * np.exp(-spend / price) / price
+    assert np.ptp(marginal[funded]) == pytest.approx(0.0, abs=1e-12), (
+        "every funded item's marginal gain per unit of budget, V exp(-s/c) / c, is equal"
+    )
+    assert np.all(marginal[~funded] <= marginal[funded].max() + 1e-12), (
+        "an unfunded item's first unit gains no more than the funded items' last"
+    )
+    same = lobbying.water_fill(value, np.ones(4), 12.0, np.full(4, 10.0), caps)
+    np.testing.assert_allclose(
+        same,
+        lobbying.water_fill(value, np.ones(4), 12.0, 10.0, caps),
+        atol=1e-12,
+        err_msg="one price for every item gives the one-price answer",
+    )
+
+
+def test_a_dearer_selector_gets_less_of_the_adaptive_budget() -> None:
+    spent = {
+        price: lobbying.adaptive_spending(
+            _values(), np.zeros(3), 20.0, 0.0, budget=4.0, tie_cost=10.0, selector_tie_cost=price
+        )[1]
+        for price in (10.0, 100.0)
+    }
+    assert spent[100.0] == 0.0 < spent[10.0], (
+        f"at ten times a member's price the selector is worth less per unit than members: {spent}"
+    )
+
+
+@pytest.mark.parametrize("strategy", ["adaptive", "allies"])
+def test_a_lobby_barred_from_the_selector_never_ties_with_it(strategy: str) -> None:
+    kw = {"membership": "representative", "n_stakeholders": 300, "n_seats": 12,
+          "n_lobbyists": 2, "lobby_budget": 2.0, "lobby_strategy": strategy}  # fmt: skip
+    free = GovernanceModel(rng=3, **kw)
+    barred = GovernanceModel(rng=3, lobby_targets_selector=False, **kw)
+    free.run_for(25)
+    barred.run_for(25)
+    assert barred.lobby_state.selector_ties.max() == 0.0, "no tie with the selector is bought"
+    assert barred.forum.selector_capture == 0.0, "so the selector is never captured"
+    assert free.lobby_state.selector_ties.max() > 0.0, "a lobby free to court it does"
+
+
+def test_a_fixed_lobby_barred_from_the_selector_spends_its_share_on_members() -> None:
+    kw = {"n_stakeholders": 300, "n_seats": 12, "n_lobbyists": 2, "lobby_budget": 2.0,
+          "lobby_strategy": "allies"}  # fmt: skip
+    free, barred = (
+        GovernanceModel(rng=3, **kw),
+        GovernanceModel(rng=3, lobby_targets_selector=False, **kw),
+    )
+    free.run_for(1)
+    barred.run_for(1)
+    targets = free.lobby_state.ties[0] > 0
+    np.testing.assert_allclose(
+        barred.lobby_state.ties[:, targets].sum() / free.lobby_state.ties[:, targets].sum(),
+        (1 - np.exp(-2.0 / targets.sum() / 10)) / (1 - np.exp(-1.8 / targets.sum() / 10)),
+        err_msg="the same targets, with the whole budget instead of 1 - selector_spending of it",
+    )
+
+
+def test_the_selector_price_sets_the_fixed_lobby_selector_tie() -> None:
+    # one step of a fixed lobby: each lobbyist spends selector_spending * budget = 0.1 * 2 on
+    # the selector, closing 1 - exp(-0.2 / c) of the gap; two lobbyists combine as 1 - (1-t)^2
+    for price in (10.0, 1.0):
+        model = GovernanceModel(
+            rng=1, n_stakeholders=200, n_seats=12, n_lobbyists=2, lobby_budget=2.0,
+            lobby_strategy="allies", selector_tie_cost=price,
+        )  # fmt: skip
+        model.run_for(1)
+        tie = 1.0 - np.exp(-0.2 / price)
+        np.testing.assert_allclose(
+            model.lobby_state.selector_ties, [tie, tie], err_msg=f"selector price {price}"
+        )

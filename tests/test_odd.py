@@ -405,6 +405,7 @@ ALTERNATIVES: dict[str, object] = {
     "shocks": (Shock(5, "all", (0.1, 0.0)),),
     "lobby_ideal": (0.8, 0.2),
     "selector_capture": 0.5,
+    "selector_tie_cost": 30.0,
     "n_stakeholders": 1200,
 }
 AXES = ("membership", "decision_rule")

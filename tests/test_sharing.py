@@ -80,6 +80,8 @@ def test_runs_differing_only_in_their_lobby_have_equal_twins() -> None:
         "lobby_focus": 0.5,
         "selector_spending": 0.7,
         "tie_cost": 3.0,
+        "selector_tie_cost": 30.0,
+        "lobby_targets_selector": False,
         "tie_decay": 0.1,
         "lobby_pull": 0.2,
         "astroturf_share": 0.3,
@@ -179,7 +181,8 @@ def test_fields_a_run_cannot_read_do_not_change_it(membership: str) -> None:
     no_lobby = {**kw, "lobby_budget": 0.0}
     plain = GovernanceModel(rng=3, **no_lobby).run().summary()
     for name in (*LOBBY_ACTION_FIELDS, "astroturf_share"):
-        value = {"lobby_strategy": "swing", "astroturf_share": 0.3}.get(name, 0.05)
+        value = {"lobby_strategy": "swing", "astroturf_share": 0.3,
+                 "lobby_targets_selector": False}.get(name, 0.05)  # fmt: skip
         other = GovernanceModel(rng=3, **no_lobby, **{name: value}).run().summary()
         assert all(same(plain[k], other[k]) for k in plain), f"{name} changed a run with no lobby"
 

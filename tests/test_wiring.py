@@ -177,6 +177,8 @@ TEST_VALUES: dict[str, Any] = {
     "lobby_focus": 0.8,
     "selector_spending": 0.6,
     "tie_cost": 2.0,
+    "selector_tie_cost": 0.5,
+    "lobby_targets_selector": False,
     "tie_decay": 0.2,
     "lobby_pull": 0.6,
     "astroturf_share": 0.3,

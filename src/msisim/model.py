@@ -94,11 +94,12 @@ class GovernanceModel(mesa.Model):
             params = Params.from_flat(**groups, simulation=params.simulation, **kwargs)
         super().__init__(rng=rng)
         self.params = params
-        #: The membership rule, the lobby strategy and the selection rule: every phase asks
-        #: them what they imply.
+        #: The membership, selection and decision rules and the lobby strategy: every phase
+        #: asks them what they imply.
         self.rule = params.design.rule
-        self.strategy = lobbying.STRATEGIES[params.context.lobby_strategy]
         self.selection = membership.SELECTION_RULES[params.design.selection]
+        self.decision = decision.DECISION_RULES[params.design.decision_rule]
+        self.strategy = lobbying.STRATEGIES[params.context.lobby_strategy]
         self.streams = spawn_streams(self._seed)
         self.is_twin = _twin
         #: The shocks of this run at the steps they fall (jittered ones drawn once).
@@ -511,9 +512,10 @@ class GovernanceModel(mesa.Model):
             # the ties just bought are the room's ties when every member is reachable
             room_ties = reached if everyone else lob.ties.take(members, axis=1)
         else:
-            member_budget = budget * (1.0 - ctx.selector_spending)
+            to_selector = ctx.selector_spending if ctx.lobby_targets_selector else 0.0
+            member_budget = budget * (1.0 - to_selector)
             lob.selector_ties[:] = lobbying.invest(
-                lob.selector_ties, budget * ctx.selector_spending, ctx.tie_cost
+                lob.selector_ties, budget * to_selector, ctx.selector_price
             )
             if reachable.shape[0] > 0 and member_budget > 0:
                 seen = lobbying.TargetingContext(
@@ -631,7 +633,11 @@ class GovernanceModel(mesa.Model):
             accountability=des.accountability,
         )
         selector_value = 0.0
-        if ctx.selector_capture is None and self.rule.selector_capturable:
+        if (
+            ctx.selector_capture is None
+            and self.rule.selector_capturable
+            and ctx.lobby_targets_selector
+        ):
             if self.rule.seated:
                 projection = (st.advocated @ axis)[self._bought_order]
                 distance = metrics.distances(st.advocated, self.lobby_ideal)[self._bought_order]
@@ -659,10 +665,11 @@ class GovernanceModel(mesa.Model):
             float(lobbying.combined_tie(lob.selector_ties)),
             budget=budget * n_lobbyists,
             tie_cost=ctx.tie_cost,
+            selector_tie_cost=ctx.selector_price,
             strong_tie=self.params.simulation.strong_tie if des.recusal else None,
         )
         lob.selector_ties[:] = lobbying.invest(
-            lob.selector_ties, selector_spend / n_lobbyists, ctx.tie_cost
+            lob.selector_ties, selector_spend / n_lobbyists, ctx.selector_price
         )
         ties = lobbying.invest(ties, member_spend / n_lobbyists, ctx.tie_cost)
         lob.ties[:, reachable] = ties
@@ -752,7 +759,7 @@ class GovernanceModel(mesa.Model):
         if room.shape[0] == 0:
             forum.adopted = False
         else:
-            result = decision.decision_rule(des.decision_rule).decide(room, voice, des)
+            result = self.decision.decide(room, voice, des)
             forum.proposal = result.proposal
             forum.adopted = result.adopted
             if result.adopted:

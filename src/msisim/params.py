@@ -409,6 +409,19 @@ class ContextParams:
         hi=1e6,
         lo_open=True,
     )
+    selector_tie_cost: float | None = parameter(
+        None,
+        "the selector's or convener's tie price: spending on it that closes 63% of the gap to a "
+        "full tie with it (null = tie_cost, a member's price)",
+        lo=1e-6,
+        hi=1e6,
+        kind="optional_float",
+    )
+    lobby_targets_selector: bool = parameter(
+        True,
+        "whether the lobby may court the selector/convener at all (false: every strategy "
+        "spends its whole budget on members)",
+    )
     tie_decay: float = parameter(0.02, "share of every tie lost per step", lo=0.0, hi=1.0)
     lobby_pull: float = parameter(
         0.2,
@@ -442,6 +455,11 @@ class ContextParams:
         return self.n_lobbyists > 0 and self.lobby_budget > 0
 
     @property
+    def selector_price(self) -> float:
+        """What a tie with the selector/convener costs: ``selector_tie_cost``, else ``tie_cost``."""
+        return self.tie_cost if self.selector_tie_cost is None else self.selector_tie_cost
+
+    @property
     def lobby_acts(self) -> bool:
         """Whether a lobby acts: a funded lobby, or an exogenous selector capture."""
         return self.lobby_funded or self.selector_capture is not None
@@ -455,6 +473,8 @@ LOBBY_ACTION_FIELDS: tuple[str, ...] = (
     "lobby_focus",
     "selector_spending",
     "tie_cost",
+    "selector_tie_cost",
+    "lobby_targets_selector",
     "tie_decay",
     "lobby_pull",
     "astroturf_share",

@@ -368,10 +368,11 @@ class ReferenceLobbyist(mesa.Agent):
         (not cooling off), ties broken by stakeholder order.
         """
         ctx, model = self.model.params.context, self.model
-        gain = 1.0 - math.exp(-ctx.lobby_budget * ctx.selector_spending / ctx.tie_cost)
+        to_selector = ctx.selector_spending if ctx.lobby_targets_selector else 0.0
+        gain = 1.0 - math.exp(-ctx.lobby_budget * to_selector / ctx.selector_price)
         self.selector_tie += (1.0 - self.selector_tie) * gain
         reachable = [s for s in model.members if s.cooling_until <= model.steps]
-        member_budget = ctx.lobby_budget * (1.0 - ctx.selector_spending)
+        member_budget = ctx.lobby_budget * (1.0 - to_selector)
         if not reachable or member_budget <= 0:
             return
         n_targets = max(1, math.ceil(ctx.lobby_focus * len(reachable)))

@@ -372,7 +372,7 @@ def water_fill(
     value: np.ndarray,
     gap: np.ndarray,
     budget: float,
-    tie_cost: float,
+    tie_cost: float | np.ndarray,
     cap: np.ndarray | None = None,
 ) -> np.ndarray:
     """Spend ``budget`` over items to maximise ``sum_i V_i g_i (1 - exp(-s_i / c))``.
@@ -387,7 +387,14 @@ def water_fill(
     re-solved with what is left (a few rounds; clamping only frees budget for the others). If
     even every item at its cap costs less than the budget, each gets its cap and the rest is
     not spent; items with ``V_i g_i = 0`` get 0. ``cap=None`` means no caps (all infinite).
+
+    ``tie_cost`` may be one price per item (``c_i``): then ``l_i = ln(V_i g_i / c_i)``,
+    ``s_i = c_i max(l_i - ln lambda, 0)`` and the funded items' level is
+    ``ln lambda = (sum c_i l_i - budget) / sum c_i`` (:func:`_priced_fill`).
     """
+    if np.ndim(tie_cost) > 0:
+        return _priced_fill(value, gap, budget, np.asarray(tie_cost, dtype=float), cap)
+    tie_cost = float(tie_cost)
     worth = np.asarray(value, dtype=float) * np.asarray(gap, dtype=float)
     spend = np.zeros(worth.shape[0])
     if cap is None:  # one round, no clamping (the loop below with infinite caps)
@@ -414,6 +421,42 @@ def water_fill(
         candidates = log_worth[free]
         level = _fill_level(candidates, remaining / tie_cost)
         share = tie_cost * np.maximum(candidates - level, 0.0)
+        over = share > cap[free]
+        if not over.any():
+            spend[free] = share
+            break
+        capped = np.flatnonzero(free)[over]
+        spend[capped] = cap[capped]
+        remaining -= float(cap[capped].sum())
+        free[capped] = False
+    return spend
+
+
+def _priced_fill(
+    value: np.ndarray, gap: np.ndarray, budget: float, price: np.ndarray, cap: np.ndarray | None
+) -> np.ndarray:
+    """:func:`water_fill` with one tie price per item (``price``), caps included."""
+    worth = np.asarray(value, dtype=float) * np.asarray(gap, dtype=float)
+    spend = np.zeros(worth.shape[0])
+    cap = np.full(worth.shape[0], np.inf) if cap is None else np.asarray(cap, dtype=float)
+    useful = (worth > 0) & (cap > 0)
+    if budget <= 0 or not useful.any():
+        return spend
+    if cap[useful].sum() <= budget:
+        spend[useful] = cap[useful]
+        return spend
+    log_worth = np.log(np.where(useful, worth, 1.0) / price)
+    free, remaining = useful.copy(), float(budget)
+    while free.any() and remaining > 0:
+        candidates, cost = log_worth[free], price[free]
+        order = np.argsort(-candidates, kind="stable")
+        ordered, weights = candidates[order], cost[order]
+        levels = (np.cumsum(weights * ordered) - remaining) / np.cumsum(weights)
+        funded = (ordered > levels).nonzero()[0]
+        if funded.size == 0:  # a budget too small to register: spend nothing more
+            break
+        level = float(levels[funded[-1]])
+        share = cost * np.maximum(candidates - level, 0.0)
         over = share > cap[free]
         if not over.any():
             spend[free] = share
@@ -456,6 +499,7 @@ def adaptive_spending(
     *,
     budget: float,
     tie_cost: float,
+    selector_tie_cost: float | None = None,
     strong_tie: float | None = None,
 ) -> tuple[np.ndarray, float]:
     """The adaptive lobby's spending this step: ``(spend per member, spend on the selector)``.
@@ -471,6 +515,9 @@ def adaptive_spending(
     With recusal (``strong_tie`` given), a member whose tie reaches ``strong_tie`` is recused
     and its vote, the only channel of ``V_i``, is lost: crossing never pays in this objective,
     so each member's spending is capped at :func:`recusal_cap` (the tie stays just below).
+
+    The selector's tie has its own price ``selector_tie_cost`` (default: ``tie_cost``, a
+    member's): its marginal gain per unit is then ``V_S (1 - t_S) exp(-s / c_S) / c_S``.
     """
     n = member_value.shape[0]
     caps = None  # no caps without recusal
@@ -480,5 +527,10 @@ def adaptive_spending(
     value, gap = np.empty(n + 1), np.empty(n + 1)  # members, then the selector
     value[:n], value[n] = member_value, selector_value
     gap[:n], gap[n] = 1.0 - member_tie, 1.0 - selector_tie
-    spend = water_fill(value, gap, budget, tie_cost, caps)
+    if selector_tie_cost is None or selector_tie_cost == tie_cost:
+        spend = water_fill(value, gap, budget, tie_cost, caps)
+    else:
+        prices = np.full(n + 1, float(tie_cost))
+        prices[n] = selector_tie_cost
+        spend = water_fill(value, gap, budget, prices, caps)
     return spend[:n], float(spend[n])
