@@ -511,3 +511,23 @@ def test_prim_without_cases_of_interest_finds_no_box() -> None:
     assert all(math.isnan(box[k]) for k in ("coverage", "density", "mass")), (
         f"no box: its coverage, density and mass are undefined (NaN): {box}"
     )
+
+
+def test_sobol_indices_outside_their_range_are_flagged() -> None:
+    from msisim.study.analysis import sobol_interpretable
+
+    table = pd.DataFrame(
+        {
+            "S1": [0.3, 0.2, -0.4, 0.9, 0.5],
+            "S1_conf": [0.1, 0.1, 0.1, 0.05, 0.6],
+            "ST": [0.5, 1.47, 0.1, 0.4, 1.3],
+            "ST_conf": [0.1, 0.2, 0.1, 0.05, 0.4],
+        }
+    )
+    np.testing.assert_array_equal(
+        sobol_interpretable(table),
+        [True, False, False, False, True],
+        err_msg="a share of variance lies in [0, 1] and S1 <= ST, up to the 95% intervals: "
+        "ST 1.47 +- 0.2 and S1 -0.4 +- 0.1 are impossible, S1 0.9 > ST 0.4 beyond both "
+        "intervals is too; 1.3 +- 0.4 may still be 1",
+    )

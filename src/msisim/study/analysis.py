@@ -192,7 +192,11 @@ def sobol_indices(
     sample. Requires every sample point to have finished.
 
     Returns:
-        One row per factor: ``factor``, ``S1``, ``S1_conf``, ``ST``, ``ST_conf``.
+        One row per factor: ``factor``, ``S1``, ``S1_conf``, ``ST``, ``ST_conf`` and
+        ``interpretable``: false when an index lies outside ``[0, 1]`` beyond its 95%
+        interval, or the first-order index exceeds the total one beyond both intervals,
+        which only sampling error allows (the sample is too small to read the indices as
+        shares of variance).
     """
     from SALib.analyze import sobol as sobol_analyze
 
@@ -212,7 +216,7 @@ def sobol_indices(
     result = sobol_analyze.analyze(
         problem, y.to_numpy(), calc_second_order=False, seed=spec.seed, print_to_console=False
     )
-    return pd.DataFrame(
+    table = pd.DataFrame(
         {
             "factor": problem["names"],
             "S1": result["S1"],
@@ -221,6 +225,24 @@ def sobol_indices(
             "ST_conf": result["ST_conf"],
         }
     )
+    table["interpretable"] = sobol_interpretable(table)
+    return table
+
+
+def sobol_interpretable(indices: pd.DataFrame) -> pd.Series:
+    """Whether each row's Sobol indices are possible values up to their 95% intervals.
+
+    A share of variance lies in ``[0, 1]`` and ``S1 <= ST``; an estimate that breaks either
+    by more than its interval says the sample is too small (Saltelli et al. 2010).
+    """
+    outside = pd.Series(False, index=indices.index)
+    for index in ("S1", "ST"):
+        value, half = indices[index], indices[f"{index}_conf"].fillna(0.0)
+        outside |= (value - half > 1.0) | (value + half < 0.0)
+    outside |= indices["S1"] - indices["S1_conf"].fillna(0.0) > indices["ST"] + indices[
+        "ST_conf"
+    ].fillna(0.0)
+    return ~outside
 
 
 def prim_boxes(

@@ -13,6 +13,11 @@ Verdicts: *supported* (the interval of the effect lies on the claimed side of ze
 condition fails), *partly supported* (some of the claim's parts hold), *cannot be checked*
 (the runs lack the designs or factors the claim needs) and *measured* (a reference value
 reported as its own finding, not a claim).
+
+A claim that follows from one of the model's formulas rather than from its dynamics (a lobby
+register scales every tie's pull by ``1 - transparency``; full support removes the cost term
+of attendance) is labelled *built in* beside its verdict (:attr:`Finding.built_in` says
+which formula): the runs confirm the code does what the ODD says, not a finding about forums.
 """
 
 from __future__ import annotations
@@ -55,6 +60,13 @@ class Finding:
     checks: list[tuple[str, str, str]] = field(default_factory=list)
     #: Whether the finding is repeated under the study's other assumptions.
     across: bool = True
+    #: The formula the claim follows from, if it follows from one (then it is *built in*:
+    #: the runs check the code, they do not discover the effect); empty otherwise.
+    built_in: str = ""
+
+    def label(self) -> str:
+        """The verdict as the report shows it: ``Supported``, or ``Built in (supported)``."""
+        return f"Built in ({self.verdict})" if self.built_in else self.verdict.capitalize()
 
 
 FindingsBuilder = Callable[[Context], list[Finding]]
@@ -464,7 +476,9 @@ def render(ctx: Context, findings: Sequence[Finding]) -> list[str]:
         "means with 95% intervals in brackets; a difference is *supported* when its interval "
         "lies on the claimed side of zero, *reversed* when it lies on the other side and *not "
         "supported* when it includes zero. With the few replicates of a quick run, read "
-        '*not supported* as "not shown".\n',
+        '*not supported* as "not shown". A claim marked *built in* follows from one of the '
+        "model's formulas (named after it): its verdict checks the code, not a finding about "
+        "forums.\n",
     ]
     sets = assumption_sets(ctx)
     if sets:
@@ -476,7 +490,8 @@ def render(ctx: Context, findings: Sequence[Finding]) -> list[str]:
         )
     claims = [f for f in findings if f.verdict != MEASURED]
     for i, f in enumerate(claims, 1):
-        lines.append(f"{i}. **{f.verdict.capitalize()}.** {f.claim}. {f.evidence}")
+        why = f" *Built in:* {f.built_in}." if f.built_in else ""
+        lines.append(f"{i}. **{f.label()}.** {f.claim}. {f.evidence}{why}")
         lines += _checks(f)
     measured = [f for f in findings if f.verdict == MEASURED]
     if measured:

@@ -87,5 +87,7 @@ def findings(ctx: Context) -> list[fx.Finding]:
             + (" The cost still moves the share, upward: fully supported grassroots stay "
                "while the unsupported groups leave the room." if e.sign() > 0 else ""),
             (share,),
+            built_in="with support 1 the grassroots' cost term cost × (1 - support) is 0 "
+            "(docs/ODD.md 7.2.5): only the other groups' attendance still depends on the cost",
         ))  # fmt: skip
     return out

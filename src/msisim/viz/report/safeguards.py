@@ -65,6 +65,16 @@ def build(ctx: Context) -> list[str]:
     ]
 
 
+#: Why the strong safeguards' effects follow from the model's formulas (docs/ODD.md).
+BUILT_IN = {
+    "transparency": "a register scales every tie's pull on a member and the selector's capture "
+    "from its ties by 1 - transparency (docs/ODD.md 7.3 step 5, 7.2.1)",
+    "recusal": "recusal takes every strongly tied member out of the decision by rule (7.5 step "
+    "2): a lobby that courts its allies loses exactly those votes, and the adaptive lobby, "
+    "knowing the threshold, keeps every tie below it (7.3.1 step 4)",
+}
+
+
 @fx.register_findings("safeguards")
 def findings(ctx: Context) -> list[fx.Finding]:
     """The hypothesis of the safeguards study, claim by claim."""
@@ -76,14 +86,16 @@ def findings(ctx: Context) -> list[fx.Finding]:
     cut = {d: fx.paired(ctx, "capture", d, base) for d in (*strong, *weak)}
     out = [
         fx.Finding(
-            f"A lobby register (transparency) and recusal each cut capture "
-            f"({fx.scale('capture')}; {fx.better('capture')}) against the unprotected forum",
-            fx.combine([fx.verdict(cut[d], -1) for d in strong]),
-            "Paired differences, safeguard minus unprotected: "
-            + "; ".join(f"**{design_words(d)}** {cut[d]}" for d in strong)
-            + ".",
+            f"A lobby register ({design_words(d)}) cuts capture ({fx.scale('capture')}; "
+            f"{fx.better('capture')}) against the unprotected forum"
+            if d == "transparency"
+            else f"Recusal ({design_words(d)}) cuts capture against the unprotected forum",
+            fx.verdict(cut[d], -1),
+            f"Paired difference, safeguard minus unprotected: **{design_words(d)}** {cut[d]}.",
             ("capture",),
+            built_in=BUILT_IN[d],
         )
+        for d in strong
     ]
     pairs = {(w, s): fx.paired(ctx, "capture", w, s) for w in weak for s in strong}
     out.append(fx.Finding(

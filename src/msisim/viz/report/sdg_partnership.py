@@ -85,6 +85,8 @@ def findings(ctx: Context) -> list[fx.Finding]:
             fx.verdict(grows, +1),
             f"Gain of support over no levers at cost {high} minus at cost {low}: {grows}.",
             (SHARE,),
+            built_in="support enters attendance only through the cost term cost × (1 - support) "
+            "(docs/ODD.md 7.2.5), so what it offsets grows with the cost by construction",
         )
     )
     best = {d: fx.paired(ctx, SHARE, BOTH, d) for d in (OUTREACH, SUPPORT)}

@@ -91,6 +91,16 @@ def build(ctx: Context) -> list[str]:
         )
     n = ctx.spec.n_points()  # per combination of the crossed (levels) factors
     ranged = len(ctx.spec.sobol_problem()["names"])
+    bad = int((~indices["interpretable"]).sum())
+    warning = (
+        f"**Warning: {bad} of {len(indices)} rows of indices are impossible values** (outside "
+        "[0, 1], or S1 above ST, beyond their 95% intervals; column `interpretable`): this "
+        f"sample (Sobol' base size {n // (ranged + 2)}) is too small to read them as shares of "
+        "variance. Rerun with a larger `n_samples` (a base of 512 or more) before quoting "
+        "them.\n"
+        if bad
+        else "Every index lies in [0, 1] (and S1 ≤ ST) up to its 95% interval.\n"
+    )
     return [
         "## Sobol indices\n",
         embed(path, "sobol indices"),
@@ -101,6 +111,7 @@ def build(ctx: Context) -> list[str]:
         "negative or above 1 (the dashed line: all of the variance), which only sampling "
         "error allows: read the ranking of clearly separated factors, not the values. A "
         "panel that says *does not vary* has no variance to split among the factors.\n",
+        warning,
         "\n".join(f"- {r}" for r in reading) + "\n",
         "## Table\n",
         "S1: share of the outcome's variance due to the factor alone; ST: including its "
@@ -119,6 +130,17 @@ def sobol_table(ctx: Context) -> pd.DataFrame:
             t.insert(0, "design", design)
             tables.append(t)
     return pd.concat(tables, ignore_index=True)
+
+
+def _provisional(indices: pd.DataFrame) -> str:
+    """A note when some of these indices are impossible values (the sample is too small)."""
+    bad = int((~indices["interpretable"]).sum())
+    if not bad:
+        return ""
+    return (
+        f" {bad} of these {len(indices)} factors' indices are impossible values at this sample "
+        "size (outside [0, 1] or S1 above ST beyond their intervals): the ranking is provisional."
+    )
 
 
 @fx.register_findings("sensitivity")
@@ -157,7 +179,7 @@ def findings(ctx: Context) -> list[fx.Finding]:
             verdict,
             "Total indices ST (share of variance, 95% interval), representative: "
             + "; ".join(f"{fx.factor_label(f)} {st(rep, 'capture', f)}" for f in ranked) + "."
-            + inert,
+            + inert + _provisional(sub),
             ("capture",),
         ))  # fmt: skip
     cov = "viewpoint_coverage"
@@ -170,7 +192,8 @@ def findings(ctx: Context) -> list[fx.Finding]:
             fx.combine([fx.verdict(in_open, +1), only]),
             f"Total index of participation cost for viewpoint coverage: open {in_open}, "
             f"representative {in_rep} (supported when open's interval lies above 0 and the "
-            "representative's includes 0).",
+            "representative's includes 0)."
+            + _provisional(indices[(indices["outcome"] == cov) & (indices["factor"] == cost)]),
             (cov,),
         ))  # fmt: skip
     return out
