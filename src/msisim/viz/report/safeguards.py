@@ -89,7 +89,7 @@ def findings(ctx: Context) -> list[fx.Finding]:
             f"A lobby register ({design_words(d)}) cuts capture ({fx.scale('capture')}; "
             f"{fx.better('capture')}) against the unprotected forum"
             if d == "transparency"
-            else f"Recusal ({design_words(d)}) cuts capture against the unprotected forum",
+            else "Recusal of strongly tied members cuts capture against the unprotected forum",
             fx.verdict(cut[d], -1),
             f"Paired difference, safeguard minus unprotected: **{design_words(d)}** {cut[d]}.",
             ("capture",),
