@@ -87,7 +87,9 @@ def build(ctx: Context) -> list[str]:
             f"{design_words(design) or 'all'} / {label(outcome)}: "
             f"**{fx.factor_label(top['factor'])}** has "
             "the largest total "
-            f"index (ST = {top['ST']:.2f})."
+            f"index (ST = {top['ST']:.2f} ± {top['ST_conf']:.2f}"
+            + ("" if top["interpretable"] else "; an impossible value: see the warning")
+            + ")."
         )
     n = ctx.spec.n_points()  # per combination of the crossed (levels) factors
     ranged = len(ctx.spec.sobol_problem()["names"])
