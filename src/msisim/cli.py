@@ -500,9 +500,11 @@ def check_run_overrides(
         model_params,
         packaged_config_dir,
         parameter_table,
+        register_configs,
     )
     from msisim.kinds import model_kind
 
+    register_configs(config_dir)  # the run config's schema (idempotent)
     names = [info.name for info in parameter_table()]
     groups = config_groups(config_dir)
     parsed = OverridesParser.create().parse_overrides(overrides)
