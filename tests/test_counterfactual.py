@@ -4,7 +4,7 @@ assumptions for every design, and responsiveness measured against a no-shock twi
 import numpy as np
 import pytest
 
-from msisim import GovernanceModel
+from msisim import GovernanceModel, metrics
 
 SEEDS = range(4)
 TEMPLATES = ("representative", "open")
@@ -170,13 +170,41 @@ def test_pass_through_known_answers() -> None:
     assert frozen["adaptation_half_life"] >= 20, "the excess error never halves (censored)"
 
 
-def test_the_old_name_responsiveness_reads_congruence_with_a_warning() -> None:
-    m = GovernanceModel(n_stakeholders=200, rng=1)
-    m.run_for(10)
-    s = m.summary()
-    with pytest.warns(DeprecationWarning, match="congruence"):
-        old = s["responsiveness"]
-    assert old == s["congruence"], "responsiveness is the former name of static congruence"
+def test_responsiveness_slope_known_answers() -> None:
+    moved = np.array([[0.1, 0.0], [0.0, -0.2], [0.05, 0.05]])
+    slope, se = metrics.responsiveness_slope(moved, 0.5 * moved)
+    assert slope == pytest.approx(0.5) and se == pytest.approx(0.0, abs=1e-12), (
+        "a policy that moves half as far as the public ideal, every time: slope 0.5, no error"
+    )
+    dm, dy = moved, 0.5 * moved + np.array([[0.0, 0.01], [0.01, 0.0], [0.0, 0.0]])
+    beta = (dy * dm).sum() / (dm * dm).sum()
+    resid = dy - beta * dm
+    assert metrics.responsiveness_slope(dm, dy) == pytest.approx(
+        (beta, np.sqrt((resid**2).sum() / (6 - 1) / (dm * dm).sum()))
+    ), "least squares through the origin over 3 shocks x 2 coordinates, n - 1 = 5 df"
+    one = metrics.responsiveness_slope(moved[:1], 0.3 * moved[:1])
+    assert one[0] == pytest.approx(0.3) and np.isnan(one[1]), "one shock: a slope, no error"
+    assert all(np.isnan(metrics.responsiveness_slope(np.zeros((2, 2)), np.ones((2, 2))))), (
+        "shocks that did not move the public ideal say nothing about responsiveness"
+    )
+
+
+def test_responsiveness_over_shocks_of_both_directions() -> None:
+    shocks = [
+        {"step": 10, "category": "all", "shift": [-0.15, 0.15]},
+        {"step": 40, "category": "all", "shift": [0.1, -0.05]},
+    ]
+    kw = {"n_stakeholders": 300, "n_steps": 80, "accountability": 0.2, "rng": 2}
+    s = GovernanceModel(shocks=shocks, **kw).run().summary()
+    assert 0 < s["responsiveness"] < 1.5 and s["responsiveness_se"] > 0, (
+        f"a forum answering to its constituents follows shocks in both directions: {s}"
+    )
+    single = GovernanceModel(shocks=shocks[:1], **kw).run().summary()
+    assert single["responsiveness"] == pytest.approx(single["pass_through"]), (
+        "with one shock the slope is its pass-through"
+    )
+    assert "responsiveness_se" not in single, "one shock gives no standard error"
+    assert "responsiveness" not in GovernanceModel(**kw).run().summary(), "no shock, no slope"
 
 
 @pytest.mark.parametrize("membership", TEMPLATES)

@@ -433,6 +433,36 @@ def adaptation_lags(
     return np.array(lags), np.array(censored, dtype=bool)
 
 
+def responsiveness_slope(
+    ideal_changes: np.ndarray, policy_changes: np.ndarray
+) -> tuple[float, float]:
+    """Opinion–policy responsiveness: the slope of policy change on public-ideal change.
+
+    Each row is one shock: the change of the public ideal it caused (``Δm_k``, against a
+    no-shock twin) and the change of the policy over the same span (``Δy_k``), vectors in
+    ``[0, 1]^d``. The slope is the least-squares fit of ``Δy = β Δm`` through the origin over
+    every coordinate of every shock, ``β = Σ Δy_k·Δm_k / Σ |Δm_k|^2`` (Achen 1978's
+    responsiveness; Soroka & Wlezien 2010's opinion–policy link): 1 = the policy moves as far
+    as the public ideal, 0 = not at all. Its standard error is
+    ``sqrt(Σ |Δy_k - β Δm_k|^2 / (n - 1) / Σ |Δm_k|^2)`` with ``n`` scalar observations
+    (shocks × dimensions), reported only with two shocks or more.
+
+    Returns:
+        ``(slope, standard error)``; ``(nan, nan)`` when no shock moved the public ideal.
+    """
+    dm = np.asarray(ideal_changes, dtype=float).reshape(len(ideal_changes), -1)
+    dy = np.asarray(policy_changes, dtype=float).reshape(dm.shape)
+    moved = float((dm * dm).sum())
+    if dm.shape[0] == 0 or moved <= 1e-12:
+        return float("nan"), float("nan")
+    slope = float((dy * dm).sum() / moved)
+    if dm.shape[0] < 2:
+        return slope, float("nan")
+    residual = dy - slope * dm
+    variance = float((residual * residual).sum()) / (dm.size - 1)
+    return slope, math.sqrt(variance / moved)
+
+
 def odds_ratio(n_aligned: int, n_members: int, pool_share: float) -> float:
     """Selection odds of lobby-aligned stakeholders versus the pool.
 

@@ -228,6 +228,9 @@ class GovernanceModel(mesa.Model):
         #: Whether this run steps its no-lobby twin (False when a finished one was given).
         self.owns_lobby_twin = lobby_twin is None
         self.shock_responses: list[dict[str, float]] = []
+        #: Per shock step: the public ideal's and the policy's gaps to the no-shock twin just
+        #: before the shock (the baseline of its ``ideal_change_*`` and ``policy_change_*``).
+        self._before_shock: dict[int, tuple[np.ndarray, np.ndarray]] = {}
         self.excess_error: list[float] = []
         self.running = True
 
@@ -820,13 +823,31 @@ class GovernanceModel(mesa.Model):
         twin_error = metrics.congruence_error(twin.forum.policy, twin.public_ideal)
         self.excess_error.append(error - twin_error)
         lag = self.params.simulation.pass_through_lag
+        shift = self.public_ideal - twin.public_ideal  # the shocks' effects so far
+        followed = self.forum.policy - twin.forum.policy
         for shock in self.shocks:
+            if self.steps == shock.step - 1:  # the gaps just before this shock
+                self._before_shock[shock.step] = (shift, followed)
             if self.steps == shock.step + lag:
-                shift = self.public_ideal - twin.public_ideal
-                followed = self.forum.policy - twin.forum.policy
                 norm2 = float(shift @ shift)
                 value = float(followed @ shift / norm2) if norm2 > 1e-12 else float("nan")
-                self.shock_responses.append({"step": float(shock.step), "pass_through": value})
+                # what this shock changed: the gaps now minus just before it (responsiveness)
+                zero = np.zeros_like(shift)
+                ideal_before, policy_before = self._before_shock.get(shock.step, (zero, zero))
+                self.shock_responses.append(
+                    {
+                        "step": float(shock.step),
+                        "pass_through": value,
+                        **{
+                            f"ideal_change_{j}": float(x)
+                            for j, x in enumerate(shift - ideal_before)
+                        },
+                        **{
+                            f"policy_change_{j}": float(x)
+                            for j, x in enumerate(followed - policy_before)
+                        },
+                    }
+                )
 
     @staticmethod
     def observation_start(params: Params, summary_only: bool) -> int:

@@ -428,10 +428,10 @@ def _mean_citizen_distance(o: Observation) -> float:
     direction="higher",
 )  # fmt: skip
 def _congruence(o: Observation) -> float:
-    """Static congruence ``1 - congruence error / sqrt(d)`` (formerly ``responsiveness``).
+    """Static congruence ``1 - congruence error / sqrt(d)``.
 
     How close the policy is to the public ideal now; how it *moves* after a change of
-    interests is ``pass_through`` and ``adaptation_half_life``.
+    interests is ``responsiveness``, ``pass_through`` and ``adaptation_half_life``.
     """
     return metrics.congruence(o.error, o.n_dims)
 
@@ -725,6 +725,45 @@ def _pass_through(view: ForumView, _table: StepTable) -> float | None:
     return float(np.mean(values)) if values else None
 
 
+def _shock_changes(view: ForumView) -> tuple[np.ndarray, np.ndarray]:
+    """Each shock's change of the public ideal and of the policy, ``float64[K, d]`` each."""
+    records = view.shock_responses
+    d = sum(1 for key in records[0] if key.startswith("ideal_change_")) if records else 0
+    ideal = np.array([[r[f"ideal_change_{j}"] for j in range(d)] for r in records])
+    policy = np.array([[r[f"policy_change_{j}"] for j in range(d)] for r in records])
+    return ideal.reshape(len(records), d), policy.reshape(len(records), d)
+
+
+@outcome(
+    "responsiveness", "responsiveness (policy change per unit of public-ideal change)",
+    unit="slope", direction="higher", aggregate="run", needs=("shock_responses",),
+)  # fmt: skip
+def _responsiveness(view: ForumView, _table: StepTable) -> float | None:
+    """Slope of the policy's change on the public ideal's change over the run's shocks.
+
+    Achen (1978) / Soroka & Wlezien (2010): each shock's change of the public ideal and of
+    the policy ``pass_through_lag`` steps later, both against the no-shock twin
+    (:func:`msisim.metrics.responsiveness_slope`); 1 = the policy follows fully, 0 = not at
+    all. Absent without shocks read inside the run.
+    """
+    if not view.shock_responses:
+        return None
+    slope, _ = metrics.responsiveness_slope(*_shock_changes(view))
+    return None if math.isnan(slope) else slope
+
+
+@outcome(
+    "responsiveness_se", "standard error of responsiveness", unit="slope", lo=0,
+    direction="lower", aggregate="run", needs=("shock_responses",),
+)  # fmt: skip
+def _responsiveness_se(view: ForumView, _table: StepTable) -> float | None:
+    """Standard error of ``responsiveness`` (absent with fewer than two shocks read)."""
+    if len(view.shock_responses) < 2:
+        return None
+    _, se = metrics.responsiveness_slope(*_shock_changes(view))
+    return None if math.isnan(se) else se
+
+
 @outcome(
     "adaptation_half_life", "half-life of the excess error after a shock", unit="steps",
     lo=0, direction="lower", aggregate="run", needs=("excess_error",),
@@ -911,8 +950,10 @@ def columns(outcome_: Outcome, category_names: tuple[str, ...], n_dims: int) -> 
     return [outcome_.name]
 
 
-#: Old outcome names and the names that replaced them (reading an old name warns).
-RENAMED: dict[str, str] = {"responsiveness": "congruence"}
+#: Old outcome names and the names that replaced them (reading an old name warns). The name
+#: ``responsiveness`` (static congruence until December 2026) now means the opinion–policy
+#: slope, so it is no longer an alias.
+RENAMED: dict[str, str] = {}
 
 
 def current_name(name: str) -> str:

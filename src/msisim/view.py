@@ -26,7 +26,8 @@ T = TypeVar("T")
 #: Whole-run records a run outcome may declare in ``needs``, with what each holds.
 RECORDS: Mapping[str, str] = MappingProxyType(
     {
-        "shock_responses": "each shock's pass-through against the no-shock twin",
+        "shock_responses": "each shock's pass-through and the changes it caused against the "
+        "no-shock twin",
         "excess_error": "congruence error in excess of the no-shock twin's, every step",
         "scorecard": "the governance scorecard over the summary window",
         "panel": "the panel's questionnaire on the scorecard (with 'scorecard')",
@@ -338,7 +339,11 @@ class ForumView(RunView):
 
     @property
     def shock_responses(self) -> tuple[Mapping[str, float], ...]:
-        """Record ``shock_responses``: ``step`` and ``pass_through`` of each shock read."""
+        """Record ``shock_responses``: each shock read, ``pass_through_lag`` steps after it.
+
+        ``step``, ``pass_through``, and the changes it caused against the no-shock twin,
+        ``ideal_change_j`` (public ideal) and ``policy_change_j`` (policy) per dimension ``j``.
+        """
         self._record("shock_responses")
         return tuple(MappingProxyType(r) for r in self._model.shock_responses)
 
