@@ -433,6 +433,36 @@ def adaptation_lags(
     return np.array(lags), np.array(censored, dtype=bool)
 
 
+def many_to_many_distance(
+    population: np.ndarray,
+    weights: np.ndarray,
+    room: np.ndarray,
+) -> float:
+    """Many-to-many congruence as a distance between two distributions of positions.
+
+    Golder & Stramski (2010) compare the whole distribution of citizens' preferences with the
+    whole distribution of their representatives'; here the population's true positions
+    (weighted by ``weights``, affectedness) against the advocated positions in the room (one
+    weight each), by the Wasserstein-1 (earth mover's) distance of each coordinate, averaged
+    over the coordinates (``scipy.stats.wasserstein_distance``): how far the room's
+    positions must move, on average, to match the population's.
+
+    Range: [0, 1]; 0 = the room is distributed as the population is; NaN for an empty room.
+    """
+    from scipy.stats import wasserstein_distance
+
+    if room.shape[0] == 0:
+        return float("nan")
+    return float(
+        np.mean(
+            [
+                wasserstein_distance(population[:, j], room[:, j], u_weights=weights)
+                for j in range(population.shape[1])
+            ]
+        )
+    )
+
+
 def responsiveness_slope(
     ideal_changes: np.ndarray, policy_changes: np.ndarray
 ) -> tuple[float, float]:

@@ -415,6 +415,23 @@ def _congruence_error_median(o: Observation) -> float:
 
 
 @outcome(
+    "many_to_many_distance", "distance between the population's and the room's positions",
+    unit="distance", lo=0, hi=1, direction="lower",
+)  # fmt: skip
+def _many_to_many_distance(o: Observation) -> float:
+    """Many-to-many congruence: Wasserstein-1 distance, population vs room, per coordinate.
+
+    The affectedness-weighted distribution of true positions against that of the advocated
+    positions in the room (paid participants included), Golder & Stramski (2010)
+    (:func:`msisim.metrics.many_to_many_distance`). Unlike ``congruence`` (the policy's
+    distance to the public ideal) it asks whether the room holds the population's spread of
+    views, not only its centre.
+    """
+    view = o.view
+    return metrics.many_to_many_distance(view.position, view.affectedness, view.room)
+
+
+@outcome(
     "mean_citizen_distance", "mean citizen distance to the policy", unit="distance", lo=0,
     direction="lower",
 )  # fmt: skip
