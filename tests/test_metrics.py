@@ -13,7 +13,7 @@ import math
 
 import numpy as np
 import pytest
-from scipy.stats import binom, multinomial
+from scipy.stats import binom, multinomial, wasserstein_distance
 
 from msisim import metrics
 
@@ -400,20 +400,29 @@ def test_adaptation_lags_several_shocks_each_against_its_own_baseline() -> None:
 
 
 def test_many_to_many_distance_known_answers() -> None:
+    def distance(population, weights, room):
+        return metrics.many_to_many_distance(metrics.distribution_of(population, weights), room)
+
     population = np.array([[0.0, 0.2], [1.0, 0.2]])
     weights = np.array([1.0, 1.0])
-    assert metrics.many_to_many_distance(population, weights, population.copy()) == 0.0, (
+    assert distance(population, weights, population.copy()) == 0.0, (
         "a room distributed as the population is: distance 0"
     )
     # x: mass 1/2 at 0 and at 1 against all at 0.5 -> 0.5; y: both at 0.2 against 0.2 -> 0
     room = np.array([[0.5, 0.2]])
-    assert metrics.many_to_many_distance(population, weights, room) == pytest.approx(0.25), (
+    assert distance(population, weights, room) == pytest.approx(0.25), (
         "the mean over coordinates of the Wasserstein-1 distances 0.5 and 0"
     )
-    # weights: 3/4 of the population's mass at 0 -> moving it to 0.5 costs 0.75*0.5+0.25*0.5
-    skewed = metrics.many_to_many_distance(population[:, :1], np.array([3.0, 1.0]), room[:, :1])
+    skewed = distance(population[:, :1], np.array([3.0, 1.0]), room[:, :1])
     assert skewed == pytest.approx(0.5), "every unit of mass moves 0.5, whatever the weights"
-    near = metrics.many_to_many_distance(population[:, :1], np.array([3.0, 1.0]),
-                                         np.array([[0.0], [0.0], [0.0], [1.0]]))  # fmt: skip
+    near = distance(population[:, :1], np.array([3.0, 1.0]), np.array([[0.0], [0.0], [0.0], [1.0]]))
     assert near == pytest.approx(0.0), "the room holds the population's 3:1 split exactly"
-    assert np.isnan(metrics.many_to_many_distance(population, weights, np.zeros((0, 2))))
+    assert np.isnan(distance(population, weights, np.zeros((0, 2))))
+    rng = np.random.default_rng(4)
+    points, mass, seats = rng.random((200, 2)), rng.random(200), rng.random((17, 2))
+    expected = np.mean(
+        [wasserstein_distance(points[:, j], seats[:, j], u_weights=mass) for j in range(2)]
+    )
+    assert distance(points, mass, seats) == pytest.approx(expected, rel=1e-12), (
+        "the same value as scipy's Wasserstein-1 distance, coordinate by coordinate"
+    )

@@ -433,34 +433,46 @@ def adaptation_lags(
     return np.array(lags), np.array(censored, dtype=bool)
 
 
+def distribution_of(
+    points: np.ndarray, weights: np.ndarray
+) -> tuple[tuple[np.ndarray, np.ndarray], ...]:
+    """Each coordinate's sorted values and cumulative weight shares (``0`` first, ``1`` last).
+
+    The population side of :func:`many_to_many_distance`, computed once while positions stay.
+    """
+    out = []
+    for j in range(points.shape[1]):
+        order = np.argsort(points[:, j], kind="stable")
+        cumulative = np.concatenate(([0.0], np.cumsum(weights[order])))
+        out.append((points[order, j], cumulative / cumulative[-1]))
+    return tuple(out)
+
+
 def many_to_many_distance(
-    population: np.ndarray,
-    weights: np.ndarray,
-    room: np.ndarray,
+    population: Sequence[tuple[np.ndarray, np.ndarray]], room: np.ndarray
 ) -> float:
     """Many-to-many congruence as a distance between two distributions of positions.
 
     Golder & Stramski (2010) compare the whole distribution of citizens' preferences with the
-    whole distribution of their representatives'; here the population's true positions
-    (weighted by ``weights``, affectedness) against the advocated positions in the room (one
-    weight each), by the Wasserstein-1 (earth mover's) distance of each coordinate, averaged
-    over the coordinates (``scipy.stats.wasserstein_distance``): how far the room's
-    positions must move, on average, to match the population's.
+    whole distribution of their representatives'. Here: the population's positions
+    (:func:`distribution_of`, weighted) against the positions in the room (one weight each),
+    by the Wasserstein-1 (earth mover's) distance ``∫ |F(x) - G(x)| dx`` of each coordinate,
+    averaged over the coordinates: how far the room's positions must move, on average, to be
+    distributed as the population's (the same value as ``scipy.stats.wasserstein_distance``).
 
     Range: [0, 1]; 0 = the room is distributed as the population is; NaN for an empty room.
     """
-    from scipy.stats import wasserstein_distance
-
     if room.shape[0] == 0:
         return float("nan")
-    return float(
-        np.mean(
-            [
-                wasserstein_distance(population[:, j], room[:, j], u_weights=weights)
-                for j in range(population.shape[1])
-            ]
-        )
-    )
+    total = 0.0
+    for j, (values, cdf) in enumerate(population):
+        seats = np.sort(room[:, j])
+        knots = np.concatenate((values, seats))
+        knots.sort(kind="mergesort")
+        at = knots[:-1]
+        gap = cdf[values.searchsorted(at, "right")] - seats.searchsorted(at, "right") / seats.size
+        total += float(np.abs(gap) @ np.diff(knots))
+    return total / len(population)
 
 
 def responsiveness_slope(

@@ -421,14 +421,14 @@ def _congruence_error_median(o: Observation) -> float:
 def _many_to_many_distance(o: Observation) -> float:
     """Many-to-many congruence: Wasserstein-1 distance, population vs room, per coordinate.
 
-    The affectedness-weighted distribution of true positions against that of the advocated
-    positions in the room (paid participants included), Golder & Stramski (2010)
+    The affectedness-weighted distribution of true positions (estimated on the fixed
+    viewpoint sample) against that of the advocated positions in the room (paid
+    participants included), Golder & Stramski (2010)
     (:func:`msisim.metrics.many_to_many_distance`). Unlike ``congruence`` (the policy's
     distance to the public ideal) it asks whether the room holds the population's spread of
     views, not only its centre.
     """
-    view = o.view
-    return metrics.many_to_many_distance(view.position, view.affectedness, view.room)
+    return metrics.many_to_many_distance(o.view.population_distribution, o.view.room)
 
 
 @outcome(

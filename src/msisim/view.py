@@ -289,6 +289,14 @@ class ForumView(RunView):
         """Interests of the viewpoint sample, ``float64[n_sample, d]``."""
         return self._ro("sample_positions", self._model.sample_positions)
 
+    @property
+    def population_distribution(self) -> tuple[tuple[np.ndarray, np.ndarray], ...]:
+        """The viewpoint sample's affectedness-weighted interests, per coordinate.
+
+        :func:`msisim.metrics.distribution_of`, kept until interests move.
+        """
+        return self._model.population_distribution
+
     # ------------------------------------------------------------------ categories
 
     @property
