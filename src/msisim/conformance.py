@@ -76,6 +76,9 @@ def _probe_membership(rule: Any) -> dict[str, Any]:
     terms = rng.integers(0, 3, n)
     seated = terms > 0
     _shape("eligible()", rule.eligible(terms, seated, design), (n,), "b")
+    chance = _shape("attendance()", rule.attendance(rng.random(n), seated, design), (n,), "f")
+    if np.any((chance < 0) | (chance > 1)):
+        raise ProtocolError("attendance() returned a probability outside [0, 1]")
     voice = _shape(
         "voice()", rule.voice(rng.random(n) + 0.5, rng.random(n), seated, design), (n,), "f"
     )

@@ -334,8 +334,6 @@ class GovernanceModel(mesa.Model):
         attending = self._nobody
         if self.rule.open_round:
             attending = self._draw_attendance()
-            if self.rule.seated:
-                attending &= ~st.seated
         st.excluded = membership.gatekeep(
             attending,
             st.advocated,
@@ -443,7 +441,10 @@ class GovernanceModel(mesa.Model):
         return st.advocated
 
     def _draw_attendance(self) -> np.ndarray:
-        p = self._attendance_probability()
+        """Who attends this round's open session: each with the chance the rule gives."""
+        p = self.rule.attendance(
+            self._attendance_probability(), self.stakeholders.seated, self.params.design
+        )
         self._attendance = (self.steps, p)  # the lobby reads it this step (engagement unchanged)
         return membership.draw_attendance(p, self.streams["attendance"])
 
@@ -608,7 +609,11 @@ class GovernanceModel(mesa.Model):
         if self.rule.open_round:
             drawn_at, p = self._attendance
             attend = (
-                p[reachable] if drawn_at == self.steps else self._attendance_probability(reachable)
+                p[reachable]
+                if drawn_at == self.steps
+                else self.rule.attendance(
+                    self._attendance_probability(reachable), st.seated[reachable], des
+                )
             )
         stay = self.rule.expected_stay(
             step=self.steps,

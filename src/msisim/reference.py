@@ -211,11 +211,9 @@ class ReferenceStakeholder(mesa.Agent):
         )
         return 1.0 / (1.0 + math.exp(-logit))
 
-    def decide_attendance(self) -> None:
-        """Attend this round's open session (seat holders are in the room anyway)."""
-        self.is_attending = (not self.is_seated) and (
-            self.random.random() < self.attendance_probability()
-        )
+    def decide_attendance(self, chance: float) -> None:
+        """Attend this round's open session with the chance the membership rule gives."""
+        self.is_attending = chance > 0 and self.random.random() < chance
 
     def face_gatekeeper(self, capture: float) -> None:
         """An attendee is turned away with probability ``capture * |a - L| / D``.
@@ -507,7 +505,13 @@ class ReferenceModel(mesa.Model):
         for s in self.people:
             s.is_attending = False
         if self.rule.open_round:
-            self.stakeholders.do("decide_attendance")
+            chance = self.rule.attendance(
+                np.array([s.attendance_probability() for s in self.people]),
+                np.array([s.is_seated for s in self.people]),
+                des,
+            )
+            for s, p in zip(self.people, chance.tolist(), strict=True):
+                s.decide_attendance(p)
         self.stakeholders.do("face_gatekeeper", self.selector_capture)
         for s in self.people:
             s.is_member = s.is_seated or (s.is_attending and not s.is_excluded)

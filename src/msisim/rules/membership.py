@@ -444,8 +444,8 @@ def lottery_seats(seats: int, shares: np.ndarray, *, stratified: bool) -> list[S
 #: rule these and nothing else; :func:`check_membership_rule` refuses a rule that lacks one.
 MEMBERSHIP_PROTOCOL: tuple[str, ...] = (
     "name", "summary", "parameters", "default_support", "seated", "open_round", "everyone",
-    "selector_capturable", "seat_pools", "selects_seats", "rounds_left", "eligible", "voice",
-    "category_answerers", "expected_stay",
+    "selector_capturable", "seat_pools", "selects_seats", "rounds_left", "eligible",
+    "attendance", "voice", "category_answerers", "expected_stay",
 )  # fmt: skip
 
 
@@ -525,6 +525,20 @@ class MembershipRule:
             design: The design levers; here only ``term_limit`` is read (0 = no limit).
         """
         return eligible_for_term(terms_served, design.term_limit)
+
+    def attendance(self, probability: np.ndarray, seated: np.ndarray, design: Any) -> np.ndarray:
+        """Each stakeholder's chance to attend this round's open session, ``float64[n]``.
+
+        Asked only by a rule with an ``open_round``. By default the attendance logit's
+        probability (docs/ODD.md 7.2.5) for everyone without a seat, and 0 for seat holders,
+        who are in the room anyway.
+
+        Args:
+            probability: The attendance logit's probability of each, ``float64[n]``.
+            seated: Whether each holds a seat, ``bool[n]``.
+            design: The design levers.
+        """
+        return np.where(seated, 0.0, probability) if self.seated else probability
 
     def voice(
         self, base_voice: np.ndarray, presence: np.ndarray, seated: np.ndarray, design: Any
