@@ -390,54 +390,23 @@ def water_fill(
 
     ``tie_cost`` may be one price per item (``c_i``): then ``l_i = ln(V_i g_i / c_i)``,
     ``s_i = c_i max(l_i - ln lambda, 0)`` and the funded items' level is
-    ``ln lambda = (sum c_i l_i - budget) / sum c_i`` (:func:`_priced_fill`).
+    ``ln lambda = (sum c_i l_i - budget) / sum c_i`` (:func:`_shares`).
     """
-    if np.ndim(tie_cost) > 0:
-        return _priced_fill(value, gap, budget, np.asarray(tie_cost, dtype=float), cap)
-    tie_cost = float(tie_cost)
     worth = np.asarray(value, dtype=float) * np.asarray(gap, dtype=float)
     spend = np.zeros(worth.shape[0])
-    if cap is None:  # one round, no clamping (the loop below with infinite caps)
+    priced = np.ndim(tie_cost) > 0
+    if cap is None and not priced:  # one round, no clamping (the loop below, infinite caps)
+        cost = float(tie_cost)
         useful = worth > 0
         if budget <= 0 or not useful.any():
             return spend
         if budget == math.inf:  # every item at its (infinite) cap
             spend[useful] = math.inf
             return spend
-        candidates = np.log(worth[useful] / tie_cost)
-        level = _fill_level(candidates, float(budget) / tie_cost)
-        spend[useful] = tie_cost * np.maximum(candidates - level, 0.0)
+        candidates = np.log(worth[useful] / cost)
+        level = _fill_level(candidates, float(budget) / cost)
+        spend[useful] = cost * np.maximum(candidates - level, 0.0)
         return spend
-    cap = np.asarray(cap, dtype=float)
-    useful = (worth > 0) & (cap > 0)
-    if budget <= 0 or not useful.any():
-        return spend
-    if cap[useful].sum() <= budget:
-        spend[useful] = cap[useful]
-        return spend
-    log_worth = np.log(np.where(useful, worth, 1.0) / tie_cost)
-    free, remaining = useful.copy(), float(budget)
-    while free.any() and remaining > 0:
-        candidates = log_worth[free]
-        level = _fill_level(candidates, remaining / tie_cost)
-        share = tie_cost * np.maximum(candidates - level, 0.0)
-        over = share > cap[free]
-        if not over.any():
-            spend[free] = share
-            break
-        capped = np.flatnonzero(free)[over]
-        spend[capped] = cap[capped]
-        remaining -= float(cap[capped].sum())
-        free[capped] = False
-    return spend
-
-
-def _priced_fill(
-    value: np.ndarray, gap: np.ndarray, budget: float, price: np.ndarray, cap: np.ndarray | None
-) -> np.ndarray:
-    """:func:`water_fill` with one tie price per item (``price``), caps included."""
-    worth = np.asarray(value, dtype=float) * np.asarray(gap, dtype=float)
-    spend = np.zeros(worth.shape[0])
     cap = np.full(worth.shape[0], np.inf) if cap is None else np.asarray(cap, dtype=float)
     useful = (worth > 0) & (cap > 0)
     if budget <= 0 or not useful.any():
@@ -445,18 +414,13 @@ def _priced_fill(
     if cap[useful].sum() <= budget:
         spend[useful] = cap[useful]
         return spend
+    price = np.asarray(tie_cost, dtype=float) if priced else float(tie_cost)
     log_worth = np.log(np.where(useful, worth, 1.0) / price)
     free, remaining = useful.copy(), float(budget)
     while free.any() and remaining > 0:
-        candidates, cost = log_worth[free], price[free]
-        order = np.argsort(-candidates, kind="stable")
-        ordered, weights = candidates[order], cost[order]
-        levels = (np.cumsum(weights * ordered) - remaining) / np.cumsum(weights)
-        funded = (ordered > levels).nonzero()[0]
-        if funded.size == 0:  # a budget too small to register: spend nothing more
+        share = _shares(log_worth[free], price[free] if priced else price, remaining)  # type: ignore[index]
+        if share is None:  # a budget too small to register: spend nothing more
             break
-        level = float(levels[funded[-1]])
-        share = cost * np.maximum(candidates - level, 0.0)
         over = share > cap[free]
         if not over.any():
             spend[free] = share
@@ -466,6 +430,25 @@ def _priced_fill(
         remaining -= float(cap[capped].sum())
         free[capped] = False
     return spend
+
+
+def _shares(log_worth: np.ndarray, price: float | np.ndarray, budget: float) -> np.ndarray | None:
+    """What each free item gets of ``budget`` at the common water level (no caps).
+
+    One price ``c``: ``c max(l_i - ln lambda, 0)`` with :func:`_fill_level`. One price per item
+    ``c_i``: the funded items (a prefix of those sorted by ``l_i``) share a level
+    ``ln lambda = (sum c_i l_i - budget) / sum c_i``. ``None`` when nothing can be funded.
+    """
+    if np.ndim(price) == 0:
+        cost = float(price)
+        return cost * np.maximum(log_worth - _fill_level(log_worth, budget / cost), 0.0)
+    order = np.argsort(-log_worth, kind="stable")
+    ordered, weights = log_worth[order], np.asarray(price)[order]
+    levels = (np.cumsum(weights * ordered) - budget) / np.cumsum(weights)
+    funded = (ordered > levels).nonzero()[0]
+    if funded.size == 0:
+        return None
+    return price * np.maximum(log_worth - float(levels[funded[-1]]), 0.0)
 
 
 def _fill_level(log_worth: np.ndarray, budget_units: float) -> float:
