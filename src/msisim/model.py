@@ -1157,12 +1157,10 @@ class GovernanceModel(mesa.Model):
         )
         self.sample_positions = st.position[self.viewpoint_sample]
         #: The sample's affectedness-weighted distribution per coordinate (read-only arrays).
-        self.population_distribution = tuple(
-            (_read_only(values), _read_only(cdf))
-            for values, cdf in metrics.distribution_of(
-                self.sample_positions, st.affectedness[self.viewpoint_sample]
-            )
+        values, cdf = metrics.distribution_of(
+            self.sample_positions, st.affectedness[self.viewpoint_sample]
         )
+        self.population_distribution = (_read_only(values), _read_only(cdf))
         self.sample_tree = cKDTree(self.sample_positions)
         radius = self.params.simulation.viewpoint_radius
         near = self.sample_tree.query_ball_point(self.sample_positions, radius, return_length=True)

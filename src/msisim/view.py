@@ -290,7 +290,7 @@ class ForumView(RunView):
         return self._ro("sample_positions", self._model.sample_positions)
 
     @property
-    def population_distribution(self) -> tuple[tuple[np.ndarray, np.ndarray], ...]:
+    def population_distribution(self) -> tuple[np.ndarray, np.ndarray]:
         """The viewpoint sample's affectedness-weighted interests, per coordinate.
 
         :func:`msisim.metrics.distribution_of`, kept until interests move.
