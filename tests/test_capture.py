@@ -59,8 +59,9 @@ def test_recusal_lowers_lobby_bias_at_the_same_budget():
     # Against the fixed allies lobby, which piles ties on a few members. The adaptive lobby
     # keeps every tie below strong_tie with or without recusal (it spreads its budget and buys
     # the selector), so against it recusal buys nothing back: 0.748 -> 0.748 here.
-    without = mean_outcome("lobby_bias", lobby_budget=2.0, **ALLIES)
-    recused = mean_outcome("lobby_bias", lobby_budget=2.0, recusal=True, **ALLIES)
+    # (a total of 6 per step: the 3 lobbyists' 2 each before a lobby's budget was its total)
+    without = mean_outcome("lobby_bias", lobby_budget=6.0, **ALLIES)
+    recused = mean_outcome("lobby_bias", lobby_budget=6.0, recusal=True, **ALLIES)
     assert recused < without - 0.05, (
         f"recusing strongly tied members should lower lobby bias: {without:.3f} -> {recused:.3f}"
     )
@@ -94,7 +95,7 @@ def test_shorter_terms_do_not_help_against_a_captured_selector():
 
 
 def test_cooling_off_weakens_ties_of_rotating_members():
-    kwargs = {"lobby_budget": 2.0, "term_length": 10, "term_limit": 1, **LOBBIED}
+    kwargs = {"lobby_budget": 6.0, "term_length": 10, "term_limit": 1, **LOBBIED}
     revolving = mean_outcome("mean_tie", **kwargs)
     cooled = mean_outcome("mean_tie", cooling_off=30, **kwargs)
     assert cooled < revolving, f"cooling-off should weaken ties: {revolving:.3f} -> {cooled:.3f}"
@@ -172,5 +173,7 @@ def test_lobbyists_are_mesa_agents_with_views_on_ties():
     lobbyists = list(m.agents_by_type[Lobbyist])
     assert len(lobbyists) == 2
     assert np.shares_memory(lobbyists[0].ties, m.lobby_state.ties), "ties are a view"
-    assert lobbyists[0].budget == 1.0 and lobbyists[0].strategy == "adaptive", "the default"
-    assert lobbyists[0].selector_tie > 0
+    assert lobbyists[0].budget == 0.5, "each of two lobbyists holds half the lobby's budget"
+    assert lobbyists[0].strategy == "adaptive", "the default"
+    assert np.shares_memory(lobbyists[1].ties, lobbyists[0].ties), "they share the lobby's ties"
+    assert lobbyists[0].selector_tie == m.lobby_state.selector_ties[0], "the lobby's tie"

@@ -171,8 +171,9 @@ TEST_VALUES: dict[str, Any] = {
     "drift": 0.02,
     "selector_capture": 0.8,
     "lobby_ideal": [0.1, 0.1],
-    "n_lobbyists": 5,
+    "n_lobbyists": 0,  # any other number changes nothing: the lobby is one actor
     "lobby_budget": 3.0,
+    "lobbies": [{"name": "civil", "ideal": [0.1, 0.9], "budget": 1.0}],
     "lobby_strategy": "influential",
     "lobby_focus": 0.8,
     "selector_spending": 0.6,

@@ -138,15 +138,16 @@ class Selector(mesa.Agent):
 
     @property
     def ties(self) -> np.ndarray:
-        """Tie strength with each lobbyist, ``float64[L]`` (a view)."""
+        """Tie strength with each lobby (the main one first), ``float64[K]`` (a view)."""
         return self.model.lobby_state.selector_ties
 
 
 class Lobbyist(mesa.Agent):
-    """A lobbyist: an ideal point, a per-step budget and a targeting strategy.
+    """A lobbyist of the main lobby: its ideal, its share of the budget and its strategy.
 
-    Its ties with stakeholders are row ``index`` of the model's ``lobby_state.ties`` array; its tie
-    with the selector is ``lobby_state.selector_ties[index]``. Spending happens in bulk in
+    The lobby acts as one actor: its lobbyists share its ties with stakeholders (row 0 of the
+    model's ``lobby_state.ties``) and with the selector (``lobby_state.selector_ties[0]``), and
+    its budget, ``index`` only tells them apart. Spending happens in bulk in
     :meth:`msisim.model.GovernanceModel.lobby`.
     """
 
@@ -163,8 +164,9 @@ class Lobbyist(mesa.Agent):
 
     @property
     def budget(self) -> float:
-        """Budget spent per step."""
-        return float(self.model.params.context.lobby_budget)
+        """This lobbyist's share of the lobby's budget per step."""
+        ctx = self.model.params.context
+        return float(ctx.lobby_budget) / max(ctx.n_lobbyists, 1)
 
     @property
     def strategy(self) -> str:
@@ -173,10 +175,10 @@ class Lobbyist(mesa.Agent):
 
     @property
     def ties(self) -> np.ndarray:
-        """Tie strength with every stakeholder, ``float64[N]`` (a view)."""
-        return self.model.lobby_state.ties[self.index]
+        """The lobby's tie strength with every stakeholder, ``float64[N]`` (a view)."""
+        return self.model.lobby_state.ties[0]
 
     @property
     def selector_tie(self) -> float:
-        """Tie strength with the selector/convener."""
-        return float(self.model.lobby_state.selector_ties[self.index])
+        """The lobby's tie strength with the selector/convener."""
+        return float(self.model.lobby_state.selector_ties[0])

@@ -41,15 +41,17 @@ __all__ = [
 def without_lobby(params: Params) -> Params:
     """These parameters with no lobby: the no-lobby twin's (docs/ODD.md §4.9).
 
-    No budget and no exogenous selector capture; the fields only a lobby's actions read
-    (:data:`~msisim.params.LOBBY_ACTION_FIELDS`) are set to their defaults, so that runs
-    differing only in how their lobby acts have equal twins. The lobby ideal stays (lobby bias
-    is measured toward it), and so does the number of lobbyists.
+    No budget, no further lobbies and no exogenous selector capture; the fields only a lobby's
+    actions read (:data:`~msisim.params.LOBBY_ACTION_FIELDS`) are set to their defaults, so that
+    runs differing only in how their lobbies act have equal twins. The main lobby's ideal stays
+    (lobby bias is measured toward it), and so does the number of lobbyists; a further lobby's
+    capture is measured from the twin's policy, which its ideal does not change.
     """
     defaults = ContextParams()
     calm = dataclasses.replace(
         params.context,
         lobby_budget=0.0,
+        lobbies=(),
         selector_capture=None,
         **{name: getattr(defaults, name) for name in LOBBY_ACTION_FIELDS},
     )

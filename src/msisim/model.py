@@ -133,6 +133,12 @@ class GovernanceModel(mesa.Model):
         #: Population shares with paid participants as a category of their own (share 0).
         self.true_population_shares = np.append(self.population_shares, 0.0)
         self.lobby_ideal = np.asarray(ctx.lobby_ideal, dtype=float)
+        #: The lobbies, each one actor (the main lobby first, then ``lobbies``), and their
+        #: ideals ``[K, d]``.
+        self.lobbies = lobbying.actors(ctx)
+        self.lobby_ideals = np.array([actor.ideal for actor in self.lobbies])
+        #: The ideal the selector/convener favours this round (its capturers' weighted ideal).
+        self.selector_ideal = self.lobby_ideal
         self.support = params.support_by_category()[st.category]
         self.base_voice = st.resources**des.voice_resource_exponent
         self.log_resources = np.log(st.resources)
@@ -178,8 +184,8 @@ class GovernanceModel(mesa.Model):
         self.forum = ForumState(policy=self.public_ideal.copy(), proposal=self.public_ideal.copy())
         st.distance_to_policy = metrics.distances(st.position, self.forum.policy)
         self.lobby_state = LobbyState(
-            ties=np.zeros((ctx.n_lobbyists, st.n)),
-            selector_ties=np.zeros(ctx.n_lobbyists),
+            ties=np.zeros((len(self.lobbies), st.n)),
+            selector_ties=np.zeros(len(self.lobbies)),
             cooling_until=np.zeros(st.n, dtype=np.int64),
             paid_claims=np.zeros(self.n_categories, dtype=np.int64),
         )
@@ -195,6 +201,8 @@ class GovernanceModel(mesa.Model):
         self.candidates = np.ones(st.n, dtype=bool)  # who the forum's members were chosen from
         self._attendance = (-1, np.zeros(0))  # (step, attendance probability drawn then)
         self.recused = np.zeros(0, dtype=bool)
+        #: Each adaptive lobby's seating forecast, kept until its selection (_seating_forecast).
+        self._forecasts: dict[int, tuple[int, np.ndarray]] = {}
         self.room = np.zeros((0, pop.n_dims))  # advocated positions in the room at the decision
 
         # the Mesa agents are views onto these arrays, made when first asked for (_mesa_views)
@@ -324,7 +332,7 @@ class GovernanceModel(mesa.Model):
     def form_forum(self) -> None:
         """Fill seats at the start of each term, draw this round's open attendance, gatekeep."""
         st, des = self.stakeholders, self.params.design
-        self.forum.selector_capture = self.capture_level()
+        self.forum.selector_capture, self.selector_ideal = self._selector_capture()
         if self.rule.everyone:
             st.member[:] = True
             self.members = np.arange(st.n)
@@ -337,7 +345,7 @@ class GovernanceModel(mesa.Model):
         st.excluded = membership.gatekeep(
             attending,
             st.advocated,
-            self.lobby_ideal,
+            self.selector_ideal,
             self.forum.selector_capture,
             self.streams["gatekeeping"],
         )
@@ -355,17 +363,23 @@ class GovernanceModel(mesa.Model):
     def capture_level(self) -> float:
         """The selector's capture: the exogenous level if set, else from its lobby ties.
 
-        Endogenous capture is ``combined tie * (1 - transparency)``: registered ties count less.
-        A pure lottery (a rule that is not ``selector_capturable``) leaves the selector no
-        discretion to sell, so there only an exogenous level (a rigged lottery) biases the draw.
+        Endogenous capture is ``tie * (1 - transparency)``: registered ties count less; with
+        several lobbies, the chance that some lobby has captured it
+        (:func:`~msisim.rules.lobbying.selector_capture_by_lobby`). A pure lottery (a rule that
+        is not ``selector_capturable``) leaves the selector no discretion to sell, so there only
+        an exogenous level (a rigged lottery) biases the draw.
         """
+        return self._selector_capture()[0]
+
+    def _selector_capture(self) -> tuple[float, np.ndarray]:
+        """The selector's capture and the ideal it favours (the main lobby's when exogenous)."""
         exogenous = self.params.context.selector_capture
         if exogenous is not None:
-            return float(exogenous)
+            return float(exogenous), self.lobby_ideal
         if not self.rule.selector_capturable:
-            return 0.0
-        return lobbying.captured_selector(
-            self.lobby_state.selector_ties, self.params.design.transparency
+            return 0.0, self.lobby_ideal
+        return lobbying.selector_capture_by_lobby(
+            self.lobby_state.selector_ties, self.lobby_ideals, self.params.design.transparency
         )
 
     def _fill_seats(self) -> None:
@@ -383,7 +397,7 @@ class GovernanceModel(mesa.Model):
             lottery_capture=0.0 if exogenous is None else float(exogenous),
             lottery_acceptance=des.sortition_acceptance == "engagement",
             candidates_out=self.candidates,
-            lobby_ideal=self.lobby_ideal,
+            lobby_ideal=self.selector_ideal,
             seen=seen,
             resources=st.resources,
             engagement=st.engagement,
@@ -461,21 +475,22 @@ class GovernanceModel(mesa.Model):
     def _hire_astroturf(self, real_attendees: np.ndarray | None) -> None:
         """Paid participants fill up to ``astroturf_share`` of an open room, as far as affordable.
 
-        Each costs ``astroturf_cost`` for the round out of the lobby's budget (funded lobbies
-        only); what they cost is taken from this round's budget before the lobbyists spend on ties.
+        Each costs ``astroturf_cost`` for the round out of the main lobby's budget (when it is
+        funded); what they cost is taken from this round's budget before it spends on ties.
         ``real_attendees``: the admitted attendees (``bool[N]``), ``None`` when nobody attends.
         """
         lob, ctx = self.lobby_state, self.params.context
         lob.n_paid = 0
         lob.astroturf_spend = 0.0
         lob.paid_claims = self._no_claims  # read-only zeros, replaced when any are hired
-        if real_attendees is None or not (self.lobbying_active and ctx.astroturf_share > 0):
+        main_budget = self.lobbies[0].budget
+        if real_attendees is None or not (main_budget > 0 and ctx.astroturf_share > 0):
             return
         n_real = int(real_attendees.sum())
         if n_real == 0:
             return
         wanted = round(ctx.astroturf_share / (1.0 - ctx.astroturf_share) * n_real)
-        affordable = int(np.floor(ctx.n_lobbyists * ctx.lobby_budget / ctx.astroturf_cost + 1e-9))
+        affordable = int(np.floor(main_budget / ctx.astroturf_cost + 1e-9))
         lob.n_paid = min(wanted, affordable)
         lob.astroturf_spend = lob.n_paid * ctx.astroturf_cost
         counts = np.bincount(
@@ -486,14 +501,15 @@ class GovernanceModel(mesa.Model):
     # ------------------------------------------------------------------ 3. lobbying
 
     def lobby(self) -> None:
-        """Lobbyists spend on the selector and on targeted members; ties decay and pull.
+        """Lobbies spend on the selector and on targeted members; ties decay and pull.
 
-        Each lobbyist puts ``selector_spending`` of its budget into its tie with the
-        selector/convener and spreads the rest equally over the members its strategy targets
-        (former members in a cooling-off period are off limits). Then every tied member's
-        advocated position is pulled toward the lobby ideal (weaker under transparency).
-        Lobbyists share ideal, budget and strategy, so they pick the same targets: the
-        spending is one vectorised update of all lobbyists' rows.
+        Each lobby acts as one actor: its lobbyists share its budget and its ties (one row of
+        ``ties`` per lobby), so how its money is split among them changes nothing. A lobby
+        with a fixed strategy puts ``selector_spending`` of its budget into its tie with the
+        selector/convener and spreads the rest equally over the members its strategy targets;
+        the adaptive one allocates its budget where the forecast gain is highest. Former
+        members in a cooling-off period are off limits. Then every member's advocated position
+        is pulled toward each lobby's ideal by its tie with it (weaker under transparency).
         """
         if not self.lobbying_active:
             return
@@ -510,39 +526,59 @@ class GovernanceModel(mesa.Model):
         everyone = bool(in_reach.all())
         reachable = members if everyone else members[in_reach]
         room = st.advocated.take(members, axis=0)  # positions in the room before the pull
-        budget = max(ctx.lobby_budget - lob.astroturf_spend / ctx.n_lobbyists, 0.0)
-        if self.strategy.allocates:
-            reached = self._lobby_adaptively(reachable, in_reach, everyone, room, budget)
-            # the ties just bought are the room's ties when every member is reachable
-            room_ties = reached if everyone else lob.ties.take(members, axis=1)
-        else:
-            to_selector = ctx.selector_spending if ctx.lobby_targets_selector else 0.0
-            member_budget = budget * (1.0 - to_selector)
-            lob.selector_ties[:] = lobbying.invest(
-                lob.selector_ties, budget * to_selector, ctx.selector_price
-            )
-            if reachable.shape[0] > 0 and member_budget > 0:
-                seen = lobbying.TargetingContext(
-                    advocated=room if everyone else room[in_reach],
-                    base_voice=self.base_voice[reachable],
-                    category=st.category[reachable],
-                    seated=st.seated[reachable],
-                    proposal=self.forum.proposal,
-                    lobby_ideal=self.lobby_ideal,
-                    category_names=self.category_names,
-                )
-                rows = lobbying.choose_targets(self.strategy, seen, ctx.lobby_focus)
-                targets = reachable[rows]
-                lob.ties[:, targets] = lobbying.invest(
-                    lob.ties[:, targets], member_budget / targets.shape[0], ctx.tie_cost
-                )
-            room_ties = lob.ties.take(members, axis=1)
-        st.advocated[members] = lobbying.lobby_pull(
+        for k, actor in enumerate(self.lobbies):
+            if actor.budget <= 0:
+                continue
+            paid = lob.astroturf_spend if k == 0 else 0.0  # the main lobby pays for astroturf
+            budget = max(actor.budget - paid, 0.0)
+            if actor.strategy.allocates:
+                self._lobby_adaptively(k, reachable, in_reach, everyone, room, budget)
+            else:
+                self._lobby_fixed(k, reachable, in_reach, everyone, room, budget)
+        st.advocated[members] = lobbying.lobbies_pull(
             room,
-            lobbying.combined_tie(room_ties),
-            self.lobby_ideal,
+            lob.ties.take(members, axis=1),
+            self.lobby_ideals,
             pull=ctx.lobby_pull,
             transparency=des.transparency,
+        )
+
+    def _lobby_fixed(
+        self,
+        k: int,
+        reachable: np.ndarray,
+        in_reach: np.ndarray,
+        everyone: bool,
+        room: np.ndarray,
+        budget: float,
+    ) -> None:
+        """Lobby ``k`` with a fixed strategy spends ``budget`` (arguments as in :meth:`lobby`).
+
+        ``selector_spending`` of it on its tie with the selector/convener (none when
+        ``lobby_targets_selector`` is false), the rest equally on the members its strategy
+        targets.
+        """
+        st, ctx, lob = self.stakeholders, self.params.context, self.lobby_state
+        actor = self.lobbies[k]
+        to_selector = ctx.selector_spending if ctx.lobby_targets_selector else 0.0
+        member_budget = budget * (1.0 - to_selector)
+        lob.selector_ties[k : k + 1] = lobbying.invest(
+            lob.selector_ties[k : k + 1], budget * to_selector, ctx.selector_price
+        )
+        if reachable.shape[0] == 0 or member_budget <= 0:
+            return
+        seen = lobbying.TargetingContext(
+            advocated=room if everyone else room[in_reach],
+            base_voice=self.base_voice[reachable],
+            category=st.category[reachable],
+            seated=st.seated[reachable],
+            proposal=self.forum.proposal,
+            lobby_ideal=actor.ideal,
+            category_names=self.category_names,
+        )
+        targets = reachable[lobbying.choose_targets(actor.strategy, seen, ctx.lobby_focus)]
+        lob.ties[k : k + 1, targets] = lobbying.invest(
+            lob.ties[k : k + 1, targets], member_budget / targets.shape[0], ctx.tie_cost
         )
 
     @functools.cached_property
@@ -561,25 +597,24 @@ class GovernanceModel(mesa.Model):
 
     def _lobby_adaptively(
         self,
+        k: int,
         reachable: np.ndarray,
         in_reach: np.ndarray,
         everyone: bool,
         room: np.ndarray,
         budget: float,
-    ) -> np.ndarray:
-        """The adaptive lobby: spend where the expected gain per unit is highest (ODD 7.3).
+    ) -> None:
+        """Adaptive lobby ``k``: spend where the expected gain per unit is highest (ODD 7.3).
 
         Gathers what :func:`~msisim.rules.lobbying.adaptive_spending` needs from the forum's
         rules: each reachable member's voice share, gap to the lobby ideal along the public-
         ideal-to-lobby axis and expected stay (rest of the term plus the chance of being
         reseated, or the attendance probability in an open round), and the selector's value
         (at coming seat selections or gatekeeping rounds, 0 when it cannot be bought). The
-        lobbyists' joint budget (``budget`` each, after paying for astroturf) buys combined
-        ties; each lobbyist pays an equal share.
+        lobby's budget (``budget``, after paying for astroturf) buys its ties (row ``k``).
 
         ``reachable`` are the members ``members[in_reach]`` (``members`` itself when
-        ``everyone`` is), ``room`` the members' advocated positions. Returns the lobbyists'
-        new ties with the reachable members, ``[L, len(reachable)]``.
+        ``everyone`` is), ``room`` the members' advocated positions.
         """
         st, ctx, des, lob = (
             self.stakeholders,
@@ -588,9 +623,8 @@ class GovernanceModel(mesa.Model):
             self.lobby_state,
         )
         members = self.members
-        n_lobbyists = lob.ties.shape[0]
-        axis = self.lobby_axis
-        decay = 1.0 - ctx.tie_decay
+        ideal = self.lobbies[k].ideal
+        axis = self.lobby_axes[k]
         horizon = 1.0 / ctx.tie_decay if ctx.tie_decay > 0 else self.params.simulation.n_steps
         # voice in the room this round, as the rule gives it (deliberate() recomputes it after
         # presence is updated: presence + rate * (member - presence) with member = 1)
@@ -624,7 +658,7 @@ class GovernanceModel(mesa.Model):
             attendance=attend,
             horizon=horizon,
         )
-        ties = lob.ties.take(reachable, axis=1)
+        ties = lob.ties[k : k + 1].take(reachable, axis=1)
         tie = lobbying.combined_tie(ties)
         value = lobbying.member_values(
             room if everyone else room[in_reach],
@@ -632,7 +666,7 @@ class GovernanceModel(mesa.Model):
             if room_total > 0
             else np.zeros(reachable.shape[0]),
             tie,
-            self.lobby_ideal,
+            ideal,
             axis,
             stay,
             pull=ctx.lobby_pull,
@@ -640,48 +674,111 @@ class GovernanceModel(mesa.Model):
             tie_decay=ctx.tie_decay,
             accountability=des.accountability,
         )
-        selector_value = 0.0
-        if (
+        selector_tie = float(lobbying.combined_tie(lob.selector_ties[k : k + 1]))
+        strong_tie = self.params.simulation.strong_tie if des.recusal else None
+        buys_selector = (
             ctx.selector_capture is None
             and self.rule.selector_capturable
             and ctx.lobby_targets_selector
-        ):
-            if self.rule.seated:
-                projection = (st.advocated @ axis)[self._bought_order]
-                distance = metrics.distances(st.advocated, self.lobby_ideal)[self._bought_order]
-                gain = lobbying.selection_gain(
-                    [projection[pool] for pool in self._bought_slices],
-                    [distance[pool] for pool in self._bought_slices],
-                    self._bought_seats,
-                )
-                share = room_voice[seated_room].sum() / room_total if room_total > 0 else 1.0
-                to_selection = rounds_left - 1  # the tie decays this often before it selects
-                selections = decay**to_selection / max(1.0 - decay**term, 1e-12)
-                selector_value += share * gain * selections * self._lobby_horizons[0]
-            if self.rule.open_round and not seated_room.all():
-                attending = ~seated_room
-                share = room_voice[attending].sum() / room_total if room_total > 0 else 0.0
-                gain = lobbying.gatekeeping_gain(
-                    room[attending], room_voice[attending], self.lobby_ideal, axis
-                )
-                selector_value += share * gain * self._lobby_horizons[1]
-            selector_value *= 1.0 - des.transparency
-        member_spend, selector_spend = lobbying.adaptive_spending(
-            value,
-            tie,
-            selector_value,
-            float(lobbying.combined_tie(lob.selector_ties)),
-            budget=budget * n_lobbyists,
-            tie_cost=ctx.tie_cost,
-            selector_tie_cost=ctx.selector_price,
-            strong_tie=self.params.simulation.strong_tie if des.recusal else None,
         )
-        lob.selector_ties[:] = lobbying.invest(
-            lob.selector_ties, selector_spend / n_lobbyists, ctx.selector_price
+        gate_value = 0.0
+        if buys_selector and self.rule.open_round and not seated_room.all():
+            attending = ~seated_room
+            share = room_voice[attending].sum() / room_total if room_total > 0 else 0.0
+            gain = lobbying.gatekeeping_gain(room[attending], room_voice[attending], ideal, axis)
+            gate_value = share * gain * self._lobby_horizons[1] * (1.0 - des.transparency)
+        if buys_selector and self.rule.seated:
+            # seats are at stake: the selector's worth follows the rule's forecast seating
+            seating = self._seating_forecast(k, rounds_left)
+            share = room_voice[seated_room].sum() / room_total if room_total > 0 else 1.0
+            held = self._lobby_horizons[0]
+            horizon_steps = max(horizon - (rounds_left - 1), 0.0)
+            selections = 1 + min(int(horizon_steps // max(term, 1)), 20)
+
+            def seat_worth(selector_ties: np.ndarray) -> np.ndarray:
+                return (
+                    share
+                    * held
+                    * lobbying.seat_value(
+                        selector_ties,
+                        seating,
+                        to_selection=rounds_left - 1,
+                        term=term,
+                        selections=selections,
+                        tie_decay=ctx.tie_decay,
+                        transparency=des.transparency,
+                    )
+                )
+
+            member_spend, selector_spend = lobbying.spending_with_seats(
+                value,
+                tie,
+                selector_tie,
+                seat_worth,
+                gate_value,
+                budget=budget,
+                tie_cost=ctx.tie_cost,
+                selector_tie_cost=ctx.selector_price,
+                strong_tie=strong_tie,
+            )
+        else:
+            member_spend, selector_spend = lobbying.adaptive_spending(
+                value,
+                tie,
+                gate_value,
+                selector_tie,
+                budget=budget,
+                tie_cost=ctx.tie_cost,
+                selector_tie_cost=ctx.selector_price,
+                strong_tie=strong_tie,
+            )
+        lob.selector_ties[k : k + 1] = lobbying.invest(
+            lob.selector_ties[k : k + 1], selector_spend, ctx.selector_price
         )
-        ties = lobbying.invest(ties, member_spend / n_lobbyists, ctx.tie_cost)
-        lob.ties[:, reachable] = ties
-        return ties
+        lob.ties[k : k + 1, reachable] = lobbying.invest(ties, member_spend, ctx.tie_cost)
+
+    def _seating_forecast(self, k: int, rounds_left: int) -> np.ndarray:
+        """Lobby ``k``'s forecast of who gets seated at the next selection, by capture level.
+
+        The displacement of the seated body's mean advocated position along the lobby's axis
+        when the selector is captured at each level of ``CAPTURE_GRID``, minus that at no
+        capture. The lobby asks the forum's own rules (the membership rule's eligibility, the
+        selection rule's scores, the screening of :func:`~msisim.rules.membership.select_seats`)
+        with what it can observe (advocated positions, not true interests), on one draw of
+        candidacy shared by every level (common random numbers from the lobbying stream).
+        Kept until the next selection has passed.
+        """
+        next_selection = self.steps + rounds_left - 1
+        cached = self._forecasts.get(k)
+        if cached is not None and cached[0] == next_selection:
+            return cached[1]
+        st, des = self.stakeholders, self.params.design
+        actor, axis = self.lobbies[k], self.lobby_axes[k]
+        seed = int(self.streams["lobbying"].integers(2**62))
+        eligible = self.rule.eligible(st.terms_served, st.seated, des)
+        projection = st.advocated @ axis
+        plan = self._seat_plan
+        means = []
+        for capture in lobbying.CAPTURE_GRID:
+            seated = membership.select_seats(
+                self._pools,
+                [pool.seats for pool in plan],
+                selection=self.selection,
+                capture=float(capture),
+                lottery=[pool.lottery for pool in plan],
+                lottery_capture=0.0,
+                lottery_acceptance=des.sortition_acceptance == "engagement",
+                lobby_ideal=actor.ideal,
+                seen=st.advocated,
+                resources=st.resources,
+                engagement=st.engagement,
+                eligible=eligible,
+                rng=np.random.default_rng(seed),
+            )
+            means.append(float(projection[seated].mean()) if seated.any() else 0.0)
+        seating = np.array(means) - means[0]
+        self._forecasts[k] = (next_selection, seating)
+        return seating
 
     # ------------------------------------------------------------------ 4. deliberation
 
@@ -938,7 +1035,13 @@ class GovernanceModel(mesa.Model):
         self.metrics = self.compute_metrics(observation)
         self.series.append(self.metrics)
         if self.records_twin_trace:  # what a twin records (a run without a lobby is its own)
-            self.trace.append({"lobby_bias": observation.lobby_bias, **observation.tilt_parts})
+            self.trace.append(
+                {
+                    "lobby_bias": observation.lobby_bias,
+                    **observation.tilt_parts,
+                    **self._policy_record(),
+                }
+            )
         self._cells.append(scorecards.cells(self, self._arenas, observation))
         if self._collect:
             self.datacollector.collect(self)
@@ -948,9 +1051,33 @@ class GovernanceModel(mesa.Model):
         return metrics.parts_of_path(self._tilt_path())
 
     def tilt_record(self) -> dict[str, float]:
-        """This forum's ``lobby_bias`` and its tilt parts (what a no-lobby twin records)."""
+        """What a no-lobby twin records: ``lobby_bias``, its tilt parts and the policy.
+
+        The policy's coordinates (``policy_0``, ...) give each further lobby's capture toward
+        its own ideal (:meth:`lobby_captures`).
+        """
         path = self._tilt_path()  # its last value is metrics.lobby_bias (the same bits)
-        return {"lobby_bias": path[-1], **metrics.parts_of_path(path)}
+        return {"lobby_bias": path[-1], **metrics.parts_of_path(path), **self._policy_record()}
+
+    def _policy_record(self) -> dict[str, float]:
+        return {f"policy_{j}": float(x) for j, x in enumerate(self.forum.policy)}
+
+    def lobby_captures(self) -> dict[str, float]:
+        """Each lobby's capture now, toward its own ideal, against the no-lobby twin.
+
+        ``(y - y') . (L_k - m) / |L_k - m|^2`` for the policy ``y``, the twin's ``y'``, the
+        public ideal ``m`` and lobby ``k``'s ideal ``L_k`` (the main lobby's is ``capture``).
+        NaN when a lobby acts but no twin was run; 0 for every lobby when none acts.
+        """
+        if self.lobby_twin is not None:
+            record = self.twin_record()
+            twin = np.array([record[f"policy_{j}"] for j in range(self.forum.policy.shape[0])])
+        elif not self.lobby_acts:
+            twin = self.forum.policy
+        else:
+            return {actor.name: math.nan for actor in self.lobbies}
+        moved, m = self.forum.policy - twin, self.public_ideal
+        return {actor.name: metrics.lobby_bias(m + moved, m, actor.ideal) for actor in self.lobbies}
 
     def _tilt_path(self) -> list[float]:
         st = self.stakeholders
@@ -1170,6 +1297,10 @@ class GovernanceModel(mesa.Model):
         norm = math.sqrt(axis.dot(axis))  # as np.linalg.norm
         #: Unit axis from the public ideal to the lobby ideal (the adaptive lobby's yardstick).
         self.lobby_axis = axis / norm if norm > 0 else axis
+        #: The same axis for each lobby (toward its own ideal), ``[K, d]``.
+        self.lobby_axes = np.array(
+            [self.lobby_axis] + [_unit(a.ideal - self.public_ideal) for a in self.lobbies[1:]]
+        )
         lobby_distance = metrics.distances(st.position, self.lobby_ideal)
         self.lobby_aligned = lobby_distance < np.median(lobby_distance)
         self.aligned_share = float(self.lobby_aligned.mean())
@@ -1181,6 +1312,12 @@ class GovernanceModel(mesa.Model):
         if "grassroots" in self.category_names:
             return self.category_names.index("grassroots")
         return int(np.argmax([c.affectedness for c in self.params.population.categories]))
+
+
+def _unit(vector: np.ndarray) -> np.ndarray:
+    """``vector`` scaled to length 1 (itself when it is 0)."""
+    norm = math.sqrt(vector.dot(vector))
+    return vector / norm if norm > 0 else vector
 
 
 def _read_only(array: np.ndarray) -> np.ndarray:

@@ -77,6 +77,7 @@ CONVERTED: dict[str, str] = {
     "participation_support": "mapping category name to a value in [0, 1]",
     "party_discipline": "list of `'majority'`, `'minority'`, each at most once",
     "shocks": "sequence of `Shock` (or mappings with `step`, `category`, `shift`, `jitter`)",
+    "lobbies": "sequence of `Lobby` (or mappings with `name`, `ideal`, `budget`, `strategy`)",
 }
 
 #: Bounds that a converter enforces (numbers with ``kind='custom'``).

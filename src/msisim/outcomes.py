@@ -526,6 +526,19 @@ def _capture(o: Observation) -> float:
 
 
 @outcome(
+    "counter_capture", "capture by the further lobbies (each toward its own ideal)",
+    unit="share of axis", direction="neither", needs=("lobby_twin",),
+)  # fmt: skip
+def _counter_capture(o: Observation) -> float:
+    """Mean capture of the further lobbies, each toward its own ideal, against the twin.
+
+    The further lobbies are ``lobbies``; 0 without any (none moved the policy).
+    """
+    captures = list(o.view.lobby_captures().values())[1:]
+    return float(np.mean(captures)) if captures else 0.0
+
+
+@outcome(
     "capture_share", "capture share (of the remaining way to the lobby)", unit="share",
     hi=1, direction="lower", needs=("lobby_twin",),
 )  # fmt: skip

@@ -81,6 +81,7 @@ __all__ = [
     "ContextParams",
     "DesignParams",
     "GroupSpec",
+    "Lobby",
     "ParamSpec",
     "Params",
     "ParliamentParams",
@@ -114,6 +115,16 @@ def _party_names(name: str, value: Any) -> tuple[str, ...]:
 def _support_levels(name: str, value: Any) -> tuple[tuple[str, float], ...]:
     support = as_mapping(name, value)
     return tuple((str(k), check_float(f"{name}[{k}]", v, 0, 1)) for k, v in support.items())
+
+
+def _lobby_list(name: str, value: Any) -> tuple[Lobby, ...]:
+    if isinstance(value, (Mapping, str)) or not isinstance(value, Sequence):
+        fail(name, value, "must be a list of lobbies (name, ideal, budget[, strategy])")
+    lobbies = tuple(Lobby.from_any(x) for x in value)
+    names = [x.name for x in lobbies]
+    if len(set(names)) != len(names):
+        fail(name, names, "must name each lobby once")
+    return lobbies
 
 
 def _shock_list(name: str, value: Any) -> tuple[Shock, ...]:
@@ -352,6 +363,61 @@ class Shock:
 
 
 @dataclass(frozen=True)
+class Lobby:
+    """A further lobby competing with the main one (``lobbies``): one actor with its own ideal.
+
+    The main lobby is described by ``lobby_ideal``, ``lobby_budget`` and ``lobby_strategy``;
+    every further lobby shares its other settings (tie prices, decay, pull, focus).
+
+    Attributes:
+        name: A name of its own (not ``lobby``, the main lobby's), used in outcome records.
+        ideal: Its ideal point (``n_dims`` coordinates in [0, 1]).
+        budget: Its total spend per step (>= 0).
+        strategy: How it spends (a registered strategy); ``None`` = the main lobby's.
+    """
+
+    name: str
+    ideal: tuple[float, ...]
+    budget: float
+    strategy: str | None = None
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.name, str) or not self.name.isidentifier():
+            fail("lobby.name", self.name, "must be a name (letters, digits, underscores)")
+        if self.name == "lobby":
+            fail("lobby.name", self.name, "'lobby' is the main lobby's name; choose another")
+        if isinstance(self.ideal, str) or not isinstance(self.ideal, (Sequence, np.ndarray)):
+            fail(f"lobbies.{self.name}.ideal", self.ideal, "must be a point in [0, 1]^n_dims")
+        ideal = tuple(
+            check_float(f"lobbies.{self.name}.ideal[{i}]", v, 0, 1)
+            for i, v in enumerate(self.ideal)
+        )
+        object.__setattr__(self, "ideal", ideal)
+        budget = check_float(f"lobbies.{self.name}.budget", self.budget, 0.0, 1e6)
+        object.__setattr__(self, "budget", budget)
+        if self.strategy is not None:
+            check_choice(f"lobbies.{self.name}.strategy", self.strategy, tuple(STRATEGIES))
+
+    @classmethod
+    def from_any(cls, value: Any) -> Lobby:
+        """Build from a ``Lobby`` or a mapping (``name``, ``ideal``, ``budget``, ``strategy``)."""
+        if isinstance(value, Lobby):
+            return value
+        if isinstance(value, Mapping):
+            reject_unknown_keys(cls, value)
+            try:
+                return cls(
+                    name=value["name"],
+                    ideal=tuple(value["ideal"]),
+                    budget=value["budget"],
+                    strategy=value.get("strategy"),
+                )
+            except KeyError as err:
+                raise ValueError(f"lobby {dict(value)!r} is missing key {err}") from None
+        raise ValueError(f"lobbies entry {value!r} is invalid: must be a Lobby or a mapping")
+
+
+@dataclass(frozen=True)
 class ContextParams:
     """Context uncertainties: what the forum's designers do not control."""
 
@@ -377,9 +443,24 @@ class ContextParams:
         "the lobby's ideal point, shared by all lobbyists (also the direction of lobby bias)",
         kind="point",
     )
-    n_lobbyists: int = parameter(1, "number of lobbyists", lo=0, hi=1000)
+    n_lobbyists: int = parameter(
+        1,
+        "number of lobbyist agents of the main lobby; they share its budget and its ties (the "
+        "lobby acts as one actor, so the number changes nothing but 0 = no lobby)",
+        lo=0,
+        hi=1000,
+    )
     lobby_budget: float = parameter(
-        0.0, "budget each lobbyist spends per step (0 = no lobbying)", lo=0.0, hi=1e6
+        0.0,
+        "the main lobby's total spend per step, shared by its lobbyists (0 = no lobbying)",
+        lo=0.0,
+        hi=1e6,
+    )
+    lobbies: tuple[Lobby, ...] = parameter(
+        (),
+        "further lobbies competing with the main one, each one actor with its own name, ideal, "
+        "budget per step and optionally strategy, e.g. a civil-society counter-lobby",
+        convert=_lobby_list,
     )
     lobby_strategy: str = parameter(
         "adaptive",
@@ -390,13 +471,13 @@ class ContextParams:
         choices=STRATEGIES,
     )
     lobby_focus: float = parameter(
-        0.2, "fixed strategies: share of the members each lobbyist targets per step (at least "
+        0.2, "fixed strategies: share of the members a lobby targets per step (at least "
         "one)", lo=0.0,
         hi=1.0, lo_open=True,
     )  # fmt: skip
     selector_spending: float = parameter(
         0.1,
-        "fixed strategies: share of each lobbyist's budget spent on the selector/convener "
+        "fixed strategies: share of a lobby's budget spent on the selector/convener "
         "(the adaptive lobby chooses it each step)",
         lo=0.0,
         hi=1.0,
@@ -451,8 +532,9 @@ class ContextParams:
 
     @property
     def lobby_funded(self) -> bool:
-        """Whether lobbyists spend: some lobbyists and a budget."""
-        return self.n_lobbyists > 0 and self.lobby_budget > 0
+        """Whether some lobby spends: the main one (lobbyists and a budget) or a further one."""
+        main = self.n_lobbyists > 0 and self.lobby_budget > 0
+        return main or any(x.budget > 0 for x in self.lobbies)
 
     @property
     def selector_price(self) -> float:
@@ -605,6 +687,10 @@ class Params:
         d = pop.n_dims
         if len(ctx.lobby_ideal) != d:
             fail("lobby_ideal", ctx.lobby_ideal, f"must have n_dims={d} coordinates")
+        for lobby in ctx.lobbies:
+            if len(lobby.ideal) != d:
+                where = f"lobbies.{lobby.name}.ideal"
+                fail(where, lobby.ideal, f"must have n_dims={d} coordinates")
         for field_name in ("seats_per_category", "participation_support"):
             for key, _ in getattr(des, field_name):
                 if key not in names:

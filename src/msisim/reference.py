@@ -66,6 +66,8 @@ def implements(params: Params) -> str | None:
     """Why the reference model cannot run ``params`` (a named rule it lacks), or ``None``."""
     flat = params.to_flat()
     lobby_acts = params.context.lobby_budget > 0 and params.context.n_lobbyists > 0
+    if params.context.lobbies:
+        return "lobbies (further lobbies) is not implemented by the reference model"
     for parameter, names in IMPLEMENTED.items():
         if parameter == "lobby_strategy" and not lobby_acts:
             continue  # a strategy nobody follows
@@ -132,7 +134,7 @@ class ReferenceStakeholder(mesa.Agent):
         baseline_engagement: The category's baseline engagement.
         base_voice: ``resources ** voice_resource_exponent``.
         support: Participation subsidy of the stakeholder's category.
-        ties: Tie strength with each lobbyist (list of L floats).
+        tie: Tie strength with the lobby (its lobbyists share it).
         cooling_until: Step until which the stakeholder cannot be lobbied.
         is_member: In the forum this round.
         is_seated: Holds a seat in the seated body.
@@ -167,7 +169,7 @@ class ReferenceStakeholder(mesa.Agent):
         self.baseline_engagement = spec.engagement
         self.base_voice = resources**model.params.design.voice_resource_exponent
         self.support = float(model.support_by_category[category_code])
-        self.ties = [0.0] * model.params.context.n_lobbyists
+        self.tie = 0.0  # with the lobby (its lobbyists share it)
         self.cooling_until = 0
         self.is_member = False
         self.is_seated = False
@@ -232,22 +234,19 @@ class ReferenceStakeholder(mesa.Agent):
         """On leaving a seat, ties are cut (cooling-off) or weakened (retention)."""
         des = self.model.params.design
         keep = 0.0 if des.cooling_off > 0 else des.rotation_tie_retention
-        self.ties = [t * keep for t in self.ties]
+        self.tie *= keep
         if des.cooling_off > 0:
             self.cooling_until = self.model.steps + des.cooling_off
 
     # ------------------------------------------------------------------ lobbying
 
     def decay_ties(self, decay: float) -> None:
-        """Every tie loses the share ``decay`` of its strength."""
-        self.ties = [t * (1.0 - decay) for t in self.ties]
+        """The tie loses the share ``decay`` of its strength."""
+        self.tie *= 1.0 - decay
 
     def combined_tie(self) -> float:
-        """Tie with the lobby as a whole: ``1 - prod_l (1 - tie_l)``."""
-        untied = 1.0
-        for t in self.ties:
-            untied *= 1.0 - t
-        return 1.0 - untied
+        """Tie with the lobby (one actor, whose lobbyists share it)."""
+        return self.tie
 
     def feel_lobby_pull(self) -> None:
         """A member argues the lobby's case: ``a += pull * tie * (1 - transparency) * (L - a)``."""
@@ -314,11 +313,10 @@ class ReferenceStakeholder(mesa.Agent):
 
 
 class ReferenceLobbyist(mesa.Agent):
-    """A lobbyist: spends its budget on the selector and on the members its strategy targets.
+    """A lobbyist: spends its share of the lobby's budget on the selector and on members.
 
-    Attributes:
-        index: Which entry of each stakeholder's ``ties`` list is this lobbyist's.
-        selector_tie: Tie strength with the selector/convener.
+    The lobby acts as one actor: its lobbyists share its ties (each stakeholder's ``tie``, the
+    model's ``selector_tie``) and its budget (``lobby_budget / n_lobbyists`` each).
     """
 
     model: ReferenceModel
@@ -326,7 +324,6 @@ class ReferenceLobbyist(mesa.Agent):
     def __init__(self, model: ReferenceModel, index: int) -> None:
         super().__init__(model)
         self.index = index
-        self.selector_tie = 0.0
 
     def score(self, member: ReferenceStakeholder) -> float:
         """How much a built-in strategy wants to target ``member`` (higher first)."""
@@ -366,18 +363,19 @@ class ReferenceLobbyist(mesa.Agent):
         (not cooling off), ties broken by stakeholder order.
         """
         ctx, model = self.model.params.context, self.model
+        share = ctx.lobby_budget / ctx.n_lobbyists
         to_selector = ctx.selector_spending if ctx.lobby_targets_selector else 0.0
-        gain = 1.0 - math.exp(-ctx.lobby_budget * to_selector / ctx.selector_price)
-        self.selector_tie += (1.0 - self.selector_tie) * gain
+        gain = 1.0 - math.exp(-share * to_selector / ctx.selector_price)
+        model.selector_tie += (1.0 - model.selector_tie) * gain
         reachable = [s for s in model.members if s.cooling_until <= model.steps]
-        member_budget = ctx.lobby_budget * (1.0 - to_selector)
+        member_budget = share * (1.0 - to_selector)
         if not reachable or member_budget <= 0:
             return
         n_targets = max(1, math.ceil(ctx.lobby_focus * len(reachable)))
         targets = self.targets(reachable, n_targets)
         gain = 1.0 - math.exp(-member_budget / n_targets / ctx.tie_cost)
         for member in targets:
-            member.ties[self.index] += (1.0 - member.ties[self.index]) * gain
+            member.tie += (1.0 - member.tie) * gain
 
 
 class ReferenceModel(mesa.Model):
@@ -430,6 +428,7 @@ class ReferenceModel(mesa.Model):
                 self.people.append(ReferenceStakeholder(self, code, position, resources))
         self.stakeholders = self.agents_by_type[ReferenceStakeholder]
         self.lobbyists = [ReferenceLobbyist(self, i) for i in range(ctx.n_lobbyists)]
+        self.selector_tie = 0.0  # the lobby's tie with the selector/convener
         self.pools = self._seat_pools()
         sample_size = min(params.simulation.viewpoint_sample, len(self.people))
         self.viewpoint_sample = self.random.sample(self.people, sample_size)
@@ -526,10 +525,7 @@ class ReferenceModel(mesa.Model):
             return float(ctx.selector_capture)
         if not self.rule.selector_capturable:
             return 0.0
-        untied = 1.0
-        for lobbyist in self.lobbyists:
-            untied *= 1.0 - lobbyist.selector_tie
-        return (1.0 - untied) * (1.0 - des.transparency)
+        return self.selector_tie * (1.0 - des.transparency)
 
     def fill_seats(self) -> None:
         """The selector fills each pool's seats: candidates, screening, blended ranking."""
@@ -627,8 +623,7 @@ class ReferenceModel(mesa.Model):
             return
         decay = self.params.context.tie_decay
         self.stakeholders.do("decay_ties", decay)
-        for lobbyist in self.lobbyists:
-            lobbyist.selector_tie *= 1.0 - decay
+        self.selector_tie *= 1.0 - decay
         for lobbyist in self.lobbyists:
             lobbyist.spend()
         self.stakeholders.do("feel_lobby_pull")

@@ -61,16 +61,17 @@ class StakeholderState:
 
 @dataclass
 class LobbyState:
-    """Ties between lobbyists, stakeholders and the selector.
+    """Ties between lobbies, stakeholders and the selector.
 
     Attributes:
-        ties: Tie strength of each lobbyist with each stakeholder, ``float64[L, N]`` in [0, 1].
-        selector_ties: Tie strength of each lobbyist with the selector, ``float64[L]``.
+        ties: Tie strength of each lobby (the main one first, then ``lobbies``) with each
+            stakeholder, ``float64[K, N]`` in [0, 1]; a lobby's lobbyists share its row.
+        selector_ties: Tie strength of each lobby with the selector, ``float64[K]``.
         cooling_until: Step until which a former member cannot be lobbied, ``int64[N]``.
         n_paid: Paid (astroturf) participants in the room this round.
         paid_claims: Categories the paid participants claim, ``int64[K]``.
         paid_voice: Voice weight of each paid participant this round.
-        astroturf_spend: Budget spent on paid participants this round (all lobbyists).
+        astroturf_spend: Budget the main lobby spent on paid participants this round.
     """
 
     ties: np.ndarray

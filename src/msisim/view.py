@@ -234,7 +234,7 @@ class ForumView(RunView):
 
     @property
     def ties(self) -> np.ndarray:
-        """Tie of each lobbyist with each stakeholder, ``float64[L, N]``."""
+        """Tie of each lobby with each stakeholder, ``float64[K, N]`` (the main lobby first)."""
         return self._ro("ties", self._model.lobby_state.ties)
 
     @property
@@ -338,6 +338,10 @@ class ForumView(RunView):
     def tilt_record(self) -> Mapping[str, float]:
         """This forum's ``lobby_bias`` and its tilt parts now."""
         return MappingProxyType(self._model.tilt_record())
+
+    def lobby_captures(self) -> Mapping[str, float]:
+        """Each lobby's capture toward its own ideal now (the main lobby's is ``lobby``)."""
+        return MappingProxyType(self._model.lobby_captures())
 
     def twin_record(self) -> Mapping[str, float]:
         """The no-lobby twin's ``lobby_bias`` and tilt parts at this step (read-only)."""

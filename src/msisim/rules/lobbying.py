@@ -1,8 +1,9 @@
 """Step 3 — lobbying: ties bought with money and time, their decay, pull and capture.
 
-Ties ("intimacy") live in a dense ``float64[L, N]`` array (L lobbyists, who are few) plus a
-``float64[L]`` array of ties with the selector/convener. Every function here is vectorised
-over members; the model loops only over lobbyists.
+Ties ("intimacy") live in a dense ``float64[K, N]`` array (one row per lobby: a lobby acts as
+one actor, however many lobbyists share its budget, so how its money is split changes
+nothing) plus a ``float64[K]`` array of ties with the selector/convener. Every function here
+is vectorised over members; the model loops only over the lobbies, who are few.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -103,6 +105,47 @@ register_strategy(
 register_strategy(LobbyStrategy("influential", "members with the highest base voice", _influential))
 
 
+@dataclass(frozen=True)
+class Actor:
+    """One lobby, acting as one actor: its lobbyists share its budget and its ties.
+
+    Attributes:
+        name: ``lobby`` for the main lobby, else the further lobby's name.
+        ideal: Its ideal point, ``float64[d]``.
+        budget: Its total spend per step (0 when it does not act).
+        strategy: How it spends.
+    """
+
+    name: str
+    ideal: np.ndarray
+    budget: float
+    strategy: LobbyStrategy
+
+
+def actors(context: Any) -> tuple[Actor, ...]:
+    """The lobbies of a run's context (``ContextParams``): the main one first, then ``lobbies``.
+
+    The main lobby's budget is ``lobby_budget`` when it has lobbyists, else 0; a further lobby
+    without a strategy of its own spends as the main one does.
+    """
+    main = Actor(
+        "lobby",
+        np.asarray(context.lobby_ideal, dtype=float),
+        float(context.lobby_budget) if context.n_lobbyists > 0 else 0.0,
+        STRATEGIES[context.lobby_strategy],
+    )
+    further = [
+        Actor(
+            x.name,
+            np.asarray(x.ideal, dtype=float),
+            float(x.budget),
+            STRATEGIES[x.strategy or context.lobby_strategy],
+        )
+        for x in context.lobbies
+    ]
+    return (main, *further)
+
+
 def choose_targets(
     strategy: str | LobbyStrategy, context: TargetingContext, focus: float
 ) -> np.ndarray:
@@ -167,9 +210,54 @@ def lobby_pull(
     return advocated + force[:, None] * (lobby_ideal - advocated)
 
 
+def lobbies_pull(
+    advocated: np.ndarray,
+    ties: np.ndarray,
+    ideals: np.ndarray,
+    *,
+    pull: float,
+    transparency: float,
+) -> np.ndarray:
+    """Advocated positions after the pull of every lobby (:func:`lobby_pull` for one).
+
+    ``ties`` is ``[K, m]`` (each lobby's tie with each member), ``ideals`` ``[K, d]``. Each
+    lobby pulls with force ``f_k = pull * (1 - transparency) * t_k`` toward its ideal; when the
+    forces on a member add up to more than 1 they are scaled to sum to 1, so a member is never
+    pulled past the lobbies' weighted ideal. With one lobby this is :func:`lobby_pull`.
+    """
+    if ties.shape[0] == 1:
+        return lobby_pull(
+            advocated, combined_tie(ties), ideals[0], pull=pull, transparency=transparency
+        )
+    force = pull * (1.0 - transparency) * ties  # [K, m]
+    total = force.sum(axis=0)
+    force = force / np.maximum(total, 1.0)
+    target = force.T @ ideals  # [m, d]: sum_k f_k L_k
+    return advocated + target - force.sum(axis=0)[:, None] * advocated
+
+
 def captured_selector(selector_ties: np.ndarray, transparency: float) -> float:
     """Endogenous capture of the selector/convener: ``combined_tie * (1 - transparency)``."""
     return float(combined_tie(selector_ties) * (1.0 - transparency))
+
+
+def selector_capture_by_lobby(
+    selector_ties: np.ndarray, ideals: np.ndarray, transparency: float
+) -> tuple[float, np.ndarray]:
+    """The selector's capture by several lobbies and the ideal it favours.
+
+    ``selector_ties`` is each lobby's tie with the selector ``[K]``, ``ideals`` ``[K, d]``.
+    Each lobby's capture is ``c_k = t_k (1 - transparency)``; the selector is captured by some
+    lobby with probability ``1 - prod_k (1 - c_k)`` and favours the capture-weighted mean of
+    their ideals ``sum_k c_k L_k / sum_k c_k`` (the first lobby's ideal when nobody has
+    captured it). With one lobby: :func:`captured_selector` and its ideal.
+    """
+    if selector_ties.shape[0] == 1:
+        return captured_selector(selector_ties, transparency), ideals[0]
+    each = selector_ties * (1.0 - transparency)
+    total = float(each.sum())
+    favoured = each @ ideals / total if total > 0 else ideals[0]
+    return float(1.0 - np.prod(1.0 - each)), favoured
 
 
 def rotate_out(
@@ -517,3 +605,77 @@ def adaptive_spending(
         prices[n] = selector_tie_cost
         spend = water_fill(value, gap, budget, prices, caps)
     return spend[:n], float(spend[n])
+
+
+#: Capture levels at which the adaptive lobby forecasts who gets seated (:func:`seat_value`).
+CAPTURE_GRID = np.linspace(0.0, 1.0, 11)
+#: Shares of its budget the adaptive lobby weighs putting into the selector when seats are at
+#: stake (:func:`spending_with_seats`); 0 keeps it no worse, in its own forecast, than a lobby
+#: barred from the selector.
+SELECTOR_SHARES = np.array([0.0, 1 / 32, 1 / 16, 1 / 8, 1 / 4, 1 / 2, 3 / 4, 1.0])
+
+
+def seat_value(
+    selector_tie: np.ndarray,
+    seating: np.ndarray,
+    *,
+    to_selection: int,
+    term: int,
+    selections: int,
+    tie_decay: float,
+    transparency: float,
+) -> np.ndarray:
+    """Forecast displacement of the seated body at the coming selections, per selector tie.
+
+    ``seating[j]`` is the forecast displacement of the seated body's mean along the lobby's
+    axis when the selector is captured at ``CAPTURE_GRID[j]`` (0 at no capture): who gets
+    seated, as the selection rule would seat them (:meth:`GovernanceModel._seating_forecast`),
+    so the value follows the rule's own non-linear response to capture rather than a line. A tie
+    ``t`` now is ``t q^(r + jT)`` at the ``j``-th coming selection (``q = 1 - tie_decay``, ``r``
+    rounds to the next one, ``T`` the term), a capture of ``(1 - transparency)`` times that;
+    the value is ``sum_{j < selections} D(capture_j)``, ``D`` interpolated on the grid.
+    ``selector_tie`` may be an array of candidate ties; returns one value per tie.
+    """
+    ties = np.atleast_1d(np.asarray(selector_tie, dtype=float))
+    decay = (1.0 - tie_decay) ** (to_selection + term * np.arange(max(selections, 1)))
+    capture = np.clip(np.outer(ties, decay) * (1.0 - transparency), 0.0, 1.0)
+    return np.interp(capture, CAPTURE_GRID, seating).sum(axis=1)
+
+
+def spending_with_seats(
+    member_value: np.ndarray,
+    member_tie: np.ndarray,
+    selector_tie: float,
+    seat_worth: Callable[[np.ndarray], np.ndarray],
+    gate_value: float,
+    *,
+    budget: float,
+    tie_cost: float,
+    selector_tie_cost: float,
+    strong_tie: float | None = None,
+) -> tuple[np.ndarray, float]:
+    """The adaptive lobby's spending when seats are at stake: ``(per member, on the selector)``.
+
+    The selector's worth in seats is not linear in its tie (``seat_worth(t)``, the forecast
+    value of a selector tie ``t``, e.g. :func:`seat_value` times the seated's voice share and
+    the rounds a selection holds), so the split between the selector and the members is
+    searched: for each share of :data:`SELECTOR_SHARES` of the budget put into the selector,
+    the rest is water-filled over the members (:func:`water_fill`, recusal caps as in
+    :func:`adaptive_spending`), and the split with the highest forecast total
+    ``sum_i V_i dt_i + gate_value dt_S + seat_worth(t_S + dt_S) - seat_worth(t_S)`` is kept
+    (ties go to the smaller selector share). ``gate_value`` is the linear worth per unit of
+    selector tie at gatekeeping rounds (:func:`gatekeeping_gain`).
+    """
+    caps = recusal_cap(member_tie, strong_tie, tie_cost) if strong_tie is not None else None
+    gap = 1.0 - member_tie
+    shares = budget * SELECTOR_SHARES
+    gained_tie = (1.0 - selector_tie) * -np.expm1(-shares / selector_tie_cost)
+    seats = seat_worth(selector_tie + gained_tie) - seat_worth(np.array([selector_tie]))
+    best, best_total = (np.zeros(member_value.shape[0]), 0.0), -math.inf
+    for to_selector, tie_gain, seat_gain in zip(shares, gained_tie, seats, strict=True):
+        spend = water_fill(member_value, gap, budget - to_selector, tie_cost, caps)
+        total = float(member_value @ (gap * -np.expm1(-spend / tie_cost)))
+        total += gate_value * tie_gain + seat_gain
+        if total > best_total + 1e-12:
+            best, best_total = (spend, float(to_selector)), total
+    return best
