@@ -78,7 +78,7 @@ def _bollow_runs(spec: object) -> pd.DataFrame:
                     "param.lobby_budget": budget, "capture": capture,
                     "structural_tilt": (0.35 if design == "representative" else 0.55)
                     + rng.normal(0, 0.01),
-                    "congruence": (0.8 if design == "representative" else 0.65)
+                    "policy_congruence": (0.8 if design == "representative" else 0.65)
                     + rng.normal(0, 0.01),
                     "rose": 0.7 - (0.1 * budget if design == "open" else 0) + rng.normal(0, 0.01),
                     "viewpoint_coverage": 0.4 - (0.05 * budget if design == "open" else 0)
@@ -109,9 +109,11 @@ def test_bollow_findings_numbers_match_the_runs(tmp_path: Path) -> None:
     congruence = found[1]
     base = runs[runs["param.lobby_budget"] == 0.0].set_index(["design", "sample", "replicate"])
     base = base.sort_index()
-    diff = (base.loc["representative", "congruence"] - base.loc["open", "congruence"]).mean()
+    diff = (
+        base.loc["representative", "policy_congruence"] - base.loc["open", "policy_congruence"]
+    ).mean()
     assert f"{diff:.3f}" in congruence.evidence and congruence.verdict == fx.SUPPORTED, (
-        f"representative minus open congruence {diff:.3f}: {congruence}"
+        f"representative minus open policy congruence {diff:.3f}: {congruence}"
     )
     inclusiveness = found[4]
     assert inclusiveness.verdict == fx.SUPPORTED, f"open loses Rose and coverage: {inclusiveness}"

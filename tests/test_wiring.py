@@ -131,6 +131,8 @@ TEST_VALUES: dict[str, Any] = {
     "engagement_scale": 0.2,
     "engagement_reversion": 0.1,
     "exclusion_penalty": 0.5,
+    "expression_rate": 0.8,
+    "mobilisation": 5.0,
     # design
     "membership": "open",
     "n_seats": 24,

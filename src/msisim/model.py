@@ -27,7 +27,7 @@ from msisim.agents import Lobbyist, Selector, Stakeholder
 from msisim.params import Params
 from msisim.population import build_population
 from msisim.rules import context, decision, deliberation, engagement, lobbying, membership
-from msisim.state import ForumState, LobbyState
+from msisim.state import ForumState, LobbyState, StakeholderState
 from msisim.streams import spawn_streams
 from msisim.view import ForumView
 
@@ -192,10 +192,10 @@ class GovernanceModel(mesa.Model):
         self.lobbying_active = ctx.lobby_funded
         self.lobby_acts = ctx.lobby_acts
         self.members = np.zeros(0, dtype=np.int64)
-        # the seated's indices and their categories' median interests, kept until the seats
-        # or the medians are replaced (_seated_members, _seated_medians)
+        # the seated's indices, kept until the seats are replaced (_seated_members)
         self._seated_cache: tuple[np.ndarray, np.ndarray] = (st.seated, np.zeros(0, np.int64))
-        self._medians_cache: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+        #: How far this step's shocks moved each stakeholder's interest (None: no shock now).
+        self._shock_displacement: np.ndarray | None = None
         self._nobody = _read_only(np.zeros(st.n, dtype=bool))  # no attendees (seats only)
         self._no_claims = _read_only(np.zeros(self.n_categories, dtype=np.int64))
         self.candidates = np.ones(st.n, dtype=bool)  # who the forum's members were chosen from
@@ -322,7 +322,11 @@ class GovernanceModel(mesa.Model):
         """Apply the shocks scheduled for this step and any drift."""
         st, ctx = self.stakeholders, self.params.context
         now = [s for s in self.shocks if s.step == self.steps]
+        before = st.position.copy() if now else None
         moved = context.apply_shocks(st.position, st.category, now, self.category_names)
+        self._shock_displacement = (
+            None if before is None else metrics.distances(st.position, before)
+        )
         moved |= context.apply_drift(st.position, ctx.drift, self.streams["context"])
         if moved:
             self._refresh_position_summaries()
@@ -426,18 +430,6 @@ class GovernanceModel(mesa.Model):
         if self._seated_cache[0] is not seated:
             self._seated_cache = (seated, _read_only(np.flatnonzero(seated)))
         return self._seated_cache[1]
-
-    def _seated_medians(self, seated: np.ndarray) -> np.ndarray:
-        """The median interest of each seated member's category (``category_medians``).
-
-        ``seated`` comes from :meth:`_seated_members`; the rows are kept until the seats or
-        the medians are replaced (``_refresh_position_summaries`` makes new medians).
-        """
-        cache = self._medians_cache
-        if cache is None or cache[0] is not seated or cache[1] is not self.category_medians:
-            rows = self.category_medians[self.stakeholders.category[seated]]
-            self._medians_cache = cache = (seated, self.category_medians, rows)
-        return cache[2]
 
     def _selector_view(self) -> np.ndarray:
         """What the selector sees of each stakeholder (``selector_information``).
@@ -826,14 +818,31 @@ class GovernanceModel(mesa.Model):
                 rng=self.streams["pairing"],
             )
             st.advocated[members] = room[: members.shape[0]]
-        if des.accountability > 0:
-            deliberation.accountability_pull(st.advocated, st.position, des.accountability)
-            # those the rule makes answer to their category's median interest, not their own
-            seated = self.rule.category_answerers(self._seated_members())
-            if seated.shape[0]:
-                shift = self._seated_medians(seated) - st.position.take(seated, axis=0)
-                shift *= des.accountability
-                st.advocated[seated] += shift
+        self._answer(st, des.accountability, self.params.population.expression_rate)
+
+    def _answer(self, st: StakeholderState, accountability: float, expression_rate: float) -> None:
+        """Everyone's expressed position moves toward what they answer to (docs/ODD.md §7.4.3).
+
+        Members move at ``accountability``: those the membership rule makes answer to their
+        category toward its constituency signal (the engagement-weighted expressed positions
+        of its stakeholders who are not seated, :func:`~msisim.rules.deliberation.
+        constituency_signal`), the others toward their own interest; non-members express
+        their own interest at ``expression_rate``. No agent reads a true category median.
+        """
+        if accountability <= 0 and expression_rate <= 0:
+            return
+        rate = np.where(st.member, accountability, expression_rate)
+        anchor = st.position
+        answerers = self.rule.category_answerers(self._seated_members())
+        if accountability > 0 and answerers.shape[0]:
+            signal = deliberation.constituency_signal(
+                st.advocated, st.category, st.engagement, ~st.seated, self.n_categories
+            )
+            rows = signal[st.category[answerers]]
+            heard = ~np.isnan(rows[:, 0])  # a category nobody speaks for: own interest
+            anchor = st.position.copy()
+            anchor[answerers[heard]] = rows[heard]
+        deliberation.answer_pull(st.advocated, anchor, rate)
 
     def _room(self) -> tuple[np.ndarray, np.ndarray]:
         """Advocated positions and voices of the room: members first, then paid participants."""
@@ -875,7 +884,11 @@ class GovernanceModel(mesa.Model):
     # ------------------------------------------------------------------ 6. engagement
 
     def update_engagement(self) -> None:
-        """Engagement follows efficacy: closer policy raises it, exclusion lowers it."""
+        """Engagement follows efficacy: closer policy raises it, exclusion lowers it.
+
+        A shock this step mobilises those whose interest it moved
+        (:func:`~msisim.rules.engagement.mobilisation_boost`).
+        """
         st, pop, des = self.stakeholders, self.params.population, self.params.design
         before = st.distance_to_policy
         st.distance_to_policy = metrics.distances(st.position, self.forum.policy)
@@ -890,6 +903,10 @@ class GovernanceModel(mesa.Model):
             reversion=pop.engagement_reversion,
             exclusion_penalty=pop.exclusion_penalty,
         )
+        moved = self._shock_displacement
+        if moved is not None and pop.mobilisation > 0:  # the affected engage after a shock
+            boost = engagement.mobilisation_boost(moved, pop.mobilisation)
+            st.engagement = np.clip(st.engagement + boost, 0.0, 1.0)
         if des.outreach > 0:
             boost = engagement.outreach_boost(
                 st.engagement, st.category, self.n_categories, des.outreach
@@ -1274,6 +1291,8 @@ class GovernanceModel(mesa.Model):
         st = self.stakeholders
         self.public_ideal = np.average(st.position, axis=0, weights=st.affectedness)
         self.public_median = metrics.weighted_median(st.position, st.affectedness)
+        # each category's median true interest: read only by the metrics (the scorecard's
+        # accountability indicator), never by an agent (members answer to expressed positions)
         self.category_medians = np.array(
             [
                 np.median(st.position[members], axis=0)

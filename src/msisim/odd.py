@@ -102,6 +102,8 @@ SEE: dict[str, str] = {
     "decision_rule": "7.5, 7.8",
     "epsilon": "7.4.2",
     "accountability": "7.4.3",
+    "expression_rate": "7.4.3",
+    "mobilisation": "7.6",
     "presence_weight": "7.4.1",
     "majority_share": "7.8",
     "deliberation": "7.4.4",

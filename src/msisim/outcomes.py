@@ -424,9 +424,9 @@ def _many_to_many_distance(o: Observation) -> float:
     The affectedness-weighted distribution of true positions (estimated on the fixed
     viewpoint sample) against that of the advocated positions in the room (paid
     participants included), Golder & Stramski (2010)
-    (:func:`msisim.metrics.many_to_many_distance`). Unlike ``congruence`` (the policy's
-    distance to the public ideal) it asks whether the room holds the population's spread of
-    views, not only its centre.
+    (:func:`msisim.metrics.many_to_many_distance`); ``congruence`` is ``1 -`` it. Unlike
+    ``congruence_error`` (the policy's distance to the public ideal) it asks whether the room
+    holds the population's spread of views, not only its centre.
     """
     return metrics.many_to_many_distance(o.view.population_distribution, o.view.room)
 
@@ -441,14 +441,34 @@ def _mean_citizen_distance(o: Observation) -> float:
 
 
 @outcome(
-    "congruence", "congruence (1 - error / max distance)", unit="index", lo=0, hi=1,
-    direction="higher",
+    "congruence", "many-to-many congruence (1 - W1 distance, population vs room)",
+    unit="index", lo=0, hi=1, direction="higher",
 )  # fmt: skip
 def _congruence(o: Observation) -> float:
-    """Static congruence ``1 - congruence error / sqrt(d)``.
+    """Many-to-many congruence ``1 - many_to_many_distance`` (Golder & Stramski 2010).
 
-    How close the policy is to the public ideal now; how it *moves* after a change of
-    interests is ``responsiveness``, ``pass_through`` and ``adaptation_half_life``.
+    How closely the distribution of the positions argued in the room matches the
+    affectedness-weighted distribution of the population's interests (1 = identical
+    distributions; the Wasserstein-1 distance per coordinate lies in [0, 1]). It says whether
+    the room holds the population's spread of views, not where the policy sits: read it
+    beside ``structural_tilt`` and ``lobby_bias``, which place the policy. The policy's
+    distance to the public ideal is ``congruence_error`` (``policy_congruence`` on a 0..1
+    scale).
+    """
+    distance = metrics.many_to_many_distance(o.view.population_distribution, o.view.room)
+    return 1.0 - distance
+
+
+@outcome(
+    "policy_congruence", "policy congruence (1 - policy error / max distance)", unit="index",
+    lo=0, hi=1, direction="higher",
+)  # fmt: skip
+def _policy_congruence(o: Observation) -> float:
+    """Many-to-one congruence of the policy ``1 - congruence error / sqrt(d)``.
+
+    How close the policy is to the public ideal now (the measure called ``congruence`` until
+    the many-to-many measure took that name); how it *moves* after a change of interests is
+    ``responsiveness``, ``pass_through`` and ``adaptation_half_life``.
     """
     return metrics.congruence(o.error, o.n_dims)
 
@@ -642,9 +662,16 @@ def _policy(o: Observation) -> np.ndarray:
     aggregate="run", needs=("congruence_error",),
 )  # fmt: skip
 def _adaptation_lag(view: ForumView, table: StepTable) -> float | None:
-    """Mean steps until the congruence error is back near its pre-shock level (shocks only)."""
-    lags, _ = _lags(view, table)
-    return float(lags.mean()) if lags is not None and lags.size else None
+    """Mean steps until the congruence error is back near its pre-shock level (shocks only).
+
+    Over the shocks that were absorbed within the run; NaN when none was (every shock
+    censored: ``adaptation_censored`` is then 1), so a censored run never passes for a fast one.
+    """
+    lags, censored = _lags(view, table)
+    if lags is None or not lags.size:
+        return None
+    absorbed = lags[~censored]
+    return float(absorbed.mean()) if absorbed.size else math.nan
 
 
 @outcome(
@@ -801,13 +828,32 @@ def _responsiveness_se(view: ForumView, _table: StepTable) -> float | None:
 def _adaptation_half_life(view: ForumView, _table: StepTable) -> float | None:
     """Steps until the congruence error in excess of the no-shock twin's has halved.
 
-    Mean over the run's shocks; a shock whose excess never halves counts the steps observed
-    after it (censored, as for ``adaptation_lag``).
+    Mean over the run's shocks whose excess halved within the run; NaN when none did (all
+    censored; their share is ``half_life_censored``).
     """
+    lives, censored = _half_lives(view)
+    if lives is None:
+        return None
+    halved = lives[~censored]
+    return float(halved.mean()) if halved.size else math.nan
+
+
+@outcome(
+    "half_life_censored", "share of shocks whose excess error never halved", unit="share",
+    lo=0, hi=1, direction="lower", aggregate="run", needs=("excess_error",),
+)  # fmt: skip
+def _half_life_censored(view: ForumView, _table: StepTable) -> float | None:
+    """Share of the run's shocks whose excess error over the no-shock twin never halved."""
+    lives, censored = _half_lives(view)
+    return None if lives is None else float(censored.mean())
+
+
+def _half_lives(view: ForumView) -> tuple[Any, Any]:
+    """Per shock inside the run: steps until its excess error halved, and whether it never did."""
     excess = view.excess_error
     if excess.size == 0:
-        return None
-    lives = []
+        return None, None
+    lives, censored = [], []
     for shock in view.shocks:
         if shock.step > excess.size:
             continue
@@ -815,10 +861,14 @@ def _adaptation_half_life(view: ForumView, _table: StepTable) -> float | None:
         start = after[0]
         if start <= 1e-12:  # the shock did not pull the policy away from the public ideal
             lives.append(0.0)
+            censored.append(False)
             continue
         halved = np.flatnonzero(after <= start / 2.0)
         lives.append(float(halved[0]) if halved.size else float(after.size))
-    return float(np.mean(lives)) if lives else None
+        censored.append(not halved.size)
+    if not lives:
+        return None, None
+    return np.array(lives), np.array(censored, dtype=bool)
 
 
 @outcome("steps", "steps run", unit="steps", lo=0, direction="neither", aggregate="run")

@@ -219,8 +219,9 @@ class DesignParams:
     )
     accountability: float = parameter(
         0.02,
-        "per-step pull of representatives' advocated positions toward their category's "
-        "median true position (open participants: toward their own interest)",
+        "per-step pull of members' advocated positions toward what they answer to: a "
+        "representative's constituency signal (its category's engagement-weighted expressed "
+        "positions), anyone else's own interest",
         lo=0.0,
         hi=1.0,
     )

@@ -358,6 +358,19 @@ class PopulationParams:
     exclusion_penalty: float = parameter(
         0.05, "engagement lost in a round in which one is excluded by the convener", lo=0, hi=1.0
     )
+    expression_rate: float = parameter(
+        0.1,
+        "per-step pull of a non-member's expressed (advocated) position toward its own true "
+        "interest (1: non-members say exactly what they want each round)",
+        lo=0.0,
+        hi=1.0,
+    )
+    mobilisation: float = parameter(
+        1.0,
+        "engagement gained per unit of distance a shock moved one's own interest",
+        lo=0.0,
+        hi=100.0,
+    )
 
     def __post_init__(self) -> None:
         validate_group(self)

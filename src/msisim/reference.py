@@ -95,8 +95,8 @@ def implements(params: Params) -> str | None:
 OUTCOMES: tuple[str, ...] = (
     "n_members", "rose", "rose_voice", "grassroots_share", "grassroots_voice_share",
     "voice_gini", "viewpoint_coverage", "congruence_error", "mean_citizen_distance",
-    "congruence", "lobby_bias", "captured_share", "mean_tie", "selection_odds_ratio",
-    "selector_capture", "gridlock_rate", "mean_engagement",
+    "congruence", "policy_congruence", "lobby_bias", "captured_share", "mean_tie",
+    "selection_odds_ratio", "selector_capture", "gridlock_rate", "mean_engagement",
 )  # fmt: skip
 
 
@@ -180,6 +180,7 @@ class ReferenceStakeholder(mesa.Agent):
         self.presence = 0.0
         self.voice = 0.0
         self.distance_to_policy = 0.0
+        self.shock_displacement = 0.0
 
     # ------------------------------------------------------------------ context
 
@@ -279,18 +280,28 @@ class ReferenceStakeholder(mesa.Agent):
         other.advocated = _toward(theirs, mine, des.mu * w_other)
 
     def answer_to_constituency(self) -> None:
-        """Accountability pulls the advocated position back toward the interest it answers to.
+        """Expressed positions move toward what each stakeholder answers to.
 
-        A representative answers to its category's median interest, anyone else to their own.
+        A member moves at ``accountability``: a representative toward its category's
+        constituency signal (the engagement-weighted mean of the expressed positions of the
+        category's stakeholders who are not seated, ``model.signals``), anyone else toward
+        their own interest. A non-member expresses its own interest at ``expression_rate``.
         """
-        des = self.model.params.design
-        if des.accountability <= 0:
+        model = self.model
+        if not self.is_member:
+            rate = model.params.population.expression_rate
+            if rate > 0:
+                self.advocated = _toward(self.advocated, self.position, rate)
             return
-        if self.index in self.model.category_answerers:
-            anchor = self.model.category_medians[self.category_code]
-        else:
-            anchor = self.position
-        self.advocated = _toward(self.advocated, anchor, des.accountability)
+        rate = model.params.design.accountability
+        if rate <= 0:
+            return
+        anchor = self.position
+        if self.index in model.category_answerers:
+            signal = model.signals[self.category_code]
+            if signal is not None:
+                anchor = signal
+        self.advocated = _toward(self.advocated, anchor, rate)
 
     # ------------------------------------------------------------------ engagement
 
@@ -298,7 +309,8 @@ class ReferenceStakeholder(mesa.Agent):
         """Efficacy feedback, exclusion penalty and reversion to the baseline, clipped to [0, 1].
 
         ``e += rate * clip((d_before - d_after) / scale, -1, 1) - penalty * excluded
-        + reversion * (baseline - e)``.
+        + reversion * (baseline - e)``; in a step with a shock, then
+        ``e += mobilisation * |distance the shock moved one's interest|`` (clipped again).
         """
         pop = self.model.params.population
         before = self.distance_to_policy
@@ -310,6 +322,8 @@ class ReferenceStakeholder(mesa.Agent):
             - pop.exclusion_penalty * float(self.is_excluded)
             + pop.engagement_reversion * (self.baseline_engagement - self.engagement)
         )
+        if self.model.shocked_now and pop.mobilisation > 0:  # a shock mobilises the affected
+            self.engagement = _clip(self.engagement + pop.mobilisation * self.shock_displacement)
 
 
 class ReferenceLobbyist(mesa.Agent):
@@ -451,6 +465,9 @@ class ReferenceModel(mesa.Model):
         #: into ``people``), as the membership rule says.
         self.eligible: set[int] = set()
         self.category_answerers: set[int] = set()
+        #: Each category's constituency signal this round (``constituency_signals``).
+        self.signals: list[list[float] | None] = []
+        self.shocked_now = False  # whether a shock moved interests this step (mobilisation)
         self.adopted = False
         self.n_decisions = 0
         self.n_adopted = 0
@@ -476,14 +493,17 @@ class ReferenceModel(mesa.Model):
         """Scheduled shocks and drift move true positions."""
         ctx, d = self.params.context, self.params.population.n_dims
         moved = False
-        for shock in ctx.shocks:
-            if shock.step != self.steps:
-                continue
+        now = [shock for shock in ctx.shocks if shock.step == self.steps]
+        before = [list(s.position) for s in self.people] if now else []
+        for shock in now:
             shift = list(shock.shift) + [0.0] * (d - len(shock.shift))
             for s in self.people:
                 if shock.category in ("all", s.category):
                     s.shift(shift)
             moved = True
+        self.shocked_now = bool(now)
+        for s, start in zip(self.people, before, strict=False):
+            s.shock_displacement = math.dist(s.position, start)
         if ctx.drift > 0:
             self.stakeholders.do("drift", ctx.drift)
             moved = True
@@ -649,7 +669,26 @@ class ReferenceModel(mesa.Model):
         self.random.shuffle(order)
         for first, second in zip(order[0::2], order[1::2], strict=False):
             first.exchange(second)
+        self.signals = self.constituency_signals()
         self.stakeholders.do("answer_to_constituency")
+
+    def constituency_signals(self) -> list[list[float] | None]:
+        """Per category: the engagement-weighted mean expressed position of its unseated.
+
+        What its representatives can observe of their constituency (``None``: nobody engaged
+        speaks for it). True interests are never read.
+        """
+        d = self.params.population.n_dims
+        k = len(self.category_names)
+        total = [0.0] * k
+        sums = [[0.0] * d for _ in range(k)]
+        for s in self.people:
+            if s.is_seated:
+                continue
+            total[s.category_code] += s.engagement
+            for j in range(d):
+                sums[s.category_code][j] += s.engagement * s.advocated[j]
+        return [[x / total[g] for x in sums[g]] if total[g] > 0 else None for g in range(k)]
 
     def decide(self) -> None:
         """The decision rule adopts or rejects a proposal; an adopted one moves the policy."""
@@ -713,21 +752,12 @@ class ReferenceModel(mesa.Model):
         return s.position if self.params.design.selector_information == "true" else s.advocated
 
     def refresh_position_summaries(self) -> None:
-        """Public ideal, category medians and lobby alignment, from the true positions."""
+        """Public ideal and lobby alignment, from the true positions (for the metrics)."""
         d = self.params.population.n_dims
         weight = sum(s.affectedness for s in self.people)
         self.public_ideal = [
             sum(s.affectedness * s.position[k] for s in self.people) / weight for k in range(d)
         ]
-        self.category_medians = []
-        for code in range(len(self.category_names)):
-            group = [s for s in self.people if s.category_code == code]
-            self.category_medians.append(
-                [
-                    statistics.median(s.position[k] for s in group) if group else 0.5
-                    for k in range(d)
-                ]
-            )
         lobby_distance = {s: math.dist(s.position, self.lobby_ideal) for s in self.people}
         cut = statistics.median(lobby_distance.values())
         self.lobby_aligned = {s for s in self.people if lobby_distance[s] < cut}
@@ -760,7 +790,14 @@ class ReferenceModel(mesa.Model):
                 np.array([s.distance_to_policy for s in self.people]),
                 np.array([s.affectedness for s in self.people]),
             ),
-            "congruence": metrics.congruence(error, len(self.policy)),
+            "congruence": 1.0
+            - metrics.many_to_many_distance(
+                metrics.distribution_of(
+                    sample, np.array([s.affectedness for s in self.viewpoint_sample])
+                ),
+                room,
+            ),
+            "policy_congruence": metrics.congruence(error, len(self.policy)),
             "lobby_bias": metrics.lobby_bias(policy, ideal, np.array(self.lobby_ideal)),
             "captured_share": float(np.mean(ties >= sim.strong_tie)) if ties.size else 0.0,
             "mean_tie": float(ties.mean()) if ties.size else 0.0,

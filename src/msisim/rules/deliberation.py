@@ -94,13 +94,52 @@ def bounded_confidence(
 def accountability_pull(advocated: np.ndarray, anchor: np.ndarray, rate: float) -> None:
     """Pull advocated positions toward their anchors, in place: ``x += rate * (anchor - x)``.
 
-    Representatives are anchored to their category's median true position (they answer to a
-    constituency); everyone else to their own true position.
+    The anchor is what a stakeholder answers to: its own true interest, or for a
+    representative its constituency's expressed position (:func:`constituency_signal`).
     """
     if rate > 0:
         pull = np.subtract(anchor, advocated)
         pull *= rate
         advocated += pull
+
+
+def answer_pull(advocated: np.ndarray, anchor: np.ndarray, rate: np.ndarray) -> None:
+    """Pull each advocated position toward its anchor at its own rate, in place.
+
+    ``x_i += rate_i * (anchor_i - x_i)``: members at ``accountability``, everyone else at
+    ``expression_rate`` (docs/ODD.md §7.4.3).
+    """
+    pull = np.subtract(anchor, advocated)
+    pull *= rate[:, None]
+    advocated += pull
+
+
+def constituency_signal(
+    advocated: np.ndarray,
+    category: np.ndarray,
+    engagement: np.ndarray,
+    speaks: np.ndarray,
+    n_categories: int,
+) -> np.ndarray:
+    """What each category's representatives can observe of their constituency, ``float64[K, d]``.
+
+    The engagement-weighted mean of the *expressed* (advocated) positions of the category's
+    stakeholders who speak (``speaks``: everyone but the seated themselves):
+    ``s_g = sum_{i in g, speaks} e_i a_i / sum_{i in g, speaks} e_i``. Those who speak up are
+    heard in proportion to their engagement; nobody's true interest is read. A category with
+    no engaged speaker has no signal (a row of NaN): its representatives then answer to their
+    own interest. One ``np.bincount`` per coordinate, no loop over stakeholders.
+    """
+    weight = np.where(speaks, engagement, 0.0)
+    total = np.bincount(category, weights=weight, minlength=n_categories)
+    d = advocated.shape[1]
+    sums = np.empty((n_categories, d))
+    for j in range(d):
+        sums[:, j] = np.bincount(category, weights=weight * advocated[:, j], minlength=n_categories)
+    heard = total > 0
+    signal = np.full((n_categories, d), np.nan)
+    signal[heard] = sums[heard] / total[heard, None]
+    return signal
 
 
 #: Deliberation formats by name (the ``deliberation`` parameter): how the room's exchange of

@@ -1,4 +1,4 @@
-"""Step 6 — engagement: efficacy feedback, exclusion, reversion and outreach."""
+"""Step 6 — engagement: efficacy feedback, exclusion, reversion, mobilisation and outreach."""
 
 from __future__ import annotations
 
@@ -37,6 +37,16 @@ def update_engagement(
     new += back
     np.maximum(new, 0.0, out=new)  # as np.clip, with less overhead
     return np.minimum(new, 1.0, out=new)
+
+
+def mobilisation_boost(displacement: np.ndarray, mobilisation: float) -> np.ndarray:
+    """Engagement added by a shock to those whose own interest it moved.
+
+    ``boost_i = mobilisation * |x_i(after) - x_i(before)|``: the affected engage in
+    proportion to how far a shock moved their interest (grievance mobilisation; a shock is
+    an event people notice, gradual drift is not). The caller adds it and clips to [0, 1].
+    """
+    return mobilisation * displacement
 
 
 def outreach_boost(

@@ -102,20 +102,21 @@ def findings(ctx: Context) -> list[fx.Finding]:
     # 2. the representative forum starts more congruent
     base = analysis.ok_runs(ctx.runs)
     base = base[base["param.lobby_budget"] == low]
-    diff = fx.paired(ctx, "congruence", rep, opn, runs=base)
+    diff = fx.paired(ctx, "policy_congruence", rep, opn, runs=base)
 
     def at_low(design: str) -> fx.Estimate:
         return fx.mean_ci(
-            fx.values(ctx, "congruence", design=design, lobby_budget=low), "congruence"
+            fx.values(ctx, "policy_congruence", design=design, lobby_budget=low),
+            "policy_congruence",
         )
 
     out.append(fx.Finding(
         "Without a lobby the representative forum is more responsive, measured as "
-        + fx.describe("congruence"),
+        + fx.describe("policy_congruence"),
         fx.verdict(diff, +1),
         f"At budget {low:g}: representative {at_low(rep)}, open {at_low(opn)}; "
         f"representative minus open (paired) {diff}.",
-        ("congruence",),
+        ("policy_congruence",),
     ))  # fmt: skip
     # 3. representative: steep climb, then saturation
     first = fx.change(ctx, "capture", "lobby_budget", rep, low, mid)

@@ -85,28 +85,28 @@ def findings(ctx: Context) -> list[fx.Finding]:
     """The hypothesis of the design comparison, claim by claim."""
     rep, opn, safe = "representative", "open", "safeguarded"
     lack = fx.missing(ctx, [rep, opn], ["lobby_budget", "selector_spending"])
-    if lack or "capture" not in ctx.runs or "congruence" not in ctx.runs:
+    if lack or "capture" not in ctx.runs or "policy_congruence" not in ctx.runs:
         return [fx.unchecked("The hypothesis", lack or "capture and congruence")]
     out = []
     data = analysis.ok_runs(ctx.runs)
-    per = data.groupby(["sample", "design"])["congruence"].mean().unstack("design")
+    per = data.groupby(["sample", "design"])["policy_congruence"].mean().unstack("design")
     best = per.idxmax(axis=1).value_counts()
     out.append(fx.Finding(
-        f"No design is best everywhere ({fx.describe('congruence')}, per sampled context)",
+        f"No design is best everywhere ({fx.describe('policy_congruence')}, per sampled context)",
         fx.SUPPORTED if len(best) > 1 else fx.NOT_SUPPORTED,
         f"Most congruent design in each of {len(per)} contexts: "
         + "; ".join(f"**{design_words(d)}** in {n}" for d, n in best.items()) + ".",
-        ("congruence",),
+        ("policy_congruence",),
     ))  # fmt: skip
     budget = data["param.lobby_budget"]
     weak = data[budget <= budget.median()]
-    e = fx.paired(ctx, "congruence", rep, opn, runs=weak)
+    e = fx.paired(ctx, "policy_congruence", rep, opn, runs=weak)
     out.append(fx.Finding(
         "Seated bodies are more responsive (more congruent) when lobbies are weak",
         fx.verdict(e, +1),
         f"Contexts with a lobby budget at or below its median ({budget.median():.2f}): "
-        f"representative minus open congruence, paired, {e}.",
-        ("congruence",),
+        f"representative minus open policy congruence, paired, {e}.",
+        ("policy_congruence",),
     ))  # fmt: skip
     # "selection is captured": the representative forum's selector ended up captured (its
     # selector capture at or above the median over the representative runs); the adaptive
@@ -115,14 +115,14 @@ def findings(ctx: Context) -> list[fx.Finding]:
     sel = data[data["design"] == rep].set_index(keys)["selector_capture"]
     high_keys = sel[sel >= sel.median()].index
     captured = data[data.set_index(keys).index.isin(high_keys)]
-    e = fx.paired(ctx, "congruence", opn, rep, runs=captured)
+    e = fx.paired(ctx, "policy_congruence", opn, rep, runs=captured)
     out.append(fx.Finding(
         "Open forums are more responsive when selection is captured",
         fx.verdict(e, +1),
         "Contexts where the representative forum's selector ended up most captured ("
         f"{fx.name('selector_capture')} at or above its median, {sel.median():.3f}): open minus "
-        f"representative congruence, paired, {e}.",
-        ("congruence", "selector_capture"),
+        f"representative policy congruence, paired, {e}.",
+        ("policy_congruence", "selector_capture"),
     ))  # fmt: skip
     if safe in set(data["design"]):
         worst = analysis.robustness(ctx.runs, "capture").set_index("design")["worst"]

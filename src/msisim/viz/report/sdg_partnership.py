@@ -100,16 +100,17 @@ def findings(ctx: Context) -> list[fx.Finding]:
             (SHARE,),
         )
     )
-    congruent = fx.paired(ctx, "congruence", BOTH, NONE)
+    pc = "policy_congruence"
+    congruent = fx.paired(ctx, pc, BOTH, NONE)
     out.append(
         fx.Finding(
-            f"Congruence with the public ideal ({fx.describe('congruence')}) rises with the "
+            f"Policy congruence with the public ideal ({fx.describe(pc)}) rises with the "
             f"communities' presence",
             fx.verdict(congruent, +1),
-            f"Congruence, **both** minus **no_levers** (paired, all costs): {congruent}; "
-            f"**support** minus **no_levers**: {fx.paired(ctx, 'congruence', SUPPORT, NONE)}; "
-            f"**outreach** minus **no_levers**: {fx.paired(ctx, 'congruence', OUTREACH, NONE)}.",
-            ("congruence",),
+            f"Policy congruence, **both** minus **no_levers** (paired, all costs): {congruent}; "
+            f"**support** minus **no_levers**: {fx.paired(ctx, pc, SUPPORT, NONE)}; "
+            f"**outreach** minus **no_levers**: {fx.paired(ctx, pc, OUTREACH, NONE)}.",
+            ("policy_congruence",),
         )
     )
     return out

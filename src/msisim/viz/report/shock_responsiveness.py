@@ -21,7 +21,9 @@ def build(ctx: Context) -> list[str]:
     outcomes = ctx.outcomes()
     flat = untimed(ctx)
     fig = lines_with_ci(ctx, "term_length", outcomes, "lag_by_term_length.png", flat=flat)
-    series = series_by_design(ctx, ["congruence_error", "congruence"], "congruence_over_time.png")
+    series = series_by_design(
+        ctx, ["congruence_error", "policy_congruence"], "congruence_over_time.png"
+    )
     summary = analysis.ci_table(
         ctx.runs, ["design", "param.term_length"], ["adaptation_lag", "pass_through"]
     )
@@ -39,8 +41,10 @@ def build(ctx: Context) -> list[str]:
             if fastest["design"] in flat
             else f", term length {fastest['param.term_length']} steps)"
         )
-        + ". A lag equal to the steps left after the shock means the shock was never absorbed "
-        "(censored; see the censored share). "
+        + ". A shock never absorbed within the run is censored: it is left out of the lag "
+        "and the half-life, and a run whose shocks were all censored has none (NaN). "
+        + censored_counts(ctx)
+        + " "
         + (
             f"Term length does not apply to the {', '.join(design_words(d) for d in flat)} "
             "forum (it has no terms): its value is the dotted line with a grey 95% band.\n"
@@ -56,6 +60,17 @@ def build(ctx: Context) -> list[str]:
         "## Table\n",
         table(summary[columns]),
     ]
+
+
+def censored_counts(ctx: Context) -> str:
+    """How many runs have no lag or no half-life because every shock in them was censored."""
+    data = analysis.ok_runs(ctx.runs)
+    parts = [
+        f"{int(data[name].isna().sum())} of {len(data)} runs have no {words} (all censored)"
+        for name, words in (("adaptation_lag", "lag"), ("adaptation_half_life", "half-life"))
+        if name in data
+    ]
+    return ("; ".join(parts) + ".") if parts else ""
 
 
 def _open_minus(ctx: Context, outcome: str, design: str) -> fx.Estimate:
@@ -102,10 +117,8 @@ def findings(ctx: Context) -> list[fx.Finding]:
                      for d, (a, b) in cens.items() if a > 0 or b > 0]  # fmt: skip
             if never:
                 note = (
-                    " Shocks never absorbed (the lag is then the steps left after the shock, "
-                    "a lower bound, so a difference of 0 can hide a real one): "
-                    + "; ".join(never)
-                    + "."
+                    " Shocks never absorbed (censored: left out of the lag, so the lag "
+                    "describes only the shocks that were absorbed): " + "; ".join(never) + "."
                 )
         out.append(fx.Finding(
             f"Longer terms lengthen seated bodies' response, measured as "
