@@ -609,7 +609,9 @@ def wilson_interval(holds: int, n: int, z: float = 1.959963984540054) -> tuple[f
     denominator = 1 + z * z / n
     centre = (p + z * z / (2 * n)) / denominator
     half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denominator
-    return max(0.0, centre - half), min(1.0, centre + half)
+    low = 0.0 if holds == 0 else max(0.0, centre - half)
+    high = 1.0 if holds == n else min(1.0, centre + half)
+    return low, high
 
 
 def claim_table(claims_map: ClaimsMap, points: pd.DataFrame) -> pd.DataFrame:
