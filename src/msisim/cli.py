@@ -837,12 +837,12 @@ def build_parser() -> argparse.ArgumentParser:
     rob.add_argument(
         "--quick",
         action="store_true",
-        help=f"the study's quick setting and a Saltelli base of {8} (a few minutes)",
+        help="the study's quick setting and a Saltelli base of 4 (under 3 minutes on 2 cores)",
     )
     rob.add_argument("--samples", type=_positive, default=None, metavar="N",
                      help="at least N map points (raises the Saltelli base)")  # fmt: skip
     rob.add_argument("--base", type=_positive, default=None, metavar="N",
-                     help="Saltelli base sample (a power of 2; default 512, quick 8)")  # fmt: skip
+                     help="Saltelli base sample (a power of 2; default 512, quick 4)")  # fmt: skip
     rob.add_argument("--assumptions", metavar="FILE", default=None,
                      help="your own assumption file (YAML, the shipped file's format)")  # fmt: skip
     rob.add_argument("--workers", type=_positive, default=None,

@@ -65,7 +65,7 @@ LOBBY_ASSUMPTIONS: frozenset[str] = frozenset(
 
 #: Saltelli base sample of the documented (full) setting and of ``--quick``.
 FULL_BASE = 512
-QUICK_BASE = 8
+QUICK_BASE = 4
 
 #: A total index whose 95% half-width exceeds this is marked not ``precise`` in sobol.csv.
 PRECISE_CONF = 0.1
