@@ -9,6 +9,9 @@
 * ``msisim report DIR [--plugin FILE ...]`` — rebuild figures and report from stored results
   only.
 * ``msisim list`` — the studies, their questions, run counts and expected times.
+* ``msisim robustness NAME [--quick] [--samples N] [--base N] [--assumptions FILE]
+  [--workers N] [--out DIR]`` — the study's claims map over the structural assumptions
+  (:mod:`msisim.study.robustness`).
 * ``msisim map FILE [--plot [OUT]]`` — a stakeholder map's summary (groups, categories,
   shares, derived resources/affectedness/engagement, quadrants) and its figure.
 
@@ -172,6 +175,52 @@ def cmd_experiment(args: argparse.Namespace) -> int:
         )
         return EXIT_FAILED_RUNS
     return 0
+
+
+def cmd_robustness(args: argparse.Namespace) -> int:
+    """Draw the structural assumptions and re-evaluate the study's claims at every point."""
+    from msisim.study import robustness as rb
+    from msisim.viz.report.claims_map import write_report
+
+    space = rb.AssumptionSpace.load(args.assumptions)  # refused in one line before any run
+    spec = load_experiment(args.name, [], quick=args.quick, config_dir=args.config_dir)
+    base = args.base if args.base is not None else (rb.QUICK_BASE if args.quick else rb.FULL_BASE)
+    claims_map = rb.build_map(
+        spec, space=space, base=base, samples=args.samples, workers=args.workers
+    )
+    out = Path(args.out) if args.out else _default_out(f"{spec.name}_robustness", args.quick)
+    result = rb.run_map(claims_map, out, workers=args.workers)
+    setting = {
+        "study": f"{spec.name} ({'quick' if args.quick else 'full'} setting: "
+        f"{spec.base.get('n_stakeholders', 'default')} stakeholders, {spec.steps} steps)",
+        "points": f"{claims_map.n_points()} (Saltelli base {claims_map.base}, "
+        f"{len(claims_map.space)} assumptions)",
+        "cells per point": ", ".join(c.label() for c in claims_map.cells),
+        "runs": f"{result.n_runs} ({result.n_failed} failed)",
+        "time": f"{result.seconds:.0f} s with {args.workers or 'all'} worker(s)",
+    }
+    report = write_report(
+        out,
+        study=spec.name,
+        setting=setting,
+        assumptions=[
+            {"name": a.name, "range": a.describe(), "why": a.why}
+            for a in claims_map.space.assumptions
+        ],
+        dropped=claims_map.dropped,
+        claims=result.claims,
+        sobol=result.sobol,
+    )
+    print(
+        f"{spec.name} claims map: {claims_map.n_points()} points, {result.n_runs} runs "
+        f"({result.n_failed} failed) in {result.seconds:.1f} s"
+    )
+    for _, row in result.claims.iterrows():
+        print(f"  {row['verdict']:>12} {row['share']:.3f}  {row['claim']}")
+    print(f"claims:  {(out / 'claims.csv').resolve()}")
+    print(f"sobol:   {(out / 'sobol.csv').resolve()}")
+    print(f"report:  {report.resolve()}")
+    return EXIT_FAILED_RUNS if result.n_failed else 0
 
 
 def _default_out(name: str, quick: bool) -> Path:
@@ -720,7 +769,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="msisim",
         description="Simulate multistakeholder governance forums. Commands: run (one "
         "scenario; Hydra overrides, -m for multirun; see 'msisim run --help'), experiment, "
-        "report, list, map, app.",
+        "report, robustness, list, map, app.",
     )
     parser.add_argument("--version", action="version", version=f"msisim {_version()}")
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
@@ -775,6 +824,32 @@ def build_parser() -> argparse.ArgumentParser:
     rep.add_argument("folder", metavar="DIR", help="a study's output folder, or a folder of them")
     _add_plugin_option(rep, "the plugins the study ran with (its manifest names them)")
     rep.set_defaults(func=cmd_report)
+    rob = sub.add_parser(
+        "robustness",
+        help="a study's claims map: its claims re-evaluated over the structural assumptions",
+        description="Draw the model's structural assumptions (a Saltelli sample; the shipped "
+        "configs/robustness/assumptions.yaml or --assumptions FILE), run the cells each of the "
+        "study's claims compares at every point on one seed, and write points.csv, claims.csv "
+        "(share of the space where each claim holds, Wilson 95%% interval, verdict, PRIM box "
+        "where it fails), prim_boxes.csv, sobol.csv and report.md into the output folder.",
+    )
+    rob.add_argument("name", help="study name (see 'msisim list')")
+    rob.add_argument(
+        "--quick",
+        action="store_true",
+        help="the study's quick setting and a Saltelli base of 4 (under 3 minutes on 2 cores)",
+    )
+    rob.add_argument("--samples", type=_positive, default=None, metavar="N",
+                     help="at least N map points (raises the Saltelli base)")  # fmt: skip
+    rob.add_argument("--base", type=_positive, default=None, metavar="N",
+                     help="Saltelli base sample (a power of 2; default 512, quick 4)")  # fmt: skip
+    rob.add_argument("--assumptions", metavar="FILE", default=None,
+                     help="your own assumption file (YAML, the shipped file's format)")  # fmt: skip
+    rob.add_argument("--workers", type=_positive, default=None,
+                     help="worker processes (default: all cores)")  # fmt: skip
+    rob.add_argument("--out", help="output folder (default outputs/NAME_robustness/TIMESTAMP)")
+    rob.add_argument("--config-dir", metavar="DIR", help=config_dir_help)
+    rob.set_defaults(func=cmd_robustness)
     lst = sub.add_parser(
         "list",
         help="list the studies: question, run count and expected time",

@@ -1,0 +1,790 @@
+"""A claims map: a study's claims re-evaluated over the model's structural assumptions.
+
+``msisim robustness STUDY`` draws the structural assumptions (:class:`AssumptionSpace`, declared
+with their ranges and rationale in ``configs/robustness/assumptions.yaml``) from a Saltelli
+sample, runs at every sample point the cells the study's claims need
+(:mod:`msisim.study.claims`) on one seed, and writes:
+
+* ``points.csv``: each point's assumptions, each cell's outcome and each claim's contrast;
+* ``claims.csv``: each claim's share of the map where it holds, with a Wilson 95% interval, its
+  verdict (*supported*: holds at every point; *conditional*: fails somewhere, with the PRIM
+  box where it fails; *fails*: holds nowhere) and the box in words;
+* ``prim_boxes.csv``: the limits of each box;
+* ``sobol.csv``: first-order and total Sobol indices (SALib) of every claim's contrast and
+  every cell's outcome over the assumptions, with bootstrap confidence and a flag where an
+  index leaves [0, 1] beyond it (the sample is then too small to read it as a share).
+
+One set of runs serves both: the Saltelli sample's ``N (k + 2)`` points are the map's points.
+All cells of a point share its seed (common random numbers), and so do all points of one
+Saltelli block (a base row, its ``k`` mixed rows and its partner row), so an assumption with no
+effect has a total index of exactly 0; blocks have their own seeds, so the map covers the
+model's randomness too.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import math
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from msisim.params import FIELD_GROUP, LOBBY_ACTION_FIELDS, Params
+from msisim.registry import did_you_mean
+from msisim.study.claims import (
+    STUDY_CLAIMS,
+    Cell,
+    Claim,
+    cells_of,
+    generic_claims,
+    generic_pairs,
+)
+from msisim.study.spec import ExperimentSpec, Task, _digest, _plain
+from msisim.validation import spec_of
+
+logger = logging.getLogger(__name__)
+
+#: The assumption space shipped with the package.
+ASSUMPTIONS_FILE = (
+    Path(__file__).resolve().parents[1] / "configs" / "robustness" / "assumptions.yaml"
+)
+
+#: Quantities of the map that are not model parameters: name -> (lowest, highest) allowed.
+MAP_QUANTITIES: dict[str, tuple[float, float]] = {"counter_share": (0.0, 0.5)}
+
+#: Assumptions about the lobby: dropped for a study that never lobbies.
+LOBBY_ASSUMPTIONS: frozenset[str] = frozenset(
+    {*LOBBY_ACTION_FIELDS, "lobby_budget", "n_lobbyists", "counter_share", "lobby_ideal"}
+)
+
+#: Saltelli base sample of the documented (full) setting and of ``--quick``.
+FULL_BASE = 512
+QUICK_BASE = 4
+
+#: A total index whose 95% half-width exceeds this is marked not ``precise`` in sobol.csv.
+PRECISE_CONF = 0.1
+
+_KEYS = {"low", "high", "integer", "scale", "per", "choices", "why"}
+
+
+def model_has_lobbies() -> bool:
+    """Whether the model has competing lobbies (the ``lobbies`` context parameter)."""
+    return "lobbies" in FIELD_GROUP
+
+
+# --------------------------------------------------------------------------- assumptions
+
+
+@dataclass(frozen=True)
+class Assumption:
+    """One drawn assumption.
+
+    Attributes:
+        name: A model parameter or a map quantity (:data:`MAP_QUANTITIES`).
+        low: Lowest value (ranges).
+        high: Highest value (ranges).
+        integer: Whole numbers, each equally likely.
+        log: Draw the logarithm uniformly.
+        per: The value is this multiple of another parameter (e.g. ``tie_cost``).
+        choices: Categories (a uniform number is mapped to one of them).
+        why: Why the assumption is uncertain.
+    """
+
+    name: str
+    low: float = 0.0
+    high: float = 1.0
+    integer: bool = False
+    log: bool = False
+    per: str = ""
+    choices: tuple[Any, ...] = ()
+    why: str = ""
+
+    def value(self, u: float) -> Any:
+        """The assumption's value at the unit coordinate ``u`` in [0, 1]."""
+        if self.choices:
+            return self.choices[min(len(self.choices) - 1, int(u * len(self.choices)))]
+        if self.integer:
+            lo, hi = math.ceil(self.low), math.floor(self.high)
+            return int(min(hi, lo + int(u * (hi - lo + 1))))
+        if self.log:
+            return float(math.exp(math.log(self.low) + u * math.log(self.high / self.low)))
+        return float(self.low + u * (self.high - self.low))
+
+    def describe(self) -> str:
+        """The range in words, e.g. ``0.5-100 x tie_cost (log)`` or ``adaptive | allies``."""
+        if self.choices:
+            return " | ".join(map(str, self.choices))
+        text = f"{self.low:g}-{self.high:g}"
+        if self.integer:
+            text += " (whole)"
+        if self.per:
+            text += f" x {self.per}"
+        if self.log:
+            text += " (log)"
+        return text
+
+
+@dataclass(frozen=True)
+class AssumptionSpace:
+    """The assumptions a claims map draws, in order."""
+
+    assumptions: tuple[Assumption, ...]
+
+    @property
+    def names(self) -> list[str]:
+        """The assumptions' names."""
+        return [a.name for a in self.assumptions]
+
+    def __len__(self) -> int:
+        return len(self.assumptions)
+
+    def without(self, names: set[str] | frozenset[str]) -> AssumptionSpace:
+        """This space without the named assumptions."""
+        return AssumptionSpace(tuple(a for a in self.assumptions if a.name not in names))
+
+    def values(self, unit_row: Sequence[float]) -> dict[str, Any]:
+        """The assumptions' values at a point of the unit cube."""
+        return {a.name: a.value(u) for a, u in zip(self.assumptions, unit_row, strict=True)}
+
+    def sobol_problem(self) -> dict[str, Any]:
+        """SALib's problem on the unit cube (each assumption is a function of its coordinate)."""
+        return {"num_vars": len(self), "names": self.names, "bounds": [[0.0, 1.0]] * len(self)}
+
+    @classmethod
+    def load(cls, path: str | Path | None = None) -> AssumptionSpace:
+        """Read an assumption file (safe YAML); the shipped one when ``path`` is None.
+
+        Raises:
+            ValueError: One line naming the unknown parameter or the bad range.
+        """
+        import yaml
+
+        source = Path(path) if path is not None else ASSUMPTIONS_FILE
+        try:
+            data = yaml.safe_load(source.read_text())
+        except OSError as err:
+            raise ValueError(f"assumptions file {source}: {err.strerror or err}") from None
+        return cls.from_dict(data, where=str(source))
+
+    @classmethod
+    def from_dict(cls, data: Any, where: str = "assumptions") -> AssumptionSpace:
+        """Build from ``{assumptions: {name: {low, high, ...}}}`` (or the inner mapping)."""
+        if isinstance(data, Mapping) and set(data) == {"assumptions"}:
+            data = data["assumptions"]
+        if not isinstance(data, Mapping) or not data:
+            raise ValueError(f"{where}: must map assumption names to their ranges")
+        return cls(tuple(_assumption(str(k), v, where) for k, v in data.items()))
+
+
+def _assumption(name: str, entry: Any, where: str) -> Assumption:
+    """One validated assumption (against the parameter's own declaration)."""
+    valid = sorted(FIELD_GROUP) + sorted(MAP_QUANTITIES)
+    if name not in FIELD_GROUP and name not in MAP_QUANTITIES:
+        raise ValueError(
+            f"{where}: unknown assumption {name!r}{did_you_mean(name, valid)}; give a model "
+            f"parameter or one of {', '.join(MAP_QUANTITIES)}"
+        )
+    if not isinstance(entry, Mapping):
+        raise ValueError(f"{where}: {name} must be a mapping (low/high or choices, and why)")
+    unknown = set(entry) - _KEYS
+    if unknown:
+        raise ValueError(
+            f"{where}: {name} has unknown keys {sorted(unknown)}; valid: {sorted(_KEYS)}"
+        )
+    why = str(entry.get("why", "")).strip()
+    param = _param_spec(name)
+    if "choices" in entry:
+        choices = entry["choices"]
+        if isinstance(choices, str) or not isinstance(choices, Sequence) or not choices:
+            raise ValueError(f"{where}: {name} choices must be a non-empty list")
+        allowed = list(param.choices) if param is not None and param.choices is not None else None
+        if param is None or param.kind == "bool":
+            allowed = [False, True] if param is not None else None
+        if allowed is None:
+            raise ValueError(f"{where}: {name} takes a range (low/high), not choices")
+        for c in choices:
+            if c not in allowed:
+                hint = did_you_mean(c, map(str, allowed))
+                raise ValueError(
+                    f"{where}: {name} choice {c!r} is not allowed{hint}; valid: "
+                    + ", ".join(map(str, allowed))
+                )
+        return Assumption(name, choices=tuple(choices), why=why)
+    if "low" not in entry or "high" not in entry:
+        raise ValueError(f"{where}: {name} needs low and high (or choices)")
+    try:
+        low, high = float(entry["low"]), float(entry["high"])
+    except (TypeError, ValueError):
+        raise ValueError(f"{where}: {name} low/high must be numbers") from None
+    if not (math.isfinite(low) and math.isfinite(high)) or not low < high:
+        raise ValueError(f"{where}: {name} low={low:g} must be below high={high:g}")
+    scale = entry.get("scale", "linear")
+    if scale not in ("linear", "log"):
+        raise ValueError(f"{where}: {name} scale={scale!r} must be linear or log")
+    if scale == "log" and low <= 0:
+        raise ValueError(f"{where}: {name} on a log scale needs low > 0 (low={low:g})")
+    integer = entry.get("integer", False)
+    if not isinstance(integer, bool):
+        raise ValueError(f"{where}: {name} integer={integer!r} must be true or false")
+    if integer and math.ceil(low) > math.floor(high):
+        raise ValueError(f"{where}: {name} range [{low:g}, {high:g}] holds no whole number")
+    per = str(entry.get("per", "") or "")
+    if per and per not in FIELD_GROUP:
+        raise ValueError(
+            f"{where}: {name} per={per!r} is not a model parameter{did_you_mean(per, valid)}"
+        )
+    if name in MAP_QUANTITIES:
+        lo, hi = MAP_QUANTITIES[name]
+        if low < lo or high > hi:
+            raise ValueError(
+                f"{where}: {name} range [{low:g}, {high:g}] must lie in [{lo:g}, {hi:g}]"
+            )
+    elif param is not None:
+        if param.kind not in ("int", "float", "optional_float"):
+            raise ValueError(f"{where}: {name} is not a number ({param.kind}); give choices")
+        if param.kind == "int" and not integer:
+            raise ValueError(f"{where}: {name} is a whole number: add integer: true")
+        if not per:
+            if param.lo is not None and low < param.lo:
+                raise ValueError(f"{where}: {name} low={low:g} is below its bound {param.lo:g}")
+            if param.hi is not None and high > param.hi:
+                raise ValueError(f"{where}: {name} high={high:g} is above its bound {param.hi:g}")
+        elif low <= 0:
+            raise ValueError(f"{where}: {name} as a multiple of {per} needs low > 0")
+    return Assumption(name, low, high, integer, scale == "log", per, (), why)
+
+
+def _param_spec(name: str) -> Any:
+    """The :class:`~msisim.validation.ParamSpec` of a model parameter (None for a map quantity)."""
+    if name not in FIELD_GROUP:
+        return None
+    from msisim.params import GROUPS
+
+    group = GROUPS[FIELD_GROUP[name]]
+    return spec_of(next(f for f in dataclasses.fields(group) if f.name == name))
+
+
+# --------------------------------------------------------------------------- lobby money
+
+
+def mirrored(point: Sequence[float]) -> tuple[float, ...]:
+    """A point mirrored through the centre of the space (0.5, ..., 0.5), clipped to [0, 1]."""
+    return tuple(float(min(1.0, max(0.0, 1.0 - x))) for x in point)
+
+
+def lobby_money(
+    params: Mapping[str, Any], total: float, counter_share: float = 0.0
+) -> dict[str, Any]:
+    """Flat parameters with ``total`` money per step split between the lobby and a counter-lobby.
+
+    The main lobby keeps ``(1 - counter_share) * total``; a counter-lobby named ``counter``,
+    whose ideal is the main lobby's mirrored through the centre (:func:`mirrored`), gets the
+    rest (the model's ``lobbies`` parameter; without it — before competing lobbies exist — a
+    counter share other than 0 is refused). Where the model's ``lobby_budget`` is still each
+    lobbyist's budget (no ``lobbies`` parameter), the main lobby's money is divided among its
+    ``n_lobbyists`` so that the total stays ``total``.
+    """
+    out = dict(params)
+    main = (1.0 - counter_share) * total
+    if model_has_lobbies():
+        out["lobby_budget"] = main
+        if counter_share > 0 and total > 0:
+            ideal = out.get("lobby_ideal", Params().context.lobby_ideal)
+            counter = {
+                "name": "counter",
+                "ideal": list(mirrored(ideal)),
+                "budget": counter_share * total,
+            }
+            out["lobbies"] = [*list(out.get("lobbies") or []), counter]
+        return out
+    if counter_share > 0:
+        raise ValueError("a counter-lobby needs the model's 'lobbies' parameter, which it lacks")
+    n = int(out.get("n_lobbyists", Params().context.n_lobbyists))
+    out["lobby_budget"] = main / max(1, n)
+    return out
+
+
+# --------------------------------------------------------------------------- the map
+
+
+@dataclass
+class ClaimsMap:
+    """A claims map's setting: the study, its claims, the assumptions and the sample.
+
+    Attributes:
+        spec: The study (its base, designs, steps and seed are used).
+        claims: The claims to evaluate.
+        space: The assumptions drawn.
+        base: Saltelli base sample size (a power of 2); the map has ``base * (k + 2)`` points.
+        dropped: Assumptions left out, with the reason.
+    """
+
+    spec: ExperimentSpec
+    claims: list[Claim]
+    space: AssumptionSpace
+    base: int
+    dropped: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def cells(self) -> list[Cell]:
+        """Every cell a point runs."""
+        return cells_of(self.claims)
+
+    def n_points(self) -> int:
+        """Points of the map (the Saltelli sample without second-order rows)."""
+        return self.base * (len(self.space) + 2)
+
+    def unit_sample(self) -> np.ndarray:
+        """The Saltelli sample on the unit cube, ``(base * (k + 2), k)``."""
+        from SALib.sample import sobol as sobol_sample
+
+        return np.asarray(
+            sobol_sample.sample(
+                self.space.sobol_problem(), self.base, calc_second_order=False, seed=self.spec.seed
+            )
+        )
+
+    def points(self) -> list[dict[str, Any]]:
+        """Each point's assumption values, in Saltelli order."""
+        return [self.space.values(row) for row in self.unit_sample()]
+
+    def block_seed(self, block: int) -> int:
+        """The seed of a Saltelli block (a base row, its mixed rows and its partner)."""
+        state = np.random.SeedSequence([self.spec.seed, 22, block]).generate_state(1, np.uint64)
+        return int(state[0] >> np.uint64(1))
+
+    def cell_params(self, cell: Cell, point: Mapping[str, Any]) -> dict[str, Any]:
+        """Flat parameters of one cell at one point.
+
+        The study's base, then the point's assumptions, then the design's levers (a design is
+        what it is whatever the assumptions), then the cell's own levers and its lobby money.
+        """
+        spec = self.spec
+        params: dict[str, Any] = {**spec.map_population, **spec.base}
+        extra = {k: v for k, v in point.items() if k not in MAP_QUANTITIES and k != "lobby_budget"}
+        for a in self.space.assumptions:
+            if a.per and a.name in extra:  # a multiple of another parameter, at the study's value
+                per = params.get(a.per, getattr(_defaults(), a.per))
+                extra[a.name] = float(extra[a.name]) * float(per)
+        params.update(extra)
+        params.update(spec.designs.get(cell.design, {}))
+        params.update(dict(cell.levers))
+        total = float(point.get("lobby_budget", _study_budget(spec)))
+        share = float(point.get("counter_share", 0.0))
+        if not self.lobbies():
+            return params
+        return lobby_money(params, cell.budget * total, share if cell.budget > 0 else 0.0)
+
+    def lobbies(self) -> bool:
+        """Whether the study has a lobby (else its cells keep the study's own budget)."""
+        return "lobby_budget" in self.space.names or _study_budget(self.spec) > 0
+
+    def tasks(self) -> list[Task]:
+        """Every run of the map: each cell at each point, one seed per Saltelli block."""
+        k = len(self.space)
+        out = []
+        for index, point in enumerate(self.points()):
+            seed = self.block_seed(index // (k + 2))
+            for cell in self.cells:
+                params = _plain(self.cell_params(cell, point))
+                run_id = _digest({"params": params, "steps": self.spec.steps, "seed": seed})[:16]
+                out.append(Task(run_id, seed, cell.label(), index, 0, params, self.spec.steps))
+        return out
+
+
+def _defaults() -> Any:
+    return Params().context
+
+
+def _study_budget(spec: ExperimentSpec) -> float:
+    """The study's own lobby money: its base budget or its largest budget level (0: none)."""
+    levels = [float(v) for f in spec.factors if f.name == "lobby_budget" for v in f.levels]
+    highs = [float(f.high) for f in spec.factors if f.name == "lobby_budget" and f.high]
+    return max([float(spec.base.get("lobby_budget", 0.0)), *levels, *highs])
+
+
+def study_lobbies(spec: ExperimentSpec) -> bool:
+    """Whether a study ever has a lobby (a budget or an exogenous selector capture)."""
+    names = {f.name for f in spec.factors}
+    return (
+        _study_budget(spec) > 0
+        or "selector_capture" in names
+        or bool(spec.base.get("selector_capture"))
+    )
+
+
+def build_map(
+    spec: ExperimentSpec,
+    *,
+    space: AssumptionSpace | None = None,
+    base: int = FULL_BASE,
+    samples: int | None = None,
+    reference_seeds: int = 4,
+    workers: int | None = 1,
+) -> ClaimsMap:
+    """The claims map of a study: its claims and the assumptions that apply to it.
+
+    Args:
+        spec: The study (a forum study).
+        space: The assumptions (default: the shipped file).
+        base: Saltelli base sample (rounded up to a power of 2).
+        samples: At least this many map points (raises the base sample if needed).
+        reference_seeds: Seeds of the runs that fix the generic claims' expected signs.
+        workers: Worker processes for those runs.
+
+    Raises:
+        ValueError: A study of another model kind, or assumptions that cannot apply.
+    """
+    if spec.model != "forum":
+        raise ValueError(
+            f"study {spec.name} runs a {spec.model}; the claims map needs forum studies"
+        )
+    space = space if space is not None else AssumptionSpace.load()
+    dropped: dict[str, str] = {}
+    if not study_lobbies(spec):
+        gone = {n for n in space.names if n in LOBBY_ASSUMPTIONS}
+        dropped.update(dict.fromkeys(sorted(gone), "the study has no lobby"))
+        space = space.without(gone)
+    if "counter_share" in space.names and not model_has_lobbies():
+        dropped["counter_share"] = "the model has no competing lobbies ('lobbies') yet"
+        space = space.without({"counter_share"})
+    if len(space) < 2:
+        raise ValueError(f"the claims map needs at least two assumptions; {len(space)} apply")
+    k = len(space)
+    if samples is not None:
+        base = max(base, math.ceil(samples / (k + 2)))
+    base = 2 ** max(1, math.ceil(math.log2(max(2, base))))
+    for name, reason in dropped.items():
+        logger.warning("%s: assumption %s dropped: %s", spec.name, name, reason)
+    claims_map = ClaimsMap(spec, [], space, base, dropped)
+    if spec.name in STUDY_CLAIMS:
+        claims_map.claims = STUDY_CLAIMS[spec.name](spec)
+    else:
+        claims_map.claims = generic_claims(
+            spec, reference_signs(claims_map, reference_seeds, workers)
+        )
+    designs = set(spec.designs) or {""}
+    for claim in claims_map.claims:
+        for _, cell in claim.terms:
+            if cell.design not in designs:
+                raise ValueError(
+                    f"claim {claim.key} names design {cell.design!r}, not in the study"
+                )
+    return claims_map
+
+
+def reference_signs(claims_map: ClaimsMap, seeds: int, workers: int | None) -> dict[str, int]:
+    """Expected signs of the generic claims: their mean over ``seeds`` runs at the study's defaults.
+
+    The point is the study's own assumptions (no assumption drawn), each design at the study's
+    lobby money (its base budget or its largest budget level).
+    """
+    spec = claims_map.spec
+    pairs = generic_pairs(spec)
+    probe = dataclasses.replace(
+        claims_map, claims=generic_claims(spec, {}), space=AssumptionSpace(())
+    )
+    tasks = []
+    for s in range(seeds):
+        seed = claims_map.block_seed(10**6 + s)
+        for cell in probe.cells:
+            params = _plain(probe.cell_params(cell, {"lobby_budget": _study_budget(spec)}))
+            run_id = _digest({"params": params, "steps": spec.steps, "seed": seed})[:16]
+            tasks.append(Task(run_id, seed, cell.label(), s, 0, params, spec.steps))
+    rows = run_tasks(tasks, workers, label=f"{spec.name} reference")
+    table = pd.DataFrame(rows)
+    signs = {}
+    for key, outcome, first, second in pairs:
+        a = table[table["design"] == Cell(first).label()].set_index("sample")[outcome]
+        b = table[table["design"] == Cell(second).label()].set_index("sample")[outcome]
+        diff = float((a - b).mean())
+        signs[key] = 1 if not diff < 0 else -1
+    return signs
+
+
+# --------------------------------------------------------------------------- running
+
+
+def run_tasks(
+    tasks: list[Task], workers: int | None, label: str, points_per_batch: int = 2
+) -> list[dict[str, Any]]:
+    """Run tasks (grouped by sample point, so twins are shared) and return their rows."""
+    from msisim.study.runner import Progress, _local, check_run_options
+
+    by_point: dict[int, list[Task]] = {}
+    for task in tasks:
+        by_point.setdefault(task.sample, []).append(task)
+    groups = list(by_point.values())
+    batch_list = [
+        [t for g in groups[i : i + points_per_batch] for t in g]
+        for i in range(0, len(groups), points_per_batch)
+    ]
+    n_workers, notes = check_run_options("local", workers, None, None, len(batch_list))
+    for note in notes:
+        logger.warning("%s", note)
+    progress = Progress(len(tasks), label)
+    rows: list[dict[str, Any]] = []
+    try:
+        for results in _local(batch_list, n_workers):
+            rows.extend(row for row, _ in results)
+            progress.update(len(results))
+    finally:
+        progress.close()
+    return rows
+
+
+@dataclass
+class MapResult:
+    """What a claims map produced (all tables are also written to the output folder)."""
+
+    points: pd.DataFrame
+    claims: pd.DataFrame
+    boxes: pd.DataFrame
+    sobol: pd.DataFrame
+    seconds: float
+    n_runs: int
+    n_failed: int
+
+
+def run_map(claims_map: ClaimsMap, folder: str | Path, workers: int | None = None) -> MapResult:
+    """Run every cell at every point, evaluate the claims and write the tables."""
+    start = time.perf_counter()
+    out = Path(folder)
+    out.mkdir(parents=True, exist_ok=True)
+    tasks = claims_map.tasks()
+    logger.info(
+        "%s claims map: %d points x %d cells = %d runs over %d assumptions (Saltelli base %d)",
+        claims_map.spec.name, claims_map.n_points(), len(claims_map.cells), len(tasks),
+        len(claims_map.space), claims_map.base,
+    )  # fmt: skip
+    rows = run_tasks(tasks, workers, label=f"{claims_map.spec.name} claims map")
+    runs = pd.DataFrame(rows)
+    points = evaluate(claims_map, runs)
+    claims = claim_table(claims_map, points)
+    boxes = failure_boxes(claims_map, points)
+    claims = claims.merge(box_words(boxes), on="claim", how="left").fillna({"fails_where": ""})
+    sobol = sobol_table(claims_map, points)
+    points.to_csv(out / "points.csv", index=False)
+    claims.to_csv(out / "claims.csv", index=False)
+    boxes.to_csv(out / "prim_boxes.csv", index=False)
+    sobol.to_csv(out / "sobol.csv", index=False)
+    n_failed = int((runs["status"] != "ok").sum()) if "status" in runs else 0
+    return MapResult(
+        points, claims, boxes, sobol, time.perf_counter() - start, len(tasks), n_failed
+    )
+
+
+def evaluate(claims_map: ClaimsMap, runs: pd.DataFrame) -> pd.DataFrame:
+    """One row per point: its assumptions, each cell's outcomes and each claim's contrast."""
+    points = pd.DataFrame(claims_map.points())
+    points.insert(0, "point", np.arange(len(points)))
+    ok = runs[runs["status"] == "ok"] if "status" in runs else runs
+    outcomes = sorted({c.outcome for c in claims_map.claims})
+    for cell in claims_map.cells:
+        mine = ok[ok["design"] == cell.label()].set_index("sample")
+        for outcome in outcomes:
+            column = mine[outcome] if outcome in mine else pd.Series(dtype=float)
+            points[f"{outcome}[{cell.label()}]"] = column.reindex(points["point"]).to_numpy(
+                dtype=float
+            )
+    for claim in claims_map.claims:
+        value = np.zeros(len(points))
+        for weight, cell in claim.terms:
+            value = value + weight * points[f"{claim.outcome}[{cell.label()}]"].to_numpy()
+        points[f"claim.{claim.key}"] = value
+    return points
+
+
+def wilson_interval(holds: int, n: int, z: float = 1.959963984540054) -> tuple[float, float]:
+    """Wilson score interval of a share (Wilson 1927): ``(low, high)``; NaN for ``n = 0``."""
+    if n <= 0:
+        return float("nan"), float("nan")
+    p = holds / n
+    denominator = 1 + z * z / n
+    centre = (p + z * z / (2 * n)) / denominator
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denominator
+    low = 0.0 if holds == 0 else max(0.0, centre - half)
+    high = 1.0 if holds == n else min(1.0, centre + half)
+    return low, high
+
+
+def claim_table(claims_map: ClaimsMap, points: pd.DataFrame) -> pd.DataFrame:
+    """Each claim's share of the map where it holds, its Wilson interval and its verdict."""
+    rows = []
+    for claim in claims_map.claims:
+        value = points[f"claim.{claim.key}"].to_numpy(dtype=float)
+        finite = np.isfinite(value)
+        holds = int((claim.sign * value[finite] > 0).sum())
+        n = int(finite.sum())
+        low, high = wilson_interval(holds, n)
+        share = holds / n if n else float("nan")
+        verdict = (
+            "not evaluated" if n == 0
+            else "supported" if holds == n
+            else "fails" if holds == 0
+            else "conditional"
+        )  # fmt: skip
+        rows.append(
+            {
+                "claim": claim.key,
+                "text": claim.text,
+                "contrast": claim.formula(),
+                "built_in": claim.built_in,
+                "points": n,
+                "missing": int((~finite).sum()),
+                "holds": holds,
+                "share": share,
+                "ci_low": low,
+                "ci_high": high,
+                "mean_contrast": float(np.mean(value[finite])) if n else float("nan"),
+                "verdict": verdict,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def _quiet_ema() -> None:
+    for name in ("EMA", "ema_workbench"):
+        logging.getLogger(name).setLevel(logging.ERROR)
+
+
+def failure_boxes(claims_map: ClaimsMap, points: pd.DataFrame) -> pd.DataFrame:
+    """For each claim that fails somewhere: PRIM's box (ema_workbench) where it fails.
+
+    Cases are the map's points; a case is of interest when the claim fails there. PRIM peels
+    the assumption space to a box dense in failures (Friedman & Fisher 1999; Bryant & Lempert
+    2010). Categorical assumptions are restricted to a set of categories.
+
+    Returns:
+        One row per restricted assumption of each box: ``claim``, ``assumption``, ``low``,
+        ``high`` (ranges) or ``categories``, and the box's ``coverage``, ``density``, ``mass``.
+    """
+    import warnings
+
+    columns = ["claim", "assumption", "low", "high", "categories", "coverage", "density", "mass"]
+    rows: list[dict[str, Any]] = []
+    x = points[claims_map.space.names].copy()
+    for a in claims_map.space.assumptions:
+        if a.choices:
+            x[a.name] = pd.Categorical(x[a.name].astype(str), [str(c) for c in a.choices])
+        else:
+            x[a.name] = x[a.name].astype(float)
+    _quiet_ema()
+    n_boxes = 0
+    for claim in claims_map.claims:
+        value = points[f"claim.{claim.key}"].to_numpy(dtype=float)
+        finite = np.isfinite(value)
+        fails = ~(claim.sign * value[finite] > 0)
+        if fails.sum() == 0 or fails.all():
+            continue
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            from ema_workbench.analysis import prim
+
+            finder = prim.Prim(
+                x[finite].reset_index(drop=True), fails, peel_alpha=0.1, mass_min=0.05
+            )
+            box = finder.find_box()
+        n_boxes += 1
+        stats = {
+            "coverage": float(box.coverage),
+            "density": float(box.density),
+            "mass": float(box.mass),
+        }
+        limits = box.box_lim
+        found = False
+        for a in claims_map.space.assumptions:
+            if a.choices:
+                chosen = limits[a.name].iloc[0]
+                chosen = set(chosen) if not isinstance(chosen, str) else {chosen}
+                if len(chosen) < len(a.choices):
+                    found = True
+                    rows.append({"claim": claim.key, "assumption": a.name, "low": np.nan,
+                                 "high": np.nan, "categories": "|".join(sorted(chosen)),
+                                 **stats})  # fmt: skip
+                continue
+            low, high = float(limits[a.name].iloc[0]), float(limits[a.name].iloc[1])
+            if low > x[a.name].min() + 1e-12 or high < x[a.name].max() - 1e-12:
+                found = True
+                rows.append({"claim": claim.key, "assumption": a.name, "low": low, "high": high,
+                             "categories": "", **stats})  # fmt: skip
+        if not found:  # failures spread over the whole space: the box is the space itself
+            rows.append({"claim": claim.key, "assumption": "", "low": np.nan, "high": np.nan,
+                         "categories": "", **stats})  # fmt: skip
+    logger.info("PRIM: %d failure box(es) found for %d claim(s)", n_boxes, len(claims_map.claims))
+    return pd.DataFrame(rows, columns=columns)
+
+
+def box_words(boxes: pd.DataFrame) -> pd.DataFrame:
+    """Each claim's box in words (``fails_where``), e.g. ``tie_decay in [0.005, 0.02]; ...``."""
+    rows = []
+    for claim, group in boxes.groupby("claim", sort=False):
+        parts = []
+        for _, r in group.iterrows():
+            if not r["assumption"]:
+                parts.append("anywhere (no box concentrates the failures)")
+            elif r["categories"]:
+                parts.append(f"{r['assumption']} in {{{r['categories'].replace('|', ', ')}}}")
+            else:
+                parts.append(f"{r['assumption']} in [{r['low']:.3g}, {r['high']:.3g}]")
+        first = group.iloc[0]
+        parts_text = "; ".join(parts)
+        rows.append(
+            {
+                "claim": claim,
+                "fails_where": f"{parts_text} (density {first['density']:.2f}, "
+                f"coverage {first['coverage']:.2f})",
+            }
+        )
+    return pd.DataFrame(rows, columns=["claim", "fails_where"])
+
+
+def sobol_table(claims_map: ClaimsMap, points: pd.DataFrame) -> pd.DataFrame:
+    """Sobol indices (SALib) of every claim's contrast and every cell's outcome.
+
+    Returns:
+        One row per target and assumption: ``target`` (``claim.<key>`` or
+        ``<outcome>[<cell>]``), ``assumption``, ``S1``, ``S1_conf``, ``ST``, ``ST_conf``, and
+        ``interpretable`` (false where an index leaves [0, 1] or S1 exceeds ST beyond their
+        95% bootstrap confidence: the sample is too small to read it as a share of variance),
+        ``missing`` (points without a value: the indices are NaN then) and ``precise``
+        (``ST_conf`` at most :data:`PRECISE_CONF`).
+    """
+    import warnings
+
+    from SALib.analyze import sobol as sobol_analyze
+
+    from msisim.study.analysis import sobol_interpretable
+
+    problem = claims_map.space.sobol_problem()
+    targets = [c for c in points.columns if c.startswith("claim.") or "[" in c]
+    frames = []
+    for target in targets:
+        y = points[target].to_numpy(dtype=float)
+        missing = int((~np.isfinite(y)).sum())
+        table = pd.DataFrame({"target": target, "assumption": problem["names"]})
+        if missing or np.nanstd(y) == 0:
+            for column in ("S1", "S1_conf", "ST", "ST_conf"):
+                table[column] = 0.0 if not missing else np.nan
+        else:
+            with warnings.catch_warnings():  # SALib warns of constant subsets: expected here
+                warnings.simplefilter("ignore")
+                result = sobol_analyze.analyze(
+                    problem, y, calc_second_order=False, seed=claims_map.spec.seed,
+                    print_to_console=False,
+                )  # fmt: skip
+            for column in ("S1", "S1_conf", "ST", "ST_conf"):
+                table[column] = np.asarray(result[column], dtype=float)
+        table["missing"] = missing
+        frames.append(table)
+    out = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+    if not out.empty:
+        out["interpretable"] = sobol_interpretable(out) & (out["missing"] == 0)
+        out["precise"] = out["ST_conf"] <= PRECISE_CONF
+    return out

@@ -1,0 +1,174 @@
+"""The claims map (``msisim robustness``): known answers, refusals, and the command itself."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from msisim.study import robustness as rb
+from msisim.study.claims import STUDY_CLAIMS, Cell, Claim, cells_of
+from msisim.study.spec import ExperimentSpec
+
+SRC = str(Path(__file__).resolve().parents[1] / "src")
+
+
+def _tiny_map(claims: list[Claim], n_points: int = 8) -> rb.ClaimsMap:
+    spec = ExperimentSpec(
+        name="tiny",
+        base={"n_stakeholders": 60, "n_seats": 6},
+        designs={
+            "representative": {"membership": "representative"},
+            "open": {"membership": "open"},
+        },
+        steps=10,
+    )
+    space = rb.AssumptionSpace.from_dict(
+        {"epsilon": {"low": 0.1, "high": 0.5}, "tie_decay": {"low": 0.01, "high": 0.1}}
+    )
+    return rb.ClaimsMap(spec, claims, space, base=max(2, n_points // 4))
+
+
+def test_wilson_interval_matches_a_hand_computation() -> None:
+    # 7 of 10, z = 1.96: centre (0.7 + 0.19208) / 1.38416, half-width
+    # 1.96 * sqrt(0.021 + 0.009604) / 1.38416  ->  [0.3968, 0.8922] (Wilson 1927)
+    low, high = rb.wilson_interval(7, 10)
+    assert low == pytest.approx(0.39677, abs=1e-4) and high == pytest.approx(0.89222, abs=1e-4)
+    low, high = rb.wilson_interval(10, 10)
+    assert high == 1.0 and low == pytest.approx(0.7225, abs=1e-3), "all hold: upper end 1"
+    assert all(np.isnan(rb.wilson_interval(0, 0))), "no points: no interval"
+
+
+def test_a_claim_that_holds_by_construction_gets_share_one() -> None:
+    by_construction = Claim("always", "always positive", "x", ((1.0, Cell("open")),))
+    sometimes = Claim("half", "half the time", "x", ((1.0, Cell("open")),), sign=-1)
+    claims_map = _tiny_map([by_construction, sometimes])
+    points = pd.DataFrame({"claim.always": np.linspace(0.1, 1.0, 10)})
+    points["claim.half"] = np.r_[np.ones(5), -np.ones(5)]
+    table = rb.claim_table(claims_map, points).set_index("claim")
+    assert table.loc["always", "share"] == 1.0 and table.loc["always", "verdict"] == "supported"
+    assert table.loc["half", "share"] == 0.5 and table.loc["half", "verdict"] == "conditional"
+    assert table.loc["always", "ci_low"] == pytest.approx(rb.wilson_interval(10, 10)[0])
+
+
+def test_an_unknown_assumption_is_refused_in_one_line(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="unknown assumption 'epsilonn' \\(did you mean 'epsilon'"):
+        rb.AssumptionSpace.from_dict({"epsilonn": {"low": 0.1, "high": 0.2}})
+    with pytest.raises(ValueError, match=r"low=0\.5 must be below high=0\.1"):
+        rb.AssumptionSpace.from_dict({"epsilon": {"low": 0.5, "high": 0.1}})
+    with pytest.raises(ValueError, match="above its bound"):
+        rb.AssumptionSpace.from_dict({"tie_decay": {"low": 0.1, "high": 2.0}})
+    with pytest.raises(ValueError, match="choice 'bribes' is not allowed"):
+        rb.AssumptionSpace.from_dict({"lobby_strategy": {"choices": ["allies", "bribes"]}})
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("assumptions:\n  epsilonn: {low: 0.1, high: 0.2}\n")
+    done = subprocess.run(
+        [sys.executable, "-m", "msisim", "robustness", "bollow_comparison",
+         "--assumptions", str(bad)],
+        capture_output=True, text=True, env={"PYTHONPATH": SRC, "PATH": "/usr/bin:/bin"},
+        cwd=tmp_path, timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 2, done.stderr
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and "unknown assumption 'epsilonn'" in lines[0], done.stderr
+
+
+def test_the_shipped_assumptions_are_valid_and_cover_issue_22() -> None:
+    space = rb.AssumptionSpace.load()
+    needed = {
+        "n_lobbyists", "counter_share", "selector_tie_cost", "lobby_strategy", "accountability",
+        "voice_resource_exponent", "epsilon", "tie_decay", "attendance_intercept",
+        "attendance_engagement", "selector_information",
+    }  # fmt: skip
+    assert needed <= set(space.names), needed - set(space.names)
+    assert all(a.why for a in space.assumptions), "every assumption says why it is uncertain"
+
+
+def test_assumption_values_map_the_unit_cube() -> None:
+    choice = rb.Assumption("lobby_strategy", choices=("a", "b", "c"))
+    assert [choice.value(u) for u in (0.0, 0.34, 0.99, 1.0)] == ["a", "b", "c", "c"]
+    whole = rb.Assumption("n_lobbyists", 1, 10, integer=True)
+    assert {whole.value(u) for u in np.linspace(0, 1, 1001)} == set(range(1, 11))
+    log = rb.Assumption("tie_decay", 0.01, 1.0, log=True)
+    assert log.value(0.5) == pytest.approx(0.1), "the log scale's midpoint is the geometric mean"
+
+
+def test_lobby_money_keeps_the_total_and_mirrors_the_counter_lobby() -> None:
+    assert rb.mirrored((0.9, 0.1)) == pytest.approx((0.1, 0.9))
+    if rb.model_has_lobbies():
+        params = rb.lobby_money({"n_lobbyists": 4, "lobby_ideal": (0.9, 0.1)}, 2.0, 0.25)
+        assert params["lobby_budget"] == pytest.approx(1.5), "the main lobby keeps 1 - share"
+        (counter,) = params["lobbies"]
+        assert counter["budget"] == pytest.approx(0.5) and counter["ideal"] == pytest.approx(
+            [0.1, 0.9]
+        )
+    else:
+        params = rb.lobby_money({"n_lobbyists": 4}, 2.0, 0.0)
+        assert params["lobby_budget"] * 4 == pytest.approx(2.0), "total money, split per lobbyist"
+        with pytest.raises(ValueError, match="counter-lobby needs"):
+            rb.lobby_money({"n_lobbyists": 4}, 2.0, 0.25)
+
+
+def test_cells_share_a_seed_within_a_saltelli_block() -> None:
+    claim = Claim(
+        "c", "rep above open", "capture", ((1, Cell("representative")), (-1, Cell("open")))
+    )
+    claims_map = _tiny_map([claim])
+    tasks = claims_map.tasks()
+    k = len(claims_map.space)
+    assert len(tasks) == claims_map.n_points() * 2
+    seeds = pd.DataFrame({"point": [t.sample for t in tasks], "seed": [t.seed for t in tasks]})
+    seeds["block"] = seeds["point"] // (k + 2)
+    assert (seeds.groupby("block")["seed"].nunique() == 1).all(), "one seed per block"
+    assert seeds.groupby("block")["seed"].first().nunique() == claims_map.base, "blocks differ"
+
+
+def test_bollow_claims_read_designs_of_the_study() -> None:
+    from msisim.cli import load_experiment
+
+    spec = load_experiment("bollow_comparison", [], quick=True)
+    claims = STUDY_CLAIMS["bollow_comparison"](spec)
+    assert {c.design for c in cells_of(claims)} == set(spec.designs)
+    assert cells_of(claims)[0].budget == 0, "no-lobby cells first: they serve as twins"
+
+
+@pytest.mark.slow
+def test_cli_quick_on_a_tiny_setting_writes_claims_and_sobol(tmp_path: Path) -> None:
+    configs = tmp_path / "configs"
+    (configs / "experiment" / "quick").mkdir(parents=True)
+    header = "# @package _global_\ndefaults:\n  - /experiment_schema\n  - _self_\n"
+    (configs / "experiment" / "tiny.yaml").write_text(
+        header + "name: tiny\nbase: {n_stakeholders: 80, n_seats: 6, n_lobbyists: 2}\n"
+        "designs:\n  representative: {membership: representative}\n  open: {membership: open}\n"
+        "factors:\n  lobby_budget: {levels: [0.0, 1.0]}\nreplicates: 1\nsteps: 30\n"
+        "outcomes: [capture, congruence]\n"
+    )
+    (configs / "experiment" / "quick" / "tiny.yaml").write_text(
+        "# @package _global_\ndefaults:\n  - /experiment/tiny\n  - _self_\nsteps: 20\n"
+    )
+    assumptions = tmp_path / "assumptions.yaml"
+    assumptions.write_text(
+        "assumptions:\n  lobby_budget: {low: 0.5, high: 2.0}\n"
+        "  tie_decay: {low: 0.01, high: 0.1, scale: log}\n"
+        "  lobby_strategy: {choices: [adaptive, allies]}\n"
+    )
+    out = tmp_path / "out"
+    done = subprocess.run(
+        [sys.executable, "-m", "msisim", "robustness", "tiny", "--quick", "--base", "2",
+         "--workers", "1", "--assumptions", str(assumptions), "--config-dir", str(configs),
+         "--out", str(out)],
+        capture_output=True, text=True, env={"PYTHONPATH": SRC, "PATH": "/usr/bin:/bin"},
+        cwd=tmp_path, timeout=300,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    claims = pd.read_csv(out / "claims.csv")
+    assert len(claims) == 2, "generic claims: 2 outcomes x 1 pair of designs"
+    assert claims["share"].between(0, 1).all() and (claims["points"] == 10).all()
+    sobol = pd.read_csv(out / "sobol.csv")
+    assert set(sobol["assumption"]) == {"lobby_budget", "tie_decay", "lobby_strategy"}
+    assert {"S1", "S1_conf", "ST", "ST_conf", "interpretable"} <= set(sobol.columns)
+    assert (out / "report.md").is_file() and (out / "points.csv").is_file()
