@@ -163,12 +163,13 @@ def test_term_limit_rotates_members():
 def test_shock_moves_interests_and_summary_reports_adaptation_lag():
     m = GovernanceModel(
         membership="open", rng=3,
-        shocks=[Shock(step=60, category="grassroots", shift=(-0.2, 0.15))], n_steps=150,
+        shocks=[Shock(step=60, category="all", shift=(-0.2, 0.15))], n_steps=150,
     )  # fmt: skip
     m.run()
     s = m.summary()
     errors = m.series_frame()["congruence_error"].to_numpy()
     assert errors[59] > errors[58] + 0.02, "the shock should raise the congruence error"
+    # the policy follows the expressed interests back within the run (else the lag is NaN)
     assert "adaptation_lag" in s and 0 <= s["adaptation_lag"] <= 91
     assert "adaptation_lag" not in GovernanceModel(rng=1, n_stakeholders=100).run(5).summary()
 

@@ -99,18 +99,12 @@ def test_assumption_values_map_the_unit_cube() -> None:
 
 def test_lobby_money_keeps_the_total_and_mirrors_the_counter_lobby() -> None:
     assert rb.mirrored((0.9, 0.1)) == pytest.approx((0.1, 0.9))
-    if rb.model_has_lobbies():
-        params = rb.lobby_money({"n_lobbyists": 4, "lobby_ideal": (0.9, 0.1)}, 2.0, 0.25)
-        assert params["lobby_budget"] == pytest.approx(1.5), "the main lobby keeps 1 - share"
-        (counter,) = params["lobbies"]
-        assert counter["budget"] == pytest.approx(0.5) and counter["ideal"] == pytest.approx(
-            [0.1, 0.9]
-        )
-    else:
-        params = rb.lobby_money({"n_lobbyists": 4}, 2.0, 0.0)
-        assert params["lobby_budget"] * 4 == pytest.approx(2.0), "total money, split per lobbyist"
-        with pytest.raises(ValueError, match="counter-lobby needs"):
-            rb.lobby_money({"n_lobbyists": 4}, 2.0, 0.25)
+    params = rb.lobby_money({"n_lobbyists": 4, "lobby_ideal": (0.9, 0.1)}, 2.0, 0.25)
+    assert params["lobby_budget"] == pytest.approx(1.5), "the main lobby keeps 1 - share"
+    (counter,) = params["lobbies"]
+    assert counter["budget"] == pytest.approx(0.5)
+    assert counter["ideal"] == pytest.approx([0.1, 0.9]), "mirrored through the centre"
+    assert "lobbies" not in rb.lobby_money({"n_lobbyists": 4}, 2.0, 0.0), "no counter-lobby"
 
 
 def test_cells_share_a_seed_within_a_saltelli_block() -> None:

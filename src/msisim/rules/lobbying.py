@@ -608,11 +608,11 @@ def adaptive_spending(
 
 
 #: Capture levels at which the adaptive lobby forecasts who gets seated (:func:`seat_value`).
-CAPTURE_GRID = np.linspace(0.0, 1.0, 11)
+CAPTURE_GRID = np.linspace(0.0, 1.0, 6)
 #: Shares of its budget the adaptive lobby weighs putting into the selector when seats are at
 #: stake (:func:`spending_with_seats`); 0 keeps it no worse, in its own forecast, than a lobby
 #: barred from the selector.
-SELECTOR_SHARES = np.array([0.0, 1 / 32, 1 / 16, 1 / 8, 1 / 4, 1 / 2, 3 / 4, 1.0])
+SELECTOR_SHARES = np.array([0.0, 1 / 16, 1 / 8, 1 / 4, 1 / 2, 1.0])
 
 
 def seat_value(

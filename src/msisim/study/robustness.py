@@ -73,11 +73,6 @@ PRECISE_CONF = 0.1
 _KEYS = {"low", "high", "integer", "scale", "per", "choices", "why"}
 
 
-def model_has_lobbies() -> bool:
-    """Whether the model has competing lobbies (the ``lobbies`` context parameter)."""
-    return "lobbies" in FIELD_GROUP
-
-
 # --------------------------------------------------------------------------- assumptions
 
 
@@ -283,30 +278,21 @@ def lobby_money(
 ) -> dict[str, Any]:
     """Flat parameters with ``total`` money per step split between the lobby and a counter-lobby.
 
-    The main lobby keeps ``(1 - counter_share) * total``; a counter-lobby named ``counter``,
-    whose ideal is the main lobby's mirrored through the centre (:func:`mirrored`), gets the
-    rest (the model's ``lobbies`` parameter; without it — before competing lobbies exist — a
-    counter share other than 0 is refused). Where the model's ``lobby_budget`` is still each
-    lobbyist's budget (no ``lobbies`` parameter), the main lobby's money is divided among its
-    ``n_lobbyists`` so that the total stays ``total``.
+    The main lobby keeps ``(1 - counter_share) * total`` (its ``lobby_budget``, its total
+    whatever its number of lobbyists); a counter-lobby named ``counter`` (the model's
+    ``lobbies``), whose ideal is the main lobby's mirrored through the centre
+    (:func:`mirrored`), gets the rest.
     """
     out = dict(params)
-    main = (1.0 - counter_share) * total
-    if model_has_lobbies():
-        out["lobby_budget"] = main
-        if counter_share > 0 and total > 0:
-            ideal = out.get("lobby_ideal", Params().context.lobby_ideal)
-            counter = {
-                "name": "counter",
-                "ideal": list(mirrored(ideal)),
-                "budget": counter_share * total,
-            }
-            out["lobbies"] = [*list(out.get("lobbies") or []), counter]
-        return out
-    if counter_share > 0:
-        raise ValueError("a counter-lobby needs the model's 'lobbies' parameter, which it lacks")
-    n = int(out.get("n_lobbyists", Params().context.n_lobbyists))
-    out["lobby_budget"] = main / max(1, n)
+    out["lobby_budget"] = (1.0 - counter_share) * total
+    if counter_share > 0 and total > 0:
+        ideal = out.get("lobby_ideal", Params().context.lobby_ideal)
+        counter = {
+            "name": "counter",
+            "ideal": list(mirrored(ideal)),
+            "budget": counter_share * total,
+        }
+        out["lobbies"] = [*list(out.get("lobbies") or []), counter]
     return out
 
 
@@ -451,9 +437,6 @@ def build_map(
         gone = {n for n in space.names if n in LOBBY_ASSUMPTIONS}
         dropped.update(dict.fromkeys(sorted(gone), "the study has no lobby"))
         space = space.without(gone)
-    if "counter_share" in space.names and not model_has_lobbies():
-        dropped["counter_share"] = "the model has no competing lobbies ('lobbies') yet"
-        space = space.without({"counter_share"})
     if len(space) < 2:
         raise ValueError(f"the claims map needs at least two assumptions; {len(space)} apply")
     k = len(space)
