@@ -87,9 +87,9 @@ def test_session_counts_every_step_and_keeps_the_twin_in_lockstep():
 
 def test_policy_space_marks_every_thing_the_legend_names():
     m = AppModel(lobby_budget=2.0, seed=2)
-    m.run_for(15)
+    m.run_for(25)  # the adaptive lobby buys the selector first, members from about step 21
     svg = live.policy_space_svg(m, drawn=m.drawn)
-    assert svg.startswith("<svg") and 'data-step="15"' in svg
+    assert svg.startswith("<svg") and 'data-step="25"' in svg
     assert f'stroke="{style.LOBBY_COLOR}"' in svg, "lobby ties are drawn in the lobby's colour"
     for key in ("public_ideal", "lobby_ideal", "policy"):
         assert f'fill="{style.MARKS[key].color}"' in svg, f"the {key} mark is drawn"
