@@ -146,11 +146,11 @@ def test_the_report_prices_each_level_from_the_lobbied_runs(tmp_path: Path) -> N
     assert "## What the capture levels cost" in text
     # random: selector = b / (1 + b) reaches 0.5 at budget 1, between the grid's 0.5 and 2
     price = money.budget_for_capture([0.125, 0.5, 2, 8], [1 / 9, 1 / 3, 2 / 3, 8 / 9], 0.5)
-    expected = f"{price['budget'].iloc[0]:.3g}"
-    assert expected == "1.25"
+    expected = money.words(float(price["budget"].iloc[0]))
+    assert expected == "1.250"
     # its price, the capture set by hand (0.12 * 0.5) and bought there (0.2 * 0.5), and the
     # lottery's members-only capture at that budget (0.04 * 1.25)
-    cells = ["category seats, random", "0.500", "1.25", "0.060", "0.100", "0.050"]
+    cells = ["category seats, random", "0.500", "1.250", "0.060", "0.100", "0.050"]
     row = r"\s*\|\s*".join(re.escape(c) for c in cells)
     assert re.search(row, text), text
     assert "no price: the selector cannot be bought" in text

@@ -246,9 +246,9 @@ def budget_needed(
 
 
 def words(budget: float, reason: str = "") -> str:
-    """A price in words: ``0.27``, ``no price (...)`` or ``> 8 (...)``."""
+    """A price in words: ``0.270``, ``no price (...)`` or ``> 8 (...)``."""
     if math.isinf(budget):
         return "no price: the selector cannot be bought"
     if math.isnan(budget):
         return reason or "unknown"
-    return f"{budget:.3g}"
+    return f"{budget:.3f}"
