@@ -72,6 +72,18 @@ def _no_findings(ok: bool) -> str:
     )
 
 
+def _cells_words(spec: ExperimentSpec) -> str:
+    """``4 design(s) x 6 sample point(s)``, or the count of cells where factors are restricted."""
+    designs, points = max(1, len(spec.designs)), len(spec.samples())
+    cells = len(spec._cells())
+    if cells == designs * points:
+        return f"{designs} design(s) x {points} sample point(s)"
+    return (
+        f"{cells} combinations of {designs} designs and their sample points (some factors "
+        "apply to some designs only)"
+    )
+
+
 def build_report(folder: str | Path) -> Path:
     """(Re)build figures and ``report.md`` of the study stored in ``folder``.
 
@@ -109,8 +121,7 @@ def build_report(folder: str | Path) -> Path:
         "## The study\n",
         f"**Question.** {spec.question}\n" if spec.question else "",
         f"**Hypothesis.** {spec.hypothesis}\n" if spec.hypothesis else "",
-        f"**Runs.** {len(runs)} runs ({max(1, len(spec.designs))} design(s) x "
-        f"{len(spec.samples())} sample point(s) x {spec.replicates} replicate(s)), "
+        f"**Runs.** {len(runs)} runs ({_cells_words(spec)} x {spec.replicates} replicate(s)), "
         f"{n_failed} failed; {spec.steps} steps each. {averaging} Unless a section "
         f"says otherwise, figures show bootstrap 95% confidence "
         f"bands of the mean over replicates and tables Student-t 95% intervals (clipped to "

@@ -50,6 +50,8 @@ def across_assumptions(ctx: Context, sets: list[dict[str, object]]) -> list[str]
     order = [fx.assumption_words(s) for s in sets]
     outcomes = [o for o in ctx.outcomes() if o != "structural_tilt"][:3]
     main = _main_factor(ctx)
+    if main is not None:  # designs the main factor does not apply to have no line to draw
+        data = data[data[f"param.{main}"].notna()]
     sections = [
         "## Under other assumptions: the lobby's strategy and what the selector sees\n",
         "The claims above are checked under each of these sets of assumptions (the Key "
