@@ -128,7 +128,7 @@ def test_scorecard_is_computed_once_per_step():
 
 
 def test_control_labels_show_their_values():
-    assert control_label("lobby_budget", 1.5) == "Lobby budget (per lobbyist and round): 1.5"
+    assert control_label("lobby_budget", 1.5) == "Lobby budget (the lobby's total per round): 1.5"
     assert control_label("transparency", 0.25).endswith(": 0.25")
     assert control_label("seed", 7) == "Seed: 7"
     assert set(MODEL_PARAMS) <= set(AppModel.__init__.__code__.co_varnames)
@@ -378,7 +378,7 @@ def test_app_in_a_real_browser(app_server):
             assert page.get_by_role("tab", name="Forum").is_visible(), "tabs are named"
             assert page.get_by_role("tab", name="Compare").is_visible(), "tabs are named"
             body = page.inner_text("body")
-            assert "Lobby budget (per lobbyist and round): 1.0" in body, "slider values shown"
+            assert "Lobby budget (the lobby's total per round): 1.0" in body, "slider values shown"
             assert "Page 0" not in body and "PAGE 0" not in body
             where = f"Forum {width}x{height}"
             if (width, height) == SIZES[0]:

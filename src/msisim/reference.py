@@ -638,7 +638,7 @@ class ReferenceModel(mesa.Model):
         return [float(x) for x in SELECTION_RULES[name].score(context)]
 
     def lobby(self) -> None:
-        """Ties decay; each lobbyist spends; every member feels the pull of its ties."""
+        """Ties decay; the lobbyists spend their shares; every member feels the pull of its tie."""
         if not self.lobbying_active:
             return
         decay = self.params.context.tie_decay

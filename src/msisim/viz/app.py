@@ -65,8 +65,8 @@ class AppModel(GovernanceModel):
         template: Membership rule.
         seed: Seed of the run.
         n_stakeholders: Population size.
-        lobby_budget: Budget of each of ``n_lobbyists`` lobbyists per step.
-        n_lobbyists: Number of lobbyists.
+        lobby_budget: The lobby's total budget per step, shared by its ``n_lobbyists``.
+        n_lobbyists: Number of lobbyists sharing it (0 = no lobby; else it changes nothing).
         lobby_strategy: ``adaptive``, ``allies``, ``swing`` or ``influential``.
         transparency: Lobby register strength.
         term_length: Steps per term of seated bodies.
@@ -139,9 +139,9 @@ MODEL_PARAMS: dict[str, Any] = {
     "n_stakeholders": {"type": "SliderInt", "value": 500, "min": 200, "max": 5000, "step": 100,
                        "label": "Stakeholders"},
     "lobby_budget": {"type": "SliderFloat", "value": 1.0, "min": 0.0, "max": 3.0, "step": 0.1,
-                     "label": "Lobby budget (per lobbyist and round)"},
+                     "label": "Lobby budget (the lobby's total per round)"},
     "n_lobbyists": {"type": "SliderInt", "value": 3, "min": 0, "max": 6, "step": 1,
-                    "label": "Lobbyists"},
+                    "label": "Lobbyists (share one budget; 0 = no lobby)"},
     "lobby_strategy": {"type": "Select", "value": "adaptive",
                        "values": list(STRATEGIES),
                        "labels": {n: style.STRATEGY_LABELS.get(n, n) for n in STRATEGIES},
@@ -168,7 +168,7 @@ def default_controls() -> dict[str, Any]:
 
 
 def control_label(name: str, value: Any) -> str:
-    """A control's label with its value, e.g. ``Lobby budget (per lobbyist and round): 1.5``."""
+    """A control's label with its value, e.g. ``Lobby budget (the lobby's total per round): 1``."""
     spec = MODEL_PARAMS[name]
     if spec["type"] == "SliderFloat":
         decimals = max(0, -int(np.floor(np.log10(spec["step"]))))
