@@ -245,7 +245,10 @@ def test_a_change_on_common_random_numbers_is_paired_over_seeds(tmp_path: Path) 
     )
     ctx = Context(spec, _crn_runs(paired=False), None, tmp_path, tmp_path)
     alone = fx.change(ctx, "capture", "lobby_budget", "open", 0.0, 1.0)
-    assert alone.n == 24, f"budgets on their own seeds are compared as independent: {alone}"
+    assert alone.n == 12, (
+        f"budgets on their own seeds are compared as independent samples of seeds (6 + 6; the "
+        f"2 strategies of a seed are one unit): {alone}"
+    )
 
 
 @pytest.mark.parametrize("levels_share_seeds", [True, False])

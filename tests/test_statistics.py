@@ -314,13 +314,6 @@ def test_a_change_on_separate_seeds_is_welchs_interval(tmp_path: Path) -> None:
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known issue: when no two cells share seeds, combination() falls back to Welch over "
-    "runs, so the runs of one seed (e.g. two lobby strategies, a design factor) count as "
-    "independent: the interval is too narrow (here 0.70 wide instead of 1.12 in "
-    "tests/test_reports.py's _crn_runs); tests/test_reports.py asserts n = 24 runs",
-)
 def test_a_change_on_separate_seeds_counts_seeds_not_runs(tmp_path: Path) -> None:
     rows = _cell("open", 0.0, SEEDS, BASE) + _cell("open", 1.0, SEEDS + 100, NEW)
     rows += _cell("open", 0.0, SEEDS, BASE + 0.001, "allies")  # same seeds: nearly the same

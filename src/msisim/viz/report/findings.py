@@ -240,13 +240,34 @@ def combination(
     nor the cells' designs set, and each matched set gives ``sum(w * value)``, averaged per
     seed (the independent unit). Groups of cells on disjoint seeds are independent samples, so
     the interval is Welch's over the groups' per-seed values (:func:`contrast`) — a t-interval
-    over the seeds when every cell shares them. When no two cells share seeds, it is the plain
-    contrast of the cells' runs.
+    over the seeds when every cell shares them. When cells cannot be paired, it is the contrast
+    of the cells' per-seed means: several runs of one seed (e.g. under two lobby strategies)
+    are one independent unit, not several.
     """
     groups = _paired_groups(ctx, outcome, cells)
     if groups is None:
-        return contrast([(w, values(ctx, outcome, design=d, **levels)) for w, d, levels in cells])
+        return contrast([(w, seed_means(ctx, outcome, d, levels)) for w, d, levels in cells])
     return contrast([(1.0, group) for group in groups])
+
+
+def seed_means(
+    ctx: Context, outcome: str, design: str, levels: Mapping[str, object]
+) -> np.ndarray:
+    """A cell's finished runs' values of ``outcome``, averaged per seed (the independent unit).
+
+    The runs' own values when the table has no seeds.
+    """
+    data = analysis.ok_runs(ctx.runs)
+    if outcome not in data:
+        return np.array([], dtype=float)
+    mask = data["design"] == design
+    for factor, level in levels.items():
+        mask &= data[f"param.{factor}"] == level
+    cell = data.loc[mask]
+    if "seed" not in cell:
+        return cell[outcome].to_numpy(dtype=float)
+    finite = cell[np.isfinite(cell[outcome].to_numpy(dtype=float))]
+    return finite.groupby("seed")[outcome].mean().to_numpy(dtype=float)
 
 
 def _paired_groups(
