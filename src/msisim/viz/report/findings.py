@@ -250,9 +250,7 @@ def combination(
     return contrast([(1.0, group) for group in groups])
 
 
-def seed_means(
-    ctx: Context, outcome: str, design: str, levels: Mapping[str, object]
-) -> np.ndarray:
+def seed_means(ctx: Context, outcome: str, design: str, levels: Mapping[str, object]) -> np.ndarray:
     """A cell's finished runs' values of ``outcome``, averaged per seed (the independent unit).
 
     The runs' own values when the table has no seeds.
