@@ -166,3 +166,29 @@ def test_cli_quick_on_a_tiny_setting_writes_claims_and_sobol(tmp_path: Path) -> 
     assert set(sobol["assumption"]) == {"lobby_budget", "tie_decay", "lobby_strategy"}
     assert {"S1", "S1_conf", "ST", "ST_conf", "interpretable"} <= set(sobol.columns)
     assert (out / "report.md").is_file() and (out / "points.csv").is_file()
+
+
+def test_a_failure_box_names_the_assumption_that_matters() -> None:
+    """PRIM's densest box restricts assumptions by chance; the reported box is the widest one
+    dense in failures, with only the restrictions that matter: here the claim fails exactly
+    where ``a < 0.3``, and ``b`` and ``kind`` do nothing."""
+    import warnings
+
+    from ema_workbench.analysis import prim
+
+    rng = np.random.default_rng(3)
+    x = pd.DataFrame({
+        "a": rng.random(400), "b": rng.random(400),
+        "kind": pd.Categorical(rng.choice(["p", "q", "r"], 400)),
+    })  # fmt: skip
+    fails = (x["a"] < 0.3).to_numpy()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        box = prim.Prim(x, fails, peel_alpha=0.1, mass_min=0.05).find_box()
+    keep, stats = rb._readable_box(box, x, fails)
+    assert keep == {"a"}, f"only the assumption that decides the claim is reported: {keep}"
+    high = float(box.box_lim["a"].iloc[1])
+    assert 0.3 <= high <= 0.3 / 0.8, (
+        f"the box covers the failures (a < 0.3) and stays dense (>= 0.8 failures): a < {high}"
+    )
+    assert stats["density"] >= 0.8 and stats["coverage"] > 0.95

@@ -674,15 +674,13 @@ def failure_boxes(claims_map: ClaimsMap, points: pd.DataFrame) -> pd.DataFrame:
                 x[finite].reset_index(drop=True), fails, peel_alpha=0.1, mass_min=0.05
             )
             box = finder.find_box()
+            keep, stats = _readable_box(box, x[finite].reset_index(drop=True), fails)
         n_boxes += 1
-        stats = {
-            "coverage": float(box.coverage),
-            "density": float(box.density),
-            "mass": float(box.mass),
-        }
         limits = box.box_lim
         found = False
         for a in claims_map.space.assumptions:
+            if a.name not in keep:
+                continue
             if a.choices:
                 chosen = limits[a.name].iloc[0]
                 chosen = set(chosen) if not isinstance(chosen, str) else {chosen}
@@ -702,6 +700,62 @@ def failure_boxes(claims_map: ClaimsMap, points: pd.DataFrame) -> pd.DataFrame:
                          "categories": "", **stats})  # fmt: skip
     logger.info("PRIM: %d failure box(es) found for %d claim(s)", n_boxes, len(claims_map.claims))
     return pd.DataFrame(rows, columns=columns)
+
+
+#: A failure box is the widest box on PRIM's peeling trajectory whose density (share of
+#: failures inside) is at least this (or the densest, if none is); of its restrictions, only
+#: those PRIM's quasi-p-value finds significant below ``BOX_SIGNIFICANCE`` are reported.
+BOX_DENSITY = 0.8
+BOX_SIGNIFICANCE = 0.01
+
+
+def _readable_box(
+    box: Any, x: pd.DataFrame, fails: np.ndarray
+) -> tuple[set[str], dict[str, float]]:
+    """Select the reported box on ``box``'s peeling trajectory and its significant limits.
+
+    PRIM peels to the densest box, which on a few hundred points restricts many assumptions
+    by chance (an assumption with no effect can appear in it). The widest box dense enough
+    (:data:`BOX_DENSITY`) is selected instead, and only the restrictions that matter are kept:
+    a restriction's quasi-p-value (Bryant & Lempert 2010) is the binomial chance of at least as
+    many failures in the box as it holds, at the failure rate of the box without that
+    restriction; those below :data:`BOX_SIGNIFICANCE` are kept (at least the smallest).
+    Returns the kept assumptions and the box's coverage, density and mass.
+    """
+    from scipy import stats as st
+
+    trajectory = box.peeling_trajectory
+    dense = trajectory[trajectory["density"] >= min(BOX_DENSITY, trajectory["density"].max())]
+    i = int(dense["coverage"].idxmax())
+    box.select(i)
+    row = trajectory.loc[i]
+    summary = {name: float(row[name]) for name in ("coverage", "density", "mass")}
+    limits = box.box_lim
+    inside = {name: _within(x[name], limits[name]) for name in x.columns}
+    restricted = [name for name in x.columns if not inside[name].all()]
+    if not restricted:
+        return set(), summary
+    every = np.logical_and.reduce([inside[name] for name in restricted])
+    n, k = int(every.sum()), int(fails[every].sum())
+    qp = {}
+    for name in restricted:
+        others = [inside[o] for o in restricted if o != name]
+        wider = np.logical_and.reduce(others) if others else np.ones(len(x), dtype=bool)
+        rate = float(fails[wider].mean()) if wider.any() else 0.0
+        qp[name] = float(st.binom.sf(k - 1, n, rate)) if n > 0 else 1.0
+    keep = {name for name, q in qp.items() if q < BOX_SIGNIFICANCE}
+    return keep or {min(qp, key=qp.__getitem__)}, summary
+
+
+def _within(column: pd.Series, limit: pd.Series) -> np.ndarray:
+    """Which values of ``column`` lie in a box's limit (a range, or a set of categories)."""
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        allowed = limit.iloc[0]
+        allowed = {allowed} if isinstance(allowed, str) else set(allowed)
+        return column.astype(str).isin({str(a) for a in allowed}).to_numpy()
+    low, high = float(limit.iloc[0]), float(limit.iloc[1])
+    values = column.to_numpy(dtype=float)
+    return (values >= low) & (values <= high)
 
 
 def box_words(boxes: pd.DataFrame) -> pd.DataFrame:
