@@ -608,7 +608,7 @@ def adaptive_spending(
 
 
 #: Capture levels at which the adaptive lobby forecasts who gets seated (:func:`seat_value`).
-CAPTURE_GRID = np.linspace(0.0, 1.0, 6)
+CAPTURE_GRID = np.linspace(0.0, 1.0, 11)
 #: Shares of its budget the adaptive lobby weighs putting into the selector when seats are at
 #: stake (:func:`spending_with_seats`); 0 keeps it no worse, in its own forecast, than a lobby
 #: barred from the selector.
