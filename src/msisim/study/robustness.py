@@ -660,26 +660,29 @@ def failure_boxes(claims_map: ClaimsMap, points: pd.DataFrame) -> pd.DataFrame:
             x[a.name] = x[a.name].astype(float)
     _quiet_ema()
     n_boxes = 0
+    names = claims_map.space.names
     for claim in claims_map.claims:
         value = points[f"claim.{claim.key}"].to_numpy(dtype=float)
         finite = np.isfinite(value)
         fails = ~(claim.sign * value[finite] > 0)
         if fails.sum() == 0 or fails.all():
             continue
+        # an assumption that changes no point's contrast cannot explain where the claim fails;
+        # on a Saltelli sample whose blocks share a seed PRIM would still pick it up
+        idle = {n for n, i in zip(names, idle_assumptions(value, len(names)), strict=True) if i}
+        cases = x[finite].drop(columns=sorted(idle)).reset_index(drop=True)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             from ema_workbench.analysis import prim
 
-            finder = prim.Prim(
-                x[finite].reset_index(drop=True), fails, peel_alpha=0.1, mass_min=0.05
-            )
+            finder = prim.Prim(cases, fails, peel_alpha=0.1, mass_min=0.05)
             box = finder.find_box()
-            keep, stats = _readable_box(box, x[finite].reset_index(drop=True), fails)
+            keep, stats = _readable_box(box, cases, fails)
         n_boxes += 1
         limits = box.box_lim
         found = False
         for a in claims_map.space.assumptions:
-            if a.name not in keep:
+            if a.name not in keep or a.name in idle:
                 continue
             if a.choices:
                 chosen = limits[a.name].iloc[0]
@@ -700,6 +703,23 @@ def failure_boxes(claims_map: ClaimsMap, points: pd.DataFrame) -> pd.DataFrame:
                          "categories": "", **stats})  # fmt: skip
     logger.info("PRIM: %d failure box(es) found for %d claim(s)", n_boxes, len(claims_map.claims))
     return pd.DataFrame(rows, columns=columns)
+
+
+def idle_assumptions(values: np.ndarray, k: int) -> np.ndarray:
+    """Which of ``k`` assumptions change no value of a Saltelli sample, ``bool[k]``.
+
+    ``values`` are in SALib's order without second-order terms: per block ``A``, ``AB_1`` ..
+    ``AB_k``, ``B``, where ``AB_i`` is ``A`` with assumption ``i`` taken from ``B`` (and, in a
+    claims map, the same seed). Assumption ``i`` is idle when ``AB_i`` equals ``A`` in every
+    block (NaN equal to NaN): changing it alone changed nothing anywhere. None is idle when the
+    values do not come in whole blocks.
+    """
+    if k <= 0 or values.shape[0] == 0 or values.shape[0] % (k + 2):
+        return np.zeros(max(k, 0), dtype=bool)
+    blocks = values.reshape(-1, k + 2)
+    a, moved = blocks[:, :1], blocks[:, 1 : k + 1]
+    same = (moved == a) | (np.isnan(moved) & np.isnan(a))
+    return same.all(axis=0)
 
 
 #: A failure box is the widest box on PRIM's peeling trajectory whose density (share of
