@@ -194,3 +194,58 @@ def test_regret_is_the_gap_to_the_best_design_in_each_context() -> None:
     assert forum.most_robust(forum.regret_table(runs))["design"] == "a", (
         "equal worst regret: the smaller mean regret wins"
     )
+
+
+# --------------------------------------------------------------------------- the command
+
+
+@pytest.mark.slow
+def test_quick_compare_on_the_example_map_writes_a_decision_report(tmp_path: Path) -> None:
+    from msisim.cli import main
+    from msisim.viz.report import build_report
+
+    out = tmp_path / "compare"
+    assert main(["compare", "example", "--quick", "--out", str(out), "--workers", "2"]) == 0
+    text = (out / "report.md").read_text()
+    assert "## Key findings" in text
+    assert "**The most robust design is " in text and "(minimax regret)" in text, (
+        "the report must name the most robust design in words"
+    )
+    for band, _, _ in forum.BUDGET_BANDS:
+        assert f"### Lobby budget {band}:" in text, f"a table per budget band: {band}"
+    assert "## Paired differences against representative" in text
+    assert "mean difference" in text and "95% CI low" in text
+    assert "90th percentile regret" in text and "worst regret" in text
+    assert "quick look" in text, "a quick run says it is one"
+    assert "docs/calibration.md" in text and "](docs/" not in text, "units pointed to as text"
+    assert (out / "figures" / "map.png").is_file() and (out / "figures" / "outcomes_by_band.png")
+    runs = pd.read_parquet(out / "runs.parquet")
+    assert (runs["status"] == "ok").all(), runs.loc[runs["status"] != "ok", "error"].head()
+    # msisim report rebuilds the same report from the stored runs
+    before = text
+    build_report(out)
+    assert (out / "report.md").read_text() == before
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["--lobby", "Extractive company"], "did you mean 'Extractive companies'"),
+        (["--designs", "DESIGNS"], "'lobby_budget'"),
+        (["--designs", "missing.yaml"], "no such file"),
+    ],
+)
+def test_compare_refuses_bad_input_in_one_line_before_any_run(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], args: list[str], expected: str
+) -> None:
+    from msisim.cli import EXIT_BAD_INPUT, main
+
+    designs = write(tmp_path, "open: {membership: open, lobby_budget: 2}\n", "designs.yaml")
+    args = [str(designs) if a == "DESIGNS" else a for a in args]
+    out = tmp_path / "out"
+    code = main(["compare", "example", "--quick", "--out", str(out), *args])
+    err = capsys.readouterr().err.strip()
+    assert code == EXIT_BAD_INPUT, err
+    assert err.startswith("msisim compare: error:") and "\n" not in err, err
+    assert expected in err, err
+    assert not out.exists(), "nothing may run (or be written) before the input is checked"
