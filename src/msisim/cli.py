@@ -12,6 +12,9 @@
 * ``msisim robustness NAME [--quick] [--samples N] [--base N] [--assumptions FILE]
   [--workers N] [--out DIR]`` — the study's claims map over the structural assumptions
   (:mod:`msisim.study.robustness`).
+* ``msisim compare MAP [--designs FILE] [--lobby GROUP] [--quick] [--out DIR] [--workers N]
+  [--replicates N] [--contexts N]`` — designs compared on a stakeholder map's forum across
+  contexts sampled over the map's uncertainty and the lobby budget (:mod:`msisim.study.forum`).
 * ``msisim map FILE [--plot [OUT]]`` — a stakeholder map's summary (groups, categories,
   shares, derived resources/affectedness/engagement, quadrants) and its figure.
 
@@ -221,6 +224,49 @@ def cmd_robustness(args: argparse.Namespace) -> int:
     print(f"sobol:   {(out / 'sobol.csv').resolve()}")
     print(f"report:  {report.resolve()}")
     return EXIT_FAILED_RUNS if result.n_failed else 0
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    """Compare designs on a stakeholder map's forum: build the study, run it, write the report."""
+    from msisim.conf import config_dirs
+    from msisim.study.forum import forum_spec
+    from msisim.study.runner import check_run_options, run_experiment
+    from msisim.viz.report import build_report
+
+    check_run_options("local", args.workers, None, None)
+    spec = forum_spec(  # every input refused in one line here, before any run
+        args.map,
+        designs=args.designs,
+        lobby_group=args.lobby,
+        quick=args.quick,
+        contexts=args.contexts,
+        replicates=args.replicates,
+        config_dirs=config_dirs(args.config_dir),
+    )
+    map_name = spec.inputs["map"]["name"]
+    out = Path(args.out) if args.out else _default_out(f"compare_{map_name}", args.quick)
+    logger.info(
+        "compare %s: %d designs x %d contexts x %d replicate(s) = %d runs -> %s",
+        map_name, len(spec.designs), len(spec.contexts), spec.replicates, len(spec.tasks()), out,
+    )  # fmt: skip
+    result = run_experiment(spec, out, workers=args.workers)
+    csv = write_runs_csv(out)
+    print(
+        f"compare {map_name}: {len(result.runs)} runs ({result.n_run} run now, "
+        f"{result.n_skipped} already done, {result.n_failed} failed) in {result.seconds:.1f} s"
+    )
+    print(f"results: {csv.resolve()}")
+    try:
+        report = build_report(out)
+        print(f"report:  {report.resolve()}")
+    except Exception as err:  # the results are complete; only the report or a figure is missing
+        print(f"msisim compare: warning: report not written: {_one_line(err)}", file=sys.stderr)
+    if result.n_failed:
+        print(
+            f"msisim: {result.n_failed} run(s) failed; see 'error' in runs.parquet", file=sys.stderr
+        )
+        return EXIT_FAILED_RUNS
+    return 0
 
 
 def _default_out(name: str, quick: bool) -> Path:
@@ -769,7 +815,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="msisim",
         description="Simulate multistakeholder governance forums. Commands: run (one "
         "scenario; Hydra overrides, -m for multirun; see 'msisim run --help'), experiment, "
-        "report, robustness, list, map, app.",
+        "compare, report, robustness, list, map, app.",
     )
     parser.add_argument("--version", action="version", version=f"msisim {_version()}")
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
@@ -859,6 +905,43 @@ def build_parser() -> argparse.ArgumentParser:
     lst.add_argument("--config-dir", metavar="DIR", help=config_dir_help)
     _add_plugin_option(lst)
     lst.set_defaults(func=cmd_list)
+    cmp = sub.add_parser(
+        "compare",
+        help="compare designs on your forum's stakeholder map (regret, paired differences)",
+        description="Compare forum designs on a stakeholder map: every design runs on the same "
+        "contexts (Latin hypercube over the map's uncertainty column and the lobby budget, "
+        "a third with no lobby) and seeds; writes runs.parquet, runs.csv, manifest.json, "
+        "figures and report.md (per-budget-band tables, paired differences against the first "
+        "design, regret, the most robust design) into the output folder. Rerunning into the "
+        "same folder skips finished runs; 'msisim report DIR' rebuilds the report.",
+    )
+    cmp.add_argument("map", metavar="MAP", help="a .csv or .yaml map, or a map's name (example)")
+    cmp.add_argument(
+        "--designs",
+        metavar="FILE",
+        help="a YAML file of named designs (name: {lever: value} or name: SHIPPED_DESIGN); "
+        "the first is the reference (default: the shipped designs, representative first)",
+    )
+    cmp.add_argument(
+        "--lobby",
+        metavar="GROUP",
+        help="the map group whose mean position is the lobby's ideal (default: the business "
+        "group with the highest power x interest)",
+    )
+    cmp.add_argument(
+        "--quick",
+        action="store_true",
+        help="a first look in under a minute: 9 contexts, 1 replicate, 40 steps, 150 stakeholders",
+    )
+    cmp.add_argument("--contexts", type=_positive, default=None, metavar="N",
+                     help="contexts to sample (default 30, quick 9; a multiple of 3)")  # fmt: skip
+    cmp.add_argument("--replicates", type=_positive, default=None, metavar="N",
+                     help="replicates per design and context (default 2, quick 1)")  # fmt: skip
+    cmp.add_argument("--workers", type=_positive, default=None,
+                     help="worker processes (default: all cores)")  # fmt: skip
+    cmp.add_argument("--out", help="output folder (default outputs/compare_MAP/TIMESTAMP)")
+    cmp.add_argument("--config-dir", metavar="DIR", help=config_dir_help)
+    cmp.set_defaults(func=cmd_compare)
     smap = sub.add_parser(
         "map",
         help="summarise a stakeholder map and draw its power/interest grid",

@@ -58,6 +58,8 @@ def experiment_schema() -> type:
             value: Any
             if item in _SCALARS:  # a tuple of names: a list in YAML
                 kind, value = list.__class_getitem__(item), list(default)
+            elif get_origin(item) is dict:  # a tuple of mappings (contexts): a list of them
+                kind, value = list[Any], list(default)
             else:  # a mapping, or records keyed by name in YAML (factors)
                 kind, value = dict[str, Any], dict(default or {})
             specs.append(

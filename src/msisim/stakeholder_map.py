@@ -19,11 +19,21 @@ column                  meaning
 ``resources``           optional: median resources (``exp(mu)`` of the lognormal)
 ``affectedness``        optional: in [0, 1]; default ``interest``
 ``engagement``          optional: in [0, 1]; default from interest and power
+``uncertainty``         optional: in [0, 0.5]; half-width of the uniform range around
+                        ``power``, ``interest`` and the position in which the group's
+                        true values may lie (default :data:`DEFAULT_UNCERTAINTY`)
 ======================  =============================================================
 
 A blank optional cell means "derive it": positions default to the category's position in
 the default table (:data:`msisim.params.DEFAULT_CATEGORIES`; 0.5 for a new category or a
 further dimension), spread to :data:`DEFAULT_SPREAD`.
+
+**Uncertainty.** A map is a judgement, not a measurement: ``uncertainty`` says how far off a
+group's power, interest and mean position may be. It does not change the population the
+map describes (:meth:`StakeholderMap.to_groups`); ``msisim compare`` samples its contexts
+over these ranges (:meth:`StakeholderMap.perturbed`, :mod:`msisim.study.forum`). A blank
+cell means :data:`DEFAULT_UNCERTAINTY` (0.1, a tenth of the grid either way); 0 fixes the
+group's values.
 
 **Groups and categories.** Several groups may share one forum category. Seats, arenas, the
 scorecard and every per-category metric work on the *category*, so the category table stays
@@ -51,6 +61,7 @@ Bad files raise :class:`ValueError` with one line naming the file, the row and t
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import logging
 import math
@@ -96,6 +107,7 @@ OPTIONAL_COLUMNS: tuple[str, ...] = (
     "resources",
     "affectedness",
     "engagement",
+    "uncertainty",
 )
 #: Every column a map may have.
 COLUMNS: tuple[str, ...] = (*REQUIRED_COLUMNS, *OPTIONAL_COLUMNS)
@@ -121,6 +133,13 @@ ENGAGEMENT_PER_INTEREST = 0.4
 ENGAGEMENT_PER_POWER = 0.4
 #: Spread of positions of a group whose map gives none (the default table's 0.10-0.15).
 DEFAULT_SPREAD = 0.12
+#: Half-width of the range of a group's power, interest and position when the map gives no
+#: ``uncertainty``: 0.1, a tenth of the grid either way. A stated choice, not an estimate: less
+#: than half the gap (0.25) between adjacent marks of a five-point rating scale mapped onto
+#: [0, 1], i.e. the map's author is sure of the mark but not of where within it.
+DEFAULT_UNCERTAINTY = 0.1
+#: Largest ``uncertainty``: half the grid either way (the whole range).
+MAX_UNCERTAINTY = 0.5
 #: Shares summing to within this of 1 are normalised (with a warning); further off: an error.
 SHARE_TOLERANCE = 0.01
 
@@ -164,6 +183,8 @@ class MapGroup:
         resources: Median resources, or ``None``.
         affectedness: Affectedness, or ``None``.
         engagement: Baseline engagement, or ``None``.
+        uncertainty: Half-width of the range of power, interest and position, or ``None``
+            (:data:`DEFAULT_UNCERTAINTY`).
         row: Where the row is in the file (a line number of a CSV, an entry of a YAML list).
     """
 
@@ -177,7 +198,13 @@ class MapGroup:
     resources: float | None = None
     affectedness: float | None = None
     engagement: float | None = None
+    uncertainty: float | None = None
     row: int = 0
+
+    @property
+    def half_width(self) -> float:
+        """The group's uncertainty: as given, else :data:`DEFAULT_UNCERTAINTY`."""
+        return DEFAULT_UNCERTAINTY if self.uncertainty is None else self.uncertainty
 
     @property
     def quadrant(self) -> str:
@@ -314,6 +341,71 @@ class StakeholderMap:
         values = self.population_keywords(kwargs.get("n_dims"))
         values.update(kwargs)
         return PopulationParams(**values)
+
+    def rows(self) -> tuple[list[dict[str, Any]], list[str]]:
+        """The map as rows of ``column: value`` and its columns (blank cells ``""``).
+
+        The inverse of :func:`parse_stakeholder_map`: ``parse_stakeholder_map(enumerate(rows,
+        1), columns)`` gives the same groups back (a study stores a map this way).
+        """
+        d = max([0, *(len(g.position) for g in self.groups)])
+        columns = [*REQUIRED_COLUMNS, *POSITION_COLUMNS[:d]]
+        optional = ("spread", "resources", "affectedness", "engagement", "uncertainty")
+        columns += [c for c in optional if any(getattr(g, c) is not None for g in self.groups)]
+        rows = []
+        for g in self.groups:
+            row: dict[str, Any] = {c: getattr(g, c) for c in REQUIRED_COLUMNS if c != "group"}
+            row = {"group": g.name, **row}
+            for k, column in enumerate(POSITION_COLUMNS[:d]):
+                value = g.position[k] if k < len(g.position) else None
+                row[column] = "" if value is None else value
+            for column in columns[len(REQUIRED_COLUMNS) + d :]:
+                value = getattr(g, column)
+                row[column] = "" if value is None else value
+            rows.append(row)
+        return rows, columns
+
+    def n_uncertain(self, n_dims: int | None = None) -> int:
+        """Uncertain values per group: power, interest and one per position dimension."""
+        return 2 + (self.n_dims if n_dims is None else int(n_dims))
+
+    def perturbed(self, unit: np.ndarray, n_dims: int | None = None) -> StakeholderMap:
+        """The map with each group's power, interest and position moved within its range.
+
+        Args:
+            unit: ``float[G, 2 + n_dims]`` draws in [0, 1] (a Latin hypercube's, say): per
+                group, power, interest, then the position per dimension. A draw ``u`` moves
+                a value ``v`` to ``v + (2u - 1) * h`` (``h`` the group's
+                :attr:`MapGroup.half_width`), clipped to [0, 1]; ``u = 0.5`` keeps it.
+            n_dims: Dimensions of the position (default: the map's).
+
+        Returns:
+            A map whose groups give power, interest and every position coordinate (a blank
+            position is first filled with the category's, as :meth:`to_groups` would).
+            Derived columns (resources, affectedness, engagement) follow the new values
+            unless the map gives them.
+        """
+        d = self.n_dims if n_dims is None else int(n_dims)
+        unit = np.asarray(unit, dtype=float)
+        if unit.shape != (len(self.groups), 2 + d):
+            raise ValueError(
+                f"perturbed: unit draws of shape {unit.shape}; expected "
+                f"({len(self.groups)}, {2 + d}) (groups x power, interest, {d} dimensions)"
+            )
+        groups = []
+        for g, u in zip(self.groups, unit, strict=True):
+            shift = (2.0 * u - 1.0) * g.half_width
+            values = np.array([g.power, g.interest, *g.position_mean(d)]) + shift
+            values = np.clip(values, 0.0, 1.0)
+            groups.append(
+                dataclasses.replace(
+                    g,
+                    power=float(values[0]),
+                    interest=float(values[1]),
+                    position=tuple(float(v) for v in values[2:]),
+                )
+            )
+        return dataclasses.replace(self, groups=tuple(groups))
 
     def summary(self, n_stakeholders: int | None = None) -> pd.DataFrame:
         """One row per group: size, share, stakeholders at N, quadrant and derived values."""
@@ -591,7 +683,8 @@ def parse_stakeholder_map(
             raise ValueError(
                 f"{source}: unknown column {column!r}{did_you_mean(column, COLUMNS)}; "
                 f"columns are {', '.join(REQUIRED_COLUMNS)} (required) and "
-                f"x, y, x3..x{MAX_DIMS}, spread, resources, affectedness, engagement"
+                f"x, y, x3..x{MAX_DIMS}, spread, resources, affectedness, engagement, "
+                "uncertainty"
             )
     for column in REQUIRED_COLUMNS:
         if column not in seen_columns:
@@ -643,6 +736,7 @@ def parse_stakeholder_map(
                 resources=cell.number("resources", 0.0, math.exp(10), lo_open=True),
                 affectedness=cell.number("affectedness", 0.0, 1.0),
                 engagement=cell.number("engagement", 0.0, 1.0),
+                uncertainty=cell.number("uncertainty", 0.0, MAX_UNCERTAINTY),
                 row=number,
             )
         )

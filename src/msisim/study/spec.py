@@ -203,6 +203,14 @@ class ExperimentSpec:
         capture_threshold: Capture (the run's lobby bias minus its no-lobby twin's, so the
             structural tilt is not counted) above which a run counts as captured, for
             scenario discovery.
+        contexts: Sample points given explicitly, each a mapping of flat parameters that
+            override ``base`` (e.g. a perturbed copy of the map's ``groups`` and a lobby
+            budget, drawn by :func:`msisim.study.forum.sample_contexts`). With contexts the
+            sampler is ``grid`` and every factor is given by levels, crossed with the
+            contexts. Context parameters count as context: designs share their seeds.
+        inputs: What a generated study was built from, for its report (``msisim
+            compare``'s map rows, lobby group and sampling ranges); no run reads it, and it
+            is not part of the fingerprint.
     """
 
     name: str
@@ -226,6 +234,8 @@ class ExperimentSpec:
     batch_size: int = 4
     outcomes: tuple[str, ...] = DEFAULT_OUTCOMES
     capture_threshold: float = 0.25
+    contexts: tuple[dict[str, Any], ...] = ()
+    inputs: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if not isinstance(self.name, str) or not self.name.replace("_", "").isalnum():
@@ -292,6 +302,7 @@ class ExperimentSpec:
             )
         if self.sampler == "sobol" and len(self._ranged()) < 2:
             raise ValueError("the sobol sampler needs at least two factors with low and high")
+        self._check_contexts()
         for d in self.design_factors:
             if d not in names:
                 raise ValueError(f"design_factors names {d!r}, which is not a factor")
@@ -335,6 +346,30 @@ class ExperimentSpec:
                 notes[f"design {task.design}: {note}" if task.design else note] = None
         object.__setattr__(self, "_notes", tuple(notes))
 
+    def _check_contexts(self) -> None:
+        """Refuse explicit contexts that a sampler, a factor or a design would contradict."""
+        if not self.contexts:
+            return
+        if self.sampler != "grid":
+            raise ValueError(
+                f"contexts are given explicitly: the sampler must be grid, not {self.sampler!r}"
+            )
+        levers = set().union(*(set(d) for d in self.designs.values())) if self.designs else set()
+        for i, context in enumerate(self.contexts):
+            if not isinstance(context, Mapping):
+                raise ValueError(f"context {i}: expected a mapping of parameters")
+            _check_params(context, f"context {i}")
+            clash = sorted(set(context) & ({f.name for f in self.factors} | levers))
+            if clash:
+                raise ValueError(
+                    f"context {i}: {clash[0]} is also set by a factor or a design; a context "
+                    "sets only what the designs and factors leave"
+                )
+            if "categories" in context:
+                raise ValueError(
+                    f"context {i}: categories are derived from groups; give groups instead"
+                )
+
     def _resolve_stakeholder_map(self) -> None:
         """Check ``stakeholder_map`` and fill ``map_population`` once (a manifest carries it)."""
         if not isinstance(self.stakeholder_map, str):
@@ -366,7 +401,12 @@ class ExperimentSpec:
         return set(self.designs.get(label, {})) | {f.name for f in self.factors}
 
     def _varied(self) -> set[str]:
-        return {f.name for f in self.factors}.union(*(set(d) for d in self.designs.values()))
+        names = {f.name for f in self.factors}.union(*(set(d) for d in self.designs.values()))
+        # a context's scalars (its lobby budget), not a table such as its groups
+        return names.union(
+            *({k for k, v in c.items() if not isinstance(v, (list, tuple, Mapping))}
+              for c in self.contexts)
+        )  # fmt: skip
 
     # ------------------------------------------------------------------ construction
 
@@ -399,6 +439,10 @@ class ExperimentSpec:
         for key in ("design_factors", "outcomes"):
             if key in values:
                 values[key] = tuple(values[key])
+        if "contexts" in values:
+            values["contexts"] = tuple(dict(c) for c in values["contexts"] or ())
+        if "inputs" in values:
+            values["inputs"] = dict(values["inputs"] or {})
         reference = values.get("stakeholder_map")
         if reference and isinstance(reference, str) and not values.get("map_population"):
             # resolved here, where the config's folders are known (__post_init__ knows only cwd)
@@ -425,12 +469,14 @@ class ExperimentSpec:
 
     def fingerprint(self) -> str:
         """Hash of everything that determines the runs (not title or prose)."""
-        prose = ("title", "question", "hypothesis", "report", "batch_size", "outcomes")
+        prose = ("title", "question", "hypothesis", "report", "batch_size", "outcomes", "inputs")
         keep = {k: v for k, v in self.to_dict().items() if k not in prose}
         # the map's contents are in map_population; a study without a map keeps its old hash
         del keep["stakeholder_map"]
         if not keep["map_population"]:
             del keep["map_population"]
+        if not keep["contexts"]:  # a study without explicit contexts keeps its old hash
+            del keep["contexts"]
         if keep["model"] == "forum":  # a forum study keeps the hash it had before model kinds
             del keep["model"]
         return _digest(keep)[:16]
@@ -439,6 +485,14 @@ class ExperimentSpec:
 
     def samples(self) -> list[dict[str, Any]]:
         """The factor sample points, in order (a list of ``{factor: value}``)."""
+        if self.contexts:  # given explicitly: crossed with the factors' levels
+            combos = itertools.product(*(f.levels for f in self.factors))
+            names = [f.name for f in self.factors]
+            return [
+                {**dict(c), **dict(zip(names, combo, strict=True))}
+                for combo in combos
+                for c in self.contexts
+            ]
         if not self.factors:
             return [{}]
         if self.sampler == "grid":
@@ -470,6 +524,8 @@ class ExperimentSpec:
 
     def n_points(self) -> int:
         """Sample points per combination of the crossed (levels) factors."""
+        if self.contexts:
+            return len(self.contexts)
         crossed = [f for f in self.factors if f not in self._ranged()]
         return len(self.samples()) // max(1, math.prod(len(f.levels) for f in crossed))
 
@@ -527,12 +583,11 @@ class ExperimentSpec:
         then run once per distinct remaining point (at its first sample index).
         """
         out, seen = [], set()
+        restricted = {f.name: f.designs for f in self.factors if f.designs}
         for s, point in enumerate(self.samples()):
             for label, design in self._design_items():
                 own = {
-                    k: v
-                    for k, v in point.items()
-                    if not self._factor(k).designs or label in self._factor(k).designs
+                    k: v for k, v in point.items() if k not in restricted or label in restricted[k]
                 }
                 key = json.dumps([label, _plain(own)], sort_keys=True)
                 if key in seen:
@@ -540,9 +595,6 @@ class ExperimentSpec:
                 seen.add(key)
                 out.append((s, label, design, own))
         return out
-
-    def _factor(self, name: str) -> Factor:
-        return next(f for f in self.factors if f.name == name)
 
     def _first_tasks(self) -> list[Task]:
         return [self._task(label, design, s, point, 0) for s, label, design, point in self._cells()]

@@ -30,6 +30,8 @@ if TYPE_CHECKING:  # pragma: no cover
 #: Colours of categories the palette does not know (Okabe-Ito's remaining hues, then greys);
 #: red stays the lobby's.
 EXTRA_COLORS = ("#F0E442", "#000000", style.OTHER_COLOR, "#BBBBBB", "#444444")
+#: Colour of the lobby (its group's ring and its ideal), as in the app.
+LOBBY_COLOR = style.LOBBY_COLOR
 #: Marker area (points squared) of a group holding the whole population.
 FULL_AREA = 4000.0
 #: Marker area of the smallest group (so that it stays visible).
@@ -56,7 +58,12 @@ def category_colors(categories: tuple[str, ...] | list[str]) -> dict[str, str]:
 
 
 def plot_stakeholder_map(
-    smap: StakeholderMap, path: str | Path | None = None, *, title: str | None = None
+    smap: StakeholderMap,
+    path: str | Path | None = None,
+    *,
+    title: str | None = None,
+    lobby_group: str | None = None,
+    lobby_ideal: tuple[float, ...] | list[float] | None = None,
 ) -> Figure:
     """Draw a stakeholder map: power/interest grid (left) and policy space (right).
 
@@ -64,6 +71,8 @@ def plot_stakeholder_map(
         smap: The map (see :func:`msisim.stakeholder_map.load_stakeholder_map`).
         path: PNG file to write (folders are created); none: only return the figure.
         title: Figure title (default: the map's name, its groups and categories).
+        lobby_group: A group to highlight as the lobby's (a thick red ring on both panels).
+        lobby_ideal: The lobby's ideal, marked with a red cross on the policy space.
 
     Returns:
         The figure (close it with ``plt.close(fig)`` when done).
@@ -80,10 +89,33 @@ def plot_stakeholder_map(
                markeredgecolor="black", label=style.category_label(c))
         for c in categories
     ]  # fmt: skip
+    if lobby_group is not None:
+        row = table.index[table["group"] == lobby_group]
+        if len(row):
+            i = int(row[0])
+            position = list(table.loc[i, "position"]) + [0.5] * 2
+            for ax, (x, y) in (
+                (grid, (table.loc[i, "interest"], table.loc[i, "power"])),
+                (space, (position[0], position[1])),
+            ):
+                ax.scatter([x], [y], s=areas[i], facecolors="none", edgecolors=LOBBY_COLOR,
+                           linewidths=3.0, zorder=4)  # fmt: skip
+            handles.append(
+                Line2D([], [], marker="o", linestyle="", markersize=11, markerfacecolor="none",
+                       markeredgecolor=LOBBY_COLOR, markeredgewidth=2.5,
+                       label=f"the lobby's group: {lobby_group}")
+            )  # fmt: skip
+    if lobby_ideal is not None and len(lobby_ideal) >= 2:
+        space.scatter([lobby_ideal[0]], [lobby_ideal[1]], marker="X", s=260, color=LOBBY_COLOR,
+                      edgecolors="white", linewidths=1.5, zorder=6)  # fmt: skip
+        handles.append(
+            Line2D([], [], marker="X", linestyle="", markersize=12, color=LOBBY_COLOR,
+                   markeredgecolor="white", label="the lobby's ideal")
+        )  # fmt: skip
     fig.legend(
         handles=handles,
         loc="lower center",
-        ncol=min(len(handles), 7),
+        ncol=min(len(handles), 5 if len(handles) > 7 else 7),
         frameon=False,
         fontsize=11,
         title="Forum category (circle area = group size)",

@@ -23,6 +23,7 @@ from msisim.study.store import atomic_write, verify_results
 from msisim.viz.report import (  # noqa: F401
     accidental_politicians,
     bollow_comparison,
+    compare,
     design_comparison,
     generic,
     internet_governance,
@@ -34,7 +35,7 @@ from msisim.viz.report import (  # noqa: F401
     sensitivity,
     shock_responsiveness,
 )
-from msisim.viz.report.common import REPORTS, Context, get_report
+from msisim.viz.report.common import KEY_FINDINGS, REPORTS, Context, get_report
 from msisim.viz.report.findings import (
     FINDINGS,
     Finding,
@@ -115,9 +116,15 @@ def build_report(folder: str | Path) -> Path:
     # figures and tables show the default assumptions; a section compares the others
     shown_ctx = restrict(ctx, sets[0]) if sets else ctx
     averaging = model_kind(spec.model).averaging  # how a run's outcomes were aggregated
+    if findings:
+        key = render(ctx, findings)
+    elif ok and report_name(spec) in KEY_FINDINGS:  # a report that says its own findings
+        key = ["## Key findings\n", *KEY_FINDINGS[report_name(spec)](shown_ctx)]
+    else:
+        key = ["## Key findings\n", _no_findings(ok)]
     header = [
         f"# {spec.title or spec.name}\n",
-        *(render(ctx, findings) if findings else ["## Key findings\n", _no_findings(ok)]),
+        *key,
         "## The study\n",
         f"**Question.** {spec.question}\n" if spec.question else "",
         f"**Hypothesis.** {spec.hypothesis}\n" if spec.hypothesis else "",

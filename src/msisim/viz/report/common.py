@@ -68,6 +68,23 @@ def register(name: str) -> Callable[[ReportBuilder], ReportBuilder]:
     return add
 
 
+#: "Key findings" sections written by a report itself (a study without hypothesis claims,
+#: such as ``msisim compare``'s), by report name: ``Context -> list[str]``.
+KEY_FINDINGS: dict[str, ReportBuilder] = {}
+
+
+def register_key_findings(name: str) -> Callable[[ReportBuilder], ReportBuilder]:
+    """Register the function that writes the "Key findings" section of report ``name``."""
+
+    def add(builder: ReportBuilder) -> ReportBuilder:
+        if name in KEY_FINDINGS:
+            raise ValueError(f"key findings {name!r} are registered twice")
+        KEY_FINDINGS[name] = builder
+        return builder
+
+    return add
+
+
 def get_report(name: str) -> ReportBuilder:
     """The report builder registered as ``name``.
 

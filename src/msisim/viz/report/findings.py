@@ -535,6 +535,13 @@ def _checks(f: Finding) -> list[str]:
 
 def readme_pointer(ctx: Context) -> str:
     """Where the study's README is (a relative link would break in the output folder)."""
+    command = ctx.spec.inputs.get("command")
+    if command:  # a study built by a command has no README of its own
+        return (
+            f'**About this study.** Built by `msisim {command}` (see the section "Compare '
+            "designs on your own forum\" of the msisim repository's `README.md`); model "
+            "documentation in `docs/ODD.md`, units in `docs/calibration.md`.\n"
+        )
     return (
         f"**About this study.** Its design, assumptions and the findings of the full runs are in "
         f"`experiments/{ctx.spec.name}/README.md` of the msisim repository (the study list and "
