@@ -141,3 +141,32 @@ def test_search_is_reproducible(tmp_path: Path) -> None:
 def test_search_refuses_too_few_evaluations(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="nfe=4 must be at least the population"):
         ds.search(_context(), tmp_path, nfe=4, population=8, run=_fake_run([]))
+
+
+@pytest.mark.slow
+def test_design_quick_on_the_example_map_writes_a_front(tmp_path: Path) -> None:
+    from msisim.cli import main
+
+    out = tmp_path / "search"
+    assert main(["design", "example", "--quick", "--out", str(out), "--workers", "2"]) == 0
+    pareto = pd.read_csv(out / "pareto.csv")
+    assert len(pareto) >= 2, "the quick search must find at least two designs no other beats"
+    assert not ds.dominated(pareto).any(), "no design of the front is beaten on all three"
+    assert pareto["responsiveness"].notna().all(), "responsiveness is measured (shocks)"
+    for params in pareto["params"]:
+        Params.from_flat(**json.loads(params))
+    report = (out / "report.md").read_text()
+    assert "figures/tradeoff.png" in report and (out / "figures" / "tradeoff.png").is_file()
+    for description in pareto["description"]:
+        assert description in report, "each design is explained in a sentence"
+
+
+def test_design_refuses_an_unknown_lobby_group_before_any_run(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from msisim.cli import main
+
+    code = main(["design", "example", "--quick", "--lobby", "Nobody", "--out", str(tmp_path / "x")])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code != 0 and len(err) == 1 and "Nobody" in err[0], err
+    assert not (tmp_path / "x").exists(), "nothing may be written for a refused input"

@@ -269,6 +269,68 @@ def cmd_compare(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_design(args: argparse.Namespace) -> int:
+    """Search the design levers for the designs no other beats on a stakeholder map's forum."""
+    from msisim.conf import config_dirs
+    from msisim.study import design_search as ds
+    from msisim.study.runner import check_run_options
+    from msisim.viz.report.pareto import write_search
+
+    check_run_options("local", args.workers, None, None)
+    setting = ds.QUICK_SEARCH if args.quick else ds.FULL_SEARCH
+    nfe = args.nfe or setting.nfe
+    population = args.population or setting.population
+    if nfe < population:
+        raise ValueError(f"--nfe {nfe} must be at least the population ({population})")
+    context = ds.search_context(  # every input refused in one line here, before any run
+        args.map,
+        lobby_group=args.lobby,
+        quick=args.quick,
+        contexts=args.contexts,
+        config_dirs=config_dirs(args.config_dir),
+    )
+    map_name = context.inputs["map"]["name"]
+    out = Path(args.out) if args.out else _default_out(f"design_{map_name}", args.quick)
+    print(
+        f"design {map_name}: up to {nfe} candidate designs, {population} per generation, each "
+        f"on {len(context.contexts)} contexts of {context.steps} steps -> {out}"
+    )
+    result = ds.search(
+        context, out, nfe=nfe, population=population, seed=args.seed, workers=args.workers
+    )
+    inputs = context.inputs
+    setting_words = {
+        "Map": f"{map_name} ({inputs['map']['source']})",
+        "Lobby": f"the ideal of {inputs['lobby_group']!r} ({inputs['lobby_rule']})",
+        "Contexts": f"{len(context.contexts)} (Latin hypercube over the map's uncertainty and "
+        f"the lobby budget from 0 to {inputs['budget_high']:g}, a third without a lobby), "
+        f"{context.steps} steps each with {len(context.base['shocks'])} shocks, "
+        f"{context.base.get('n_stakeholders', 'the map\u2019s')} stakeholders",
+        "Levers": "membership family (category seats with seats by lot, category seats with "
+        "an open consultation, or an open forum with participation support), seats per "
+        f"category (0 to {ds.MAX_CATEGORY_SEATS}, at most half a category), seats by lot (0 to "
+        f"{ds.MAX_LOTTERY_SEATS}), term length ({ds.TERM_RANGE[0]} to {ds.TERM_RANGE[1]} "
+        "rounds), transparency, recusal, participation support per category",
+        "Optimiser": f"epsilon-NSGA-II, {result.generations} generations of up to {population} "
+        f"candidates ({nfe} evaluations allowed), seed {args.seed}",
+        "Runs": f"{result.n_runs} (no-lobby twins inside each run)",
+        "Setting": "quick look (--quick)" if args.quick else "full",
+    }
+    report = write_search(out, result, setting_words)
+    print(
+        f"design {map_name}: {result.evaluated['design'].nunique()} designs evaluated in "
+        f"{result.n_runs} runs; {len(result.pareto)} not beaten by another:"
+    )
+    for i, row in result.pareto.iterrows():
+        print(
+            f"  P{i + 1}: inclusiveness {row['rose']:.3f}, responsiveness "
+            f"{row['responsiveness']:.3f}, capture {row['capture']:.3f}  {row['description']}"
+        )
+    print(f"pareto:  {(out / 'pareto.csv').resolve()}")
+    print(f"report:  {report.resolve()}")
+    return 0
+
+
 def _default_out(name: str, quick: bool) -> Path:
     stamp = datetime.now().strftime("%Y-%m-%d_%H-%M-%S-%f")
     return Path("outputs") / name / (f"quick_{stamp}" if quick else stamp)
@@ -815,7 +877,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="msisim",
         description="Simulate multistakeholder governance forums. Commands: run (one "
         "scenario; Hydra overrides, -m for multirun; see 'msisim run --help'), experiment, "
-        "compare, report, robustness, list, map, app.",
+        "compare, design, report, robustness, list, map, app.",
     )
     parser.add_argument("--version", action="version", version=f"msisim {_version()}")
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
@@ -942,6 +1004,35 @@ def build_parser() -> argparse.ArgumentParser:
     cmp.add_argument("--out", help="output folder (default outputs/compare_MAP/TIMESTAMP)")
     cmp.add_argument("--config-dir", metavar="DIR", help=config_dir_help)
     cmp.set_defaults(func=cmd_compare)
+    dsn = sub.add_parser(
+        "design",
+        help="search design levers for the designs no other beats on your forum's map",
+        description="Search the design levers (membership family, seats per category, seats "
+        "by lot, term length, transparency, recusal, participation support) for the designs "
+        "that no other design beats on inclusiveness, responsiveness and capture at once, "
+        "across contexts sampled as in 'msisim compare' (with shocks, so responsiveness is "
+        "the opinion-policy slope). Writes pareto.csv, evaluated.csv, figures/tradeoff.png "
+        "and report.md; each generation's runs are kept in generations/, so rerunning the "
+        "same command into the same folder resumes.",
+    )
+    dsn.add_argument("map", metavar="MAP", help="a .csv or .yaml map, or a map's name (example)")
+    dsn.add_argument("--lobby", metavar="GROUP",
+                     help="the map group whose mean position is the lobby's ideal (default: "
+                     "the business group with the highest power x interest)")  # fmt: skip
+    dsn.add_argument("--quick", action="store_true",
+                     help="a first look: 3 contexts, 16 candidates in 2 generations")  # fmt: skip
+    dsn.add_argument("--nfe", type=_positive, default=None, metavar="N",
+                     help="candidate evaluations allowed (default 200, quick 16)")  # fmt: skip
+    dsn.add_argument("--population", type=_positive, default=None, metavar="N",
+                     help="candidates per generation (default 20, quick 8)")  # fmt: skip
+    dsn.add_argument("--contexts", type=_positive, default=None, metavar="N",
+                     help="contexts to sample (default 12, quick 3)")  # fmt: skip
+    dsn.add_argument("--seed", type=int, default=0, help="the optimiser's seed (default 0)")
+    dsn.add_argument("--workers", type=_positive, default=None,
+                     help="worker processes (default: all cores)")  # fmt: skip
+    dsn.add_argument("--out", help="output folder (default outputs/design_MAP/TIMESTAMP)")
+    dsn.add_argument("--config-dir", metavar="DIR", help=config_dir_help)
+    dsn.set_defaults(func=cmd_design)
     smap = sub.add_parser(
         "map",
         help="summarise a stakeholder map and draw its power/interest grid",

@@ -43,13 +43,17 @@ logger = logging.getLogger(__name__)
 
 __all__ = [
     "FAMILIES",
+    "FULL_SEARCH",
     "OBJECTIVES",
+    "QUICK_SEARCH",
     "Lever",
     "SearchResult",
+    "SearchSetting",
     "decode",
     "describe",
     "lever_space",
     "search",
+    "shock_schedule",
 ]
 
 #: Membership families the search chooses between; each reads its own levers.
@@ -72,6 +76,54 @@ OBJECTIVES: tuple[tuple[str, int, str], ...] = (
 )
 #: Epsilon boxes of the archive, per objective: differences below these are not told apart.
 EPSILONS: tuple[float, ...] = (0.01, 0.02, 0.01)
+#: Shifts of the public's interests the runs' shocks apply in turn (the shock study's: varied
+#: size and direction, so the opinion-policy slope is estimable within a run).
+SHOCK_SHIFTS: tuple[tuple[float, float], ...] = (
+    (-0.15, 0.15), (0.05, -0.02), (0.10, 0.05), (-0.03, -0.10), (0.08, -0.12),
+)  # fmt: skip
+#: The first shock's earliest step and each shock's window (it falls at a random step of it).
+SHOCK_START, SHOCK_JITTER = 15, 5
+
+
+@dataclass(frozen=True)
+class SearchSetting:
+    """How big a design search is: the context study's size and the optimiser's budget."""
+
+    contexts: int
+    steps: int
+    nfe: int
+    population: int
+
+
+#: A first look: 3 contexts of 100 steps (three shocks), 16 candidates in two generations.
+QUICK_SEARCH = SearchSetting(contexts=3, steps=100, nfe=16, population=8)
+#: The full search: 12 contexts of 150 steps (four shocks), 200 candidates, 20 per generation.
+FULL_SEARCH = SearchSetting(contexts=12, steps=150, nfe=200, population=20)
+
+
+def shock_schedule(steps: int, lag: int = 20) -> list[dict[str, Any]]:
+    """Shocks that fit a run of ``steps``: each read ``lag`` steps later, before the next lands.
+
+    Raises:
+        ValueError: When not even one shock and its reading fit.
+    """
+    spacing = lag + SHOCK_JITTER + 5
+    shocks: list[dict[str, Any]] = []
+    start = SHOCK_START
+    while start + SHOCK_JITTER + lag <= steps and len(shocks) < len(SHOCK_SHIFTS):
+        shift = SHOCK_SHIFTS[len(shocks)]
+        shocks.append(
+            {"step": start, "jitter": SHOCK_JITTER, "category": "all", "shift": list(shift)}
+        )
+        start += spacing
+    if not shocks:
+        raise ValueError(
+            f"steps={steps} is too short for a shock and its reading {lag} steps later "
+            f"(at least {SHOCK_START + SHOCK_JITTER + lag})"
+        )
+    return shocks
+
+
 #: Most seats one category may get; most seats by lot; term lengths searched.
 MAX_CATEGORY_SEATS = 8
 MAX_LOTTERY_SEATS = 10
@@ -305,6 +357,50 @@ class _StudyEvaluator:
         solution.evaluated = True
 
 
+def search_context(
+    map_ref: str | Path,
+    *,
+    lobby_group: str | None = None,
+    quick: bool = False,
+    contexts: int | None = None,
+    seed: int | None = None,
+    config_dirs: Sequence[str | Path] = (),
+) -> ExperimentSpec:
+    """The contexts every candidate meets, with shocks so responsiveness is measured.
+
+    They are ``msisim compare``'s (:func:`msisim.study.forum.forum_spec`: the map's
+    uncertainty and the lobby budget, the lobby from a named group), with shocks scheduled
+    in every run (:func:`shock_schedule`).
+
+    Raises:
+        ValueError: One line for a bad map, lobby group or setting, before anything runs.
+    """
+    from msisim.study import forum
+
+    setting = QUICK_SEARCH if quick else FULL_SEARCH
+    options: dict[str, Any] = {} if seed is None else {"seed": seed}
+    spec = forum.forum_spec(
+        map_ref,
+        designs={"representative": {"membership": "representative"}},
+        lobby_group=lobby_group,
+        quick=quick,
+        contexts=setting.contexts if contexts is None else contexts,
+        replicates=1,
+        steps=setting.steps,
+        config_dirs=config_dirs,
+        **options,
+    )
+    data = spec.to_dict()
+    data["base"] = {**data["base"], "shocks": shock_schedule(setting.steps)}
+    data.update(
+        name="design",
+        title=f"Design search on the forum of stakeholder map '{spec.inputs['map']['name']}'",
+        report="",
+        outcomes=[o for o, _, _ in OBJECTIVES],
+    )
+    return ExperimentSpec.from_dict(data)
+
+
 def search(
     context: ExperimentSpec,
     out: str | Path,
@@ -344,6 +440,8 @@ def search(
     ]
     problem.constraints[:] = "==0"
     evaluator = _StudyEvaluator(context, space, out, workers, run)
+    if not logger.isEnabledFor(logging.DEBUG):  # Platypus logs every generation; -v shows it
+        logging.getLogger("Platypus").setLevel(logging.WARNING)
     state = random.getstate()
     random.seed(seed)  # Platypus draws from the stdlib generator
     try:
