@@ -249,3 +249,30 @@ def test_compare_refuses_bad_input_in_one_line_before_any_run(
     assert err.startswith("msisim compare: error:") and "\n" not in err, err
     assert expected in err, err
     assert not out.exists(), "nothing may run (or be written) before the input is checked"
+
+
+@pytest.mark.slow
+def test_run_takes_a_stakeholder_map_by_name_or_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from msisim.cli import EXIT_BAD_INPUT, main
+
+    monkeypatch.chdir(tmp_path)
+    path = write(
+        tmp_path,
+        "group,category,size,power,interest\nFirms,business,30,0.8,0.7\n"
+        "Citizens,grassroots,90,0.2,0.9\n",
+        "forum.csv",
+    )
+    assert main(["run", "stakeholder_map=example", "steps=5", "replicates=1"]) == 0
+    assert "stakeholder_map=example" in capsys.readouterr().out
+    assert main(["run", "stakeholder_map=forum.csv", "steps=5", "replicates=1"]) == 0
+    newest = max(tmp_path.glob("outputs/run/*/runs.parquet"), key=lambda p: p.stat().st_mtime)
+    assert pd.read_parquet(newest)["param.n_stakeholders"].iloc[0] == 120, (
+        "the map's head count (30 + 90) sets N"
+    )
+    assert main(["run", f"stakeholder_map={path.with_name('missing.csv')}", "steps=5"]) == (
+        EXIT_BAD_INPUT
+    )
+    err = capsys.readouterr().err.strip()
+    assert "missing.csv: no such file" in err and "\n" not in err, err

@@ -597,6 +597,10 @@ def run_app(argv: list[str]) -> int:
         params = model_params(node, str(cfg.model), baseline)  # type: ignore[arg-type]
         out = Path(HydraConfig.get().runtime.output_dir)
         try:
+            if cfg.stakeholder_map:
+                params = with_map(
+                    params, str(cfg.stakeholder_map), config_dirs(args.config_dir), baseline
+                )
             status["code"] = max(status["code"], run_scenario(params, cfg, out, plugins))
         except SweepError as err:
             print(f"msisim run: error: {_one_line(err)}", file=sys.stderr)
@@ -680,6 +684,11 @@ def check_run_overrides(
             name = key.split(".")[1]
             if name == "n_steps":
                 raise ValueError("set the run length with steps=N, not params.n_steps")
+            if name == "stakeholder_map":
+                raise ValueError(
+                    "give a stakeholder map as stakeholder_map=FILE (a run setting), not "
+                    "params.stakeholder_map"
+                )
             if name not in names:
                 close = difflib.get_close_matches(name, names, n=1)
                 hint = f" (did you mean 'params.{close[0]}'?)" if close else ""
@@ -716,8 +725,47 @@ def check_run_overrides(
     params = OmegaConf.to_container(cfg.params, resolve=True)
     baseline = OmegaConf.to_container(plain.params, resolve=True)
     model = str(cfg.model)
-    model_kind(model).params(model_params(params, model, baseline))  # type: ignore[arg-type]
+    flat = model_params(params, model, baseline)  # type: ignore[arg-type]
+    if cfg.stakeholder_map:
+        flat = with_map(flat, str(cfg.stakeholder_map), config_dirs(config_dir), baseline)  # type: ignore[arg-type]
+    model_kind(model).params(flat)
     return baseline  # type: ignore[return-value]
+
+
+def with_map(
+    params: dict[str, Any],
+    reference: str,
+    config_dirs: list[Path] | tuple[Path, ...] = (),
+    baseline: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """``msisim run``'s parameters with a stakeholder map's population in place of the default.
+
+    The map sets the groups; its head count sets N and its positions ``n_dims``, unless the
+    command line or a chosen group changed them from ``baseline`` (the default groups'
+    values). A bad or missing map raises one line naming it.
+    """
+    from msisim.study.spec import map_population
+
+    if model_params_set(params, ("groups", "categories")):
+        raise ValueError(
+            "stakeholder_map sets the population's groups and categories: drop params.groups "
+            "and params.categories"
+        )
+    reference_values = baseline or {}
+    out = {
+        k: v
+        for k, v in params.items()
+        if not (k in ("n_stakeholders", "n_dims") and v == reference_values.get(k, v))
+        and k not in ("groups", "categories")
+    }
+    for key, value in map_population(reference, out, config_dirs).items():
+        out.setdefault(key, value)  # plain groups (a manifest stores them), N, n_dims
+    return out
+
+
+def model_params_set(params: dict[str, Any], names: tuple[str, ...]) -> bool:
+    """Whether any of ``names`` is set (not ``None``) in ``params``."""
+    return any(params.get(n) is not None for n in names)
 
 
 class CombineSweepRuns(Callback):
@@ -806,7 +854,10 @@ def run_scenario(
         title=f"{params.get('membership', cfg.model)}: {spec.replicates} replicates "
         "(mean and 95% CI)",
     )
-    shown = ", ".join(f"{k}={v}" for k, v in changed.items()) or "the model's defaults"
+    shown = ", ".join(f"{k}={v}" for k, v in changed.items() if k != "groups")
+    if cfg.get("stakeholder_map"):  # its groups are long: name the map instead
+        shown = ", ".join(filter(None, [f"stakeholder_map={cfg.stakeholder_map}", shown]))
+    shown = shown or "the model's defaults"
     print(f"scenario: {shown}")
     print(table[["outcome", "mean", "ci_low", "ci_high", "n"]].to_string(index=False))
     print(f"results: {(out / 'runs.parquet').resolve()}")

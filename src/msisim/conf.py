@@ -179,6 +179,7 @@ def run_schema() -> type:
             ("model", str, field(default="forum")),
             ("params", params, field(default_factory=params)),
             *settings,
+            ("stakeholder_map", str, field(default="")),
         ],
     )
 
@@ -231,6 +232,7 @@ def run_help_template(extra: str | Path | None = None) -> str:
         "  msisim run design=open lobbying=heavy params.epsilon=0.2 replicates=10",
         "  msisim run -m design=representative,open lobbying=none,heavy",
         "  msisim run model=parliament params.n_seats=500 params.lottery_seats=140",
+        "  msisim run stakeholder_map=example design=open lobbying=moderate",
         "",
         "Config groups (GROUP=OPTION; each option sets several params):",
         *(f"  {g}: {', '.join(group_options(g, extra))}" for g in config_groups(extra)),
@@ -238,6 +240,9 @@ def run_help_template(extra: str | Path | None = None) -> str:
         "Run settings (NAME=VALUE):",
         f"  model (forum; the kind of model: {model_kinds_text()})",
         *(f"  {name} ({default}; {doc})" for name, (default, doc) in RUN_SETTINGS.items()),
+        "  stakeholder_map (none; a map's name, e.g. example, or a .csv/.yaml file: the forum's",
+        "    population from its groups; the map's head count sets N unless",
+        "    params.n_stakeholders is given)",
         "",
         "Model parameters: params.NAME=VALUE (default; meaning). 'model default' marks a",
         "list or mapping built by the model; give it in YAML syntax, e.g. "
