@@ -181,7 +181,7 @@ def test_regret_is_the_gap_to_the_best_design_in_each_context() -> None:
             "sample": [0, 0, 1, 1],
             "design": ["a", "b", "a", "b"],
             "rose": [0.5, 0.7, 0.6, 0.4],
-            "policy_congruence": [0.9, 0.9, 0.8, 0.8],
+            "responsiveness": [0.9, 0.9, 0.8, 0.8],
             "capture": [0.1, 0.3, 0.0, 0.0],
         }
     )

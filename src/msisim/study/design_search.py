@@ -53,7 +53,6 @@ __all__ = [
     "describe",
     "lever_space",
     "search",
-    "shock_schedule",
 ]
 
 #: Membership families the search chooses between; each reads its own levers.
@@ -76,13 +75,6 @@ OBJECTIVES: tuple[tuple[str, int, str], ...] = (
 )
 #: Epsilon boxes of the archive, per objective: differences below these are not told apart.
 EPSILONS: tuple[float, ...] = (0.01, 0.02, 0.01)
-#: Shifts of the public's interests the runs' shocks apply in turn (the shock study's: varied
-#: size and direction, so the opinion-policy slope is estimable within a run).
-SHOCK_SHIFTS: tuple[tuple[float, float], ...] = (
-    (-0.15, 0.15), (0.05, -0.02), (0.10, 0.05), (-0.03, -0.10), (0.08, -0.12),
-)  # fmt: skip
-#: The first shock's earliest step and each shock's window (it falls at a random step of it).
-SHOCK_START, SHOCK_JITTER = 15, 5
 
 
 @dataclass(frozen=True)
@@ -99,29 +91,6 @@ class SearchSetting:
 QUICK_SEARCH = SearchSetting(contexts=3, steps=100, nfe=16, population=8)
 #: The full search: 12 contexts of 150 steps (four shocks), 200 candidates, 20 per generation.
 FULL_SEARCH = SearchSetting(contexts=12, steps=150, nfe=200, population=20)
-
-
-def shock_schedule(steps: int, lag: int = 20) -> list[dict[str, Any]]:
-    """Shocks that fit a run of ``steps``: each read ``lag`` steps later, before the next lands.
-
-    Raises:
-        ValueError: When not even one shock and its reading fit.
-    """
-    spacing = lag + SHOCK_JITTER + 5
-    shocks: list[dict[str, Any]] = []
-    start = SHOCK_START
-    while start + SHOCK_JITTER + lag <= steps and len(shocks) < len(SHOCK_SHIFTS):
-        shift = SHOCK_SHIFTS[len(shocks)]
-        shocks.append(
-            {"step": start, "jitter": SHOCK_JITTER, "category": "all", "shift": list(shift)}
-        )
-        start += spacing
-    if not shocks:
-        raise ValueError(
-            f"steps={steps} is too short for a shock and its reading {lag} steps later "
-            f"(at least {SHOCK_START + SHOCK_JITTER + lag})"
-        )
-    return shocks
 
 
 #: Most seats one category may get; most seats by lot; term lengths searched.
@@ -369,8 +338,8 @@ def search_context(
     """The contexts every candidate meets, with shocks so responsiveness is measured.
 
     They are ``msisim compare``'s (:func:`msisim.study.forum.forum_spec`: the map's
-    uncertainty and the lobby budget, the lobby from a named group), with shocks scheduled
-    in every run (:func:`shock_schedule`).
+    uncertainty and the lobby budget, the lobby from a named group, shocks scheduled in
+    every run by :func:`msisim.study.forum.shock_schedule`), longer runs with more shocks.
 
     Raises:
         ValueError: One line for a bad map, lobby group or setting, before anything runs.
@@ -391,7 +360,6 @@ def search_context(
         **options,
     )
     data = spec.to_dict()
-    data["base"] = {**data["base"], "shocks": shock_schedule(setting.steps)}
     data.update(
         name="design",
         title=f"Design search on the forum of stakeholder map '{spec.inputs['map']['name']}'",

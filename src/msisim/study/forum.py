@@ -61,18 +61,29 @@ __all__ = [
     "regret_table",
     "sample_contexts",
     "shipped_designs",
+    "shock_schedule",
 ]
 
 #: The outcomes designs are compared on, with the quality each measures: inclusiveness (the
-#: Rose index of the room, higher is better), responsiveness (policy congruence: 1 minus the
-#: policy's distance to the public ideal, higher is better; the shock-based responsiveness
-#: slope needs scheduled shocks and a second twin, so it is not used here) and capture (how
-#: far the lobby moved the policy toward its ideal beyond the no-lobby twin, lower is better).
+#: Rose index of the room, higher is better), responsiveness (the opinion-policy slope: the
+#: policy's change per unit of change of the public ideal over the run's scheduled shocks,
+#: each read ``pass_through_lag`` steps later against a no-shock twin; higher is better;
+#: Achen 1978, Soroka & Wlezien 2010) and capture (how far the lobby moved the policy toward
+#: its ideal beyond the no-lobby twin, lower is better).
 OUTCOMES: dict[str, str] = {
     "rose": "inclusiveness",
-    "policy_congruence": "responsiveness",
+    "responsiveness": "responsiveness",
     "capture": "capture",
 }
+#: Shifts of the public's interests the runs' shocks apply in turn (the shock study's: varied
+#: size and direction, so the opinion-policy slope is estimable within a run).
+SHOCK_SHIFTS: tuple[tuple[float, float], ...] = (
+    (-0.15, 0.15), (0.05, -0.02), (0.10, 0.05), (-0.03, -0.10), (0.08, -0.12),
+)  # fmt: skip
+#: The first shock's earliest step and each shock's window (it falls at a random step of it).
+SHOCK_START, SHOCK_JITTER = 15, 5
+
+
 #: Highest lobby budget sampled: the design comparison study's range (0 to 3 per step),
 #: where its capture ranges from none to most of the way to the lobby's ideal.
 BUDGET_HIGH = 3.0
@@ -116,8 +127,34 @@ class Setting:
 #: the map's own size.
 FULL = Setting(contexts=30, replicates=2, steps=150, n_stakeholders=None)
 #: A first look in under a minute on two cores: 9 contexts, one replicate, 40 steps (two
-#: terms), 150 stakeholders.
+#: terms, one shock), 150 stakeholders.
 QUICK = Setting(contexts=9, replicates=1, steps=40, n_stakeholders=150)
+
+
+def shock_schedule(steps: int, lag: int = 20) -> list[dict[str, Any]]:
+    """Shocks that fit a run of ``steps``: each read ``lag`` steps later, before the next lands.
+
+    Every shock moves every category's interests by the next of :data:`SHOCK_SHIFTS`; it
+    falls at a random step of a window of :data:`SHOCK_JITTER` steps (drawn once per run).
+
+    Raises:
+        ValueError: When not even one shock and its reading fit.
+    """
+    spacing = lag + SHOCK_JITTER + 5
+    shocks: list[dict[str, Any]] = []
+    start = SHOCK_START
+    while start + SHOCK_JITTER + lag <= steps and len(shocks) < len(SHOCK_SHIFTS):
+        shift = SHOCK_SHIFTS[len(shocks)]
+        shocks.append(
+            {"step": start, "jitter": SHOCK_JITTER, "category": "all", "shift": list(shift)}
+        )
+        start += spacing
+    if not shocks:
+        raise ValueError(
+            f"steps={steps} is too short for a shock and its reading {lag} steps later "
+            f"(at least {SHOCK_START + SHOCK_JITTER + lag})"
+        )
+    return shocks
 
 
 # --------------------------------------------------------------------------- designs
@@ -373,6 +410,12 @@ def forum_spec(
     base: dict[str, Any] = {"n_lobbyists": 1, "lobby_ideal": list(lobby_ideal(group, d))}
     if setting.n_stakeholders is not None:
         base["n_stakeholders"] = setting.n_stakeholders
+    n_steps = setting.steps if steps is None else steps
+    # shocks of the public's interests, so responsiveness (the opinion-policy slope) is read
+    base["shocks"] = [
+        {**s, "shift": [*s["shift"], *([0.0] * (d - len(s["shift"])))]}
+        for s in shock_schedule(n_steps)
+    ]
     sampled = sample_contexts(smap, n_contexts, seed=seed, n_dims=d)
     rows, columns = smap.rows()
     reference = smap.source if isinstance(map_ref, StakeholderMap) else str(map_ref)
@@ -405,7 +448,7 @@ def forum_spec(
         "designs": chosen,
         "contexts": sampled,
         "replicates": setting.replicates if replicates is None else replicates,
-        "steps": setting.steps if steps is None else steps,
+        "steps": n_steps,
         "seed": seed,
         "batch_size": setting.batch_size,
         "outcomes": [*OUTCOMES, "structural_tilt", "lobby_bias"],

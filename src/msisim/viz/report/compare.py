@@ -229,10 +229,12 @@ def _contexts_section(ctx: Context, inputs: dict[str, Any], data: pd.DataFrame) 
         "random streams, which gives its capture. Every design runs every context with the "
         f"same seeds; {ctx.spec.replicates} replicate(s) per design and context, "
         f"{ctx.spec.steps} steps each.\n",
-        "Outcomes: inclusiveness is the Rose index of the room; responsiveness is policy "
-        "congruence (1 minus the policy's distance to the public ideal, relative to the "
-        "largest possible; the shock-based responsiveness slope needs scheduled shocks and is "
-        "not used here); capture is how far the lobby moved the policy toward its ideal "
+        "Outcomes: inclusiveness is the Rose index of the room; responsiveness is the "
+        "opinion-policy slope (Achen 1978; Soroka & Wlezien 2010): every run has "
+        f"{len(ctx.spec.base.get('shocks', ()))} scheduled shock(s) of the public's interests, "
+        "and the slope is the policy's change per unit of change of the public ideal, each "
+        "read 20 steps after its shock against a no-shock twin (1 = the policy follows fully, "
+        "0 = not at all); capture is how far the lobby moved the policy toward its ideal "
         "beyond the no-lobby twin.\n",
     ]
 
