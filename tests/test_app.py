@@ -475,6 +475,57 @@ def _wait_for_step(page, step: int, timeout: float = 30) -> None:
     )
 
 
+#: JavaScript: the box of the Compare tab's capture chart (its cell, note included).
+CAPTURE_BOX_JS = """
+() => { const svg = document.querySelector("svg[data-figure='compare-capture']");
+  const r = svg.closest('.msisim-cell').getBoundingClientRect();
+  return {top: r.top, bottom: r.bottom, left: r.left, right: r.right,
+          width: window.innerWidth, height: window.innerHeight}; }
+"""
+
+
+def _check_classroom(browser, page, port: int, cdn_statuses: dict[str, int]) -> None:
+    """At 1280x720: the capture chart above the fold, the JavaScript from the local copy,
+    the CSV download, a preset picked in the page, and the message when scripts fail."""
+    box = page.evaluate(CAPTURE_BOX_JS)
+    assert box["top"] >= 0 and box["left"] >= 0, f"capture chart starts on screen: {box}"
+    assert box["bottom"] <= box["height"] and box["right"] <= box["width"], (
+        f"the capture chart (and its note) is fully visible at 1280x720: {box}"
+    )
+    assert "capture can jump" in page.inner_text(".msisim-capture"), "the jump is explained"
+    assert cdn_statuses, "the page loaded its JavaScript through the app's server"
+    assert set(cdn_statuses.values()) == {200}, f"every asset from the local copy: {cdn_statuses}"
+    asset = page.request.get(f"http://127.0.0.1:{port}/_solara/cdn/requirejs@2.3.6/require.js")
+    assert asset.status == 200 and "requirejs" in asset.text(), "one asset, from the local copy"
+
+    with page.expect_download(timeout=60_000) as download:
+        page.get_by_role("button", name="Download the run (CSV)").click()
+    table = pd.read_csv(download.value.path())
+    assert len(table) == _step_shown(page) and "capture" in table.columns, (
+        f"the CSV holds the run's series, one row per step: {table.shape}"
+    )
+    assert download.value.suggested_filename == "msisim_representative_seed1.csv"
+
+    page.locator(".msisim-presets .v-select").first.click()
+    page.locator(".menuable__content__active .v-list-item", has_text="Safeguarded").click()
+    page.wait_for_function(
+        "() => document.body.innerText.includes('Term length (seated bodies, rounds): 10')",
+        timeout=60_000,
+    )
+    _wait_for_step(page, 0)
+    assert "Safeguarded" in page.inner_text(".msisim-presets"), "the picker shows the preset"
+
+    blocked = browser.new_page(viewport={"width": 1280, "height": 720})
+    blocked.route("**/solara-vuetify-app*.js", lambda route: route.abort())
+    blocked.goto(f"http://127.0.0.1:{port}/", timeout=120_000)
+    problem = blocked.locator("#msisim-load-problem")
+    problem.wait_for(state="visible", timeout=60_000)
+    text = problem.inner_text()
+    assert "could not load its JavaScript" in text and "solara-vuetify-app" in text, text
+    blocked.screenshot(path=str(ROOT / "docs" / "img" / "app_no_javascript.png"))
+    blocked.close()
+
+
 @pytest.mark.slow
 def test_app_in_a_real_browser(app_server):
     from playwright.sync_api import sync_playwright
@@ -493,6 +544,13 @@ def test_app_in_a_real_browser(app_server):
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         for width, height in SIZES:
             page = browser.new_page(viewport={"width": width, "height": height})
+            cdn_statuses: dict[str, int] = {}
+            page.on(
+                "response",
+                lambda r, seen=cdn_statuses: (
+                    seen.__setitem__(r.url, r.status) if "/_solara/cdn/" in r.url else None
+                ),
+            )
             page.goto(f"http://127.0.0.1:{port}/", timeout=120_000)
             step = page.get_by_role("button", name="Step")
             step.wait_for(timeout=120_000)
@@ -528,6 +586,8 @@ def test_app_in_a_real_browser(app_server):
             time.sleep(1.0)
             _check_layout(page, f"Compare {width}x{height}")
             page.screenshot(path=str(shots / f"app_compare_{width}x{height}.png"))
+            if (width, height) == (1280, 720):
+                _check_classroom(browser, page, port, cdn_statuses)
             page.close()
         browser.close()
     for tab, minimum in (("forum", FORUM_MIN_RATE), ("compare", COMPARE_MIN_RATE)):

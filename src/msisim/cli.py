@@ -891,8 +891,10 @@ def build_parser() -> argparse.ArgumentParser:
         "app",
         help="the interactive browser app (Mesa SolaraViz)",
         description="Serve the interactive app: the policy space live, capture and "
-        "inclusiveness plots, the scorecard, and a representative-vs-open comparison. Binds "
-        "to 127.0.0.1 (also when HOST is set in the environment) unless --host is given.",
+        "inclusiveness plots, the scorecard, a representative-vs-open comparison, preset and "
+        "stakeholder-map pickers and a CSV download of the run. Its JavaScript comes from the "
+        "local copy of the solara-assets package (no internet needed). Binds to 127.0.0.1 "
+        "(also when HOST is set in the environment) unless --host is given.",
     )
     app.add_argument("--host", default="127.0.0.1", help="address to bind (127.0.0.1)")
     app.add_argument("--port", type=_positive, default=8765, help="port (8765)")
