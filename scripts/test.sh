@@ -6,7 +6,8 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 bash "$root/scripts/setup.sh"
 cd "$root"
 venv="$root/.venv/bin"
-# The browser test drives Debian's Chromium (no browser download) and the app's offline assets.
+# The browser test drives Debian's Chromium (no browser download); the app's JavaScript comes
+# from the solara-assets package that setup.sh installs (no npm).
 if ! command -v chromium >/dev/null 2>&1; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     echo "[test] installing Debian's chromium for the browser test" >&2
@@ -16,7 +17,6 @@ if ! command -v chromium >/dev/null 2>&1; then
     exit 1
   fi
 fi
-"$root/.venv/bin/python" -c "from msisim.viz.assets import fetch_assets; fetch_assets()"
 echo "[test] ruff check" && "$venv/ruff" check src tests benchmarks examples
 echo "[test] ruff format --check" && "$venv/ruff" format --check src tests benchmarks examples
 echo "[test] mypy" && "$venv/mypy"

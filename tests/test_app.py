@@ -1,17 +1,23 @@
 """The teaching app: browser-free tests and real-browser tests (Chromium via Playwright).
 
-The browser test starts ``msisim app --offline`` on a free loopback port and drives Debian's
-Chromium (no browser download). At 1920x1080, 1600x900 and 1280x720 it checks the layout
+The browser test starts ``msisim app`` (JavaScript from the local copy that the
+``solara-assets`` package installs) on a free loopback port and drives Debian's Chromium (no
+browser download). At 1920x1080, 1600x900 and 1280x720 it checks the layout
 from element boxes (figure cells inside the page and apart from each other, every SVG text
 inside its figure and clear of the others, the policy space fully on screen) and saves
 screenshots to ``docs/img/``. It checks that ten quick clicks on Step make exactly ten
 steps, and it measures in the browser how many steps per second the Forum and Compare tabs
 play while counting, for every figure, how many of those steps it actually showed. The
-measured rates are written to ``outputs/app_speed.json``.
+measured rates are written to ``outputs/app_speed.json``. At 1280x720 it also checks that the
+Compare tab's capture chart is fully on screen, that a preset picked in the page rebuilds the
+model, that the CSV download parses, that an asset comes from the local copy and that the
+page says so in words when its JavaScript cannot load.
 """
 
+import io
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -23,19 +29,25 @@ import urllib.request
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from msisim import cli
-from msisim.viz import live, style
+from msisim.viz import assets, live, style
 from msisim.viz.app import (
     FORUM_CHARTS,
     MODEL_PARAMS,
+    PRESET_GROUPS,
     AppModel,
     Page,
     Session,
+    apply_preset,
     compare_chart_svg,
     control_label,
+    default_controls,
     forum_chart_svg,
+    preset_names,
+    run_csv,
 )
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -163,32 +175,142 @@ class _FakeServer:
         return 0
 
 
-def test_app_starts_without_npm_and_says_it_loads_assets_online(tmp_path, monkeypatch, capsys):
-    monkeypatch.setenv("MSISIM_ASSETS_DIR", str(tmp_path / "none-yet"))
+def _fill(folder: Path) -> Path:
+    for name in assets.page_files():
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
+        (folder / name).write_text("/* a stand-in */")
+    return folder
+
+
+def test_app_serves_the_local_copy_by_default_without_npm(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("MSISIM_ASSETS_DIR", str(_fill(tmp_path / "cdn")))
     monkeypatch.setenv("PATH", str(tmp_path))  # no npm
     monkeypatch.setattr(subprocess, "Popen", _FakeServer)
     args = types.SimpleNamespace(host="127.0.0.1", port=8765, offline=False)
     assert cli.cmd_app(args) == 0
-    out = capsys.readouterr().out
-    lines = [line for line in out.splitlines() if "online" in line]
-    assert len(lines) == 1, f"one line says where the JavaScript comes from: {out!r}"
-    assert "SOLARA_ASSETS_PROXY_CACHE_DIR" not in _FakeServer.last.env, "Solara's usual source"
-    assert "msisim.viz.app:Page" in _FakeServer.last.command
+    out = capsys.readouterr()
+    assert "local copy" in out.out and not out.err, f"one line says where the files are: {out}"
+    env = _FakeServer.last.env
+    assert env["SOLARA_ASSETS_PROXY_CACHE_DIR"] == str(tmp_path / "cdn"), "served from the copy"
+    assert env["SOLARA_ASSETS_PROXY"] == "True"
+    assert cli.APP_MODULE in _FakeServer.last.command
 
 
-def test_offline_without_npm_or_assets_says_what_is_missing(tmp_path, monkeypatch, capsys):
-    monkeypatch.setenv("MSISIM_ASSETS_DIR", str(tmp_path / "none-yet"))
-    monkeypatch.setenv("PATH", str(tmp_path))
+def test_missing_assets_are_named_with_the_package_that_installs_them(
+    tmp_path, monkeypatch, capsys
+):
+    monkeypatch.setenv("MSISIM_ASSETS_DIR", str(tmp_path / "empty"))
     monkeypatch.setattr(subprocess, "Popen", _FakeServer)
-    args = types.SimpleNamespace(host="127.0.0.1", port=8765, offline=True)
-    assert cli.cmd_app(args) == 1
-    assert "npm" in capsys.readouterr().err
+    args = types.SimpleNamespace(host="127.0.0.1", port=8765, offline=False)
+    assert cli.cmd_app(args) == 0, "the app still starts (the page then says what is wrong)"
+    err = capsys.readouterr().err
+    assert "pip install solara-assets" in err and "solara-vuetify-app" in err, err
+    assert str(tmp_path / "empty") in err, "the folder looked in is named"
+    assert len(err.strip().splitlines()) == 1, f"one line: {err!r}"
 
 
-def test_offline_serves_the_local_assets(tmp_path):
-    command, env = cli.app_command("127.0.0.1", 8765, tmp_path)
-    assert env["SOLARA_ASSETS_PROXY_CACHE_DIR"] == str(tmp_path)
-    assert command[command.index("--host") + 1] == "127.0.0.1"
+def test_the_installed_assets_hold_every_file_solaras_page_asks_for():
+    import solara.server
+
+    template = (Path(solara.server.__file__).parent / "templates" / "solara.html.j2").read_text()
+    for name in assets.PAGE_FILES:
+        if "font-awesome" in name:
+            continue  # the template names it through a setting, checked below
+        requested = "{{cdn}}/" + name.replace("{major}", "{{ipywidget_major_version}}")
+        assert requested in template, f"Solara's page no longer loads {name}: update PAGE_FILES"
+    from solara.server import settings
+
+    assert settings.assets.fontawesome_path.lstrip("/") in assets.PAGE_FILES
+    folder = assets.assets_dir()
+    assert folder is not None, "the solara-assets package is installed (a dependency)"
+    assert assets.missing_files(folder) == [], f"solara-assets in {folder} lacks files"
+
+
+def test_the_page_template_ships_beside_the_served_module():
+    import msisim.viz.web
+
+    template = Path(msisim.viz.web.__file__).parents[1] / "templates" / "index.html.j2"
+    text = template.read_text()
+    assert '{% extends "solara.html.j2" %}' in text, "Solara's page, extended"
+    assert "msisim-load-problem" in text and "pip install solara-assets" in text
+    assert "msisim-app" in text, "the message hides once the app has started"
+
+
+def test_every_preset_and_map_builds_a_model():
+    for group in PRESET_GROUPS:
+        names = preset_names(group)
+        assert names, f"the {group} group offers presets"
+        for name in names:
+            model = AppModel(**apply_preset(default_controls(), group, name))
+            model.step()
+            assert model.steps == 1, f"{group} preset {name} runs"
+    assert "map:example" in preset_names("population"), "shipped stakeholder maps are offered"
+    assert "large" not in preset_names("population"), "too large for the live page"
+
+
+def test_a_preset_sets_its_controls_and_passes_the_rest_to_the_model():
+    controls = apply_preset(default_controls(), "design", "safeguarded")
+    assert (controls["term_length"], controls["transparency"], controls["recusal"]) == (
+        10, 0.5, True), "the controls show the preset's values"  # fmt: skip
+    model = AppModel(**controls)
+    assert model.params.design.term_limit == 2 and model.params.design.cooling_off == 20
+    assert model.twin().params.design.term_limit != 2, "the twin is the plain other template"
+    back = apply_preset(controls, "design", "")
+    assert back["term_length"] == 20 and back["recusal"] is False, "no preset: start values"
+    mapped = AppModel(**apply_preset(default_controls(), "population", "map:example"))
+    assert mapped.stakeholders.n == 1000, "the map's head count sets N"
+    assert mapped.params.population.groups, "the map's groups are the population"
+    lobby = AppModel(**apply_preset(default_controls(), "lobbying", "astroturf"))
+    assert lobby.params.context.astroturf_share == 0.2
+
+
+def test_an_unknown_preset_is_named():
+    with pytest.raises(ValueError, match="unknown design preset 'nope'"):
+        AppModel(design="nope")
+
+
+def test_the_run_downloads_as_a_csv_of_its_series():
+    session = Session()
+    session.step(15)
+    table = pd.read_csv(io.StringIO(run_csv(session.model)))
+    assert list(table["step"]) == list(range(1, 16)), "one row per step"
+    assert {"capture", "true_rose", "lobby_bias"} <= set(table.columns)
+    assert table["capture"].iloc[-1] == pytest.approx(session.model.series[-1]["capture"])
+
+
+def _text_extents(svg: str) -> list[tuple[str, float, float]]:
+    """Each <text>'s label and its estimated left and right edge (0.62 em per character)."""
+    out = []
+    for x, size, anchor, label in re.findall(
+        r'<text x="([\d.]+)" y="[\d.]+" font-size="([\d.]+)" text-anchor="(\w+)"[^>]*>([^<]*)<',
+        svg,
+    ):
+        width = live.TICK_CHAR_WIDTH * float(size) * len(label)
+        left = {"start": 0.0, "middle": width / 2, "end": width}[anchor]
+        out.append((label, float(x) - left, float(x) - left + width))
+    return out
+
+
+@pytest.mark.parametrize("last", [40, 750, 1000, 9999])
+def test_x_axis_ticks_stay_inside_the_chart_on_long_runs(last):
+    steps = np.arange(1.0, last + 1.0)
+    svg = live.line_chart_svg(steps, [(steps / last, "#000", "x", "")], title="t")
+    width = float(re.search(r'viewBox="0 0 (\d+)', svg).group(1))
+    ticks = [(t, a, b) for t, a, b in _text_extents(svg) if t.isdigit()]
+    assert ticks, "tick labels are drawn"
+    for label, left, right in ticks:
+        assert 0 <= left and right <= width, f"tick {label} sticks out after {last} steps"
+
+
+def test_the_capture_chart_marks_new_terms_and_says_why_it_jumps():
+    session = Session()
+    session.step(45)
+    svg = compare_chart_svg(session.model, session.twin(), "capture")
+    assert svg.count('data-mark="1"') == 2, "terms start again at steps 21 and 41"
+    from msisim.viz.app import compare_html
+
+    page = compare_html(session)
+    assert "new terms (every 20 steps)" in page and "capture can jump" in page
 
 
 # --------------------------------------------------------------------------- real browser
@@ -215,7 +337,7 @@ def _wait_for(url: str, timeout: float) -> None:
 def _start_app(port: int) -> subprocess.Popen:
     env = {**os.environ, "HOST": "0.0.0.0"}  # must be ignored: the app binds to 127.0.0.1
     return subprocess.Popen(
-        [str(Path(sys.executable).parent / "msisim"), "app", "--offline", "--port", str(port)],
+        [str(Path(sys.executable).parent / "msisim"), "app", "--port", str(port)],
         env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
         start_new_session=True,
     )  # fmt: skip
@@ -353,6 +475,57 @@ def _wait_for_step(page, step: int, timeout: float = 30) -> None:
     )
 
 
+#: JavaScript: the box of the Compare tab's capture chart (its cell, note included).
+CAPTURE_BOX_JS = """
+() => { const svg = document.querySelector("svg[data-figure='compare-capture']");
+  const r = svg.closest('.msisim-cell').getBoundingClientRect();
+  return {top: r.top, bottom: r.bottom, left: r.left, right: r.right,
+          width: window.innerWidth, height: window.innerHeight}; }
+"""
+
+
+def _check_classroom(browser, page, port: int, cdn_statuses: dict[str, int]) -> None:
+    """At 1280x720: the capture chart above the fold, the JavaScript from the local copy,
+    the CSV download, a preset picked in the page, and the message when scripts fail."""
+    box = page.evaluate(CAPTURE_BOX_JS)
+    assert box["top"] >= 0 and box["left"] >= 0, f"capture chart starts on screen: {box}"
+    assert box["bottom"] <= box["height"] and box["right"] <= box["width"], (
+        f"the capture chart (and its note) is fully visible at 1280x720: {box}"
+    )
+    assert "capture can jump" in page.inner_text(".msisim-capture"), "the jump is explained"
+    assert cdn_statuses, "the page loaded its JavaScript through the app's server"
+    assert set(cdn_statuses.values()) == {200}, f"every asset from the local copy: {cdn_statuses}"
+    asset = page.request.get(f"http://127.0.0.1:{port}/_solara/cdn/requirejs@2.3.6/require.js")
+    assert asset.status == 200 and "requirejs" in asset.text(), "one asset, from the local copy"
+
+    with page.expect_download(timeout=60_000) as download:
+        page.get_by_role("button", name="Download the run (CSV)").click()
+    table = pd.read_csv(download.value.path())
+    assert len(table) == _step_shown(page) and "capture" in table.columns, (
+        f"the CSV holds the run's series, one row per step: {table.shape}"
+    )
+    assert download.value.suggested_filename == "msisim_representative_seed1.csv"
+
+    page.locator(".msisim-presets .v-select").first.click()
+    page.locator(".menuable__content__active .v-list-item", has_text="Safeguarded").click()
+    page.wait_for_function(
+        "() => document.body.innerText.includes('Term length (seated bodies, rounds): 10')",
+        timeout=60_000,
+    )
+    _wait_for_step(page, 0)
+    assert "Safeguarded" in page.inner_text(".msisim-presets"), "the picker shows the preset"
+
+    blocked = browser.new_page(viewport={"width": 1280, "height": 720})
+    blocked.route("**/solara-vuetify-app*.js", lambda route: route.abort())
+    blocked.goto(f"http://127.0.0.1:{port}/", timeout=120_000)
+    problem = blocked.locator("#msisim-load-problem")
+    problem.wait_for(state="visible", timeout=60_000)
+    text = problem.inner_text()
+    assert "could not load its JavaScript" in text and "solara-vuetify-app" in text, text
+    blocked.screenshot(path=str(ROOT / "docs" / "img" / "app_no_javascript.png"))
+    blocked.close()
+
+
 @pytest.mark.slow
 def test_app_in_a_real_browser(app_server):
     from playwright.sync_api import sync_playwright
@@ -371,6 +544,13 @@ def test_app_in_a_real_browser(app_server):
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         for width, height in SIZES:
             page = browser.new_page(viewport={"width": width, "height": height})
+            cdn_statuses: dict[str, int] = {}
+            page.on(
+                "response",
+                lambda r, seen=cdn_statuses: (
+                    seen.__setitem__(r.url, r.status) if "/_solara/cdn/" in r.url else None
+                ),
+            )
             page.goto(f"http://127.0.0.1:{port}/", timeout=120_000)
             step = page.get_by_role("button", name="Step")
             step.wait_for(timeout=120_000)
@@ -406,6 +586,8 @@ def test_app_in_a_real_browser(app_server):
             time.sleep(1.0)
             _check_layout(page, f"Compare {width}x{height}")
             page.screenshot(path=str(shots / f"app_compare_{width}x{height}.png"))
+            if (width, height) == (1280, 720):
+                _check_classroom(browser, page, port, cdn_statuses)
             page.close()
         browser.close()
     for tab, minimum in (("forum", FORUM_MIN_RATE), ("compare", COMPARE_MIN_RATE)):

@@ -56,6 +56,7 @@ def test_wheel_installs_and_runs_outside_the_repository(tmp_path: Path) -> None:
         "msisim/configs/experiment/bollow_comparison.yaml",
         "msisim/configs/experiment/quick/bollow_comparison.yaml",
         "msisim/configs/maps/example.csv",
+        "msisim/viz/templates/index.html.j2",
     ):
         assert expected in names, f"the wheel must ship {expected} (setuptools package-data)"
 
@@ -129,9 +130,9 @@ def _free_port() -> int:
 
 
 def _serves_the_app_without_npm(venv: Path, folder: Path, env: dict[str, str]) -> None:
-    """``msisim app`` from a folder outside the repository, with no npm on the PATH and no
-    local copy of the JavaScript: it says where the assets come from, serves the page, and
-    stops (server included) on SIGTERM to its process."""
+    """``msisim app`` from a folder outside the repository, with no npm on the PATH: it
+    serves the page and its JavaScript from the local copy that the solara-assets
+    dependency installed, says so, and stops (server included) on SIGTERM to its process."""
     bare = {**env, "PATH": str(venv / "bin"), "XDG_CACHE_HOME": str(folder / "cache")}
     bare.pop("MSISIM_ASSETS_DIR", None)
     assert shutil.which("npm", path=bare["PATH"]) is None, "precondition: npm is not reachable"
@@ -154,6 +155,10 @@ def _serves_the_app_without_npm(venv: Path, folder: Path, env: dict[str, str]) -
             f"msisim app exited early:\n{app.stdout.read() if app.stdout else ''}"
         )
         assert "solara" in page.lower(), "the installed app serves Solara's page without npm"
+        assert "msisim-load-problem" in page, "msisim's page template ships in the wheel"
+        asset = f"http://127.0.0.1:{port}/_solara/cdn/requirejs@2.3.6/require.js"
+        with urllib.request.urlopen(asset, timeout=30) as reply:
+            assert reply.status == 200 and b"requirejs" in reply.read(), "an asset, locally"
     finally:
         app.send_signal(signal.SIGTERM)
         try:
@@ -162,6 +167,6 @@ def _serves_the_app_without_npm(venv: Path, folder: Path, env: dict[str, str]) -
             os.killpg(app.pid, signal.SIGKILL)
             output, _ = app.communicate()
             raise AssertionError("msisim app did not stop on SIGTERM") from None
-    assert "online source" in output, f"the app says where its JavaScript comes from:\n{output}"
+    assert "local copy" in output, f"the app says where its JavaScript comes from:\n{output}"
     with socket.socket() as sock:
         assert sock.connect_ex(("127.0.0.1", port)) != 0, "SIGTERM stopped the server child too"

@@ -450,12 +450,17 @@ def cmd_list(args: argparse.Namespace) -> int:
 # --------------------------------------------------------------------------- app
 
 
+#: The module Solara serves: its package's parent folder holds the page template
+#: (``msisim/viz/templates/index.html.j2``) that says so in the page when scripts fail.
+APP_MODULE = "msisim.viz.web:Page"
+
+
 def app_command(host: str, port: int, assets: Path | None) -> tuple[list[str], dict[str, str]]:
     """The command line and environment that serve the app.
 
-    With ``assets`` (a folder filled by :func:`msisim.viz.assets.fetch_assets`) Solara serves
-    its JavaScript from that folder and needs no internet; with ``None`` it fetches it from
-    its usual online source (and caches it).
+    With ``assets`` (the folder of :func:`msisim.viz.assets.assets_dir`) Solara serves its
+    JavaScript from that folder, fetching online only a file it lacks; with ``None`` it
+    uses its own cache folder (the same files, when ``solara-assets`` is installed there).
     """
     import os
 
@@ -464,13 +469,13 @@ def app_command(host: str, port: int, assets: Path | None) -> tuple[list[str], d
         "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "false",
         "SOLARA_CHECK_VERSION": "false",
         "SOLARA_THEME_SHOW_BANNER": "false",  # its corner banner would cover the figures
+        "SOLARA_ASSETS_PROXY": "True",  # the page's JavaScript comes through this server
     }
     env.pop("SOLARA_ASSETS_PROXY_CACHE_DIR", None)
     if assets is not None:
-        env["SOLARA_ASSETS_PROXY"] = "True"
         env["SOLARA_ASSETS_PROXY_CACHE_DIR"] = str(assets)
     command = [
-        sys.executable, "-m", "solara", "run", "msisim.viz.app:Page",
+        sys.executable, "-m", "solara", "run", APP_MODULE,
         "--host", host, "--port", str(port), "--production", "--no-open",
     ]  # fmt: skip
     return command, env
@@ -496,23 +501,18 @@ def cmd_app(args: argparse.Namespace) -> int:
     import signal
     import subprocess
 
-    from msisim.viz.assets import default_assets_dir, fetch_assets, missing_packages
+    from msisim.viz.assets import ASSETS_PACKAGE, assets_dir, missing_files
 
-    folder = default_assets_dir()
-    assets: Path | None = folder
-    if args.offline:
-        if missing_packages(folder):
-            print(f"msisim app: fetching the app's JavaScript into {folder} (once, needs npm)")
-            try:
-                fetch_assets(folder)
-            except RuntimeError as error:
-                print(f"msisim app: {error}", file=sys.stderr)
-                return 1
-    elif missing_packages(folder):
-        assets = None
+    assets = assets_dir()
+    missing = missing_files(assets)
+    if not missing:
+        print(f"msisim app: serving the page's JavaScript from the local copy in {assets}")
+    else:
         print(
-            "msisim app: loading Solara's JavaScript from its usual online source (jsDelivr); "
-            "'msisim app --offline' keeps a local copy (needs npm once)"
+            f"msisim app: {len(missing)} of the page's JavaScript files are not in "
+            f"{assets or 'a local copy'} (e.g. {missing[0]}); the page loads them from the "
+            f"internet or, offline, says so: install them with 'pip install {ASSETS_PACKAGE}'",
+            file=sys.stderr,
         )
     command, env = app_command(args.host, args.port, assets)
     print(f"msisim app: open http://{args.host}:{args.port}/ in a browser (Ctrl-C stops)")
@@ -1116,16 +1116,15 @@ def build_parser() -> argparse.ArgumentParser:
         "app",
         help="the interactive browser app (Mesa SolaraViz)",
         description="Serve the interactive app: the policy space live, capture and "
-        "inclusiveness plots, the scorecard, and a representative-vs-open comparison. Binds "
-        "to 127.0.0.1 (also when HOST is set in the environment) unless --host is given.",
+        "inclusiveness plots, the scorecard, a representative-vs-open comparison, preset and "
+        "stakeholder-map pickers and a CSV download of the run. Its JavaScript comes from the "
+        "local copy of the solara-assets package (no internet needed). Binds to 127.0.0.1 "
+        "(also when HOST is set in the environment) unless --host is given.",
     )
     app.add_argument("--host", default="127.0.0.1", help="address to bind (127.0.0.1)")
     app.add_argument("--port", type=_positive, default=8765, help="port (8765)")
-    app.add_argument(
-        "--offline",
-        action="store_true",
-        help="serve Solara's JavaScript from a local copy (fetched once with npm) instead of "
-        "loading it online",
+    app.add_argument(  # the local copy is the default now; kept for old scripts
+        "--offline", action="store_true", help=argparse.SUPPRESS
     )
     app.set_defaults(func=cmd_app)
     return parser

@@ -19,18 +19,24 @@ model (:func:`Page` creates it per session); every click on Step advances it by 
 from __future__ import annotations
 
 import asyncio
+import functools
+import html
 import threading
 import time
+from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 import reacton.ipywidgets as widgets
 import solara
 import solara.lab
 
+from msisim import conf
 from msisim.model import GovernanceModel
 from msisim.rules.lobbying import STRATEGIES
 from msisim.rules.membership import MEMBERSHIP_RULES
+from msisim.stakeholder_map import load_stakeholder_map, map_names
 from msisim.viz import live, style
 
 #: The membership rules a teacher can pick (every registered rule but the analytic plenary).
@@ -58,6 +64,127 @@ MIN_PAUSE = 0.003
 MAX_DRAWN = live.MAX_DRAWN
 
 
+# --------------------------------------------------------------------------- presets
+
+#: The config groups whose presets the app offers (``configs/<group>/NAME.yaml``, the
+#: user's ``$MSISIM_CONFIG_DIR`` first); population also lists the stakeholder maps.
+PRESET_GROUPS: dict[str, str] = {
+    "design": "Design preset",
+    "lobbying": "Lobbying preset",
+    "population": "Population or stakeholder map",
+}
+#: A population choice that names a stakeholder map (``map:NAME``).
+MAP_PREFIX = "map:"
+#: Preset parameters that a control shows: picking a preset moves the control; the other
+#: parameters of a preset go to the model as they are (``participation_support`` sets the
+#: grassroots support slider to its grassroots value).
+PRESET_CONTROLS: dict[str, str] = {
+    "membership": "template", "term_length": "term_length", "transparency": "transparency",
+    "recusal": "recusal", "n_lobbyists": "n_lobbyists", "lobby_budget": "lobby_budget",
+    "lobby_strategy": "lobby_strategy", "n_stakeholders": "n_stakeholders",
+    "participation_support": "grassroots_support",
+}  # fmt: skip
+#: The controls each group's presets set: picking a preset first returns them to their
+#: starting values, so one preset's choices do not linger under the next.
+GROUP_CONTROLS: dict[str, tuple[str, ...]] = {
+    "design": ("template", "term_length", "transparency", "recusal", "grassroots_support"),
+    "lobbying": ("n_lobbyists", "lobby_budget", "lobby_strategy"),
+    "population": ("n_stakeholders",),
+}
+
+
+def _yaml_params(path: Path) -> dict[str, Any]:
+    import yaml
+
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    if not isinstance(data, dict):
+        raise ValueError(f"preset {path}: not a mapping of parameters")
+    return data
+
+
+@functools.lru_cache(maxsize=64)
+def _preset(group: str, name: str) -> tuple[tuple[str, Any], ...]:
+    if group == "population" and name.startswith(MAP_PREFIX):
+        return tuple(load_stakeholder_map(name[len(MAP_PREFIX) :]).population_keywords().items())
+    for root in conf.config_dirs():
+        path = root / group / f"{name}.yaml"
+        if path.is_file():
+            return tuple(_yaml_params(path).items())
+    raise ValueError(f"unknown {group} preset {name!r}; known: {', '.join(preset_names(group))}")
+
+
+def preset_params(group: str, name: str) -> dict[str, Any]:
+    """The parameters a preset sets (empty for ``""``, no preset).
+
+    Raises:
+        ValueError: When the group has no such preset.
+    """
+    return dict(_preset(group, name)) if name else {}
+
+
+def preset_names(group: str) -> list[str]:
+    """The presets of a group; population adds the stakeholder maps as ``map:NAME``.
+
+    Populations larger than the Stakeholders slider allows (``large``) are left out.
+    """
+    names = conf.group_options(group)
+    if group != "population":
+        return names
+    most = MODEL_PARAMS["n_stakeholders"]["max"]
+    fitting = [n for n in names if int(preset_params(group, n).get("n_stakeholders", 0)) <= most]
+    return fitting + [MAP_PREFIX + name for name in map_names()]
+
+
+def preset_label(group: str, name: str) -> str:
+    """A preset's name in plain words (``map:example`` -> ``Map: example``)."""
+    if not name:
+        return "(none: the settings below)"
+    if name.startswith(MAP_PREFIX):
+        return f"Stakeholder map: {name[len(MAP_PREFIX) :]}"
+    return name.replace("_", " ").capitalize()
+
+
+def preset_controls(group: str, name: str) -> dict[str, Any]:
+    """The control values a preset sets (see :data:`PRESET_CONTROLS`)."""
+    out: dict[str, Any] = {}
+    for key, value in preset_params(group, name).items():
+        control = PRESET_CONTROLS.get(key)
+        if control is None:
+            continue
+        if key == "participation_support":
+            value = float(dict(value).get("grassroots", 0.0))
+        spec = MODEL_PARAMS[control]
+        if "min" in spec:
+            value = min(max(value, spec["min"]), spec["max"])
+        out[control] = value
+    return out
+
+
+def preset_extras(group: str, name: str) -> dict[str, Any]:
+    """The parameters of a preset that no control shows (passed to the model as they are)."""
+    return {k: v for k, v in preset_params(group, name).items() if k not in PRESET_CONTROLS}
+
+
+def apply_preset(controls: dict[str, Any], group: str, name: str) -> dict[str, Any]:
+    """The controls after picking preset ``name`` of ``group`` (``""``: none).
+
+    The group's controls (:data:`GROUP_CONTROLS`) start from their starting values, then
+    take the preset's.
+    """
+    start = {name: MODEL_PARAMS[name]["value"] for name in GROUP_CONTROLS[group]}
+    return {**controls, **start, group: name, **preset_controls(group, name)}
+
+
+def run_csv(model: GovernanceModel) -> str:
+    """The run's recorded series (one row per step, one column per metric) as CSV."""
+    return pd.DataFrame(model.series).to_csv(index=False)
+
+
+def csv_filename(controls: dict[str, Any]) -> str:
+    """The download's file name, e.g. ``msisim_representative_seed1.csv``."""
+    return f"msisim_{controls['template']}_seed{int(controls['seed'])}.csv"
+
+
 class AppModel(GovernanceModel):
     """GovernanceModel with the app's controls as plain keyword arguments.
 
@@ -75,6 +202,11 @@ class AppModel(GovernanceModel):
         capture_mode: ``from lobby ties`` (endogenous) or ``set by hand``.
         selector_capture: The selector's capture when set by hand.
         recusal: Recuse strongly tied members from decisions.
+        design: A design preset (``configs/design``; ``""`` = none): its parameters that
+            no control shows (seats, selection, lottery, term limit ...).
+        lobbying: A lobbying preset (``configs/lobbying``), likewise (e.g. astroturf).
+        population: A population preset (``configs/population``) or ``map:NAME`` (a
+            stakeholder map); the Stakeholders control sets N.
         scenario: Accepted for Mesa's reset and ignored (the seed sets the run).
     """
 
@@ -93,6 +225,9 @@ class AppModel(GovernanceModel):
         capture_mode: str = "from lobby ties",
         selector_capture: float = 0.5,
         recusal: bool = False,
+        design: str = "",
+        lobbying: str = "",
+        population: str = "",
         scenario: Any = None,
     ) -> None:
         self.controls: dict[str, Any] = {
@@ -102,7 +237,11 @@ class AppModel(GovernanceModel):
             "term_length": term_length, "participation_cost": participation_cost,
             "grassroots_support": grassroots_support, "capture_mode": capture_mode,
             "selector_capture": selector_capture, "recusal": recusal,
+            "design": design, "lobbying": lobbying, "population": population,
         }  # fmt: skip
+        extras: dict[str, Any] = {}
+        for group in PRESET_GROUPS:
+            extras.update(preset_extras(group, self.controls[group]))
         support = (
             {"grassroots": grassroots_support, "civil_society": grassroots_support}
             if grassroots_support > 0
@@ -122,13 +261,42 @@ class AppModel(GovernanceModel):
             selector_capture=float(selector_capture) if capture_mode == "set by hand" else None,
             recusal=bool(recusal),
             n_steps=10_000,
+            **extras,
         )
         self.drawn = live.drawn_subset(self.stakeholders.n, int(seed))
 
     def twin(self) -> AppModel:
-        """The same forum under the other template (representative <-> open), same seed."""
+        """The same forum under the other template (representative <-> open), same seed.
+
+        The design preset's seat settings stay with this forum; the twin has the plain
+        template with the same controls, lobby and population.
+        """
         other = "open" if self.params.design.membership != "open" else "representative"
-        return AppModel(**{**self.controls, "template": other})
+        return AppModel(**{**self.controls, "template": other, "design": ""})
+
+
+def term_starts(model: GovernanceModel) -> list[int]:
+    """Steps up to now at which a seated body's seats were refilled (a new term).
+
+    The first term starts at step 1 and is not marked; a forum without seats has none.
+    """
+    if model.rule.seat_plan is None:
+        return []
+    term = int(model.params.design.term_length)
+    return list(range(1 + term, int(model.steps) + 1, term))
+
+
+def term_note(model: GovernanceModel, twin: GovernanceModel) -> str:
+    """Why capture jumps: the note under the Compare tab's capture chart."""
+    seated = [m for m in (model, twin) if m.rule.seat_plan is not None]
+    if not seated:
+        return "Neither forum has seats, so capture moves with each round's room."
+    term = int(seated[0].params.design.term_length)
+    return (
+        f"Dashed lines: new terms (every {term} steps). A term's seats are filled by a "
+        "selector the lobby tied during the last term, so capture can jump there; the open "
+        "forum has no seats and no terms."
+    )
 
 
 #: The controls, declared as Mesa's SolaraViz declares ``model_params``.
@@ -163,8 +331,9 @@ MODEL_PARAMS: dict[str, Any] = {
 
 
 def default_controls() -> dict[str, Any]:
-    """The controls' starting values."""
-    return {name: spec["value"] for name, spec in MODEL_PARAMS.items()}
+    """The controls' starting values (no preset picked)."""
+    return {**{name: spec["value"] for name, spec in MODEL_PARAMS.items()},
+            **dict.fromkeys(PRESET_GROUPS, "")}  # fmt: skip
 
 
 def control_label(name: str, value: Any) -> str:
@@ -290,9 +459,10 @@ def compare_chart_svg(model: GovernanceModel, twin: GovernanceModel, metric: str
         lines.append((values, TEMPLATE_COLORS.get(template, "#333"),
                       style.TEMPLATE_SHORT.get(template, template), ""))  # fmt: skip
     steps, _ = _series(model, metric)
+    marks = sorted(set(term_starts(model)) | set(term_starts(twin))) if metric == "capture" else []
     return live.line_chart_svg(
         steps, lines, title=label.title, hint=label.hint, y_range=(label.lower, label.upper),
-        name=f"compare-{metric.replace('_', '-')}", step=int(model.steps),
+        name=f"compare-{metric.replace('_', '-')}", step=int(model.steps), marks=marks,
     )  # fmt: skip
 
 
@@ -318,6 +488,8 @@ CSS = """
   font-size: 17px; line-height: 1.3; color: #222; }
 .msisim-key { display: inline-flex; align-items: center; gap: 6px; white-space: nowrap; }
 .msisim-step { font-size: 26px; font-weight: 600; }
+.msisim-note { font-size: 14px; line-height: 1.3; color: #333; margin: 4px 2px 0; }
+.msisim-bar { align-items: center; flex-wrap: nowrap; }
 .msisim-hint { font-size: 14px; color: #555; }
 .msisim-controls .v-input__slider .v-label, .msisim-controls .v-label { font-size: 15px; }
 @media (max-width: 1500px) {
@@ -325,8 +497,12 @@ CSS = """
   .msisim-side > .msisim-wide { grid-column: auto; }
   .msisim-forum > .msisim-space { grid-row: span 1; }
   .msisim-compare { grid-template-columns: minmax(0, 1fr) minmax(0, 1fr); }
-  .msisim-compare > .msisim-charts { grid-column: 1 / -1; grid-row: 3;
+  /* a projector (1280x720): both forums, then the capture chart, all above the fold */
+  .msisim-compare > .msisim-charts { grid-column: 1 / -1; grid-row: 2;
     grid-template-columns: minmax(0, 1fr) minmax(0, 1fr); }
+  .msisim-compare > .msisim-wide { grid-column: 1 / -1; grid-row: 3; }
+  .msisim-compare .msisim-space svg[data-figure] { max-height: calc(100vh - 460px); }
+  .msisim-compare .msisim-charts svg[data-figure] { max-height: calc(100vh - 540px); }
 }
 @media (max-width: 900px) {
   .msisim-forum, .msisim-compare, .msisim-compare > .msisim-charts {
@@ -365,12 +541,14 @@ def compare_html(session: Session) -> str:
         legend = live.legend_html(model.category_names)
         charts = [compare_chart_svg(model, twin, metric)
                   for metric in ("capture", "true_rose")]  # fmt: skip
+        note = f'<p class="msisim-note">{html.escape(term_note(model, twin))}</p>'
     return (
         '<div class="msisim-grid msisim-compare">'
         + "".join(_cell(svg, "msisim-space") for svg in spaces)
         + f'<div class="msisim-wide">{legend}</div>'
         + '<div class="msisim-charts">'
-        + "".join(_cell(chart) for chart in charts)
+        + _cell(charts[0] + note, "msisim-capture")
+        + _cell(charts[1])
         + "</div></div>"
     )
 
@@ -460,11 +638,73 @@ def Controls(
 
 
 @solara.component
+def Presets(
+    session: Session,
+    controls: solara.Reactive[dict[str, Any]],
+    frame: solara.Reactive[int],
+    playing: solara.Reactive[bool],
+) -> None:
+    """Pickers of the shipped presets and stakeholder maps: a pick rebuilds the model."""
+    error = solara.use_reactive("")
+
+    def pick(group: str, label: str, codes: dict[str, str]) -> None:
+        try:
+            new = apply_preset(controls.value, group, codes[label])
+            playing.value = False
+            session.reset(new)
+        except ValueError as problem:  # a user's own preset or map that does not load
+            error.value = str(problem)
+            return
+        error.value = ""
+        controls.set(new)
+        frame.value = -frame.value - 1  # a new value even at step 0
+
+    with solara.Card("Presets", classes=["msisim-controls", "msisim-presets"]):
+        solara.Text("A pick starts a new run.", classes=["msisim-hint"])
+        for group, title in PRESET_GROUPS.items():
+            codes = {preset_label(group, n): n for n in ["", *preset_names(group)]}
+
+            def on_pick(label: str, group: str = group, codes: dict[str, str] = codes) -> None:
+                pick(group, label, codes)
+
+            solara.Select(
+                title,
+                value=preset_label(group, controls.value[group]),
+                values=list(codes),
+                on_value=on_pick,
+            )
+        if error.value:
+            solara.Error(error.value)
+
+
+@solara.component
+def Download(session: Session, controls: solara.Reactive[dict[str, Any]]) -> None:
+    """A button that downloads the run so far (the recorded series) as CSV."""
+
+    def data() -> str:
+        with session.lock:
+            return run_csv(session.model)
+
+    solara.FileDownload(
+        data,
+        filename=csv_filename(controls.value),
+        label="Download the run (CSV)",
+        mime_type="text/csv",
+    )
+
+
+@solara.component
 def Settings(controls: solara.Reactive[dict[str, Any]]) -> None:
     """The model's settings, each label showing its value; Reset applies them."""
 
     def setter(name: str) -> Any:
         return lambda value: controls.set({**controls.value, name: value})
+
+    def set_choice(name: str, value: str) -> None:
+        changed = {**controls.value, name: value}
+        if name == "template" and value != controls.value["template"]:
+            changed["design"] = ""  # a template picked by hand is no longer the preset
+        controls.set(changed)
 
     with solara.Card("Settings", classes=["msisim-controls"]):
         solara.Text("Changes apply when you press Reset.", classes=["msisim-hint"])
@@ -486,7 +726,7 @@ def Settings(controls: solara.Reactive[dict[str, Any]]) -> None:
                 codes = {labels.get(v, v): v for v in spec["values"]}
 
                 def choose(label: str, name: str = name, codes: dict[str, str] = codes) -> None:
-                    controls.set({**controls.value, name: codes[label]})
+                    set_choice(name, codes[label])
 
                 solara.Select(spec["label"], value=labels.get(value, value),
                               values=list(codes), on_value=choose)  # fmt: skip
@@ -507,11 +747,15 @@ def Page() -> None:
         solara.AppBarTitle("msisim — a multistakeholder forum, live")
     with solara.Sidebar():
         Controls(session, controls, frame, playing, speed)
+        Presets(session, controls, frame, playing)
         Settings(controls)
-    with solara.lab.Tabs(value=tab, align="left"):
-        solara.lab.Tab("Forum")
-        solara.lab.Tab("Compare")
-    Live(session, frame, tab.value)
+    with solara.Div(classes=["msisim-app"]):  # the page template's "app started" sign
+        with solara.Row(classes=["msisim-bar"], justify="space-between"):
+            with solara.lab.Tabs(value=tab, align="left"):
+                solara.lab.Tab("Forum")
+                solara.lab.Tab("Compare")
+            Download(session, controls)
+        Live(session, frame, tab.value)
 
 
 @solara.component

@@ -1,91 +1,74 @@
-"""Offline copies of the JavaScript assets that Solara loads from a CDN.
+"""The app's JavaScript, served from a local copy: no internet and no npm at run time.
 
-Solara's server proxies CDN requests (``/_solara/cdn/<package>@<version>/<file>``) through a
-cache folder. By default ``msisim app`` leaves that to Solara, which fetches the files from
-their usual online source (jsDelivr). Filling a folder in advance with ``npm pack`` of the
-packages Solara asks for lets the app work on machines without internet access:
-:func:`fetch_assets` does that (needs ``npm``), and ``msisim app --offline`` points
-``SOLARA_ASSETS_PROXY_CACHE_DIR`` at the folder.
+Solara's page loads its JavaScript, styles and fonts through the Solara server's CDN proxy
+(``/_solara/cdn/<package>@<version>/<file>``), which answers from a folder and fetches only
+the files that folder lacks from the internet. The registry package ``solara-assets``
+(Solara's documented ``pip install "solara[assets]"``, a dependency of msisim) installs
+that folder as ``<prefix>/share/solara/cdn``. ``msisim app`` points Solara at it
+(``SOLARA_ASSETS_PROXY_CACHE_DIR``), so the page works on a machine without internet.
 
-The folder is ``$MSISIM_ASSETS_DIR`` when set, else ``.solara-assets/`` of the source
-checkout (for development and the tests), else ``~/.cache/msisim/solara-assets`` (for an
-installed package).
+``solara-assets`` 1.58.2 holds the files that Solara 1.64's page asks for
+(:data:`PAGE_FILES`; ``tests/test_app.py`` checks them against Solara's page template).
+``$MSISIM_ASSETS_DIR`` names another folder of the same layout.
 """
 
 from __future__ import annotations
 
-import logging
+import importlib.metadata
 import os
-import shutil
-import subprocess
-import tarfile
-import tempfile
+import sys
 from pathlib import Path
 
-logger = logging.getLogger(__name__)
-
-#: npm packages (as Solara requests them) that the app's page needs.
-PACKAGES: tuple[str, ...] = (
-    "@widgetti/solara-vuetify-app@10.1.1",
-    "requirejs@2.3.6",
-    "font-awesome@4.5.0",
-    "@widgetti/vue-grid-layout@2.3.13-alpha.2",
-    "vega@5",
-    "vega-lite@5",
-    "vega-embed@6",
+#: What the page's template loads from the CDN folder (``{major}``: ipywidgets' major
+#: version). A file missing here leaves the page blank without internet.
+PAGE_FILES: tuple[str, ...] = (
+    "@widgetti/solara-vuetify-app@10.1.1/dist/solara-vuetify-app{major}.min.js",
+    "@widgetti/solara-vuetify-app@10.1.1/dist/main{major}.css",
+    "@widgetti/solara-vuetify-app@10.1.1/dist/fonts.css",
+    "requirejs@2.3.6/require.js",
+    "font-awesome@4.5.0/css/font-awesome.min.css",
 )
+#: The registry package that ships the folder.
+ASSETS_PACKAGE = "solara-assets"
+_MARKER = "requirejs@2.3.6/require.js"
 
 
-def default_assets_dir() -> Path:
-    """Where the offline assets live (see the module's docstring)."""
+def _ipywidgets_major() -> str:
+    try:
+        return importlib.metadata.version("ipywidgets").split(".")[0]
+    except importlib.metadata.PackageNotFoundError:
+        return "8"
+
+
+def page_files() -> list[str]:
+    """The files of :data:`PAGE_FILES` for the installed ipywidgets."""
+    major = _ipywidgets_major()
+    return [name.format(major=major) for name in PAGE_FILES]
+
+
+def assets_dir() -> Path | None:
+    """The folder of the page's JavaScript: ``$MSISIM_ASSETS_DIR``, else ``solara-assets``'.
+
+    Returns ``None`` when neither is there (then Solara fetches the files online).
+    """
     given = os.environ.get("MSISIM_ASSETS_DIR")
     if given:
         return Path(given).expanduser()
-    checkout = Path(__file__).resolve().parents[3]
-    if (checkout / "pyproject.toml").is_file() and (checkout / "src" / "msisim").is_dir():
-        return checkout / ".solara-assets"
-    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-    return cache / "msisim" / "solara-assets"
+    try:
+        files = importlib.metadata.distribution(ASSETS_PACKAGE).files or []
+    except importlib.metadata.PackageNotFoundError:
+        files = []
+    for file in files:
+        text = str(file).replace("\\", "/")
+        if text.endswith("share/solara/cdn/" + _MARKER):
+            path = Path(str(file.locate())).resolve()
+            return path.parents[len(Path(_MARKER).parts) - 1]
+    fallback = Path(sys.prefix) / "share" / "solara" / "cdn"
+    return fallback if (fallback / _MARKER).is_file() else None
 
 
-def missing_packages(folder: Path) -> list[str]:
-    """Packages not yet unpacked in ``folder``."""
-    return [p for p in PACKAGES if not (folder / p / "package.json").exists()]
-
-
-def fetch_assets(folder: Path | None = None) -> Path:
-    """Unpack ``npm pack`` of every package into ``folder/<package>@<version>/``.
-
-    Packages already unpacked are skipped, so this needs npm only the first time.
-
-    Raises:
-        RuntimeError: When npm is missing or a package cannot be fetched.
-    """
-    folder = folder or default_assets_dir()
-    folder.mkdir(parents=True, exist_ok=True)
-    npm = shutil.which("npm")
-    todo = missing_packages(folder)
-    if todo and npm is None:
-        raise RuntimeError(
-            "npm is needed to fetch the app's JavaScript assets for offline use; install "
-            "Node.js, or run 'msisim app' without --offline to load them online"
-        )
-    for spec in todo:
-        with tempfile.TemporaryDirectory() as tmp:
-            proc = subprocess.run(
-                [str(npm), "pack", spec, "--silent"],
-                cwd=tmp, capture_output=True, text=True, timeout=300,
-            )  # fmt: skip
-            tarballs = list(Path(tmp).glob("*.tgz"))
-            if proc.returncode != 0 or not tarballs:
-                raise RuntimeError(f"npm pack {spec} failed: {proc.stderr.strip()[:300]}")
-            target = folder / spec
-            unpacked = Path(tmp) / "unpacked"
-            with tarfile.open(tarballs[0]) as archive:
-                archive.extractall(unpacked, filter="data")
-            if target.exists():
-                shutil.rmtree(target)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.move(str(unpacked / "package"), str(target))
-            logger.info("fetched %s", spec)
-    return folder
+def missing_files(folder: Path | None) -> list[str]:
+    """The page's files (see :func:`page_files`) not in ``folder`` (all when ``None``)."""
+    if folder is None:
+        return page_files()
+    return [name for name in page_files() if not (folder / name).is_file()]

@@ -29,6 +29,9 @@ from msisim.viz import style
 MAX_DRAWN = 1500
 #: Points per line at most in a time series (older steps are thinned evenly).
 MAX_LINE_POINTS = 600
+#: Width of a digit in em (a generous bound for the page's sans-serif fonts), used to keep
+#: tick labels inside their figure.
+TICK_CHAR_WIDTH = 0.62
 
 FONT = "font-family:system-ui,-apple-system,'Segoe UI',Roboto,Helvetica,Arial,sans-serif"
 
@@ -254,20 +257,25 @@ def line_chart_svg(
     step: int = 0,
     width: int = 380,
     height: int = 226,
+    marks: Sequence[float] = (),
 ) -> str:
     """A time-series chart: ``lines`` are ``(values, colour, label, dash)``, one per line.
 
     The y-axis spans the metric's declared range (``y_range``), widened only when the data
     leave it, so that small changes are not blown up to fill the panel. The x-axis runs from
-    step 0 to a round number past the last step. Labels of several lines sit in a legend
-    row under the title.
+    step 0 to a round number past the last step; the right margin grows to hold the last
+    tick's label. Labels of several lines sit in a legend row under
+    the title. ``marks`` are steps drawn as thin dashed vertical lines (e.g. new terms).
     """
-    left, right, bottom = 50, 14, 42
+    left, bottom = 50, 42
     top = 74 if len(lines) > 1 else 52
-    plot_w, plot_h = width - left - right, height - top - bottom
     last = float(steps[-1]) if steps.size else 0.0
     x_step = _nice_step(max(last * 1.05, 10.0), 4)
     x_max = max(10.0, math.ceil(max(last, 1.0) * 1.05 / x_step) * x_step)
+    x_ticks = _ticks(0, x_max, 4)
+    # the right margin holds half the last tick label (e.g. "1000" after a long run)
+    right = max(14, math.ceil(TICK_CHAR_WIDTH * 14 * len(f"{x_ticks[-1]:g}") / 2) + 3)
+    plot_w, plot_h = width - left - right, height - top - bottom
     lower, upper = y_range
     for values, *_ in lines:
         finite = values[np.isfinite(values)] if values.size else values
@@ -294,9 +302,12 @@ def line_chart_svg(
         out.append(f'<line x1="{left}" y1="{y:.1f}" x2="{left + plot_w}" y2="{y:.1f}" '
                    'stroke="#e2e2e2"/>')  # fmt: skip
         out.append(_text(left - 6, y + 5, _fmt(tick), size=14, anchor="end"))
-    for tick in _ticks(0, x_max, 4):
-        x = float(sx(tick))
-        out.append(_text(x, top + plot_h + 18, f"{tick:g}", size=14))
+    for mark in marks:
+        x = float(sx(mark))
+        out.append(f'<line x1="{x:.1f}" y1="{top}" x2="{x:.1f}" y2="{top + plot_h}" '
+                   'stroke="#9a9a9a" stroke-dasharray="3 3" data-mark="1"/>')  # fmt: skip
+    for tick in x_ticks:
+        out.append(_text(float(sx(tick)), top + plot_h + 18, f"{tick:g}", size=14))
     out.append(_text(left + plot_w / 2, height - 5, "step", size=13, fill="#555"))
     if len(lines) > 1:
         x = 10.0
