@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import pandas as pd
@@ -11,6 +12,7 @@ from msisim.cli import load_experiment
 from msisim.conf import experiment_names
 from msisim.study.runner import run_experiment
 from msisim.viz.report import build_report
+from test_report_files import check_files
 from test_reports import check_report
 
 STUDIES = experiment_names()
@@ -39,7 +41,9 @@ def test_study_config_loads_quick_and_full(name: str) -> None:
 
 @pytest.mark.slow
 @pytest.mark.parametrize("name", STUDIES)
-def test_quick_study_runs_and_reports(name: str, tmp_path: Path) -> None:
+def test_quick_study_runs_and_reports(
+    name: str, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     spec = load_experiment(name, [], quick=True)
     result = run_experiment(spec, tmp_path, workers=2)
     runs_path = tmp_path / "runs.parquet"
@@ -54,7 +58,10 @@ def test_quick_study_runs_and_reports(name: str, tmp_path: Path) -> None:
     if spec.collect_series:
         assert (tmp_path / "series.parquet").is_file(), f"{name}: series.parquet is collected"
 
-    report = build_report(tmp_path)
+    with caplog.at_level(logging.WARNING, logger="msisim.viz.report"):
+        report = build_report(tmp_path)
+    pooled = [r.getMessage() for r in caplog.records if "averages over levels" in r.getMessage()]
+    assert not pooled, f"{name}: no table may average over levels of a varied factor: {pooled}"
     assert report == tmp_path / "report.md", f"{name}: build_report returns report.md's path"
     figures = list((tmp_path / "figures").glob("*.png"))
     assert figures, f"{name}: the report must draw at least one PNG in figures/"
@@ -69,6 +76,7 @@ def test_quick_study_runs_and_reports(name: str, tmp_path: Path) -> None:
     ]
     assert not missing, f"{name}: every embedded figure must exist: {missing}"
     check_report(name, text)
+    check_files(name, tmp_path)
 
 
 # --------------------------------------------------------------------------- presets

@@ -7,7 +7,8 @@ All functions take the tidy run table (``runs.parquet``: one row per run, parame
 from __future__ import annotations
 
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 
 import numpy as np
 import pandas as pd
@@ -20,6 +21,50 @@ from msisim.study.spec import ExperimentSpec
 def ok_runs(runs: pd.DataFrame) -> pd.DataFrame:
     """Only the runs that finished."""
     return runs[runs["status"] == "ok"] if "status" in runs else runs
+
+
+#: Open recordings of :func:`record_pooling` (test instrumentation; empty otherwise).
+_RECORDINGS: list[list[dict[str, object]]] = []
+
+
+@contextmanager
+def record_pooling() -> Iterator[list[dict[str, object]]]:
+    """Record which parameters the tables of :func:`ci_table` and :func:`paired_differences` pool.
+
+    Each call appends ``{"by": [...], "pooled": [...], "outcomes": [...]}``: ``pooled`` lists
+    the ``param.*`` columns that take more than one value within one of the table's rows
+    (a mean over runs from different levels of a factor). Reports use it to check that no
+    table averages over a factor the study varied.
+    """
+    calls: list[dict[str, object]] = []
+    _RECORDINGS.append(calls)
+    try:
+        yield calls
+    finally:
+        _RECORDINGS.remove(calls)
+
+
+def varying_parameters(group: pd.DataFrame) -> list[str]:
+    """The ``param.*`` columns that take more than one value in ``group`` (NaN counts as one).
+
+    Columns of unhashable values (a stakeholder map's groups) are no factor and are skipped.
+    """
+    out = []
+    for column in group.columns:
+        if not str(column).startswith("param."):
+            continue
+        try:
+            distinct = group[column].nunique(dropna=False)
+        except TypeError:
+            continue
+        if distinct > 1:
+            out.append(str(column))
+    return out
+
+
+def _note_pooling(by: Sequence[str], pooled: set[str], outcomes: Sequence[str]) -> None:
+    for calls in _RECORDINGS:
+        calls.append({"by": list(by), "pooled": sorted(pooled), "outcomes": list(outcomes)})
 
 
 class _OutcomeRanges(dict[str, tuple[float, float]]):
@@ -77,8 +122,11 @@ def ci_table(runs: pd.DataFrame, by: Sequence[str], outcomes: Sequence[str]) -> 
     rows = []
     data = ok_runs(runs)
     groups = data.groupby(list(by), sort=False, dropna=False) if by else [((), data)]
+    pooled: set[str] = set()
     for key, group in groups:
         key = key if isinstance(key, tuple) else (key,)
+        if _RECORDINGS:
+            pooled.update(varying_parameters(group))
         for outcome in outcomes:
             if outcome not in group:
                 continue
@@ -95,6 +143,7 @@ def ci_table(runs: pd.DataFrame, by: Sequence[str], outcomes: Sequence[str]) -> 
                     "n": int(np.isfinite(values).sum()),
                 }
             )
+    _note_pooling(by, pooled, outcomes)
     return pd.DataFrame(rows)
 
 
@@ -108,18 +157,27 @@ def paired_differences(
     """Differences of each design from ``baseline`` on common random numbers.
 
     Runs of two designs with the same sample point and replicate share their seed, so their
-    difference cancels the context's noise. For every other design (and ``by`` group): the
-    mean paired difference ``design - baseline`` with its 95% t-interval over the pairs.
+    difference cancels the context's noise. Runs are matched on sample point, replicate and
+    (where the table has one) seed, so a pair always shares its factor levels and its random
+    numbers. For every other design (and ``by`` group): the mean paired difference
+    ``design - baseline`` with its 95% t-interval over the pairs.
     """
     data = ok_runs(runs)
-    keys = ["sample", "replicate", *by]
+    keys = ["sample", "replicate", *(["seed"] if "seed" in data else []), *by]
     base = data[data["design"] == baseline].set_index(keys)[outcome]
     rows = []
+    pooled: set[str] = set()
     for design, group in data[data["design"] != baseline].groupby("design", sort=False):
         joined = group.set_index(keys)[outcome].to_frame("value").join(base.rename("base"))
         joined = joined.dropna()
         diff = (joined["value"] - joined["base"]).to_frame("diff").reset_index()
-        for key, sub in diff.groupby(list(by), sort=False) if by else [((), diff)]:
+        if _RECORDINGS:  # the parameters of the design's paired runs, per table row
+            paired = group.set_index(keys).loc[joined.index].reset_index()
+            parts = paired.groupby(list(by), sort=False, dropna=False) if by else [((), paired)]
+            for _, part in parts:
+                pooled.update(varying_parameters(part))
+        groups = diff.groupby(list(by), sort=False, dropna=False) if by else [((), diff)]
+        for key, sub in groups:
             key = key if isinstance(key, tuple) else (key,)
             mean, low, high = t_interval(sub["diff"].to_numpy())
             rows.append(
@@ -134,6 +192,7 @@ def paired_differences(
                     "pairs": len(sub),
                 }
             )
+    _note_pooling(by, pooled, [outcome])
     return pd.DataFrame(rows)
 
 

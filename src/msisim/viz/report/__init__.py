@@ -11,11 +11,13 @@ without one). Shared pieces live in :mod:`.common` (context, registry, figure he
 from __future__ import annotations
 
 import json
+import logging
 from pathlib import Path
 
 import pandas as pd
 
 from msisim.kinds import model_kind
+from msisim.study import analysis
 from msisim.study.spec import ExperimentSpec
 from msisim.study.store import atomic_write, verify_results
 
@@ -35,7 +37,7 @@ from msisim.viz.report import (  # noqa: F401
     sensitivity,
     shock_responsiveness,
 )
-from msisim.viz.report.common import KEY_FINDINGS, REPORTS, Context, get_report
+from msisim.viz.report.common import KEY_FINDINGS, REPORTS, Context, get_report, pooling_problems
 from msisim.viz.report.findings import (
     FINDINGS,
     Finding,
@@ -47,10 +49,13 @@ from msisim.viz.report.findings import (
     render,
     restrict,
 )
+from msisim.viz.report.html import write_html
 from msisim.viz.report.labels import label, lower_is_better
 from msisim.viz.report.robustness import across_assumptions
 
-__all__ = ["REPORTS", "Context", "build_report", "label", "lower_is_better"]
+logger = logging.getLogger(__name__)
+
+__all__ = ["REPORTS", "Context", "build_report", "label", "lower_is_better", "write_html"]
 
 
 def report_name(spec: ExperimentSpec) -> str:
@@ -86,7 +91,10 @@ def _cells_words(spec: ExperimentSpec) -> str:
 
 
 def build_report(folder: str | Path) -> Path:
-    """(Re)build figures and ``report.md`` of the study stored in ``folder``.
+    """(Re)build figures, ``report.md`` and ``report.html`` of the study stored in ``folder``.
+
+    ``report.html`` is the same report as one self-contained page (figures embedded; see
+    :func:`msisim.viz.report.html.write_html`). Returns the path of ``report.md``.
 
     Raises:
         FileNotFoundError: When the folder holds no finished study.
@@ -139,7 +147,9 @@ def build_report(folder: str | Path) -> Path:
         f"fingerprint `{manifest.get('fingerprint')}`, "
         f"msisim {manifest.get('versions', {}).get('msisim', '?')}, git "
         f"`{manifest.get('git_revision', '?')}`, {manifest.get('backend', '?')} backend.\n",
-        f"Rebuild this report from the stored results with `msisim report {folder}`.\n",
+        f"Rebuild this report from the stored results with `msisim report {folder}`; "
+        "`report.html` beside it is the same report as one self-contained page (figures "
+        "embedded) to share or print.\n",
         readme_pointer(ctx),
     ]
     if n_failed:
@@ -149,18 +159,22 @@ def build_report(folder: str | Path) -> Path:
             + "\n".join(f"- {count} x `{err}`" for err, count in errors.items())
             + "\n"
         )
-    body = builder(shown_ctx) if ok else ["No run finished.\n"]
-    if ok and sets:
-        body = [
-            f"*Figures and tables below show the runs with {assumption_words(sets[0])} (the "
-            "defaults); the last section compares the study's other assumptions.*\n",
-            *body,
-            *across_assumptions(ctx, sets),
-        ]
+    with analysis.record_pooling() as calls:  # which parameters each table averaged over
+        body = builder(shown_ctx) if ok else ["No run finished.\n"]
+        if ok and sets:
+            body = [
+                f"*Figures and tables below show the runs with {assumption_words(sets[0])} (the "
+                "defaults); the last section compares the study's other assumptions.*\n",
+                *body,
+                *across_assumptions(ctx, sets),
+            ]
+    for problem in pooling_problems(calls):
+        logger.warning("report of %s: %s", spec.name, problem)
     shown = [*ctx.outcomes(), *(o for f in findings for o in f.outcomes), *ctx.shown,
              *shown_ctx.shown]  # fmt: skip
     tail = ["", *glossary(ctx, shown)]
     text = "\n".join(part for part in header + body + tail if part is not None) + "\n"
     path = folder / "report.md"
     atomic_write(path, lambda p: p.write_text(text))
+    write_html(path)
     return path

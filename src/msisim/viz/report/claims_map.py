@@ -1,7 +1,8 @@
 """The claims map's report: each claim's share of the assumption space, and the Sobol bars.
 
-Written by ``msisim robustness STUDY`` into its output folder (``report.md`` and
-``figures/claims.png``, ``figures/sobol.png``) from the tables of
+Written by ``msisim robustness STUDY`` into its output folder (``report.md``, the same as one
+self-contained page ``report.html``, and ``figures/claims.png``, ``figures/sobol.png``) from
+the tables of
 :mod:`msisim.study.robustness`.
 """
 
@@ -12,7 +13,9 @@ from typing import Any
 
 import pandas as pd
 
+from msisim.study.store import atomic_write
 from msisim.viz.report.common import _plt
+from msisim.viz.report.html import write_html
 
 
 def claims_figure(claims: pd.DataFrame, path: Path) -> Path:
@@ -75,9 +78,9 @@ def write_report(
     claims: pd.DataFrame,
     sobol: pd.DataFrame,
 ) -> Path:
-    """Write ``report.md`` and its two figures into ``folder``."""
+    """Write ``report.md``, ``report.html`` and the figures into ``folder``; report.md's path."""
     figures = folder / "figures"
-    figures.mkdir(exist_ok=True)
+    figures.mkdir(parents=True, exist_ok=True)
     claims_figure(claims, figures / "claims.png")
     if not sobol.empty:
         sobol_figure(sobol, figures / "sobol.png")
@@ -149,5 +152,7 @@ def write_report(
             )
         lines.append("")
     path = folder / "report.md"
-    path.write_text("\n".join(lines))
+    text = "\n".join(lines)
+    atomic_write(path, lambda p: p.write_text(text))
+    write_html(path)
     return path

@@ -9,6 +9,7 @@ figure boilerplate (grid of panels, titles, saving and closing) in one place.
 from __future__ import annotations
 
 import difflib
+import itertools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -376,3 +377,126 @@ def series_by_design(
             else:
                 ax.axvline(shock["step"], color="grey", linestyle="--", linewidth=1)
     return save(ctx, fig, name, f"{ctx.spec.title}: per-step metrics by design (mean and 95% CI)")
+
+
+# --------------------------------------------------------------------------- factor levels
+
+#: Equal-width bins of a factor sampled from a range (``lhs``, ``sobol``) in per-level tables.
+BINS = 2
+
+
+def varied_factors(ctx: Context) -> list[str]:
+    """The study's factors that take more than one value among the finished runs shown."""
+    data = analysis.ok_runs(ctx.runs)
+    out = []
+    for f in ctx.spec.factors:
+        column = f"param.{f.name}"
+        if column in data and data[column].dropna().nunique() > 1:
+            out.append(f.name)
+    return out
+
+
+def _sampled(ctx: Context, name: str) -> bool:
+    """Whether factor ``name`` is sampled from a range (its runs have no common levels)."""
+    f = next(f for f in ctx.spec.factors if f.name == name)
+    return ctx.spec.sampler != "grid" and not f.levels
+
+
+def _bin_words(low: float, high: float) -> list[str]:
+    edges = [low + (high - low) * i / BINS for i in range(BINS + 1)]
+    return [f"{a:.3g} to {b:.3g}" for a, b in itertools.pairwise(edges)]
+
+
+def with_levels(ctx: Context, runs: pd.DataFrame | None = None) -> tuple[pd.DataFrame, list[str]]:
+    """The runs with a column per varied factor to group by, and those columns.
+
+    A factor given by levels keeps its ``param.<name>`` column; a factor sampled from a range
+    has its values replaced by their bin (:data:`BINS` equal-width bins of its range, e.g.
+    ``0 to 1.5``), so that a table grouped by the columns never averages over a factor's
+    levels (see :func:`levels_caption` for the words that state the bins).
+    """
+    data = analysis.ok_runs(ctx.runs if runs is None else runs).copy()
+    columns = []
+    for name in varied_factors(ctx):
+        column = f"param.{name}"
+        if column not in data:
+            continue
+        if _sampled(ctx, name):
+            f = next(f for f in ctx.spec.factors if f.name == name)
+            low, high = float(f.low), float(f.high)  # type: ignore[arg-type]
+            words = _bin_words(low, high)
+            edges = [low + (high - low) * i / BINS for i in range(BINS + 1)]
+            values = pd.to_numeric(data[column], errors="coerce")
+            bins = pd.cut(values, edges, labels=words, include_lowest=True)
+            data[column] = bins.astype(object).where(values.notna(), None)
+        columns.append(column)
+    return data, columns
+
+
+def levels_caption(ctx: Context, names: Sequence[str] | None = None) -> str:
+    """The sentence under a per-level table: the factors its rows are split by, and their bins.
+
+    ``names``: the factors (default: every varied one, :func:`varied_factors`); accepts
+    ``param.<name>`` columns too. Empty when there are none.
+    """
+    names = varied_factors(ctx) if names is None else [n.removeprefix("param.") for n in names]
+    if not names:
+        return ""
+    text = "Rows are split by every level of " + ", ".join(n.replace("_", " ") for n in names)
+    sampled = [n for n in names if _sampled(ctx, n)]
+    if sampled:
+        parts = []
+        for n in sampled:
+            f = next(f for f in ctx.spec.factors if f.name == n)
+            bins = _bin_words(float(f.low), float(f.high))  # type: ignore[arg-type]
+            parts.append(f"{n.replace('_', ' ')}: {', '.join(bins)}")
+        text += (
+            f" (a factor sampled from a range in {BINS} bins of equal width, each row pooling "
+            f"the sample points of its bin: {'; '.join(parts)})"
+        )
+    if any(f.designs for f in ctx.spec.factors if f.name in names):
+        text += "; a blank level: the factor does not apply to the design"
+    return text + ", so no row averages over levels the study varied.\n"
+
+
+def levels_table(
+    ctx: Context, outcomes: Sequence[str], by: Sequence[str] = ("design",)
+) -> pd.DataFrame:
+    """:func:`analysis.ci_table` of the outcomes per ``by`` and per level of every varied factor.
+
+    Sampled factors are grouped by their bins (:func:`with_levels`); state them with
+    :func:`levels_caption`.
+    """
+    data, columns = with_levels(ctx)
+    keys = [*by, *(c for c in columns if c not in by)]
+    return analysis.ci_table(data, keys, outcomes)
+
+
+def levels_differences(ctx: Context, outcomes: Sequence[str], baseline: str) -> pd.DataFrame:
+    """Paired differences of every design from ``baseline`` per level of every varied factor.
+
+    Pairs are runs on common random numbers (same sample point, replicate and seed; see
+    :func:`analysis.paired_differences`), grouped by the levels (bins of sampled factors) of
+    :func:`with_levels`.
+    """
+    data, columns = with_levels(ctx)
+    parts = [analysis.paired_differences(data, o, baseline, by=columns) for o in outcomes]
+    parts = [p for p in parts if not p.empty]
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+
+
+def pooling_problems(calls: Sequence[dict[str, Any]]) -> list[str]:
+    """One line per table that averaged over runs from different levels of a parameter.
+
+    ``calls`` are those recorded by :func:`analysis.record_pooling` while a report's sections
+    were built; :func:`msisim.viz.report.build_report` logs these lines as warnings, and the
+    tests require none for every shipped study and for a user's study.
+    """
+    out = []
+    for call in calls:
+        if call["pooled"]:
+            pooled = ", ".join(str(p).removeprefix("param.") for p in call["pooled"])
+            by = ", ".join(str(b).removeprefix("param.") for b in call["by"]) or "nothing"
+            outcomes = ", ".join(call["outcomes"])
+            out.append(f"a table of {outcomes} grouped by {by} averages over levels of {pooled}")
+    return out

@@ -533,14 +533,41 @@ def _checks(f: Finding) -> list[str]:
     return out
 
 
+def shipped(ctx: Context) -> bool:
+    """Whether the study is one shipped with msisim, which has a README in ``experiments/``.
+
+    Shipped: a config of the package's ``configs/experiment/`` under its name, with its own
+    report. A user's study (``--config-dir``) has no README, nor has a copy of a shipped study
+    that falls back to the generic report.
+    """
+    from importlib import resources
+
+    config = resources.files("msisim") / "configs" / "experiment" / f"{ctx.spec.name}.yaml"
+    return config.is_file() and ctx.spec.report == ctx.spec.name
+
+
 def readme_pointer(ctx: Context) -> str:
-    """Where the study's README is (a relative link would break in the output folder)."""
+    """Where the study is described: a shipped study's README, or this folder's manifest.
+
+    A shipped study's README is named, not linked (a relative link would break in the output
+    folder); a study built by a command (``msisim compare``) points to the README's section
+    on it; a user's study has no README, so the report points to ``manifest.json`` beside it,
+    which holds the settings it ran with.
+    """
     command = ctx.spec.inputs.get("command")
     if command:  # a study built by a command has no README of its own
         return (
             f'**About this study.** Built by `msisim {command}` (see the section "Compare '
             "designs on your own forum\" of the msisim repository's `README.md`); model "
             "documentation in `docs/ODD.md`, units in `docs/calibration.md`.\n"
+        )
+    if not shipped(ctx):
+        return (
+            f"**About this study.** `{ctx.spec.name}` is a study of your own, not one shipped "
+            "with msisim, so it has no README: the settings it ran with (designs, factors, "
+            "base parameters) are the `spec` of [manifest.json](manifest.json) beside this "
+            "report. The model is documented in `docs/ODD.md` of the msisim repository; "
+            "`msisim list` prints the shipped studies.\n"
         )
     return (
         f"**About this study.** Its design, assumptions and the findings of the full runs are in "

@@ -1,4 +1,4 @@
-"""The files of a design search (``msisim design MAP``): pareto.csv, a figure, report.md."""
+"""The files of a design search (``msisim design MAP``): pareto.csv, a figure, the report."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import pandas as pd
 from msisim.study.design_search import EPSILONS, OBJECTIVES, SearchResult, dominated
 from msisim.study.store import atomic_write
 from msisim.viz.report.common import _plt
+from msisim.viz.report.html import write_html
 
 __all__ = ["tradeoff_figure", "write_search"]
 
@@ -54,7 +55,7 @@ def _pareto_table(result: SearchResult) -> pd.DataFrame:
 
 
 def write_search(out: Path, result: SearchResult, setting: Mapping[str, str]) -> Path:
-    """Write ``pareto.csv``, ``evaluated.csv``, ``figures/tradeoff.png`` and ``report.md``."""
+    """Write the search's files (``report.html`` too, figures embedded); return report.md."""
     out.mkdir(parents=True, exist_ok=True)
     table = _pareto_table(result)
     atomic_write(out / "pareto.csv", lambda p: table.to_csv(p, index=False))
@@ -105,5 +106,6 @@ def write_search(out: Path, result: SearchResult, setting: Mapping[str, str]) ->
     path = out / "report.md"
     text = "\n".join(lines) + "\n"
     atomic_write(path, lambda p: p.write_text(text))
+    write_html(path)  # report.html beside it, figures embedded
     del figure
     return path

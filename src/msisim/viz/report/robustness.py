@@ -16,9 +16,11 @@ from msisim.viz.report.common import (
     _plt,
     design_words,
     embed,
+    levels_caption,
     name_axes,
     panels,
     save,
+    with_levels,
     y_axis,
 )
 from msisim.viz.report.labels import label
@@ -68,20 +70,23 @@ def across_assumptions(ctx: Context, sets: list[dict[str, object]]) -> list[str]
         high = max(data[f"param.{main}"])
         rows = data[data[f"param.{main}"] == high]
         where = f" at {fx.factor_label(main)} {high}"
-    summary = analysis.ci_table(rows, ["design", "assumptions"], outcomes)
+    rows, levels = with_levels(ctx, rows)
+    levels = [c for c in levels if c.removeprefix("param.") not in {main, *sets[0]}]
+    keys = ["assumptions", "design", *levels]
+    summary = analysis.ci_table(rows, keys, outcomes)
     summary["cell"] = [
         f"{r.mean:.3f} [{r.ci_low:.3f}, {r.ci_high:.3f}]" for r in summary.itertuples()
     ]
     wide = summary.pivot_table(
-        index=["assumptions", "design"], columns="outcome", values="cell", aggfunc="first",
-        sort=False,
+        index=keys, columns="outcome", values="cell", aggfunc="first", sort=False, dropna=False,
     ).reset_index()  # fmt: skip
-    wide = wide[["assumptions", "design", *outcomes]]
+    wide = wide.dropna(subset=outcomes, how="all")[[*keys, *outcomes]]
     wide = wide.rename(columns={o: fx.describe(o) for o in outcomes})
     wide["design"] = wide["design"].map(design_words)
+    wide = wide.rename(columns=lambda c: c.removeprefix("param.").replace("_", " "))
     sections += [
         f"### Table: main outcomes by assumptions and design{where}\n",
-        "Each cell: mean [95% interval] over the runs.\n",
+        "Each cell: mean [95% interval] over the runs. " + (levels_caption(ctx, levels) or "\n"),
         wide.to_markdown(index=False),
         "",
     ]

@@ -8,6 +8,8 @@ from msisim.viz.report.common import (
     Context,
     design_words,
     embed,
+    levels_caption,
+    levels_differences,
     points_with_ci,
     register,
     scorecard_heatmaps,
@@ -20,46 +22,39 @@ def build(ctx: Context) -> list[str]:
     """Outcomes per safeguard with paired differences from the unprotected baseline."""
     fig = points_with_ci(ctx, ctx.outcomes(), "safeguards.png")
     baseline = next(iter(ctx.spec.designs))
-    diff = analysis.paired_differences(ctx.runs, "capture", baseline)
-    best = diff.sort_values("mean_difference").iloc[0] if not diff.empty else None
+    diff = levels_differences(ctx, ["capture"], baseline)  # per lobby budget (and factor)
+    minus = f"capture: design minus {design_words(baseline)}"
+    budget = "param.lobby_budget"
+    top = diff[diff[budget] == diff[budget].max()] if budget in diff else diff
+    best = top.sort_values("mean_difference").iloc[0] if not top.empty else None
+    where = ""
+    if best is not None and budget in top:
+        where = f" at the highest lobby budget ({best[budget]:g})"
     reading = (
-        f"Against the unprotected forum (**{design_words(baseline)}**), "
-        f"**{design_words(best['design'])}** buys back the most, over all budgets: capture "
+        f"Against the unprotected forum (**{design_words(baseline)}**){where}, "
+        f"**{design_words(best['design'])}** buys back the most: capture "
         f"changes by {best['mean_difference']:.3f} [{best['ci_low']:.3f}, "
         f"{best['ci_high']:.3f}] (paired on common random numbers)."
         if best is not None
         else ""
     )
-    minus = f"capture: design minus {design_words(baseline)}"
-    by_budget = []
-    if "param.lobby_budget" in ctx.runs and ctx.runs["param.lobby_budget"].nunique() > 1:
-        per = analysis.paired_differences(ctx.runs, "capture", baseline, by=["param.lobby_budget"])
-        per = per.rename(columns={"mean_difference": minus})
-        cols = ["design", "param.lobby_budget", minus, "ci_low",
-                "ci_high", "pairs"]  # fmt: skip
-        by_budget = [
-            "### The same, by lobby budget\n",
-            "A safeguard's value can change with the lobby's budget (a lobby with more money "
-            "may work around it).\n",
-            table(per[cols]),
-            "",
-        ]
     heat = scorecard_heatmaps(
         ctx, analysis.ok_runs(ctx.runs), "scorecards.png", "Governance scorecard by safeguard"
     )
     diff = diff.rename(columns={"mean_difference": minus})
-    columns = ["design", minus, "ci_low", "ci_high", "pairs"]
+    levels = [c for c in diff.columns if c.startswith("param.")]
+    columns = ["design", *levels, minus, "ci_low", "ci_high", "pairs"]
     return [
         "## Capture by safeguard\n",
         embed(fig, "safeguards"),
         reading + "\n",
         "### Paired differences in capture: each safeguard minus the unprotected forum\n",
         f"Capture of the row's design minus capture of the unprotected forum "
-        f"(**{design_words(baseline)}**) on the same seeds ({fx.scale('capture')}), all "
-        "budgets pooled; negative = the safeguard removes capture.\n",
+        f"(**{design_words(baseline)}**) on the same seeds ({fx.scale('capture')}); negative "
+        "= the safeguard removes capture. A safeguard's value can change with the lobby's "
+        "budget (a lobby with more money may work around it). " + (levels_caption(ctx) or "\n"),
         table(diff[columns]),
         "",
-        *by_budget,
         "## Governance scorecard by safeguard\n",
         embed(heat, "scorecards"),
     ]

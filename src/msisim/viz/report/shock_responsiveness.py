@@ -8,6 +8,8 @@ from msisim.viz.report.common import (
     Context,
     design_words,
     embed,
+    levels_caption,
+    levels_table,
     lines_with_ci,
     register,
     series_by_design,
@@ -24,23 +26,22 @@ def build(ctx: Context) -> list[str]:
     series = series_by_design(
         ctx, ["congruence_error", "policy_congruence"], "congruence_over_time.png"
     )
-    summary = analysis.ci_table(
-        ctx.runs, ["design", "param.term_length"], ["adaptation_lag", "pass_through"]
-    )
+    summary = levels_table(
+        ctx, ["adaptation_lag", "pass_through"], by=["design", "param.term_length"]
+    )  # one row per level of every other factor too (accountability, lobby budget)
     lags = summary[summary["outcome"] == "adaptation_lag"]
     fastest = lags.sort_values("mean").iloc[0]
     summary.loc[summary["design"].isin(flat), "param.term_length"] = None  # no terms
-    columns = ["design", "param.term_length", "outcome", "mean", "ci_low", "ci_high", "n"]
+    others = [c for c in summary if c.startswith("param.") and c != "param.term_length"]
+    at = ", ".join(f"{c.removeprefix('param.').replace('_', ' ')} {fastest[c]}" for c in others)
+    columns = ["design", "param.term_length", *others, "outcome", "mean", "ci_low", "ci_high", "n"]
     return [
         "## Adaptation lag against term length\n",
         embed(fig, "lag by term length"),
         f"The shortest mean lag is {fastest['mean']:.1f} steps "
         f"({design_words(fastest['design'])}"
-        + (
-            ")"
-            if fastest["design"] in flat
-            else f", term length {fastest['param.term_length']} steps)"
-        )
+        + ("" if fastest["design"] in flat else f", term length {fastest['param.term_length']}")
+        + (f", {at})" if at else ")")
         + ". A shock never absorbed within the run is censored: it is left out of the lag "
         "and the half-life, and a run whose shocks were all censored has none (NaN). "
         + censored_counts(ctx)
@@ -58,6 +59,7 @@ def build(ctx: Context) -> list[str]:
         "is better.\n",
         embed(series, "congruence over time"),
         "## Table\n",
+        levels_caption(ctx),
         table(summary[columns]),
     ]
 

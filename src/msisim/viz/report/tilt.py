@@ -13,9 +13,21 @@ from pathlib import Path
 
 import pandas as pd
 
+from msisim.params import LOBBY_ACTION_FIELDS
 from msisim.study import analysis
 from msisim.viz.report import findings as fx
-from msisim.viz.report.common import Context, _plt, design_words, embed, save
+from msisim.viz.report.common import (
+    Context,
+    _plt,
+    design_words,
+    embed,
+    levels_caption,
+    save,
+    with_levels,
+)
+
+#: Parameters a no-lobby twin does not have (:func:`msisim.counterfactual.without_lobby`).
+NO_LOBBY = ("lobby_budget", "lobbies", "selector_capture", *LOBBY_ACTION_FIELDS)
 
 PARTS = ("tilt_reference", "tilt_selection", "tilt_deliberation", "tilt_voice", "tilt_decision")
 
@@ -35,9 +47,12 @@ def twins(ctx: Context) -> pd.DataFrame:
     The tilt is the twin's, and runs that differ only in their lobby (budgets and strategies
     compared on common random numbers) share one twin: counting each run would count one
     twin many times and make the intervals too narrow. Runs of a design with the same seed
-    and the same tilt parts have the same twin.
+    and the same tilt parts have the same twin. The twin has no lobby, so the columns of the
+    lobby's parameters (:data:`NO_LOBBY`) are left out: twins of runs at different budgets
+    are replicates of one no-lobby forum.
     """
     data = analysis.ok_runs(ctx.runs)
+    data = data.drop(columns=[c for c in (f"param.{n}" for n in NO_LOBBY) if c in data])
     if "seed" not in data:  # a table without seeds: every run counts
         return data
     return data.drop_duplicates(subset=["design", "seed", *PARTS, "structural_tilt"])
@@ -78,17 +93,21 @@ def section(ctx: Context) -> list[str]:
     """A stacked-bar figure and a table of the tilt's parts per design."""
     if not available(ctx):
         return []
-    summary = analysis.ci_table(twins(ctx), ["design"], [*PARTS, "structural_tilt"])
-    path = _figure(ctx, summary)
+    data, levels = with_levels(ctx, twins(ctx))
+    levels = [c for c in levels if c in data]  # the lobby's parameters: the twin has none
+    summary = analysis.ci_table(data, ["design", *levels], [*PARTS, "structural_tilt"])
+    path = _figure(ctx, data)
     summary["cell"] = [
         f"{r.mean:.3f} [{r.ci_low:.3f}, {r.ci_high:.3f}]" for r in summary.itertuples()
     ]
+    keys = ["design", *levels]
     wide = summary.pivot_table(
-        index="design", columns="outcome", values="cell", aggfunc="first", sort=False
+        index=keys, columns="outcome", values="cell", aggfunc="first", sort=False, dropna=False
     ).reset_index()
-    wide = wide[["design", *PARTS, "structural_tilt"]]
+    wide = wide.dropna(subset=["structural_tilt"])[[*keys, *PARTS, "structural_tilt"]]
     wide["design"] = wide["design"].map(design_words)
     wide = wide.rename(columns={**WORDS, "structural_tilt": "structural tilt (sum)"})
+    wide = wide.rename(columns=lambda c: c.removeprefix("param.").replace("_", " "))
     return [
         "## Where the structural tilt comes from\n",
         "The structural tilt is where the forum's policy would sit without any lobby, on the "
@@ -100,16 +119,18 @@ def section(ctx: Context) -> list[str]:
         "reference point and voice are assumptions of the model, so a tilt that comes from "
         "them is built in, not found. Means over the distinct no-lobby twins (the tilt does "
         "not depend on the lobby, and runs that differ only in it share one twin, counted "
-        "once), 95% intervals.\n",
+        "once), 95% intervals. The figure averages each design's twins over the study's "
+        "factors; the table splits them by design and factor level. "
+        + (levels_caption(ctx, levels) or "\n"),
         embed(path, "parts of the structural tilt"),
         wide.to_markdown(index=False),
         "",
     ]
 
 
-def _figure(ctx: Context, summary: pd.DataFrame) -> Path:
+def _figure(ctx: Context, twins: pd.DataFrame) -> Path:
     plt, _ = _plt()
-    means = summary.pivot_table(index="design", columns="outcome", values="mean", sort=False)
+    means = twins.groupby("design", sort=False)[[*PARTS, "structural_tilt"]].mean()
     designs = list(means.index)
     fig, ax = plt.subplots(figsize=(10, 0.6 * len(designs) + 1.6))
     colours = plt.get_cmap("tab10").colors
@@ -129,4 +150,5 @@ def _figure(ctx: Context, summary: pd.DataFrame) -> Path:
     ax.set_yticks(range(len(designs)), [design_words(d) for d in designs])
     ax.set_xlabel("share of the axis from the public ideal (0) to the lobby's ideal (1)")
     ax.legend(fontsize=8, loc="center left", bbox_to_anchor=(1.01, 0.5))
-    return save(ctx, fig, "tilt_parts.png", "Parts of the structural tilt by design (means)")
+    title = "Parts of the structural tilt by design (means over the study's factors)"
+    return save(ctx, fig, "tilt_parts.png", title)
