@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The main job: set up .venv if needed, then run the Bollow comparison study (representative
-# vs open forum across 11 lobby budgets, 20 replicates each) and write its report.
+# vs open forum across 6 lobby budgets, 2 lobby strategies and 2 selector views, 8 replicates
+# each: 384 runs) and write its report.
 # Extra arguments go to `msisim experiment bollow_comparison` (e.g. --quick, --workers 2,
 # Hydra overrides such as replicates=5).
 set -euo pipefail

@@ -49,10 +49,28 @@ EXIT_FAILED_RUNS = 1
 EXIT_BAD_INPUT = 2
 
 
-def _quiet_libraries() -> None:
+def _quiet_libraries(verbose: bool = False) -> None:
+    """Mesa's per-step lines off; Dask's and EMA Workbench's own logs off unless ``verbose``.
+
+    The runner and the analysis say in one line what Dask and PRIM did.
+    """
+    import os
+
     logging.getLogger("MESA").setLevel(logging.WARNING)
-    for name in ("distributed", "tornado", "bokeh", "asyncio"):
+    for name in ("tornado", "bokeh", "asyncio"):
         logging.getLogger(name).setLevel(logging.ERROR)
+    if verbose:
+        logging.getLogger("EMA").setLevel(logging.INFO)  # PRIM's own lines
+    else:
+        for name in ("distributed", "EMA", "ema_workbench"):
+            logging.getLogger(name).setLevel(logging.ERROR)
+        # distributed sets its loggers' levels from Dask's config when it is imported, in this
+        # process and in every worker it starts (which inherit the environment)
+        os.environ.setdefault("DASK_LOGGING__DISTRIBUTED", "error")
+        if "dask" in sys.modules:  # pragma: no cover - only when dask was imported before
+            import dask.config
+
+            dask.config.refresh()
     import warnings
 
     warnings.filterwarnings("ignore", message=".*ipyparallel.*")
@@ -65,7 +83,7 @@ def _setup_logging(verbose: bool) -> None:
         format="%(asctime)s %(message)s",
         datefmt="%H:%M:%S",
     )
-    _quiet_libraries()
+    _quiet_libraries(verbose)
 
 
 def _version() -> str:
@@ -399,14 +417,10 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def expected_seconds(spec: Any) -> float:
-    """Estimated duration of a study on one core: runs x steps x its model kind's step time.
+    """A study's run time on one core by formula (:func:`msisim.study.timings.formula_seconds`)."""
+    from msisim.study.timings import formula_seconds
 
-    A forum's step time grows with its population, a parliament's with the acts it votes
-    (:attr:`msisim.kinds.ModelKind.seconds_per_step`).
-    """
-    from msisim.kinds import model_kind
-
-    return len(spec.tasks()) * spec.steps * model_kind(spec.model).seconds_per_step(spec.base)
+    return formula_seconds(spec)
 
 
 def _duration(seconds: float) -> str:
@@ -418,12 +432,15 @@ def _duration(seconds: float) -> str:
 
 
 def cmd_list(args: argparse.Namespace) -> int:
-    """List the studies: question, run count and expected time (quick and full)."""
+    """List the studies: question, run count and expected time (quick and full), end to end."""
+    import os
+
     from msisim.conf import experiment_names
-    from msisim.kinds import SECONDS_PER_STEP_PER_1000
     from msisim.plugins import load_plugins
+    from msisim.study.timings import estimate, load_timings
 
     load_plugins(args.plugin or [])
+    timings = load_timings()
     for name in experiment_names(args.config_dir):
         full = load_experiment(name, [], quick=False, config_dir=args.config_dir)
         try:
@@ -433,16 +450,19 @@ def cmd_list(args: argparse.Namespace) -> int:
         print(name)
         if full.question:
             print(f"    {' '.join(full.question.split())}")
-        counts = [f"full: {len(full.tasks())} runs, {_duration(expected_seconds(full))}"]
-        if quick is not None:
-            counts.insert(
-                0, f"quick: {len(quick.tasks())} runs, {_duration(expected_seconds(quick))}"
-            )
+        settings = [("quick", quick), ("full", full)] if quick is not None else [("full", full)]
+        counts = []
+        for setting, spec in settings:
+            guess = estimate(name, setting, spec, timings=timings)
+            mark = "" if guess.basis != "typical" else " (not measured)"
+            counts.append(f"{setting}: {len(spec.tasks())} runs, {_duration(guess.seconds)}{mark}")
         print(f"    {'; '.join(counts)}")
+    when = timings.get("measured", "never")
     print(
-        "\nTimes are estimates for one core (runs x steps x stakeholders x "
-        f"{SECONDS_PER_STEP_PER_1000 * 1000:.1f} ms per step per 1,000 stakeholders); "
-        "--workers N divides them by about N."
+        f"\nTimes are estimates of the whole command (start-up, runs, report) with the default "
+        f"{os.cpu_count() or 1} worker(s), from end-to-end runs measured on {when} on a "
+        f"{timings.get('cores', '?')}-core machine (benchmarks/list_times.py re-measures them); "
+        "a busy machine is slower."
     )
     return 0
 
@@ -578,6 +598,10 @@ def run_app(argv: list[str]) -> int:
             check_config_tree(folder)  # aliases and duplicate keys, before Hydra reads them
     except ValueError as err:
         print(f"msisim run: error: {_one_line(err)}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    if args.shell_completion or args.experimental_rerun:
+        flag = "--shell-completion" if args.shell_completion else "--experimental-rerun"
+        print(f"msisim run: error: {flag} is not supported by msisim run", file=sys.stderr)
         return EXIT_BAD_INPUT
     baseline: dict[str, Any] | None = None
     if not (args.help or args.hydra_help or args.cfg or args.info or args.shell_completion):
@@ -794,6 +818,15 @@ class CombineSweepRuns(Callback):
         atomic_write(sweep / "sweep_runs.csv", lambda p: table.to_csv(p, index=False))
         print(f"all jobs: {(sweep / 'sweep_runs.parquet').resolve()} ({len(table)} runs)")
         print(f"          {(sweep / 'sweep_runs.csv').resolve()}")
+        from msisim.viz.sweep import sweep_figure
+
+        try:
+            figure = sweep_figure(sweep, table)
+        except Exception as err:  # the table is complete; only the figure is missing
+            print(f"msisim run: warning: sweep figure not written: {_one_line(err)}")
+            return
+        if figure is not None:
+            print(f"figure:   {figure.resolve()}")
 
 
 def run_scenario(

@@ -219,6 +219,20 @@ def model_kinds_text() -> str:
     return "; ".join(f"{kind.name} = {kind.doc}" for kind in MODEL_KINDS.values())
 
 
+#: The flags ``msisim run --help`` lists: Hydra's that work through ``msisim run`` (its shell
+#: completion expects its own app as the command, and ``--experimental-rerun`` reads a pickle,
+#: so both are refused; ``--config-path``/``--config-name`` would replace msisim's config).
+RUN_FLAGS = (
+    ("-m, --multirun", "a sweep: one job per combination of comma-separated values"),
+    ("--cfg job|hydra|all", "print the composed config instead of running (with --resolve)"),
+    ("-cd, --config-dir DIR", "your own config folder, searched before the shipped configs"),
+    ("--plugin FILE", "a Python file of your own rules, strategies or outcomes (repeatable)"),
+    ("-i, --info [config|defaults|searchpath|...]", "Hydra's view of the config"),
+    ("--hydra-help", "Hydra's own help (its launchers' and sweepers' options)"),
+    ("-h, --help", "this text"),
+)
+
+
 def run_help_template(extra: str | Path | None = None) -> str:
     """The text of ``msisim run --help``: groups, every parameter with default and meaning."""
     lines = [
@@ -259,7 +273,7 @@ def run_help_template(extra: str | Path | None = None) -> str:
             default = shown if len(shown) <= 30 else "model default"
         doc = f"; {info.doc}" if info.doc else ""
         lines.append(f"    params.{info.name} ({default}{doc})")
-    lines += ["", "Hydra flags:", "$FLAGS_HELP"]
+    lines += ["", "Flags:", *(f"  {flag}  {meaning}" for flag, meaning in RUN_FLAGS)]
     # '$' starts a template field in Hydra's help text, '${' an OmegaConf interpolation
     text = "\n".join(lines)
     return text.replace("${", "$ {")

@@ -6,6 +6,7 @@ All functions take the tidy run table (``runs.parquet``: one row per run, parame
 
 from __future__ import annotations
 
+import logging
 import warnings
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -16,6 +17,8 @@ from scipy import stats
 
 from msisim.outcomes import direction, value_range
 from msisim.study.spec import ExperimentSpec
+
+logger = logging.getLogger(__name__)
 
 
 def ok_runs(runs: pd.DataFrame) -> pd.DataFrame:
@@ -351,6 +354,10 @@ def prim_boxes(
         low, high = float(limits[factor].iloc[0]), float(limits[factor].iloc[1])
         if low > x[factor].min() + 1e-12 or high < x[factor].max() - 1e-12:
             rows.append({"factor": factor, "low": low, "high": high})
+    logger.info(
+        "PRIM (%s, %s %s %g): box on %d factor(s), coverage %.2f, density %.2f",
+        design, outcome, threshold_direction, threshold, len(rows), box.coverage, box.density,
+    )  # fmt: skip
     return pd.DataFrame(rows, columns=["factor", "low", "high"]), {
         "coverage": float(box.coverage),
         "density": float(box.density),

@@ -633,8 +633,10 @@ def claim_table(claims_map: ClaimsMap, points: pd.DataFrame) -> pd.DataFrame:
 
 
 def _quiet_ema() -> None:
+    """PRIM's own INFO lines off, unless a level was set (``msisim -v`` sets INFO)."""
     for name in ("EMA", "ema_workbench"):
-        logging.getLogger(name).setLevel(logging.ERROR)
+        if logging.getLogger(name).level == logging.NOTSET:
+            logging.getLogger(name).setLevel(logging.ERROR)
 
 
 def failure_boxes(claims_map: ClaimsMap, points: pd.DataFrame) -> pd.DataFrame:

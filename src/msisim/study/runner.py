@@ -443,6 +443,11 @@ def _dask(
         )
         client = Client(cluster)
     where = address or "the local cluster"
+    if address:
+        n_connected = len(client.scheduler_info().get("workers", {}))
+        logger.info("Dask: scheduler at %s, %d worker(s) connected", address, n_connected)
+    else:
+        logger.info("Dask: local cluster, %d worker(s) of 1 thread, no dashboard", max(1, workers))
     try:
         # each batch carries the plugins' records: a worker loads the files (at the same
         # path: a shared file system on a remote cluster) and checks their hashes

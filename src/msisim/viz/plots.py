@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -67,3 +68,92 @@ def _palette(values: pd.Series) -> dict[str, str] | None:
     if names and all(n in style.CATEGORY_COLORS for n in names):
         return style.category_palette(names)
     return None
+
+
+def plot_sweep(
+    runs: pd.DataFrame,
+    swept: Sequence[str],
+    outcomes: Sequence[str],
+    path: str | Path,
+    *,
+    title: str | None = None,
+) -> Path:
+    """Draw each outcome against the swept settings: mean and 95% interval over replicates.
+
+    The first swept setting is the x-axis (numeric when all its values are numbers); the
+    others, if any, make one line each (their values joined, e.g. ``lobbying=heavy``).
+
+    Args:
+        runs: One row per run, with a column per swept setting and the outcomes.
+        swept: The swept settings' columns (a multirun's override keys).
+        outcomes: Outcome columns to draw, one panel each.
+        path: PNG file to write (folders are created).
+        title: Figure title.
+
+    Returns:
+        The path written.
+    """
+    from msisim.study.analysis import ci_table
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    x_name, others = swept[0], list(swept[1:])
+    data = runs.copy()
+    data["_line"] = (
+        data[others]
+        .astype(str)
+        .apply(lambda row: ", ".join(f"{k}={v}" for k, v in row.items()), axis=1)
+        if others
+        else "all runs"
+    )
+    table = ci_table(data, [x_name, "_line"], outcomes)
+    numeric = pd.to_numeric(table[x_name], errors="coerce")
+    if numeric.notna().all():
+        table["_x"] = numeric.astype(float)
+        ticks: list[str] = []
+    else:
+        ticks = [str(v) for v in pd.unique(data[x_name].astype(str))]
+        table["_x"] = table[x_name].astype(str).map({t: i for i, t in enumerate(ticks)})
+    lines = [str(v) for v in pd.unique(data["_line"])]
+    width = 0.25 if ticks else 0.0  # categorical x: lines side by side, not on top
+    offsets = {line: (i - (len(lines) - 1) / 2) * width / max(1, len(lines)) for i, line in
+               enumerate(lines)}  # fmt: skip
+    n = len(outcomes)
+    cols = min(3, n)
+    rows = -(-n // cols)
+    sns.set_theme(style="whitegrid", context="notebook")
+    fig, axes = plt.subplots(rows, cols, figsize=(5.2 * cols, 3.6 * rows), squeeze=False)
+    colors = sns.color_palette(n_colors=max(1, len(lines)))
+    for ax, outcome in zip(axes.flat, outcomes, strict=False):
+        part = table[table["outcome"] == outcome]
+        for color, line in zip(colors, lines, strict=False):
+            rows_ = part[part["_line"] == line].sort_values("_x")
+            x = rows_["_x"] + offsets[line]
+            ax.errorbar(
+                x, rows_["mean"],
+                yerr=[rows_["mean"] - rows_["ci_low"], rows_["ci_high"] - rows_["mean"]],
+                marker="o", capsize=3, color=color, label=line,
+                linestyle="-" if not ticks else "none",
+            )  # fmt: skip
+        label = style.METRIC_LABELS.get(outcome)
+        ax.set_title(textwrap.fill(style.metric_title(outcome), 44), fontsize="medium")
+        ax.set_ylabel(label.hint if label else "")
+        ax.set_xlabel(x_name)
+        if ticks:
+            ax.set_xticks(range(len(ticks)), ticks)
+        if label is not None:  # the outcome's whole range, so small differences look small
+            low, high = ax.get_ylim()
+            ax.set_ylim(min(low, label.lower), max(high, label.upper))
+    for ax in list(axes.flat)[n:]:
+        ax.set_visible(False)
+    if others:
+        axes.flat[0].legend(fontsize="small")
+    counts = data.groupby([x_name, "_line"]).size()
+    note = f"mean and 95% interval over {counts.min()}–{counts.max()} replicates per job"
+    if counts.min() == counts.max():
+        note = f"mean and 95% interval over {counts.min()} replicates per job"
+    fig.suptitle(f"{title}: {note}" if title else note)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
