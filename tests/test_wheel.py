@@ -83,12 +83,35 @@ def test_wheel_installs_and_runs_outside_the_repository(tmp_path: Path) -> None:
     )  # fmt: skip
     for name in ("runs.parquet", "runs.csv", "manifest.json", "report.md"):
         assert (out / name).is_file(), f"the installed msisim writes {name}"
+    _compares_and_searches_designs(msisim, elsewhere, env)
     version = _run([str(python), "-m", "msisim", "--version"], cwd=elsewhere, env=env)
     assert version.startswith("msisim "), f"python -m msisim --version: {version}"
 
     _runs_the_example_plugins(msisim, elsewhere, env)
 
     _serves_the_app_without_npm(venv, elsewhere, env)
+
+
+def _compares_and_searches_designs(msisim: str, folder: Path, env: dict[str, str]) -> None:
+    """Issue 23's analyst path from the installed wheel: a shipped map's name to a compare
+    report (markdown and self-contained HTML) and to a design search's pareto.csv."""
+    import csv
+
+    compared = folder / "compare"
+    _run([msisim, "compare", "example", "--quick", "--out", str(compared), "--workers", "2"],
+         cwd=folder, env=env)  # fmt: skip
+    report = (compared / "report.md").read_text(encoding="utf-8")
+    assert "most robust design" in report.lower(), "the robust design is said in words"
+    assert "paired" in report.lower() and "no lobby (0)" in report, "per-band paired tables"
+    page = (compared / "report.html").read_text(encoding="utf-8")
+    assert "data:image/png;base64," in page, "figures are embedded in report.html"
+    assert 'src="http' not in page and "<link" not in page, "report.html loads nothing online"
+    searched = folder / "design"
+    _run([msisim, "design", "example", "--quick", "--out", str(searched), "--workers", "2"],
+         cwd=folder, env=env)  # fmt: skip
+    with (searched / "pareto.csv").open(encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    assert len(rows) >= 2, f"the quick design search finds at least two designs: {rows}"
 
 
 def _runs_the_example_plugins(msisim: str, folder: Path, env: dict[str, str]) -> None:
