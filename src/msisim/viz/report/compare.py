@@ -28,6 +28,7 @@ from msisim.viz.report.common import (
     table,
     y_axis,
 )
+from msisim.viz.report.labels import label, lower_is_better
 
 BAND = "lobby budget band"
 
@@ -99,7 +100,9 @@ def key_findings(ctx: Context) -> list[str]:
         sub = regret[regret["outcome"] == outcome].sort_values(["max_regret", "mean_regret"])
         top = sub.iloc[0]
         lines.append(
-            f"{i}. {quality.capitalize()} ({fx.describe(outcome)}): smallest worst-case regret "
+            f"{i}. {quality.capitalize()} ({label(outcome)}; "
+            f"{'lower' if lower_is_better(outcome) else 'higher'} is better): smallest "
+            "worst-case regret "
             f"for **{design_words(top['design'])}** ({abs(top['max_regret']) + 0.0:.3f}; mean "
             f"{top['mean_regret']:.3f}, best in {int(top['best_in'])} of {int(top['contexts'])} "
             "contexts)."
@@ -121,6 +124,20 @@ def key_findings(ctx: Context) -> list[str]:
         "smallest: the choice that is never far from the best, whichever context the forum "
         "meets.\n"
     )
+    safeguarded = [
+        design_words(name)
+        for name, levers in ctx.spec.designs.items()
+        if float(levers.get("transparency", 0) or 0) > 0 or levers.get("recusal")
+    ]
+    if safeguarded:
+        lines.append(
+            "*Built in:* transparency and recusal act by formula in this model (docs/ODD.md): "
+            "transparency scales the lobby's pull on members and its capture of the selector "
+            "by 1 - transparency, and recusal takes the votes of strongly tied members. The "
+            f"low capture of {', '.join(f'**{d}**' for d in safeguarded)} is partly that "
+            "assumption, not a finding; how much a real lobby register achieves is for you to "
+            "judge.\n"
+        )
     return lines
 
 
