@@ -34,9 +34,20 @@ BAND = "lobby budget band"
 
 
 def _runs(ctx: Context) -> pd.DataFrame:
-    """The finished runs with their lobby budget band."""
+    """The finished runs with their lobby budget band.
+
+    The sampled context is integrated over on purpose (the comparison is across it): the
+    budget is read in its band (the ``param.lobby_budget`` column holds the band, as a
+    study's sampled factors are binned) and the map's sampled groups are one context column,
+    so the report's check for tables pooled over a factor's levels sees what the tables
+    split by.
+    """
     data = analysis.ok_runs(ctx.runs)
-    return data.assign(**{BAND: data["param.lobby_budget"].map(forum.budget_band)})
+    band = data["param.lobby_budget"].map(forum.budget_band)
+    data = data.assign(**{BAND: band, "param.lobby_budget": band})
+    if "param.groups" in data:
+        data["param.groups"] = "sampled from the map's uncertainty"
+    return data
 
 
 def _bands(data: pd.DataFrame) -> list[str]:
