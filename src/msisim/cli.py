@@ -114,13 +114,14 @@ def load_experiment(
     from hydra.core.global_hydra import GlobalHydra
     from omegaconf import OmegaConf
 
-    from msisim.conf import config_dirs, experiment_dir, register_configs
+    from msisim.conf import check_overrides, config_dirs, experiment_dir, register_configs
     from msisim.study.checks import check_config_tree
     from msisim.study.spec import ExperimentSpec
 
     root = experiment_dir(name, config_dir)
     for folder in config_dirs(config_dir):
-        check_config_tree(folder)  # aliases and duplicate keys, before Hydra reads them
+        check_config_tree(folder)  # aliases, duplicate keys and code, before Hydra reads them
+    check_overrides(overrides)  # no code, no hydra.* setting (a study has none)
     extra = [f"file://{p}" for p in config_dirs(config_dir) if p != root]
     search = [f"hydra.searchpath=[{','.join(extra)}]"] if extra else []
     config_name = f"experiment/{name}"
@@ -577,7 +578,14 @@ def run_app(argv: list[str]) -> int:
     from hydra._internal.utils import _run_hydra, get_args_parser
     from omegaconf import DictConfig, OmegaConf
 
-    from msisim.conf import config_dirs, model_params, packaged_config_dir, register_configs
+    from msisim.conf import (
+        RUN_HYDRA_KEYS,
+        check_overrides,
+        config_dirs,
+        model_params,
+        packaged_config_dir,
+        register_configs,
+    )
     from msisim.plugins import ensure_plugins, load_plugins
     from msisim.study.checks import check_config_tree
     from msisim.study.runner import SweepError
@@ -594,9 +602,13 @@ def run_app(argv: list[str]) -> int:
         args.config_dir = os.environ["MSISIM_CONFIG_DIR"]
     register_configs(args.config_dir)
     try:
-        for folder in config_dirs(args.config_dir):
-            check_config_tree(folder)  # aliases and duplicate keys, before Hydra reads them
-    except ValueError as err:
+        if args.config_path and not Path(args.config_path).is_absolute():
+            raise ValueError(f"--config-path {args.config_path}: give the folder's absolute path")
+        extra = [Path(args.config_path)] if args.config_path else []
+        for folder in [*extra, *config_dirs(args.config_dir)]:
+            check_config_tree(folder)  # aliases, duplicate keys and code, before Hydra reads them
+        check_overrides(args.overrides, RUN_HYDRA_KEYS)  # no code, no other hydra.* setting
+    except (ValueError, HydraException) as err:
         print(f"msisim run: error: {_one_line(err)}", file=sys.stderr)
         return EXIT_BAD_INPUT
     if args.shell_completion or args.experimental_rerun:
@@ -679,6 +691,7 @@ def check_run_overrides(
     from omegaconf import OmegaConf
 
     from msisim.conf import (
+        RUN_SETTINGS,
         config_dirs,
         config_groups,
         group_options,
@@ -692,6 +705,7 @@ def check_run_overrides(
     register_configs(config_dir)  # the run config's schema (idempotent)
     names = [info.name for info in parameter_table()]
     groups = config_groups(config_dir)
+    readable = {*groups, "model", "params", "stakeholder_map", *RUN_SETTINGS}
     parsed = OverridesParser.create().parse_overrides(overrides)
     first: list[str] = []
     for override in parsed:
@@ -704,6 +718,14 @@ def check_run_overrides(
             )
         except Exception:  # an interval sweep (for a sweeper plugin) has no list of values
             values = []
+        top = key.split(".")[0]
+        if top not in readable and top != "hydra":  # hydra.*: checked by check_overrides
+            close = difflib.get_close_matches(top, sorted(readable), n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            raise ValueError(
+                f"override {override.input_line!r}: msisim run reads no {top!r}{hint}; it reads "
+                f"{', '.join(sorted(readable))}"
+            )
         if key.startswith("params."):
             name = key.split(".")[1]
             if name == "n_steps":

@@ -19,6 +19,7 @@ import copy
 import dataclasses
 import functools
 import os
+import re
 import types
 import typing
 from dataclasses import dataclass, field
@@ -297,6 +298,66 @@ def register_configs(extra: str | Path | None = None) -> None:
             "template": run_help_template(extra),
         },
     )
+
+
+# --------------------------------------------------------------------------- overrides
+
+#: The ``hydra.*`` overrides ``msisim run`` accepts: where its outputs go and how much Hydra
+#: logs. Every other Hydra setting (launcher, sweeper, callbacks, logging, search path,
+#: environment, output subfolder, job name) could run code or write elsewhere: refused.
+RUN_HYDRA_KEYS = ("hydra.run.dir", "hydra.sweep.dir", "hydra.sweep.subdir", "hydra.verbose")
+
+
+def check_overrides(overrides: list[str], hydra_keys: tuple[str, ...] = ()) -> None:
+    """Refuse command-line overrides that name code or change Hydra's own settings.
+
+    Refused, before Hydra composes anything: an override holding a key of
+    :data:`msisim.study.checks.CODE_KEYS` (``+_target_=...``, or inside a ``{...}`` value),
+    one whose key, group or package names ``hydra`` other than the plain values of
+    ``hydra_keys``, and an unsafe interpolation (``${oc.env:...}``).
+
+    Raises:
+        ValueError: One line naming the override and the key (or that it cannot be parsed).
+    """
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+    from hydra.errors import OverrideParseException
+
+    from msisim.study.checks import CODE_KEYS, check_interpolation, check_no_code
+
+    code = re.compile(r"(?<!\w)(" + "|".join(CODE_KEYS) + r")(?!\w)")
+    parser = OverridesParser.create()
+    for text in overrides:
+        try:
+            (override,) = parser.parse_overrides([text])
+        except OverrideParseException as err:
+            first = str(err).strip().splitlines()[0] if str(err).strip() else "cannot parse"
+            raise ValueError(f"override {text!r}: {first}") from None
+        line = override.input_line or ""
+        where = f"override {line!r}"
+        found = code.search(line)
+        if found:
+            raise ValueError(
+                f"{where}: key {found.group(1)} refused: it would make Hydra run code; "
+                "configs and overrides are plain data (see SECURITY.md)"
+            )
+        key, package = override.key_or_group, override.package or ""
+        names = re.split(r"[./]", key) + package.split(".")
+        if "hydra" in names:
+            value = None if override.is_sweep_override() else override.value()
+            plain = not isinstance(value, dict | list)
+            if not (key in hydra_keys and package == "" and plain and not override.is_delete()):
+                allowed = (
+                    f"; allowed: {', '.join(hydra_keys)}"
+                    if hydra_keys
+                    else "; set the output folder with --out"
+                )
+                raise ValueError(
+                    f"{where}: key {key}{'@' + package if package else ''} refused: Hydra's own "
+                    f"settings (launcher, sweeper, callbacks, logging) cannot be changed{allowed}"
+                )
+        check_interpolation(line, where)
+        if not override.is_sweep_override():
+            check_no_code(override.value(), where)
 
 
 # --------------------------------------------------------------------------- config tree

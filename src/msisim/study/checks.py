@@ -8,14 +8,17 @@ naming the design, for a parameter that the design ignores. Studies call it for 
 sample point before the first run (:class:`msisim.study.spec.ExperimentSpec`).
 
 :func:`check_yaml_file` guards user configs before Hydra composes them: YAML aliases are
-refused (a few hundred bytes of nested aliases expand to millions of nodes) and a duplicate
-key is named with its file and line.
+refused (a few hundred bytes of nested aliases expand to millions of nodes), a duplicate
+key is named with its file and line, and nothing in it may name code (:func:`check_no_code`).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
+from importlib import resources
 from pathlib import Path
+from typing import Any
 
 from msisim.params import ContextParams, DesignParams, Params
 from msisim.rules.decision import RULE_PARAMETERS
@@ -106,12 +109,18 @@ def check_map_conflicts(settings: Mapping[str, Iterable[str]]) -> None:
             )
 
 
-def check_yaml_file(path: str | Path, max_aliases: int = 0) -> None:
-    """Refuse a YAML file with aliases or duplicate keys, before Hydra reads it.
+def check_yaml_file(
+    path: str | Path, max_aliases: int = 0, *, shipped: bool = False, run_config: bool = False
+) -> None:
+    """Refuse a YAML file with aliases, duplicate keys or code to run, before Hydra reads it.
 
     Args:
         path: The YAML file.
         max_aliases: Aliases allowed (0: none; msisim's configs use none).
+        shipped: The file is msisim's own ``run.yaml``, whose Hydra settings are allowed
+            (only those msisim ships: :data:`SHIPPED_HYDRA`).
+        run_config: The file is a ``run.yaml`` at the root of a user's config folder, which
+            may hold the shipped ``run.yaml``'s ``hydra:`` block, unchanged (a copied tree).
 
     Raises:
         ValueError: One line naming the file, the line and the alias or key.
@@ -139,6 +148,20 @@ def check_yaml_file(path: str | Path, max_aliases: int = 0) -> None:
         first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
         raise ValueError(f"malformed YAML in {path}: {first}") from None
     _check_duplicate_keys(root, path)
+    _check_package_header(text, path)
+    try:
+        data = yaml.safe_load(text)  # no alias: its size is the file's
+    except yaml.YAMLError as err:  # a tag such as !!python/object
+        first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+        raise ValueError(f"malformed YAML in {path}: {first}") from None
+    if run_config and not shipped and isinstance(data, Mapping) and "hydra" in data:
+        if data["hydra"] != _shipped_hydra():
+            raise ValueError(
+                f"{path}: key hydra refused: a run config may keep msisim's own hydra: block "
+                "(of its run.yaml), unchanged, and nothing else of Hydra's settings"
+            )
+        shipped = True
+    check_no_code(data, str(path), shipped=shipped)
 
 
 def _check_duplicate_keys(node: object, path: Path) -> None:
@@ -162,6 +185,161 @@ def _check_duplicate_keys(node: object, path: Path) -> None:
 
 
 def check_config_tree(root: str | Path) -> None:
-    """Apply :func:`check_yaml_file` to every YAML file under a config folder."""
-    for path in sorted(Path(root).rglob("*.yaml")):
-        check_yaml_file(path)
+    """Apply :func:`check_yaml_file` to every YAML file under a config folder.
+
+    A folder other than msisim's own may not hold ``hydra/``: its options would replace
+    Hydra's launcher, sweeper, logging or callbacks without any override naming them.
+    """
+    root = Path(root)
+    shipped = root.resolve() == _shipped_config_dir()
+    if not shipped and (root / "hydra").exists():
+        raise ValueError(
+            f"config folder {root} holds hydra/: Hydra's own settings (launcher, sweeper, "
+            "logging, callbacks) cannot be replaced from a config folder; remove it"
+        )
+    for path in sorted(root.rglob("*.yaml")):
+        top = path == root / "run.yaml"
+        check_yaml_file(path, shipped=shipped and top, run_config=top)
+
+
+# --------------------------------------------------------------------------- no code in configs
+
+#: Keys Hydra's ``instantiate`` reads: a config holding one would name code to run.
+CODE_KEYS = ("_target_", "_partial_", "_args_", "_recursive_", "_convert_")
+
+#: The OmegaConf resolvers a config may call. None reads the environment (``oc.env``: a
+#: secret would be copied into ``manifest.json``) or turns text into config
+#: (``oc.decode``, ``oc.create``: they could build either).
+SAFE_RESOLVERS = frozenset({"now", "oc.select", "oc.dict.keys", "oc.dict.values"})
+
+#: What msisim's own ``run.yaml`` sets under ``hydra:`` (leaf keys), with the one callback it
+#: names; nothing else may set a ``hydra`` key.
+SHIPPED_HYDRA: dict[str, str | None] = {
+    "hydra.run.dir": None,
+    "hydra.sweep.dir": None,
+    "hydra.sweep.subdir": None,
+    "hydra.job.name": None,
+    "hydra.job.chdir": None,
+    "hydra.callbacks.combine_runs._target_": "msisim.cli.CombineSweepRuns",
+}
+#: The one defaults entry of ``run.yaml`` that names a Hydra group: msisim's help text.
+SHIPPED_DEFAULTS = ({"override hydra/help": "msisim"},)
+
+_RULE = "configs are plain data: no key may name code to run (see SECURITY.md)"
+
+
+def _shipped_config_dir() -> Path:
+    return Path(str(resources.files("msisim") / "configs")).resolve()
+
+
+def _shipped_hydra() -> Any:
+    import yaml
+
+    return yaml.safe_load((_shipped_config_dir() / "run.yaml").read_text()).get("hydra")
+
+
+def _names_hydra(text: str) -> bool:
+    return "hydra" in re.split(r"[\s/@.:=+~]+", text)
+
+
+def check_interpolation(text: str, where: str) -> None:
+    """Refuse an OmegaConf interpolation that calls an unsafe resolver.
+
+    ``${a.b}`` (another key) is allowed, and the resolvers of :data:`SAFE_RESOLVERS`;
+    ``${oc.env:NAME}`` and any other resolver, or a name computed by a nested
+    interpolation, are refused.
+
+    Raises:
+        ValueError: One line naming ``where`` and the interpolation.
+    """
+    start = text.find("${")
+    while start >= 0:
+        rest = text[start + 2 :]
+        end = next((i for i, char in enumerate(rest) if char in ":}$["), len(rest))
+        name, after = re.sub(r"\s", "", rest[:end]), rest[end : end + 1]
+        if after == "$":
+            raise ValueError(
+                f"{where}: interpolation '${{{name}${{...' with a computed name refused; "
+                "write the key or value out"
+            )
+        if after == ":" and name not in SAFE_RESOLVERS:
+            why = (
+                "it reads the environment (a secret would be copied into the results)"
+                if name in ("oc.env", "env")
+                else "it is not one of " + ", ".join(sorted(SAFE_RESOLVERS))
+            )
+            raise ValueError(f"{where}: interpolation '${{{name}:...}}' refused: {why}")
+        start = text.find("${", start + 2)
+
+
+def check_no_code(data: Any, where: str, *, shipped: bool = False) -> None:
+    """Refuse config data that names code or sets Hydra's own settings, at any depth.
+
+    Refused: a key of :data:`CODE_KEYS` (``_target_`` ...), a ``hydra`` key, a ``defaults``
+    entry naming a ``hydra/`` group or package, and an unsafe interpolation
+    (:func:`check_interpolation`). With ``shipped`` (msisim's own ``run.yaml``) the settings of
+    :data:`SHIPPED_HYDRA` and :data:`SHIPPED_DEFAULTS` are allowed, nothing more.
+
+    Raises:
+        ValueError: One line naming ``where`` (the file or override) and the key path.
+    """
+    stack: list[tuple[tuple[str, ...], Any]] = [((), data)]
+    while stack:
+        path, node = stack.pop()
+        dotted = ".".join(path)
+        if isinstance(node, Mapping):
+            for key, value in node.items():
+                name = str(key)
+                sub = (*path, name)
+                full = ".".join(sub)
+                if name in CODE_KEYS and not (shipped and SHIPPED_HYDRA.get(full) == value):
+                    raise ValueError(
+                        f"{where}: key {full} refused: {name} would make Hydra run code; {_RULE}"
+                    )
+                if name == "hydra" and not (shipped and sub == ("hydra",)):
+                    raise ValueError(
+                        f"{where}: key {full} refused: Hydra's own settings (launcher, logging, "
+                        "callbacks, output folders) cannot be set from a config; use msisim's "
+                        "options (--out) or msisim run's hydra.run.dir"
+                    )
+                if path == () and name == "defaults":
+                    _check_defaults(value, where, shipped)
+                    continue
+                stack.append((sub, value))
+        elif isinstance(node, list | tuple):
+            stack.extend(((*path, str(i)), item) for i, item in enumerate(node))
+        else:
+            if shipped and path[:1] == ("hydra",) and dotted not in SHIPPED_HYDRA:
+                raise ValueError(f"{where}: key {dotted} is not a setting msisim ships")
+            if isinstance(node, str):
+                check_interpolation(node, f"{where}: key {dotted or '(top)'}")
+
+
+def _check_defaults(entries: Any, where: str, shipped: bool) -> None:
+    for i, entry in enumerate(entries if isinstance(entries, list) else [entries]):
+        if shipped and entry in SHIPPED_DEFAULTS:
+            continue
+        texts = [entry] if not isinstance(entry, Mapping) else [*entry.keys(), *entry.values()]
+        flat: list[Any] = []
+        for text in texts:
+            flat.extend(text if isinstance(text, list) else [text])
+        if any(_names_hydra(str(text)) for text in flat):
+            raise ValueError(
+                f"{where}: key defaults.{i} ({entry!r}) refused: a defaults list may not "
+                "choose or fill Hydra's own groups (hydra/launcher, hydra/job_logging, ...)"
+            )
+        check_no_code(flat, f"{where}: key defaults.{i}")
+
+
+def _check_package_header(text: str, path: Path) -> None:
+    """Refuse ``# @package hydra...``: the file's keys would land in Hydra's own settings."""
+    for line in text.splitlines():
+        stripped = line.strip()
+        if stripped and not stripped.startswith("#"):
+            break
+        match = re.match(r"#\s*@package\s+(\S+)", stripped)
+        if match and _names_hydra(match.group(1)):
+            raise ValueError(
+                f"{path}: '# @package {match.group(1)}' refused: a config may not write into "
+                "Hydra's own settings"
+            )
