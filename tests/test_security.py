@@ -229,6 +229,7 @@ EXPERIMENT_OVERRIDES = [
     ("title='${oc.env:MSISIM_TEST_SECRET}'", ["oc.env"]),
     ("+base={hydra:{verbose:true}}", ["hydra"]),
     ("+X=1", ["X"]),
+    ("+replicate=3", ["did you mean 'replicates'"]),
 ]  # fmt: skip
 
 

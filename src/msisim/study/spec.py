@@ -427,8 +427,12 @@ class ExperimentSpec:
         names = {f.name for f in dataclasses.fields(cls)}
         unknown = set(data) - names
         if unknown:
+            from msisim.registry import did_you_mean
+
+            first = sorted(unknown)[0]
             raise ValueError(
-                f"unknown experiment keys {sorted(unknown)}; valid keys: {', '.join(sorted(names))}"
+                f"unknown experiment keys {sorted(unknown)}{did_you_mean(first, names)}; "
+                f"valid keys: {', '.join(sorted(names))}"
             )
         values = dict(data)
         values["factors"] = tuple(
