@@ -7,9 +7,10 @@ input that can never do what it says (a shock after the last step) and returns a
 naming the design, for a parameter that the design ignores. Studies call it for every
 sample point before the first run (:class:`msisim.study.spec.ExperimentSpec`).
 
-:func:`check_yaml_file` guards user configs before Hydra composes them: YAML aliases are
-refused (a few hundred bytes of nested aliases expand to millions of nodes) and a duplicate
-key is named with its file and line.
+:func:`check_yaml_file` guards user configs before Hydra composes them: the file must be a
+regular file of bounded size (:mod:`msisim.user_files`), YAML aliases are refused (a few
+hundred bytes of nested aliases expand to millions of nodes) and a duplicate key is named
+with its file and line.
 """
 
 from __future__ import annotations
@@ -106,23 +107,23 @@ def check_map_conflicts(settings: Mapping[str, Iterable[str]]) -> None:
             )
 
 
-def check_yaml_file(path: str | Path, max_aliases: int = 0) -> None:
+def check_yaml_file(path: str | Path, max_aliases: int = 0, what: str = "config file") -> None:
     """Refuse a YAML file with aliases or duplicate keys, before Hydra reads it.
 
     Args:
         path: The YAML file.
         max_aliases: Aliases allowed (0: none; msisim's configs use none).
+        what: What the file is, for the messages.
 
     Raises:
         ValueError: One line naming the file, the line and the alias or key.
     """
     import yaml
 
+    from msisim.user_files import read_user_file
+
     path = Path(path)
-    try:
-        text = path.read_text()
-    except (OSError, UnicodeDecodeError) as err:
-        raise ValueError(f"cannot read {path}: {err}") from None
+    text = read_user_file(path, what)  # a regular file of bounded size, or refused
     aliases = 0
     try:
         for event in yaml.parse(text, Loader=yaml.SafeLoader):
@@ -162,6 +163,14 @@ def _check_duplicate_keys(node: object, path: Path) -> None:
 
 
 def check_config_tree(root: str | Path) -> None:
-    """Apply :func:`check_yaml_file` to every YAML file under a config folder."""
+    """Apply :func:`check_yaml_file` to every YAML file under a config folder.
+
+    Each must be a regular file (a symlink to one counts) of at most
+    :data:`msisim.user_files.MAX_CONFIG_BYTES`: a FIFO, a device, a socket or a folder named
+    ``*.yaml`` is refused in one line naming it, before anything reads it.
+
+    Raises:
+        ValueError: One line naming the file and what is wrong.
+    """
     for path in sorted(Path(root).rglob("*.yaml")):
         check_yaml_file(path)
