@@ -174,6 +174,21 @@ def test_the_config_tree_check_refuses_each_hazard_naming_the_file(cfg, make, ex
     assert str(path) in str(err.value) and expect in str(err.value), err.value
 
 
+def test_a_linked_group_folder_is_checked_and_a_link_to_root_is_bounded(tmp_path, cfg):
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    _fifo(elsewhere / "x.yaml")
+    (cfg / "lobbying").symlink_to(elsewhere)  # Hydra would read lobbying/x.yaml through it
+    (cfg / "loop").symlink_to(cfg)  # a loop is walked once
+    with pytest.raises(ValueError, match=r"lobbying/x\.yaml: a FIFO"):
+        check_config_tree(cfg)
+    (cfg / "lobbying").unlink()
+    check_config_tree(cfg)  # the loop alone is fine
+    (cfg / "root").symlink_to("/")
+    with pytest.raises(ValueError, match="more than 10,000 entries"):
+        check_config_tree(cfg)
+
+
 def test_a_symlink_to_a_regular_file_is_read(tmp_path):
     target = tmp_path / "real.yaml"
     target.write_text("membership: open\n")

@@ -169,8 +169,47 @@ def check_config_tree(root: str | Path) -> None:
     :data:`msisim.user_files.MAX_CONFIG_BYTES`: a FIFO, a device, a socket or a folder named
     ``*.yaml`` is refused in one line naming it, before anything reads it.
 
+    Folders reached through a symlink are checked too (Hydra follows them), each real folder
+    once; a tree of more than :data:`MAX_CONFIG_ENTRIES` entries (a link to ``/``) is refused.
+
     Raises:
         ValueError: One line naming the file and what is wrong.
     """
-    for path in sorted(Path(root).rglob("*.yaml")):
+    for path in _yaml_files(Path(root)):
         check_yaml_file(path)
+
+
+#: The most entries (files and folders) a config tree may hold; the shipped one has ~60.
+MAX_CONFIG_ENTRIES = 10_000
+
+
+def _yaml_files(root: Path) -> list[Path]:
+    """Every ``*.yaml`` entry under ``root`` (a folder so named too), following folder links."""
+    import os
+
+    found: list[Path] = []
+    seen: set[str] = set()
+    stack = [root]
+    count = 0
+    while stack:
+        folder = stack.pop()
+        real = os.path.realpath(folder)
+        if real in seen:
+            continue
+        seen.add(real)
+        try:
+            entries = sorted(os.scandir(folder), key=lambda e: e.name)
+        except OSError as err:
+            raise ValueError(f"config folder {folder}: cannot list it: {err.strerror}") from None
+        for entry in entries:
+            count += 1
+            if count > MAX_CONFIG_ENTRIES:
+                raise ValueError(
+                    f"config folder {root}: more than {MAX_CONFIG_ENTRIES:,} entries (a link "
+                    "to a large folder?); a config folder holds YAML files"
+                )
+            if entry.name.endswith(".yaml"):
+                found.append(Path(entry.path))  # a folder so named is refused when read
+            elif entry.is_dir():  # follows a symlink, as Hydra does
+                stack.append(Path(entry.path))
+    return sorted(found)
