@@ -167,7 +167,7 @@ def cmd_experiment(args: argparse.Namespace) -> int:
         if manifest is not None:
             check_recorded_plugins(recorded_plugins(manifest), plugins, args.out)
     spec = load_experiment(args.name, args.overrides, quick=args.quick, config_dir=args.config_dir)
-    out = Path(args.out) if args.out else _default_out(spec.name, args.quick)
+    out = check_out_dir(args.out) if args.out else _default_out(spec.name, args.quick)
     n_runs = len(spec.tasks())
     logger.info("%s: %d runs -> %s", spec.name, n_runs, out)
     result = run_experiment(
@@ -210,7 +210,9 @@ def cmd_robustness(args: argparse.Namespace) -> int:
     claims_map = rb.build_map(
         spec, space=space, base=base, samples=args.samples, workers=args.workers
     )
-    out = Path(args.out) if args.out else _default_out(f"{spec.name}_robustness", args.quick)
+    out = (
+        check_out_dir(args.out) if args.out else _default_out(f"{spec.name}_robustness", args.quick)
+    )
     result = rb.run_map(claims_map, out, workers=args.workers)
     setting = {
         "study": f"{spec.name} ({'quick' if args.quick else 'full'} setting: "
@@ -263,7 +265,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
         config_dirs=config_dirs(args.config_dir),
     )
     map_name = spec.inputs["map"]["name"]
-    out = Path(args.out) if args.out else _default_out(f"compare_{map_name}", args.quick)
+    out = check_out_dir(args.out) if args.out else _default_out(f"compare_{map_name}", args.quick)
     logger.info(
         "compare %s: %d designs x %d contexts x %d replicate(s) = %d runs -> %s",
         map_name, len(spec.designs), len(spec.contexts), spec.replicates, len(spec.tasks()), out,
@@ -309,7 +311,7 @@ def cmd_design(args: argparse.Namespace) -> int:
         config_dirs=config_dirs(args.config_dir),
     )
     map_name = context.inputs["map"]["name"]
-    out = Path(args.out) if args.out else _default_out(f"design_{map_name}", args.quick)
+    out = check_out_dir(args.out) if args.out else _default_out(f"design_{map_name}", args.quick)
     print(
         f"design {map_name}: up to {nfe} candidate designs, {population} per generation, each "
         f"on {len(context.contexts)} contexts of {context.steps} steps -> {out}"
@@ -348,6 +350,13 @@ def cmd_design(args: argparse.Namespace) -> int:
     print(f"pareto:  {(out / 'pareto.csv').resolve()}")
     print(f"report:  {report.resolve()}")
     return 0
+
+
+def check_out_dir(text: str) -> Path:
+    """``--out`` as a folder; one line when it exists as a file, a device or a FIFO."""
+    from msisim.user_files import check_out_dir as check
+
+    return check(text, "--out")
 
 
 def _default_out(name: str, quick: bool) -> Path:
@@ -524,6 +533,7 @@ def cmd_app(args: argparse.Namespace) -> int:
 
     from msisim.viz.assets import ASSETS_PACKAGE, assets_dir, missing_files
 
+    check_host(args.host, args.port)  # one line before the server starts
     assets = assets_dir()
     missing = missing_files(assets)
     if not missing:
@@ -589,6 +599,7 @@ def run_app(argv: list[str]) -> int:
     from msisim.plugins import ensure_plugins, load_plugins
     from msisim.study.checks import check_config_tree
     from msisim.study.runner import SweepError
+    from msisim.user_files import check_name
 
     try:  # before the help and the schema are built, so that they list the plugins' names
         plugin_files, argv = split_plugin_options(argv)
@@ -600,15 +611,18 @@ def run_app(argv: list[str]) -> int:
     args = parser.parse_args(argv)
     if args.config_dir is None and os.environ.get("MSISIM_CONFIG_DIR"):
         args.config_dir = os.environ["MSISIM_CONFIG_DIR"]
-    register_configs(args.config_dir)
     try:
-        if args.config_path and not Path(args.config_path).is_absolute():
-            raise ValueError(f"--config-path {args.config_path}: give the folder's absolute path")
-        extra = [Path(args.config_path)] if args.config_path else []
-        for folder in [*extra, *config_dirs(args.config_dir)]:
-            check_config_tree(folder)  # aliases, duplicate keys and code, before Hydra reads them
+        register_configs(args.config_dir)
+        folders = config_dirs(args.config_dir)
+        if args.config_name is not None:
+            check_name(args.config_name, "--config-name")
+        if args.config_path is not None:  # Hydra would read a relative one inside msisim
+            args.config_path = str(run_config_path(args.config_path))
+            folders.insert(0, Path(args.config_path))
+        for folder in folders:
+            check_config_tree(folder)  # files, aliases, duplicate keys and code, before Hydra
         check_overrides(args.overrides, RUN_HYDRA_KEYS)  # no code, no other hydra.* setting
-    except (ValueError, HydraException) as err:
+    except (ValueError, OSError, HydraException) as err:
         print(f"msisim run: error: {_one_line(err)}", file=sys.stderr)
         return EXIT_BAD_INPUT
     if args.shell_completion or args.experimental_rerun:
@@ -658,6 +672,11 @@ def run_app(argv: list[str]) -> int:
     except SystemExit as exit_:
         return int(exit_.code or 0)
     except Exception as err:  # Hydra's config errors, an unusable hydra.run.dir
+        if isinstance(err, FileExistsError | NotADirectoryError) and err.filename:
+            err = ValueError(
+                f"output folder {err.filename} (hydra.run.dir/hydra.sweep.dir): it or a folder "
+                "above it is a file or a device, not a folder; give a folder"
+            )
         print(f"msisim run: error: {_one_line(err)}", file=sys.stderr)
         return EXIT_BAD_INPUT
     finally:
@@ -666,6 +685,21 @@ def run_app(argv: list[str]) -> int:
         else:
             os.environ["HYDRA_FULL_ERROR"] = full_error
     return status["code"]
+
+
+def run_config_path(text: str) -> Path:
+    """``msisim run --config-path DIR`` as an absolute folder (relative to the current one).
+
+    Raises:
+        ValueError: A ``pkg://`` path or a path that is not a folder, in one line.
+    """
+    if text.startswith(("pkg://", "file://")):
+        scheme = text.split(":")[0]
+        raise ValueError(f"--config-path {text}: give a folder path, not a {scheme}:// URL")
+    path = Path(text).expanduser().absolute()
+    if not path.is_dir():
+        raise ValueError(f"--config-path {text}: no such folder")
+    return path
 
 
 def check_run_overrides(
@@ -1177,7 +1211,7 @@ def build_parser() -> argparse.ArgumentParser:
         "(also when HOST is set in the environment) unless --host is given.",
     )
     app.add_argument("--host", default="127.0.0.1", help="address to bind (127.0.0.1)")
-    app.add_argument("--port", type=_positive, default=8765, help="port (8765)")
+    app.add_argument("--port", type=_port, default=8765, help="port, 1 to 65535 (8765)")
     app.add_argument(  # the local copy is the default now; kept for old scripts
         "--offline", action="store_true", help=argparse.SUPPRESS
     )
@@ -1233,6 +1267,33 @@ def _positive(text: str) -> int:
     if value < 1:
         raise argparse.ArgumentTypeError(f"{value} must be at least 1")
     return value
+
+
+def _port(text: str) -> int:
+    value = _positive(text)
+    if value > 65535:
+        raise argparse.ArgumentTypeError(f"{value} is not a port: give 1 to 65535")
+    return value
+
+
+def check_host(host: str, port: int, timeout: float = 10.0) -> None:
+    """Refuse an app host that does not resolve (within ``timeout`` seconds), in one line."""
+    import socket
+    from concurrent.futures import ThreadPoolExecutor
+    from concurrent.futures import TimeoutError as Late
+
+    pool = ThreadPoolExecutor(max_workers=1)
+    try:
+        pool.submit(socket.getaddrinfo, host, port, type=socket.SOCK_STREAM).result(timeout)
+    except Late:
+        raise ValueError(f"--host {host!r}: no answer from name lookup in {timeout:g} s") from None
+    except (OSError, UnicodeError) as err:
+        raise ValueError(
+            f"--host {host!r}: does not resolve to an address ({err.args[-1]}); "
+            "give an address such as 127.0.0.1 or 0.0.0.0"
+        ) from None
+    finally:
+        pool.shutdown(wait=False)
 
 
 def _seconds(text: str) -> float:

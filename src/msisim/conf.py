@@ -415,8 +415,12 @@ def experiment_dir(name: str, extra: str | Path | None = None) -> Path:
     """The first config folder on the search path that holds ``experiment/NAME.yaml``.
 
     Raises:
-        ValueError: When no folder holds it, with the valid names and a close match.
+        ValueError: When ``name`` is not a name (letters, digits, ``_``, ``-``: no folder or
+            ``..``), or no folder holds it, with the valid names and a close match.
     """
+    from msisim.user_files import check_name
+
+    check_name(name, "experiment name")
     for root in config_dirs(extra):
         if (root / "experiment" / f"{name}.yaml").is_file():
             return root

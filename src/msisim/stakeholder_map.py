@@ -540,16 +540,19 @@ def load_stakeholder_map(
         The validated map (warnings are logged and kept in ``notes``).
 
     Raises:
-        ValueError: One line naming the file, row and column of what is wrong.
+        ValueError: One line naming the file, row and column of what is wrong; a file that
+            is not a regular file (a FIFO, a device) or is larger than
+            :data:`msisim.user_files.MAX_CONFIG_BYTES` is refused before it is read.
     """
     if isinstance(source, StakeholderMap):
         return source
+    from msisim.user_files import read_user_file
+
     path = resolve_map_path(source, config_dirs=config_dirs, base_dirs=base_dirs)
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as err:
-        reason = err.strerror if isinstance(err, OSError) and err.strerror else str(err)
-        raise ValueError(f"cannot read stakeholder map {path}: {reason}") from None
+    try:  # a regular file of bounded size: a FIFO or a link to a device is refused, not read
+        text = read_user_file(path, "stakeholder map", encoding="utf-8-sig")
+    except ValueError as err:
+        raise ValueError(f"cannot read {err}") from None
     label = str(source) if not Path(str(source)).suffix else str(path)
     if path.suffix.lower() == ".csv":
         rows, columns = _csv_rows(text, label)

@@ -7,9 +7,10 @@ input that can never do what it says (a shock after the last step) and returns a
 naming the design, for a parameter that the design ignores. Studies call it for every
 sample point before the first run (:class:`msisim.study.spec.ExperimentSpec`).
 
-:func:`check_yaml_file` guards user configs before Hydra composes them: YAML aliases are
-refused (a few hundred bytes of nested aliases expand to millions of nodes), a duplicate
-key is named with its file and line, and nothing in it may name code (:func:`check_no_code`).
+:func:`check_yaml_file` guards user configs before Hydra composes them: the file must be a
+regular file of bounded size (:mod:`msisim.user_files`), YAML aliases are refused (a few
+hundred bytes of nested aliases expand to millions of nodes), a duplicate key is named with
+its file and line, and nothing in it may name code (:func:`check_no_code`).
 """
 
 from __future__ import annotations
@@ -110,13 +111,19 @@ def check_map_conflicts(settings: Mapping[str, Iterable[str]]) -> None:
 
 
 def check_yaml_file(
-    path: str | Path, max_aliases: int = 0, *, shipped: bool = False, run_config: bool = False
+    path: str | Path,
+    max_aliases: int = 0,
+    what: str = "config file",
+    *,
+    shipped: bool = False,
+    run_config: bool = False,
 ) -> None:
     """Refuse a YAML file with aliases, duplicate keys or code to run, before Hydra reads it.
 
     Args:
         path: The YAML file.
         max_aliases: Aliases allowed (0: none; msisim's configs use none).
+        what: What the file is, for the messages.
         shipped: The file is msisim's own ``run.yaml``, whose Hydra settings are allowed
             (only those msisim ships: :data:`SHIPPED_HYDRA`).
         run_config: The file is a ``run.yaml`` at the root of a user's config folder, which
@@ -127,11 +134,10 @@ def check_yaml_file(
     """
     import yaml
 
+    from msisim.user_files import read_user_file
+
     path = Path(path)
-    try:
-        text = path.read_text()
-    except (OSError, UnicodeDecodeError) as err:
-        raise ValueError(f"cannot read {path}: {err}") from None
+    text = read_user_file(path, what)  # a regular file of bounded size, or refused
     aliases = 0
     try:
         for event in yaml.parse(text, Loader=yaml.SafeLoader):
@@ -187,8 +193,17 @@ def _check_duplicate_keys(node: object, path: Path) -> None:
 def check_config_tree(root: str | Path) -> None:
     """Apply :func:`check_yaml_file` to every YAML file under a config folder.
 
+    Each must be a regular file (a symlink to one counts) of at most
+    :data:`msisim.user_files.MAX_CONFIG_BYTES`: a FIFO, a device, a socket or a folder named
+    ``*.yaml`` is refused in one line naming it, before anything reads it. Folders reached
+    through a symlink are checked too (Hydra follows them), each real folder once; a tree of
+    more than :data:`MAX_CONFIG_ENTRIES` entries (a link to ``/``) is refused.
+
     A folder other than msisim's own may not hold ``hydra/``: its options would replace
     Hydra's launcher, sweeper, logging or callbacks without any override naming them.
+
+    Raises:
+        ValueError: One line naming the file and what is wrong.
     """
     root = Path(root)
     shipped = root.resolve() == _shipped_config_dir()
@@ -197,9 +212,45 @@ def check_config_tree(root: str | Path) -> None:
             f"config folder {root} holds hydra/: Hydra's own settings (launcher, sweeper, "
             "logging, callbacks) cannot be replaced from a config folder; remove it"
         )
-    for path in sorted(root.rglob("*.yaml")):
+    for path in _yaml_files(root):
         top = path == root / "run.yaml"
         check_yaml_file(path, shipped=shipped and top, run_config=top)
+
+
+#: The most entries (files and folders) a config tree may hold; the shipped one has ~60.
+MAX_CONFIG_ENTRIES = 10_000
+
+
+def _yaml_files(root: Path) -> list[Path]:
+    """Every ``*.yaml`` entry under ``root`` (a folder so named too), following folder links."""
+    import os
+
+    found: list[Path] = []
+    seen: set[str] = set()
+    stack = [root]
+    count = 0
+    while stack:
+        folder = stack.pop()
+        real = os.path.realpath(folder)
+        if real in seen:
+            continue
+        seen.add(real)
+        try:
+            entries = sorted(os.scandir(folder), key=lambda e: e.name)
+        except OSError as err:
+            raise ValueError(f"config folder {folder}: cannot list it: {err.strerror}") from None
+        for entry in entries:
+            count += 1
+            if count > MAX_CONFIG_ENTRIES:
+                raise ValueError(
+                    f"config folder {root}: more than {MAX_CONFIG_ENTRIES:,} entries (a link "
+                    "to a large folder?); a config folder holds YAML files"
+                )
+            if entry.name.endswith(".yaml"):
+                found.append(Path(entry.path))  # a folder so named is refused when read
+            elif entry.is_dir():  # follows a symlink, as Hydra does
+                stack.append(Path(entry.path))
+    return sorted(found)
 
 
 # --------------------------------------------------------------------------- no code in configs

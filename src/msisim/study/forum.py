@@ -190,14 +190,15 @@ def load_designs(path: str | Path) -> dict[str, dict[str, Any]]:
     from msisim.params import FIELD_GROUP
     from msisim.registry import did_you_mean
     from msisim.study.checks import check_yaml_file
+    from msisim.user_files import read_user_file
 
     path = Path(path)
-    if not path.is_file():
-        raise ValueError(f"designs file {path}: no such file")
-    check_yaml_file(path)  # aliases and duplicate keys, in one line
+    # a regular file of bounded size (a FIFO or a link to a device is refused), no aliases
+    # or duplicate keys: each in one line
+    check_yaml_file(path, what="designs file")
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (yaml.YAMLError, UnicodeDecodeError) as err:
+        data = yaml.safe_load(read_user_file(path, "designs file"))
+    except yaml.YAMLError as err:
         first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
         raise ValueError(f"designs file {path}: malformed YAML: {first}") from None
     if not isinstance(data, Mapping) or not data:

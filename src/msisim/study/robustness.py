@@ -160,11 +160,13 @@ class AssumptionSpace:
         """
         import yaml
 
+        from msisim.study.checks import check_yaml_file
+        from msisim.user_files import read_user_file
+
         source = Path(path) if path is not None else ASSUMPTIONS_FILE
-        try:
-            data = yaml.safe_load(source.read_text())
-        except OSError as err:
-            raise ValueError(f"assumptions file {source}: {err.strerror or err}") from None
+        # a regular file of bounded size, without aliases: a FIFO or a YAML bomb is refused
+        check_yaml_file(source, what="assumptions file")
+        data = yaml.safe_load(read_user_file(source, "assumptions file"))
         return cls.from_dict(data, where=str(source))
 
     @classmethod
