@@ -12,6 +12,7 @@ import json
 import math
 import multiprocessing
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -403,9 +404,22 @@ def _finished(tmp_path, **over) -> Path:
 
 
 def _rewrite_runs(folder: Path, change) -> None:
+    """Rewrite runs.parquet and its checksum in the manifest, as a forger would.
+
+    A change that leaves the manifest's checksum alone is rebuilt from the parts
+    (tests/test_verify.py); these cases test the checks behind the checksum.
+    """
     runs = pd.read_parquet(folder / "runs.parquet")
     fingerprint = store_module.parquet_fingerprint(folder / "runs.parquet")
     store_module.write_parquet(folder / "runs.parquet", change(runs), fingerprint)
+    _record_runs(folder)
+
+
+def _record_runs(folder: Path) -> None:
+    """Record runs.parquet's current checksum in the manifest (forging it)."""
+    data = json.loads((folder / "manifest.json").read_text())
+    data["files"]["runs.parquet"] = store_module.file_record(folder / "runs.parquet")
+    (folder / "manifest.json").write_text(json.dumps(data))
 
 
 def _edit_manifest(folder: Path, change) -> None:
@@ -418,13 +432,14 @@ REPORT_CASES = [
     ("no rows", lambda f: _rewrite_runs(f, lambda r: r.iloc[:0]), ["holds no runs"]),
     ("a missing run", lambda f: _rewrite_runs(f, lambda r: r.iloc[1:]), ["disagree"]),
     ("a missing column", lambda f: _rewrite_runs(f, lambda r: r.drop(columns="status")), ["lacks columns", "status"]),
-    ("another fingerprint", lambda f: store_module.write_parquet(f / "runs.parquet", pd.read_parquet(f / "runs.parquet"), "0" * 16), ["belongs to fingerprint", "two configurations"]),
+    ("another fingerprint", lambda f: (store_module.write_parquet(f / "runs.parquet", pd.read_parquet(f / "runs.parquet"), "0" * 16), _record_runs(f)), ["belongs to fingerprint", "two configurations"]),
     ("an edited spec", lambda f: _edit_manifest(f, lambda m: {**m, "spec": {**m["spec"], "replicates": 3}}), ["does not match its spec"]),
     ("a manifest that is a list", lambda f: (f / "manifest.json").write_text("[1, 2]"), ["manifest.json is corrupt", "list"]),
     ("a manifest without spec", lambda f: _edit_manifest(f, lambda m: {k: v for k, v in m.items() if k != "spec"}), ["'spec' is missing"]),
     ("a manifest that is not JSON", lambda f: (f / "manifest.json").write_text("{oops"), ["not valid JSON"]),
     ("wrong counts", lambda f: _edit_manifest(f, lambda m: {**m, "counts": {"ok": 1}}), ["status counts"]),
-    ("an unreadable runs.parquet", lambda f: (f / "runs.parquet").write_bytes(b"PAR1garbage"), ["unreadable"]),
+    ("an unreadable runs.parquet", lambda f: ((f / "runs.parquet").write_bytes(b"PAR1garbage"), _record_runs(f)), ["unreadable"]),
+    ("an edit with the parts gone", lambda f: (shutil.rmtree(f / "parts"), (f / "runs.parquet").write_bytes(b"PAR1garbage")), ["changed outside msisim", "cannot rebuild"]),
 ]  # fmt: skip
 
 
@@ -448,6 +463,7 @@ def test_report_refuses_results_that_disagree_with_the_manifest(tmp_path, label,
 def test_report_warns_loudly_about_missing_series_and_outcomes(tmp_path, caplog):
     folder = _finished(tmp_path, collect_series=True)
     (folder / "series.parquet").unlink()
+    _edit_manifest(folder, lambda m: {**m, "files": {k: v for k, v in m["files"].items() if k != "series.parquet"}})  # fmt: skip
     _rewrite_runs(folder, lambda r: r.drop(columns="rose"))
     with caplog.at_level("WARNING"):
         warnings = verify_results(folder)

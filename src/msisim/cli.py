@@ -179,7 +179,7 @@ def cmd_experiment(args: argparse.Namespace) -> int:
         run_timeout=args.run_timeout,
         plugins=plugins,
     )
-    csv = write_runs_csv(out)
+    csv = out / "runs.csv"  # written by the store with runs.parquet
     print(
         f"{spec.name}: {len(result.runs)} runs ({result.n_run} run now, {result.n_skipped} "
         f"already done, {result.n_failed} failed) in {result.seconds:.1f} s"
@@ -271,7 +271,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
         map_name, len(spec.designs), len(spec.contexts), spec.replicates, len(spec.tasks()), out,
     )  # fmt: skip
     result = run_experiment(spec, out, workers=args.workers)
-    csv = write_runs_csv(out)
+    csv = out / "runs.csv"  # written by the store with runs.parquet
     print(
         f"compare {map_name}: {len(result.runs)} runs ({result.n_run} run now, "
         f"{result.n_skipped} already done, {result.n_failed} failed) in {result.seconds:.1f} s"
@@ -365,7 +365,11 @@ def _default_out(name: str, quick: bool) -> Path:
 
 
 def write_runs_csv(folder: Path) -> Path:
-    """Write ``runs.csv`` beside ``runs.parquet`` (the same table, for spreadsheets)."""
+    """Write ``runs.csv`` beside ``runs.parquet`` in a folder of an older msisim.
+
+    The store writes it (and records its checksum) with ``runs.parquet``; this fills the
+    gap in an older folder after :func:`msisim.study.store.verify_results` passed.
+    """
     import pandas as pd
 
     from msisim.study.store import atomic_write
@@ -412,13 +416,15 @@ def find_study_folder(folder: Path) -> Path:
 def cmd_report(args: argparse.Namespace) -> int:
     """Rebuild a study's figures and report from stored results."""
     from msisim.plugins import load_plugins
+    from msisim.study.store import read_manifest, recorded_files
     from msisim.viz.report import build_report
 
     load_plugins(args.plugin or [])
     folder = find_study_folder(Path(args.folder))
-    if not (folder / "runs.csv").exists():
-        write_runs_csv(folder)
-    path = build_report(folder)
+    manifest = read_manifest(folder) or {}
+    if not (folder / "runs.csv").exists() and recorded_files(manifest) is None:
+        write_runs_csv(folder)  # an older folder; msisim's own are verified by build_report
+    path = build_report(folder)  # verifies (rebuilds or refuses) the tables first
     print(f"report: {path.resolve()}")
     return 0
 
@@ -919,7 +925,7 @@ def run_scenario(
         }
     )
     result = run_experiment(spec, out, workers=int(cfg.workers), plugins=plugins)
-    csv = write_runs_csv(out)
+    csv = out / "runs.csv"  # written by the store with runs.parquet
     outcomes = [
         "n_members", "rose", "true_rose", "expected_rose", "grassroots_share",
         "viewpoint_coverage", "congruence", "capture", "lobby_bias", "captured_share",
@@ -1325,11 +1331,13 @@ def main(argv: list[str] | None = None) -> int:
         return int(args.func(args))
     except Exception as err:  # one line for the user; the traceback with -v
         from msisim.study.runner import SweepError
+        from msisim.study.store import ResultsChangedError
 
         if args.verbose:
             logger.exception("failed")
         print(f"msisim {args.command}: error: {_one_line(err)}", file=sys.stderr)
-        return EXIT_FAILED_RUNS if isinstance(err, SweepError) else EXIT_BAD_INPUT
+        failed = isinstance(err, SweepError | ResultsChangedError)  # not the user's input
+        return EXIT_FAILED_RUNS if failed else EXIT_BAD_INPUT
 
 
 def _one_line(err: BaseException) -> str:

@@ -293,7 +293,8 @@ class _StudyEvaluator:
         self.n_runs += len(result.runs)
         if runs.empty:
             raise RuntimeError(
-                f"every run of generation {self.generation} failed; see {folder}/runs.csv"
+                f"every run of generation {self.generation} failed; see 'error' in "
+                f"{folder}/runs.csv"
             )
         for name, group in runs.groupby("design"):
             score = {o: float(group[o].mean()) for o, _, _ in OBJECTIVES}

@@ -27,7 +27,7 @@ import dataclasses
 import logging
 import math
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -46,6 +46,7 @@ from msisim.study.claims import (
     generic_pairs,
 )
 from msisim.study.spec import ExperimentSpec, Task, _digest, _plain
+from msisim.study.store import atomic_write
 from msisim.validation import spec_of
 
 logger = logging.getLogger(__name__)
@@ -555,14 +556,20 @@ def run_map(claims_map: ClaimsMap, folder: str | Path, workers: int | None = Non
     boxes = failure_boxes(claims_map, points)
     claims = claims.merge(box_words(boxes), on="claim", how="left").fillna({"fails_where": ""})
     sobol = sobol_table(claims_map, points)
-    points.to_csv(out / "points.csv", index=False)
-    claims.to_csv(out / "claims.csv", index=False)
-    boxes.to_csv(out / "prim_boxes.csv", index=False)
-    sobol.to_csv(out / "sobol.csv", index=False)
+    for name, table in (
+        ("points.csv", points), ("claims.csv", claims), ("prim_boxes.csv", boxes),
+        ("sobol.csv", sobol),
+    ):  # fmt: skip
+        atomic_write(out / name, _csv_writer(table))
     n_failed = int((runs["status"] != "ok").sum()) if "status" in runs else 0
     return MapResult(
         points, claims, boxes, sobol, time.perf_counter() - start, len(tasks), n_failed
     )
+
+
+def _csv_writer(table: pd.DataFrame) -> Callable[[Path], None]:
+    """A writer of ``table`` as CSV, for :func:`msisim.study.store.atomic_write`."""
+    return lambda path: table.to_csv(path, index=False)
 
 
 def evaluate(claims_map: ClaimsMap, runs: pd.DataFrame) -> pd.DataFrame:

@@ -602,6 +602,10 @@ def _sweep(
     plugins: Sequence[Plugin] = (),
 ) -> SweepResult:
     folder = store.folder
+    for name, how in store.changed.items():  # consolidating below rewrites it from the parts
+        logger.warning(
+            "%s %s (changed outside msisim): rebuilt from the verified parts", folder / name, how
+        )
     tasks = spec.tasks()
     done = store.finished_runs()
     todo = [t for t in tasks if t.run_id not in done]

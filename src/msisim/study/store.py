@@ -3,10 +3,11 @@
 Layout of an output folder::
 
     manifest.json        the study's spec, its fingerprint, package versions, git
-                         revision, plugins (path and SHA-256), counts and the status of
-                         every run
+                         revision, plugins (path and SHA-256), counts, the status of
+                         every run, and the SHA-256 and size of each table below ("files")
     runs.parquet         one row per run: run id, seed, design, sample, replicate, status,
                          error, every parameter, every summary outcome
+    runs.csv             the same table for spreadsheets
     series.parquet       per-step metrics with run_id (when the study collects them)
     parts/               one parquet file per finished batch (the durable journal), named
                          ``runs-<tag>-<sha256>.parquet``: the checksum of its bytes; its
@@ -24,7 +25,9 @@ are never pickled: parquet and JSON only.
 One process writes a folder at a time: :class:`ResultStore` takes an exclusive lock on
 ``.lock`` before it compares fingerprints and claims the folder, so two sweeps started
 together into one folder cannot both be accepted. :func:`verify_results` checks a finished
-folder (manifest against ``runs.parquet``) before a report is built from it.
+folder before a report is built from it: each table against the checksum the manifest
+records, then ``runs.parquet`` against the manifest. A table changed outside msisim is
+rebuilt from the verified parts (saying so) or refused; a resume warns and rebuilds it too.
 """
 
 from __future__ import annotations
@@ -59,11 +62,17 @@ PACKAGES = ("msisim", "mesa", "numpy", "pandas", "scipy", "SALib", "dask", "dist
 FINGERPRINT_KEY = b"msisim.fingerprint"
 #: Columns every run row has.
 IDENTITY_COLUMNS = ("run_id", "seed", "design", "sample", "replicate", "status")
+#: Tables of a finished folder whose SHA-256 and size the manifest records under "files".
+RECORDED_FILES = ("runs.parquet", "series.parquet", "runs.csv")
 _PART_NAME = re.compile(r"^(runs|series)-([0-9a-f]{12})-([0-9a-f]{16})\.parquet$")
 
 
 class FolderBusyError(ValueError):
     """Another process holds the output folder's lock."""
+
+
+class ResultsChangedError(ValueError):
+    """A result table differs from the checksum its manifest records and cannot be rebuilt."""
 
 
 class StoreWriteError(OSError):
@@ -134,6 +143,64 @@ def file_checksum(path: Path) -> str:
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
+
+
+def file_record(path: Path) -> dict[str, Any]:
+    """What the manifest records of a table: its SHA-256 and its size in bytes."""
+    return {"sha256": file_checksum(path), "bytes": path.stat().st_size}
+
+
+def recorded_files(manifest: Mapping[str, Any]) -> dict[str, dict[str, Any]] | None:
+    """The manifest's ``files`` record, or ``None`` in a manifest without one (older msisim).
+
+    Raises:
+        ValueError: A ``files`` entry that is not ``{sha256, bytes}`` of a known table.
+    """
+    entries = manifest.get("files")
+    if entries is None:
+        return None
+    ok = isinstance(entries, dict) and all(
+        name in RECORDED_FILES
+        and isinstance(e, dict)
+        and isinstance(e.get("sha256"), str)
+        and re.fullmatch(r"[0-9a-f]{64}", e["sha256"]) is not None
+        and isinstance(e.get("bytes"), int)
+        for name, e in entries.items()
+    )
+    if not ok:
+        raise ValueError(
+            "manifest.json is corrupt: 'files' must map "
+            f"{', '.join(RECORDED_FILES)} to {{sha256, bytes}}"
+        )
+    return dict(entries)
+
+
+def changed_files(folder: Path, manifest: Mapping[str, Any]) -> dict[str, str]:
+    """The tables whose bytes differ from the manifest's record: name -> what differs.
+
+    Empty when every recorded table matches, or when the manifest records none (older
+    msisim; :func:`verify_results` says what can still be known then).
+    """
+    records = recorded_files(manifest)
+    if records is None:
+        return {}
+    changed: dict[str, str] = {}
+    for name in RECORDED_FILES:
+        path = folder / name
+        record = records.get(name)
+        if record is None:
+            if path.exists():
+                changed[name] = "is not recorded in manifest.json (added outside msisim)"
+            continue
+        if not path.is_file():
+            changed[name] = "is missing"
+        elif path.stat().st_size != record["bytes"]:
+            changed[name] = (
+                f"has {path.stat().st_size} bytes where manifest.json records {record['bytes']}"
+            )
+        elif file_checksum(path) != record["sha256"]:
+            changed[name] = "does not match its SHA-256 in manifest.json"
+    return changed
 
 
 class FolderLock:
@@ -247,6 +314,8 @@ class ResultStore:
             different fingerprint is refused.
         plugins: The plugins the runs use (recorded in the manifest with their hashes); a
             folder whose study used other plugins, or the same files changed, is refused.
+        check_plugins: Refuse a folder whose recorded plugins differ from ``plugins``
+            (``False`` only to rebuild tables from the parts, which runs nothing).
 
     Raises:
         FolderBusyError: Another process is writing the folder (the message names it).
@@ -262,6 +331,7 @@ class ResultStore:
         fingerprint: str,
         *,
         plugins: Sequence[Plugin] = (),
+        check_plugins: bool = True,
     ) -> None:
         self.folder = Path(folder)
         self.plugins = list(plugins)
@@ -270,6 +340,7 @@ class ResultStore:
         self.spec = dict(spec)
         self.fingerprint = fingerprint
         self.lock = FolderLock(self.folder)
+        self.written: set[str] = set()  # the tables this store wrote (their checksums recorded)
         try:
             self.parts.mkdir(parents=True, exist_ok=True)
         except OSError as err:
@@ -285,13 +356,27 @@ class ResultStore:
                     f"(fingerprint {existing.get('fingerprint')} != {fingerprint}); "
                     "choose another output folder or remove it"
                 )
-            if existing is not None:
+            if existing is not None and check_plugins:
                 check_recorded_plugins(recorded_plugins(existing), self.plugins, str(self.folder))
+            #: Tables changed outside msisim since the manifest recorded them (name -> how).
+            self.changed = {} if existing is None else changed_files(self.folder, existing)
             self.remove_stale_temporaries()
             self.claim()
         except BaseException:
             self.lock.release()
             raise
+
+    @classmethod
+    def reader(cls, folder: Path, fingerprint: str) -> ResultStore:
+        """A view for reading verified parts only: no lock, nothing written or moved.
+
+        Use only ``runs_from_parts(..., reject=False)`` and ``part_problem`` on it.
+        """
+        store = cls.__new__(cls)
+        store.folder, store.parts, store.rejected = folder, folder / "parts", folder / "rejected"
+        store.fingerprint, store.lock = fingerprint, FolderLock(folder)
+        store.written = set()
+        return store
 
     def close(self) -> None:
         """Release the folder's lock."""
@@ -362,7 +447,8 @@ class ResultStore:
             return f"belongs to another configuration (fingerprint {recorded})"
         return None
 
-    def _read_parts(self, kind: str) -> list[pd.DataFrame]:
+    def _read_parts(self, kind: str, reject: bool = True) -> list[pd.DataFrame]:
+        """The parts of ``kind`` that verify; the others are moved aside (``reject``) or skipped."""
         frames = []
         required = set(IDENTITY_COLUMNS) if kind == "runs" else {"run_id", "step"}
         for path in sorted(self.parts.glob(f"{kind}-*.parquet")):
@@ -376,7 +462,8 @@ class ResultStore:
             if frame is not None and not required <= set(frame.columns):
                 problem = f"lacks columns {sorted(required - set(frame.columns))}"
             if problem is not None or frame is None:
-                self._reject(path, problem or "is unreadable")
+                if reject:
+                    self._reject(path, problem or "is unreadable")
                 continue
             frames.append(frame)
         return frames
@@ -388,9 +475,9 @@ class ResultStore:
             return set()
         return set(runs.loc[runs["status"] == "ok", "run_id"])
 
-    def read_runs_parts(self) -> pd.DataFrame:
+    def read_runs_parts(self, reject: bool = True) -> pd.DataFrame:
         """All run rows in the journal, one per run id (a later success replaces a failure)."""
-        frames = self._read_parts("runs")
+        frames = self._read_parts("runs", reject)
         if not frames:
             return pd.DataFrame()
         runs = pd.concat(frames, ignore_index=True)
@@ -418,16 +505,30 @@ class ResultStore:
             self._write_part("series", pd.concat(frames, ignore_index=True))
         self._write_part("runs", pd.DataFrame(rows))
 
-    def consolidate(self, order: list[str]) -> pd.DataFrame:
-        """Write ``runs.parquet`` (and ``series.parquet``) from the journal, in task order."""
-        runs = self.read_runs_parts()
+    def runs_from_parts(self, order: list[str], reject: bool = True) -> pd.DataFrame:
+        """The run table the journal makes: the runs of ``order`` in that order."""
+        runs = self.read_runs_parts(reject)
         if runs.empty:
             return runs
         rank = {run_id: i for i, run_id in enumerate(order)}
         runs = runs[runs["run_id"].isin(rank)]
         runs = runs.assign(_rank=runs["run_id"].map(rank)).sort_values("_rank")
-        runs = runs.drop(columns="_rank").reset_index(drop=True)
+        return runs.drop(columns="_rank").reset_index(drop=True)
+
+    def consolidate(self, order: list[str], runs: pd.DataFrame | None = None) -> pd.DataFrame:
+        """Write ``runs.parquet``, ``runs.csv`` (and ``series.parquet``) from the journal.
+
+        Rows come in task order. The manifest written next (:meth:`write_manifest`, or
+        :meth:`record_files`) records the tables' checksums. ``runs`` is
+        ``runs_from_parts(order)`` when the caller has read it already.
+        """
+        runs = self.runs_from_parts(order) if runs is None else runs
+        if runs.empty:
+            return runs
+        rank = {run_id: i for i, run_id in enumerate(order)}
         write_parquet(self.folder / "runs.parquet", runs, self.fingerprint)
+        self.written.add("runs.parquet")
+        self.write_csv(runs)
         series_frames = self._read_parts("series")
         if series_frames:
             series = pd.concat(series_frames, ignore_index=True)
@@ -440,7 +541,29 @@ class ResultStore:
                 series.drop(columns="_rank").reset_index(drop=True),
                 self.fingerprint,
             )
+            self.written.add("series.parquet")
         return runs
+
+    def write_csv(self, runs: pd.DataFrame) -> None:
+        """Write ``runs.csv``: the run table for spreadsheets."""
+        atomic_write(self.folder / "runs.csv", lambda p: runs.to_csv(p, index=False))
+        self.written.add("runs.csv")
+
+    def file_records(self) -> dict[str, dict[str, Any]]:
+        """The checksum and size of each table this store wrote (the manifest's ``files``).
+
+        Only tables written here are recorded, so a table changed outside msisim is never
+        blessed by a later manifest.
+        """
+        paths = [self.folder / name for name in RECORDED_FILES if name in self.written]
+        return {p.name: file_record(p) for p in paths if p.is_file()}
+
+    def record_files(self) -> dict[str, Any]:
+        """Record the checksums of the tables just rebuilt in the existing manifest."""
+        manifest = self.read_manifest() or {}
+        manifest["files"] = {**(recorded_files(manifest) or {}), **self.file_records()}
+        write_json(self.folder / "manifest.json", manifest)
+        return manifest
 
     def write_manifest(self, runs: pd.DataFrame, extra: Mapping[str, Any]) -> dict[str, Any]:
         """Write the manifest: spec, fingerprint, versions, git revision, run statuses."""
@@ -458,6 +581,7 @@ class ResultStore:
             "written": datetime.now(UTC).isoformat(timespec="seconds"),
             "counts": counts,
             **extra,
+            "files": self.file_records(),
             "runs": status,
         }
         write_json(self.folder / "manifest.json", manifest)
@@ -548,8 +672,105 @@ def read_manifest(folder: Path) -> dict[str, Any] | None:
     return data
 
 
-def verify_results(folder: str | Path) -> list[str]:
-    """Check a finished folder before reporting: ``runs.parquet`` against the manifest.
+def rebuild_tables(folder: Path, manifest: Mapping[str, Any], why: str) -> str:
+    """Rebuild the folder's tables from its verified parts, or refuse; returns a warning.
+
+    ``runs.parquet`` (with ``runs.csv`` and ``series.parquet``) is consolidated again from
+    the parts that verify (checksum, fingerprint; others are moved aside as on a resume),
+    under the folder's lock, and kept only if it holds exactly the manifest's runs with the
+    manifest's statuses; then the manifest records the new tables' checksums.
+
+    Raises:
+        ResultsChangedError: The parts cannot rebuild the manifest's runs (one line naming
+            the file and why it was checked).
+        FolderBusyError: A sweep is writing the folder.
+    """
+    from msisim.study.spec import ExperimentSpec
+
+    spec = ExperimentSpec.from_dict(manifest["spec"])
+    listed = {str(k): v for k, v in manifest["runs"].items()}
+    order = [t.run_id for t in spec.tasks() if t.run_id in listed]
+    with ResultStore(
+        folder, manifest["spec"], manifest["fingerprint"], check_plugins=False
+    ) as store:
+        runs = store.runs_from_parts(order)
+        rebuilt = {} if runs.empty else dict(zip(runs["run_id"], runs["status"], strict=True))
+        if rebuilt != listed or not listed:
+            same = sum(1 for k, v in rebuilt.items() if listed.get(k) == v)
+            raise ResultsChangedError(
+                f"{why}, and {store.parts} cannot rebuild it ({same} of the manifest's "
+                f"{len(listed)} runs in verified parts): nothing in it is reported; rerun "
+                "the study into a new folder"
+            )
+        store.consolidate(order, runs)
+        store.record_files()
+    rebuilt_names = ", ".join(sorted(store.written))
+    return f"{why}: rebuilt {rebuilt_names} from the {len(runs)} verified runs in {store.parts}"
+
+
+def _check_tables(
+    folder: Path, manifest: dict[str, Any], rebuild: bool
+) -> tuple[dict[str, Any], list[str]]:
+    """Verify the tables against the manifest's checksums; rebuild or refuse a changed one."""
+    changed = changed_files(folder, manifest)
+    if not changed:
+        return manifest, []
+    name, how = next(iter(changed.items()))
+    why = f"{folder / name} {how} (changed outside msisim)"
+    if not rebuild:
+        raise ResultsChangedError(f"{why}: nothing in it is reported")
+    warning = rebuild_tables(folder, manifest, why)
+    return read_manifest(folder) or manifest, [warning]
+
+
+def _check_unrecorded(
+    folder: Path, manifest: dict[str, Any], rebuild: bool
+) -> tuple[dict[str, Any], list[str]]:
+    """An older folder without checksums: compare ``runs.parquet`` with the verified parts."""
+    runs_path = folder / "runs.parquet"
+    note = (
+        f"{folder / 'manifest.json'} records no checksums (written by an msisim before "
+        "checksums were recorded)"
+    )
+    from msisim.study.spec import ExperimentSpec
+
+    probe = ResultStore.reader(folder, manifest["fingerprint"])
+
+    order = [t.run_id for t in ExperimentSpec.from_dict(manifest["spec"]).tasks()]
+    order = [i for i in order if i in manifest["runs"]]
+    try:
+        expected = probe.runs_from_parts(order, reject=False)
+        table = pd.read_parquet(runs_path)
+    except Exception:  # unreadable: the checks below name it
+        return manifest, []
+    if expected.empty or set(expected["run_id"]) != set(manifest["runs"]):
+        return manifest, [
+            f"{note}, and its parts cannot rebuild it: whether {runs_path} was changed "
+            "outside msisim cannot be known; rerun the study into a new folder to be sure"
+        ]
+    try:
+        pd.testing.assert_frame_equal(
+            table.reset_index(drop=True), expected, check_dtype=False, check_like=True
+        )
+    except AssertionError:
+        why = f"{runs_path} differs from the verified parts (changed outside msisim)"
+        if not rebuild:
+            raise ResultsChangedError(f"{why}: nothing in it is reported") from None
+        warning = rebuild_tables(folder, manifest, why)
+        return read_manifest(folder) or manifest, [warning]
+    return manifest, [f"{note}; {runs_path} matches its verified parts"]
+
+
+def verify_results(folder: str | Path, *, rebuild: bool = True) -> list[str]:
+    """Check a finished folder before reporting: its tables, then ``runs.parquet`` itself.
+
+    First each table (``runs.parquet``, ``runs.csv``, ``series.parquet``) is checked against
+    the SHA-256 and size the manifest records. A table that differs was changed outside
+    msisim: with ``rebuild`` the tables are rebuilt from the verified parts when those hold
+    exactly the manifest's runs (a warning names the file and why), otherwise (or without
+    ``rebuild``) :class:`ResultsChangedError` refuses in one line naming the file. A manifest
+    of an older msisim records no checksums: ``runs.parquet`` is then compared with its
+    verified parts (rebuilt if it differs), or a warning says it cannot be verified.
 
     Refused (``ValueError``, one line naming the file): no or a corrupt manifest; a spec that
     no longer builds or whose fingerprint differs from the manifest's; a missing or
@@ -558,9 +779,9 @@ def verify_results(folder: str | Path) -> list[str]:
     status counts other than the manifest's.
 
     Returns:
-        Warnings (also logged): a sweep still writing the folder, tables without a recorded
-        fingerprint (older msisim), outcomes the report names that ``runs.parquet`` lacks, a
-        missing ``series.parquet`` for a study that collects series.
+        Warnings (also logged): a table rebuilt, a sweep still writing the folder, tables
+        without checksums or fingerprint (older msisim), outcomes the report names that
+        ``runs.parquet`` lacks, a missing ``series.parquet`` for a study that collects series.
     """
     from msisim.study.spec import ExperimentSpec
 
@@ -582,13 +803,21 @@ def verify_results(folder: str | Path) -> list[str]:
             f"{folder / 'manifest.json'}: fingerprint {manifest['fingerprint']} does not match "
             f"its spec ({spec.fingerprint()}); the manifest was edited or corrupted"
         )
+    if recorded_files(manifest) is None:
+        manifest, notes = _check_unrecorded(folder, manifest, rebuild)
+    else:
+        manifest, notes = _check_tables(folder, manifest, rebuild)
+    warnings.extend(notes)
     try:
         recorded = parquet_fingerprint(runs_path)
         runs = pd.read_parquet(runs_path)
     except Exception as err:
         raise ValueError(f"{runs_path} is unreadable ({type(err).__name__}: {err})") from None
     if recorded is None:
-        warnings.append(f"{runs_path} records no fingerprint (written by an older msisim)")
+        warnings.append(
+            f"{runs_path} records no fingerprint (written by an msisim before fingerprints "
+            "were recorded, or re-saved outside msisim)"
+        )
     elif recorded != manifest["fingerprint"]:
         raise ValueError(
             f"{runs_path} belongs to fingerprint {recorded}, the manifest to "
