@@ -162,7 +162,7 @@ def test_a_run_config_given_by_config_path_is_checked(canary, capsys):
     code = main(["run", "--config-path", str(root), "--config-name", "mine"])
     assert_refused(code, capsys, canary, ["mine.yaml", "hydra"])
     code = main(["run", "--config-path", "pkg://hydra.conf", "--config-name", "config"])
-    assert_refused(code, capsys, canary, ["--config-path", "absolute"])
+    assert_refused(code, capsys, canary, ["--config-path", "pkg://"])
 
 
 def test_a_designs_file_naming_code_is_refused(canary, capsys):
