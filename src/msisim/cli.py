@@ -61,12 +61,17 @@ def _quiet_libraries(verbose: bool = False) -> None:
         logging.getLogger(name).setLevel(logging.ERROR)
     if verbose:
         logging.getLogger("EMA").setLevel(logging.INFO)  # PRIM's own lines
+        if os.environ.pop("MSISIM_SET_DASK_LOGGING", None):  # ours, inherited from a parent
+            os.environ.pop("DASK_LOGGING__DISTRIBUTED", None)
     else:
         for name in ("distributed", "EMA", "ema_workbench"):
             logging.getLogger(name).setLevel(logging.ERROR)
         # distributed sets its loggers' levels from Dask's config when it is imported, in this
-        # process and in every worker it starts (which inherit the environment)
-        os.environ.setdefault("DASK_LOGGING__DISTRIBUTED", "error")
+        # process and in every worker it starts (which inherit the environment); a user's own
+        # setting is kept, and ours is marked so that a verbose child process drops it
+        if "DASK_LOGGING__DISTRIBUTED" not in os.environ:
+            os.environ["DASK_LOGGING__DISTRIBUTED"] = "error"
+            os.environ["MSISIM_SET_DASK_LOGGING"] = "1"
         if "dask" in sys.modules:  # pragma: no cover - only when dask was imported before
             import dask.config
 
