@@ -1144,7 +1144,8 @@ def build_parser() -> argparse.ArgumentParser:
     cmp.add_argument(
         "--quick",
         action="store_true",
-        help="a first look in under a minute: 9 contexts, 1 replicate, 40 steps, 150 stakeholders",
+        help="a first look (about a minute on 2 cores): 9 contexts, 1 replicate, 40 steps, "
+        "150 stakeholders",
     )
     cmp.add_argument("--contexts", type=_positive, default=None, metavar="N",
                      help="contexts to sample (default 30, quick 9; a multiple of 3)")  # fmt: skip

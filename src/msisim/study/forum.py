@@ -126,8 +126,8 @@ class Setting:
 #: The full comparison: 30 contexts x 2 replicates of 150 steps (7.5 terms of 20 steps) at
 #: the map's own size.
 FULL = Setting(contexts=30, replicates=2, steps=150, n_stakeholders=None)
-#: A first look in under a minute on two cores: 9 contexts, one replicate, 40 steps (two
-#: terms, one shock), 150 stakeholders.
+#: A first look (about a minute on two cores, report included): 9 contexts, one replicate,
+#: 40 steps (two terms, one shock), 150 stakeholders.
 QUICK = Setting(contexts=9, replicates=1, steps=40, n_stakeholders=150)
 
 
