@@ -203,3 +203,51 @@ def test_an_assumption_that_changes_nothing_is_idle() -> None:
     blocks = np.column_stack([a, a + 1.0, a, np.full(3, 7.0)])  # k = 2: AB_1 moves, AB_2 not
     assert rb.idle_assumptions(blocks.ravel(), 2).tolist() == [False, True]
     assert rb.idle_assumptions(np.arange(5.0), 2).tolist() == [False, False], "not whole blocks"
+
+
+def test_a_run_another_point_repeats_is_run_once_with_the_same_result(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A Saltelli point differing from its block's base point only in what a run cannot read
+    (here ``tie_decay`` in the cells without a lobby) repeats that run: it is run once, in the
+    batch of its twin group, and every task still gets its own row with the same outcomes as a
+    run of its own."""
+    from msisim.study.runner import run_batch
+    from msisim.study.sharing import batches, plan
+
+    claim = Claim(
+        "c", "lobbied rep above unlobbied", "capture",
+        ((1, Cell("representative")), (-1, Cell("representative", budget=0))),
+    )  # fmt: skip
+    claims_map = _tiny_map([claim])
+    claims_map.spec.base.update(n_lobbyists=1, lobby_budget=1.0)
+    tasks = claims_map.tasks()
+    distinct = {plan(t).same_run for t in tasks}
+    assert len(distinct) < len(tasks), "the no-lobby cell cannot read tie_decay: runs repeat"
+    batch_list = batches(tasks, 4)
+    for i, batch in enumerate(batch_list):
+        inside = {plan(t).same_run for t in batch}
+        others = {plan(t).same_run for j, b in enumerate(batch_list) if j != i for t in b}
+        assert not inside & others, "a repeated run stays in one batch (its twin group's)"
+    from msisim.model import GovernanceModel
+
+    built = []
+    real_init = GovernanceModel.__init__
+
+    def counting_init(self: GovernanceModel, *args: object, **kwargs: object) -> None:
+        built.append(1)
+        real_init(self, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(GovernanceModel, "__init__", counting_init)
+    rows = pd.DataFrame(rb.run_tasks(tasks, workers=1, label="tiny"))
+    monkeypatch.undo()
+    assert len(built) == len(distinct), (
+        f"{len(built)} models built for {len(distinct)} distinct runs ({len(tasks)} tasks)"
+    )
+    assert len(rows) == len(tasks) and rows["run_id"].is_unique, "one row per task"
+    alone = pd.DataFrame([run_batch([t])[0][0] for t in tasks])
+    both = rows.set_index("run_id").loc[alone["run_id"]]
+    for outcome in ("capture", "lobby_bias", "congruence"):
+        assert np.array_equal(
+            both[outcome].to_numpy(), alone[outcome].to_numpy(), equal_nan=True
+        ), f"{outcome}: a shared run must equal the run made alone"

@@ -500,17 +500,22 @@ def reference_signs(claims_map: ClaimsMap, seeds: int, workers: int | None) -> d
 def run_tasks(
     tasks: list[Task], workers: int | None, label: str, points_per_batch: int = 2
 ) -> list[dict[str, Any]]:
-    """Run tasks (grouped by sample point, so twins are shared) and return their rows."""
-    from msisim.study.runner import Progress, _local, check_run_options
+    """Run tasks and return their rows, one per task.
 
-    by_point: dict[int, list[Task]] = {}
-    for task in tasks:
-        by_point.setdefault(task.sample, []).append(task)
-    groups = list(by_point.values())
-    batch_list = [
-        [t for g in groups[i : i + points_per_batch] for t in g]
-        for i in range(0, len(groups), points_per_batch)
-    ]
+    Batches keep each twin group whole (:func:`msisim.study.sharing.batches`), not each
+    point: a no-lobby twin is run once per group, and a run that another point repeats (the
+    same effective parameters on the same seed: a Saltelli point that differs from its block's
+    base point only in an assumption the run cannot read, such as ``n_lobbyists``, or a lobby
+    assumption in a cell without a lobby) is run once and its result copied to the other's row.
+    """
+    from msisim.study.runner import Progress, _local, check_run_options
+    from msisim.study.sharing import batches, plan
+
+    cells = max(1, len(tasks) // max(1, len({t.sample for t in tasks})))
+    batch_list = batches(tasks, points_per_batch * cells)
+    distinct = len({plan(t).same_run for t in tasks})
+    if distinct < len(tasks):
+        logger.info("%s: %d runs, %d of them distinct", label, len(tasks), distinct)
     n_workers, notes = check_run_options("local", workers, None, None, len(batch_list))
     for note in notes:
         logger.warning("%s", note)
