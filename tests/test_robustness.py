@@ -130,8 +130,8 @@ def test_bollow_claims_read_designs_of_the_study() -> None:
     assert cells_of(claims)[0].budget == 0, "no-lobby cells first: they serve as twins"
 
 
-@pytest.mark.slow
-def test_cli_quick_on_a_tiny_setting_writes_claims_and_sobol(tmp_path: Path) -> None:
+def _tiny_study(tmp_path: Path) -> tuple[Path, Path]:
+    """A tiny lobbied study in a config folder (with a quick setting) and an assumption file."""
     configs = tmp_path / "configs"
     (configs / "experiment" / "quick").mkdir(parents=True)
     header = "# @package _global_\ndefaults:\n  - /experiment_schema\n  - _self_\n"
@@ -150,6 +150,19 @@ def test_cli_quick_on_a_tiny_setting_writes_claims_and_sobol(tmp_path: Path) -> 
         "  tie_decay: {low: 0.01, high: 0.1, scale: log}\n"
         "  lobby_strategy: {choices: [adaptive, allies]}\n"
     )
+    return configs, assumptions
+
+
+def _msisim(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "msisim", *args], capture_output=True, text=True,
+        env={"PYTHONPATH": SRC, "PATH": "/usr/bin:/bin"}, cwd=tmp_path, timeout=300,
+    )  # fmt: skip
+
+
+@pytest.mark.slow
+def test_cli_quick_on_a_tiny_setting_writes_claims_and_sobol(tmp_path: Path) -> None:
+    configs, assumptions = _tiny_study(tmp_path)
     out = tmp_path / "out"
     done = subprocess.run(
         [sys.executable, "-m", "msisim", "robustness", "tiny", "--quick", "--base", "2",
@@ -251,3 +264,34 @@ def test_a_run_another_point_repeats_is_run_once_with_the_same_result(
         assert np.array_equal(
             both[outcome].to_numpy(), alone[outcome].to_numpy(), equal_nan=True
         ), f"{outcome}: a shared run must equal the run made alone"
+
+
+@pytest.mark.slow
+def test_a_study_report_quotes_its_claims_map(tmp_path: Path) -> None:
+    """``msisim robustness NAME --study DIR`` writes the map into DIR/claims_map and DIR's
+    report quotes every claim with its share and verdict; a folder that is not a finished run
+    of this study at this setting is refused in one line before any run."""
+    configs, assumptions = _tiny_study(tmp_path)
+    study = tmp_path / "study"
+    done = _msisim(tmp_path, "experiment", "tiny", "--quick", "--workers", "1",
+                   "--config-dir", str(configs), "--out", str(study))  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    common = ("robustness", "tiny", "--base", "2", "--workers", "1", "--assumptions",
+              str(assumptions), "--config-dir", str(configs))  # fmt: skip
+    refused = _msisim(tmp_path, *common, "--study", str(study))  # the full setting: not this run
+    assert refused.returncode == 2 and len(refused.stderr.strip().splitlines()) == 1, refused.stderr
+    assert "not tiny's full setting" in refused.stderr, refused.stderr
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    refused = _msisim(tmp_path, *common, "--quick", "--study", str(empty))
+    assert refused.returncode == 2 and "not a finished study folder" in refused.stderr
+    assert not (study / "claims_map").exists(), "nothing written before the refusals"
+    done = _msisim(tmp_path, *common, "--quick", "--study", str(study))
+    assert done.returncode == 0, done.stderr
+    claims = pd.read_csv(study / "claims_map" / "claims.csv")
+    report = (study / "report.md").read_text()
+    assert "## Claims map" in report, "the study's report quotes its map"
+    for _, row in claims.iterrows():
+        assert f"| {row['text']} | {row['share']:.2f} [" in report, row["text"]
+        assert row["verdict"] in report
+    assert "claims_map/report.md" in report and (study / "report.html").is_file()

@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import argparse
 import difflib
+import json
 import logging
 import sys
 from datetime import datetime
@@ -211,14 +212,21 @@ def cmd_robustness(args: argparse.Namespace) -> int:
 
     space = rb.AssumptionSpace.load(args.assumptions)  # refused in one line before any run
     spec = load_experiment(args.name, [], quick=args.quick, config_dir=args.config_dir)
+    study_dir = _study_for_map(args, spec) if args.study else None
     base = args.base if args.base is not None else (rb.QUICK_BASE if args.quick else rb.FULL_BASE)
     claims_map = rb.build_map(
         spec, space=space, base=base, samples=args.samples, workers=args.workers
     )
-    out = (
-        check_out_dir(args.out) if args.out else _default_out(f"{spec.name}_robustness", args.quick)
-    )
+    if study_dir is not None:
+        out = check_out_dir(str(study_dir / rb.MAP_FOLDER))
+    else:
+        out = (
+            check_out_dir(args.out)
+            if args.out
+            else _default_out(f"{spec.name}_robustness", args.quick)
+        )
     result = rb.run_map(claims_map, out, workers=args.workers)
+    rb.write_map_record(out, claims_map, result, quick=args.quick)
     setting = {
         "study": f"{spec.name} ({'quick' if args.quick else 'full'} setting: "
         f"{spec.base.get('n_stakeholders', 'default')} stakeholders, {spec.steps} steps)",
@@ -249,7 +257,43 @@ def cmd_robustness(args: argparse.Namespace) -> int:
     print(f"claims:  {(out / 'claims.csv').resolve()}")
     print(f"sobol:   {(out / 'sobol.csv').resolve()}")
     print(f"report:  {report.resolve()}")
+    if study_dir is not None:
+        from msisim.viz.report import build_report
+
+        print(f"study report (quotes the map): {build_report(study_dir).resolve()}")
     return EXIT_FAILED_RUNS if result.n_failed else 0
+
+
+def _study_for_map(args: argparse.Namespace, spec: Any) -> Path:
+    """The finished study folder ``--study`` names, checked to hold this study at this setting.
+
+    Raises:
+        ValueError: ``--out`` given too, or a folder without a finished run of this study.
+    """
+    if args.out:
+        raise ValueError(
+            f"--study {args.study} writes the map into {args.study}/claims_map; drop --out"
+        )
+    folder = Path(args.study)
+    manifest_path = folder / "manifest.json"
+    if not manifest_path.is_file() or not (folder / "runs.parquet").is_file():
+        raise ValueError(
+            f"--study {args.study}: not a finished study folder (no manifest.json and runs.parquet)"
+        )
+    try:
+        manifest = json.loads(manifest_path.read_text())
+        fingerprint = manifest["fingerprint"]
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise ValueError(f"--study {args.study}: unreadable manifest.json ({exc})") from None
+    if fingerprint != spec.fingerprint():
+        setting = "quick" if args.quick else "full"
+        stored = manifest.get("spec", {}).get("name", "?") if isinstance(manifest, dict) else "?"
+        raise ValueError(
+            f"--study {args.study} holds a run of {stored!r} that is not {spec.name}'s {setting} "
+            f"setting (fingerprints differ); give the folder of `msisim experiment {spec.name}"
+            f"{' --quick' if args.quick else ''}`"
+        )
+    return folder
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
@@ -1107,6 +1151,12 @@ def build_parser() -> argparse.ArgumentParser:
     rob.add_argument("--workers", type=_positive, default=None,
                      help="worker processes (default: all cores)")  # fmt: skip
     rob.add_argument("--out", help="output folder (default outputs/NAME_robustness/TIMESTAMP)")
+    rob.add_argument(
+        "--study",
+        metavar="DIR",
+        help="a finished run of the same study at the same setting (`msisim experiment NAME`'s "
+        "folder): the map goes into DIR/claims_map and DIR's report quotes it",
+    )
     rob.add_argument("--config-dir", metavar="DIR", help=config_dir_help)
     rob.set_defaults(func=cmd_robustness)
     lst = sub.add_parser(

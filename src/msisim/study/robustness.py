@@ -24,6 +24,7 @@ model's randomness too.
 from __future__ import annotations
 
 import dataclasses
+import json
 import logging
 import math
 import time
@@ -67,6 +68,8 @@ LOBBY_ASSUMPTIONS: frozenset[str] = frozenset(
 #: Saltelli base sample of the documented (full) setting and of ``--quick``.
 FULL_BASE = 512
 QUICK_BASE = 4
+#: Where ``msisim robustness STUDY --study DIR`` writes the map, inside the study's folder.
+MAP_FOLDER = "claims_map"
 
 #: A total index whose 95% half-width exceeds this is marked not ``precise`` in sobol.csv.
 PRECISE_CONF = 0.1
@@ -570,6 +573,42 @@ def run_map(claims_map: ClaimsMap, folder: str | Path, workers: int | None = Non
     return MapResult(
         points, claims, boxes, sobol, time.perf_counter() - start, len(tasks), n_failed
     )
+
+
+def write_map_record(folder: Path, claims_map: ClaimsMap, result: MapResult, quick: bool) -> None:
+    """Write ``map.json``: which study (by fingerprint) and setting the map's tables are of."""
+    spec = claims_map.spec
+    record = {
+        "study": spec.name,
+        "fingerprint": spec.fingerprint(),
+        "setting": "quick" if quick else "full",
+        "points": claims_map.n_points(),
+        "base": claims_map.base,
+        "assumptions": list(claims_map.space.names),
+        "runs": result.n_runs,
+        "failed": result.n_failed,
+    }
+    atomic_write(Path(folder) / "map.json", lambda p: p.write_text(json.dumps(record, indent=1)))
+
+
+def read_map_record(folder: Path) -> tuple[dict[str, Any], pd.DataFrame] | None:
+    """``(map.json, claims.csv)`` of the claims map in ``folder``, or None when it has none.
+
+    Raises:
+        ValueError: A ``map.json`` or ``claims.csv`` that cannot be read (naming the file).
+    """
+    record_path, claims_path = Path(folder) / "map.json", Path(folder) / "claims.csv"
+    if not record_path.is_file() or not claims_path.is_file():
+        return None
+    try:
+        record = json.loads(record_path.read_text())
+        claims = pd.read_csv(claims_path, keep_default_na=False, na_values=[""])
+    except (OSError, ValueError) as exc:
+        raise ValueError(f"claims map {folder}: unreadable ({exc})") from None
+    needed = {"claim", "text", "share", "ci_low", "ci_high", "verdict", "points"}
+    if not isinstance(record, dict) or not needed <= set(claims.columns):
+        raise ValueError(f"claims map {folder}: map.json or claims.csv lacks its fields")
+    return record, claims
 
 
 def _csv_writer(table: pd.DataFrame) -> Callable[[Path], None]:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import logging
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -88,6 +89,58 @@ def _cells_words(spec: ExperimentSpec) -> str:
         f"{cells} combinations of {designs} designs and their sample points (some factors "
         "apply to some designs only)"
     )
+
+
+def claims_map_section(folder: Path, spec: ExperimentSpec, fingerprint: Any) -> list[str]:
+    """The study's claims map, quoted claim by claim, when ``folder/claims_map`` holds one.
+
+    Written by ``msisim robustness NAME --study FOLDER``. A map of another configuration (its
+    ``map.json`` fingerprint differs from the study's) is named and not quoted.
+    """
+    from msisim.study.robustness import MAP_FOLDER, read_map_record
+
+    found = read_map_record(folder / MAP_FOLDER)
+    if found is None:
+        return []
+    record, claims = found
+    head = "## Claims map: do the findings survive the model's assumptions?\n"
+    if record.get("fingerprint") != fingerprint:
+        logger.warning(
+            "report of %s: %s/%s is of another configuration; not quoted",
+            spec.name, folder, MAP_FOLDER,
+        )  # fmt: skip
+        return [
+            head,
+            f"`{MAP_FOLDER}/` holds a claims map of another configuration (fingerprint "
+            f"`{record.get('fingerprint')}`, this study's is `{fingerprint}`): not quoted. "
+            f"Re-run `msisim robustness {spec.name} --study {folder}`.\n",
+        ]
+    link = (
+        f" The map's own report, with its Sobol indices: [{MAP_FOLDER}/report.md]"
+        f"({MAP_FOLDER}/report.md)."
+        if (folder / MAP_FOLDER / "report.md").is_file()
+        else ""
+    )
+    lines = [
+        head,
+        f"Each claim was re-evaluated at {record.get('points', '?')} points of the structural "
+        f"assumptions ({', '.join(record.get('assumptions', []))}; "
+        f"{record.get('setting', '?')} setting, {record.get('runs', '?')} runs, "
+        f"{record.get('failed', '?')} failed). A claim is **supported** only where it "
+        "holds over the whole map, **conditional** where it fails somewhere (the PRIM box says "
+        f"where), and **fails** where it holds nowhere.{link}\n",
+        "| claim | share holding [95% CI] | verdict | fails where (PRIM box) |",
+        "|---|---|---|---|",
+    ]
+    for _, row in claims.iterrows():
+        where = row.get("fails_where", "")
+        where = "" if not isinstance(where, str) else where
+        lines.append(
+            f"| {row['text']} | {float(row['share']):.2f} [{float(row['ci_low']):.2f}, "
+            f"{float(row['ci_high']):.2f}] of {int(row['points'])} | {row['verdict']} "
+            f"| {where or '—'} |"
+        )
+    return [*lines, ""]
 
 
 def build_report(folder: str | Path) -> Path:
@@ -170,6 +223,7 @@ def build_report(folder: str | Path) -> Path:
             ]
     for problem in pooling_problems(calls):
         logger.warning("report of %s: %s", spec.name, problem)
+    body = [*body, *claims_map_section(folder, spec, manifest.get("fingerprint"))]
     shown = [*ctx.outcomes(), *(o for f in findings for o in f.outcomes), *ctx.shown,
              *shown_ctx.shown]  # fmt: skip
     tail = ["", *glossary(ctx, shown)]
