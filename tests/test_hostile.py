@@ -140,6 +140,11 @@ OPTION_CASES = [
     ({"workers": 0}, ["workers=0"]),
     ({"workers": 2.5}, ["workers=2.5"]),
     ({"backend": "ray"}, ["backend='ray'", "local"]),
+    ({"backend": "dask", "address": "tcp://"}, ["'tcp://'", "host and a port", "tcp://HOST:PORT"]),
+    ({"backend": "dask", "address": "foo:bar"}, ["'foo:bar'", "host and a port"]),
+    ({"backend": "dask", "address": "127.0.0.1:0"}, ["'127.0.0.1:0'", "1 to 65535"]),
+    ({"backend": "dask", "address": "http://127.0.0.1:8787"}, ["http:// is not a Dask scheme"]),
+    ({"backend": "dask", "address": ""}, ["--address ''", "empty"]),
 ]
 
 
@@ -228,12 +233,18 @@ def test_shipped_configs_pass_the_yaml_checks():
 
 # --------------------------------------------------------------------------- CLI
 
+DASK = ["experiment", "bollow_comparison", "--backend", "dask"]
 CLI_CASES = [
     (["experiment", "bollow_comparison", "--run-timeout", "nan"], 2, ["--run-timeout", "nan"]),
     (["experiment", "bollow_comparison", "--run-timeout", "0"], 2, ["--run-timeout"]),
     (["experiment", "bollow_comparison", "--run-timeout", "-3"], 2, ["--run-timeout"]),
     (["experiment", "bollow_comparison", "--run-timeout", "inf"], 2, ["--run-timeout"]),
     (["experiment", "bollow_comparison", "--address", "tcp://127.0.0.1:1"], 2, ["--backend dask"]),
+    (
+        [*DASK, "--address", "http://127.0.0.1:8787"],
+        2,
+        ["http://127.0.0.1:8787", "tcp://HOST:PORT"],
+    ),
     (["experiment", "bollow_comparison", "outcomes=[lobby_bais]"], 2, ["lobby_bais"]),
     (["experiment", "bollow_comparison", "steps=20000000"], 2, ["steps"]),
     (["experiment", "bollow_comparison", "seed=-1"], 2, ["seed=-1"]),
@@ -570,4 +581,4 @@ def test_the_count_of_refused_inputs():
     )
     warned = len(WARN_CASES)
     # SECURITY.md quotes these numbers; update both together
-    assert (refused, warned) == (57, 11), (refused, warned)
+    assert (refused, warned) == (63, 11), (refused, warned)

@@ -30,6 +30,8 @@ import logging
 import math
 import multiprocessing
 import os
+import re
+import socket
 import sys
 import threading
 import time
@@ -59,6 +61,14 @@ BACKENDS = ("local", "dask")
 
 #: Seconds a Dask run waits with no worker connected before it fails (resumable).
 NO_WORKER_TIMEOUT = 60.0
+#: Seconds between the warnings while a Dask cluster has no worker.
+NO_WORKER_REPORT_SECONDS = 10.0
+#: Seconds to reach a Dask scheduler at ``--address`` and hear it say it is one (a scheduler
+#: answers in milliseconds; Dask itself would wait forever for a server that stays silent).
+SCHEDULER_TIMEOUT = 10.0
+#: What a Dask scheduler address looks like, for messages.
+ADDRESS_EXAMPLE = "tcp://10.0.0.5:8786"
+ADDRESS_FORM = f"tcp://HOST:PORT, e.g. {ADDRESS_EXAMPLE}"
 #: How often a pool worker checks that its parent is alive.
 PARENT_POLL_SECONDS = 0.5
 #: Start method of the local pool's workers; ``None``: ``fork`` where the platform has it,
@@ -95,8 +105,10 @@ def check_run_options(
     warnings_: list[str] = []
     if backend not in BACKENDS:
         raise ValueError(f"backend={backend!r} is invalid: must be one of {', '.join(BACKENDS)}")
-    if address and backend != "dask":
-        raise ValueError(f"--address {address} needs --backend dask (the backend is {backend})")
+    if address is not None:
+        check_address(address)
+        if backend != "dask":
+            raise ValueError(f"--address {address} needs --backend dask (the backend is {backend})")
     if run_timeout is not None:
         if (
             isinstance(run_timeout, bool)
@@ -122,6 +134,147 @@ def check_run_options(
     if given and workers > cores and backend == "local":
         warnings_.append(f"{workers} workers on {cores} cores: runs will compete for the cores")
     return workers, warnings_
+
+
+def check_address(address: str) -> None:
+    """Check that ``address`` has the form of a Dask scheduler address (nothing is contacted).
+
+    Raises:
+        ValueError: One line naming the address, what is wrong and the expected form.
+    """
+    from distributed.comm import parse_address, parse_host_port
+    from distributed.comm.registry import backends
+
+    if not isinstance(address, str) or not address.strip():
+        raise ValueError(f"--address {address!r} is empty: give {ADDRESS_FORM}")
+    if any(c.isspace() or not c.isprintable() for c in address):
+        raise ValueError(
+            f"--address {address!r} contains a space or a control character: give {ADDRESS_FORM}"
+        )
+    scheme, location = parse_address(address)
+    if scheme not in backends:
+        known = ", ".join(f"{name}://" for name in sorted(backends))
+        hint = (
+            " (a dashboard's http:// address is not the scheduler's)"
+            if scheme.startswith("http")
+            else ""
+        )
+        raise ValueError(
+            f"--address {address!r}: {scheme}:// is not a Dask scheme{hint}; give {ADDRESS_FORM} "
+            f"(schemes: {known})"
+        )
+    if scheme in ("tcp", "tls", "ws", "wss"):
+        try:
+            host, port = parse_host_port(location)
+        except ValueError:
+            host, port = "", None
+        if not host or port is None or not 0 < port < 65536:
+            raise ValueError(
+                f"--address {address!r} needs a host and a port from 1 to 65535: "
+                f"give {ADDRESS_FORM}"
+            )
+
+
+def _scheduler_identity(address: str, timeout: float) -> dict[str, Any]:
+    """Connect to ``address``, do Dask's handshake and ask who is there, all within ``timeout``.
+
+    Dask's own connection waits for the handshake without a time limit, so a server that
+    accepts the connection and never answers as Dask does (an HTTP server, any silent TCP
+    service) would hang the sweep; this asks once, on a thread of its own, under a deadline.
+
+    Returns:
+        The scheduler's identity (``type`` is ``"Scheduler"``).
+
+    Raises:
+        SweepError: One line naming the address and saying what answered instead.
+    """
+    import asyncio
+    from concurrent.futures import ThreadPoolExecutor
+
+    from distributed.comm import connect
+    from distributed.comm.core import CommClosedError, FatalCommClosedError
+    from distributed.security import Security
+
+    expected = f"expected a Dask scheduler ({ADDRESS_FORM})"
+
+    async def ask() -> Any:
+        # connect() retries until its timeout while nothing accepts (a scheduler may be
+        # starting), a little shorter than ours so that its error tells why; the handshake
+        # inside it and the identity reply have no limit of their own: the wait_for is theirs
+        args = Security().get_connection_args("client")
+        comm = await connect(address, timeout=max(0.5, timeout - 1.0), **args)
+        try:
+            await comm.write({"op": "identity", "reply": True})
+            return await comm.read()
+        finally:
+            comm.abort()
+
+    async def ask_in_time() -> Any:
+        return await asyncio.wait_for(ask(), timeout)
+
+    with ThreadPoolExecutor(1, thread_name_prefix="msisim-dask-probe") as thread:
+        try:  # a thread with its own event loop: callers may be inside one (Jupyter)
+            reply = thread.submit(asyncio.run, ask_in_time()).result()
+        except TimeoutError:
+            raise SweepError(
+                f"--address {address}: a server accepted the connection but gave no Dask "
+                f"handshake within {timeout:g} s, so it is not a Dask scheduler (an HTTP server "
+                f"or another service?); {expected}"
+            ) from None
+        except FatalCommClosedError as err:
+            raise SweepError(f"--address {address}: {_first_line(err)}") from None
+        except CommClosedError:
+            raise _closed_at_once(address, expected) from None
+        except OSError as err:  # nothing accepted: refused, unknown host, unreachable
+            if _accepts_connections(address):  # Dask retried a server that closes at once
+                raise _closed_at_once(address, expected) from None
+            raise SweepError(
+                f"cannot reach the Dask scheduler at {address} within {timeout:g} s "
+                f"({_connect_failure(err.__cause__)}); is it running, are the host and port right?"
+            ) from None
+        except Exception as err:  # garbage read as a Dask message (MemoryError is one)
+            raise SweepError(
+                f"--address {address}: the server there answered with something that is not a Dask "
+                f"message ({type(err).__name__}: {_first_line(err)[:80]}); {expected}"
+            ) from None
+    kind = reply.get("type") if isinstance(reply, dict) else None
+    if kind != "Scheduler":
+        what = f"a Dask {kind}" if isinstance(kind, str) else "a Dask peer that is not a scheduler"
+        raise SweepError(f"--address {address} is {what}, not a scheduler; {expected}")
+    return reply
+
+
+def _closed_at_once(address: str, expected: str) -> SweepError:
+    return SweepError(
+        f"--address {address}: a server accepted the connection and closed it before Dask's "
+        f"handshake was done, so it is not a Dask scheduler; {expected}"
+    )
+
+
+def _accepts_connections(address: str) -> bool:
+    """Whether a TCP server listens at ``address`` (asked after Dask's attempts failed)."""
+    from distributed.comm import parse_address, parse_host_port
+
+    scheme, location = parse_address(address)
+    if scheme not in ("tcp", "tls", "ws", "wss"):
+        return False
+    try:
+        with socket.create_connection(parse_host_port(location), timeout=2.0):
+            return True
+    except (OSError, ValueError):
+        return False
+
+
+def _connect_failure(cause: BaseException | None) -> str:
+    """Why Dask's connection attempts failed, in a few words (its last attempt's error)."""
+    if cause is None or isinstance(cause, TimeoutError):
+        return "no connection was accepted"
+    return re.sub(r"^in <[^>]*>:\s*", "", _first_line(cause))  # Dask's "in <TCPConnector ...>: "
+
+
+def _first_line(err: BaseException) -> str:
+    lines = [line.strip() for line in str(err).splitlines() if line.strip()]
+    return lines[0] if lines else type(err).__name__
 
 
 def _watch_parent(parent: int) -> None:
@@ -433,8 +586,9 @@ def _dask(
 
     cluster = None
     if address:
+        _scheduler_identity(address, SCHEDULER_TIMEOUT)
         try:
-            client = Client(address, timeout=no_worker_timeout)
+            client = Client(address, timeout=SCHEDULER_TIMEOUT)
         except OSError as err:
             raise SweepError(f"cannot reach the Dask scheduler at {address}: {err}") from None
     else:
@@ -455,6 +609,7 @@ def _dask(
         pending = dict(zip(futures, batch_list, strict=True))
         last_worker = time.monotonic()
         last_check = 0.0
+        next_report = NO_WORKER_REPORT_SECONDS
         while pending:
             done = [f for f in pending if f.done()]
             for future in done:
@@ -475,17 +630,19 @@ def _dask(
                 last_check = now
                 if client.scheduler_info().get("workers"):
                     last_worker = now
+                    next_report = NO_WORKER_REPORT_SECONDS
                 elif now - last_worker > no_worker_timeout:
                     raise SweepError(
                         f"no Dask worker connected to {where} for {no_worker_timeout:g} s; "
                         f"{len(pending)} batch(es) not run; finished runs are kept, rerun the "
                         "same command to resume"
                     )
-                elif now - last_worker > 5:
+                elif now - last_worker >= next_report:  # once every 10 s at most
                     logger.warning(
                         "no Dask worker connected to %s for %.0f s (giving up after %g s)",
                         where, now - last_worker, no_worker_timeout,
                     )  # fmt: skip
+                    next_report = now - last_worker + NO_WORKER_REPORT_SECONDS
             time.sleep(0.05)
     finally:
         client.close()
