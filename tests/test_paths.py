@@ -10,6 +10,7 @@ run in a subprocess with a timeout, or call the guard directly.
 """
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -211,6 +212,21 @@ def test_a_fifo_or_device_in_a_config_folder_stops_experiment_in_one_line(
     assert proc.returncode == 2, proc.stderr
     assert path.name in line and expect in line, line
     assert not (tmp_path / "out").exists(), "refused before any run"
+
+
+@pytest.mark.parametrize(("make", "expect"), [HAZARDS[0], HAZARDS[1], HAZARDS[3]])
+def test_a_study_file_that_is_not_a_regular_file_is_named_not_called_unknown(
+    tmp_path, make, expect
+):
+    """Once answered 'unknown experiment 'f' (did you mean 'f'?)' with 'f' among the valid."""
+    from msisim.conf import experiment_dir, experiment_names
+
+    (tmp_path / "experiment").mkdir()
+    path = make(tmp_path / "experiment" / "f.yaml")
+    with pytest.raises(ValueError, match=rf"study file .*f\.yaml: {re.escape(expect)}") as info:
+        experiment_dir("f", tmp_path)
+    assert "unknown experiment" not in str(info.value)
+    assert "f" not in experiment_names(tmp_path), f"{path.name} is listed as a study"
 
 
 @pytest.mark.slow  # a subprocess: a missing guard hangs, the timeout catches it

@@ -418,12 +418,15 @@ def experiment_dir(name: str, extra: str | Path | None = None) -> Path:
         ValueError: When ``name`` is not a name (letters, digits, ``_``, ``-``: no folder or
             ``..``), or no folder holds it, with the valid names and a close match.
     """
-    from msisim.user_files import check_name
+    from msisim.user_files import check_name, read_user_bytes
 
     check_name(name, "experiment name")
     for root in config_dirs(extra):
-        if (root / "experiment" / f"{name}.yaml").is_file():
+        path = root / "experiment" / f"{name}.yaml"
+        if path.is_file():
             return root
+        if os.path.lexists(path):  # a FIFO, device, folder or dangling link by that name
+            read_user_bytes(path, "study file")  # raises, naming what it is
     import difflib
 
     names = experiment_names(extra)
@@ -435,7 +438,12 @@ def experiment_dir(name: str, extra: str | Path | None = None) -> Path:
 def experiment_names(extra: str | Path | None = None) -> list[str]:
     """Names of the studies (``experiment/*.yaml`` on the config search path)."""
     return sorted(
-        {p.stem for root in config_dirs(extra) for p in (root / "experiment").glob("*.yaml")}
+        {
+            p.stem
+            for root in config_dirs(extra)
+            for p in (root / "experiment").glob("*.yaml")
+            if p.is_file()  # a FIFO or a link to a device is no study
+        }
     )
 
 
