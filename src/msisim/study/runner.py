@@ -49,6 +49,7 @@ from msisim.kinds import model_kind
 from msisim.model import GovernanceModel
 from msisim.plugins import Plugin, PluginError, ensure_plugins, loaded_plugins, plugin_frame
 from msisim.scorecard import panel_scorecard
+from msisim.study.bounds import max_workers
 from msisim.study.sharing import SharedWork, batches, plan
 from msisim.study.spec import ExperimentSpec, Task, _plain, _to_model
 from msisim.study.store import ResultStore
@@ -86,6 +87,10 @@ def check_run_options(
         run_timeout: Seconds per run (finite, > 0) or ``None``.
         n_batches: Batches to run, when known: more workers than batches would idle.
 
+    Workers are capped at the batches and, on this machine (the local pool or a local Dask
+    cluster), at the cores: ``MSISIM_MAX_WORKERS`` allows more, with a warning that runs
+    will compete for the cores.
+
     Returns:
         The number of workers to start and warnings to show.
 
@@ -119,8 +124,19 @@ def check_run_options(
         if given and n_batches > 0:
             warnings_.append(f"{workers} workers for {n_batches} batch(es): starting {n_batches}")
         workers = max(1, n_batches)
-    if given and workers > cores and backend == "local":
-        warnings_.append(f"{workers} workers on {cores} cores: runs will compete for the cores")
+    on_this_machine = backend == "local" or not address  # a pool or a local Dask cluster
+    if given and workers > cores and on_this_machine:
+        cap = max_workers(cores)
+        if workers > cap:
+            raise_to = "" if cap > cores else f"; set MSISIM_MAX_WORKERS={workers} to start them"
+            warnings_.append(
+                f"--workers {workers} is more than the {cap} "
+                f"{'allowed by MSISIM_MAX_WORKERS' if cap > cores else 'cores'}: starting "
+                f"{cap}{raise_to}"
+            )
+            workers = cap
+        if workers > cores:
+            warnings_.append(f"{workers} workers on {cores} cores: runs will compete for the cores")
     return workers, warnings_
 
 
