@@ -120,23 +120,24 @@ def check_run_options(
         workers = cores
     if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
         raise ValueError(f"workers={workers!r} is invalid: must be a whole number >= 1")
-    if n_batches is not None and workers > max(1, n_batches):
-        if given and n_batches > 0:
-            warnings_.append(f"{workers} workers for {n_batches} batch(es): starting {n_batches}")
-        workers = max(1, n_batches)
-    on_this_machine = backend == "local" or not address  # a pool or a local Dask cluster
+    # the batches bound the workers; on this machine (the pool, a local Dask cluster) the
+    # cores too, unless MSISIM_MAX_WORKERS allows more: one warning names the binding limit
+    limit = workers if n_batches is None else min(workers, max(1, n_batches))
+    on_this_machine = backend == "local" or not address
+    cap = max(cores, max_workers(cores)) if given and on_this_machine and limit > cores else limit
+    if limit > cap:
+        allowed = "allowed by MSISIM_MAX_WORKERS" if cap > cores else "cores"
+        warnings_.append(
+            f"--workers {workers} is more than the {cap} {allowed}: starting {cap}; set "
+            f"MSISIM_MAX_WORKERS={limit} to start {limit}"
+        )
+        workers = cap
+    elif limit < workers:
+        if given and n_batches:
+            warnings_.append(f"{workers} workers for {n_batches} batch(es): starting {limit}")
+        workers = limit
     if given and workers > cores and on_this_machine:
-        cap = max_workers(cores)
-        if workers > cap:
-            raise_to = "" if cap > cores else f"; set MSISIM_MAX_WORKERS={workers} to start them"
-            warnings_.append(
-                f"--workers {workers} is more than the {cap} "
-                f"{'allowed by MSISIM_MAX_WORKERS' if cap > cores else 'cores'}: starting "
-                f"{cap}{raise_to}"
-            )
-            workers = cap
-        if workers > cores:
-            warnings_.append(f"{workers} workers on {cores} cores: runs will compete for the cores")
+        warnings_.append(f"{workers} workers on {cores} cores: runs will compete for the cores")
     return workers, warnings_
 
 
