@@ -160,13 +160,20 @@ def test_sweep_options_are_refused_before_any_run(tmp_path, over, expect):
     assert not (tmp_path / "out").exists(), "refused before the folder is touched"
 
 
-def test_workers_are_capped_at_the_batches_and_warned_above_the_cores():
-    workers, notes = check_run_options("local", 1000, None, None, n_batches=4)
-    assert workers == 4, "never more workers than batches"
-    assert any("1000 workers for 4 batch" in n for n in notes), notes
+def test_workers_are_capped_at_the_batches_and_the_cores(monkeypatch):
+    monkeypatch.delenv("MSISIM_MAX_WORKERS", raising=False)
     cores = multiprocessing.cpu_count()
-    _, notes = check_run_options("local", cores + 1, None, None)
-    assert any("cores" in n for n in notes), f"warned above {cores} cores: {notes}"
+    workers, notes = check_run_options("local", 1000, None, None, n_batches=4)
+    assert workers == min(4, cores), "never more workers than batches, nor than cores"
+    binding = "1000 workers for 4 batch" if cores >= 4 else "--workers 1000 is more than"
+    assert any(binding in n for n in notes), f"one warning names the binding limit: {notes}"
+    workers, notes = check_run_options("local", cores + 1, None, None)
+    assert workers == cores, f"capped at the {cores} cores unless MSISIM_MAX_WORKERS allows more"
+    assert any("MSISIM_MAX_WORKERS" in n and f"--workers {cores + 1}" in n for n in notes), notes
+    monkeypatch.setenv("MSISIM_MAX_WORKERS", str(cores + 1))
+    workers, notes = check_run_options("local", cores + 1, None, None)
+    assert workers == cores + 1, "asked for explicitly: started"
+    assert any("compete for the cores" in n for n in notes), f"still warned: {notes}"
     assert check_run_options("local", None, None, None, n_batches=1) == (1, []), "default: quiet"
 
 

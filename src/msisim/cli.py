@@ -174,7 +174,7 @@ def cmd_experiment(args: argparse.Namespace) -> int:
             check_recorded_plugins(recorded_plugins(manifest), plugins, args.out)
     spec = load_experiment(args.name, args.overrides, quick=args.quick, config_dir=args.config_dir)
     out = check_out_dir(args.out) if args.out else _default_out(spec.name, args.quick)
-    n_runs = len(spec.tasks())
+    n_runs = spec.n_runs()
     logger.info("%s: %d runs -> %s", spec.name, n_runs, out)
     result = run_experiment(
         spec,
@@ -317,7 +317,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     out = check_out_dir(args.out) if args.out else _default_out(f"compare_{map_name}", args.quick)
     logger.info(
         "compare %s: %d designs x %d contexts x %d replicate(s) = %d runs -> %s",
-        map_name, len(spec.designs), len(spec.contexts), spec.replicates, len(spec.tasks()), out,
+        map_name, len(spec.designs), len(spec.contexts), spec.replicates, spec.n_runs(), out,
     )  # fmt: skip
     result = run_experiment(spec, out, workers=args.workers)
     csv = out / "runs.csv"  # written by the store with runs.parquet
@@ -520,7 +520,7 @@ def cmd_list(args: argparse.Namespace) -> int:
         for setting, spec in settings:
             guess = estimate(name, setting, spec, timings=timings)
             mark = "" if guess.basis != "typical" else " (not measured)"
-            counts.append(f"{setting}: {len(spec.tasks())} runs, {_duration(guess.seconds)}{mark}")
+            counts.append(f"{setting}: {spec.n_runs()} runs, {_duration(guess.seconds)}{mark}")
         print(f"    {'; '.join(counts)}")
     when = timings.get("measured", "never")
     print(

@@ -51,6 +51,7 @@ from msisim.kinds import model_kind
 from msisim.model import GovernanceModel
 from msisim.plugins import Plugin, PluginError, ensure_plugins, loaded_plugins, plugin_frame
 from msisim.scorecard import panel_scorecard
+from msisim.study.bounds import max_workers
 from msisim.study.sharing import SharedWork, batches, plan
 from msisim.study.spec import ExperimentSpec, Task, _plain, _to_model
 from msisim.study.store import ResultStore
@@ -96,6 +97,10 @@ def check_run_options(
         run_timeout: Seconds per run (finite, > 0) or ``None``.
         n_batches: Batches to run, when known: more workers than batches would idle.
 
+    Workers are capped at the batches and, on this machine (the local pool or a local Dask
+    cluster), at the cores: ``MSISIM_MAX_WORKERS`` allows more, with a warning that runs
+    will compete for the cores.
+
     Returns:
         The number of workers to start and warnings to show.
 
@@ -127,11 +132,23 @@ def check_run_options(
         workers = cores
     if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
         raise ValueError(f"workers={workers!r} is invalid: must be a whole number >= 1")
-    if n_batches is not None and workers > max(1, n_batches):
-        if given and n_batches > 0:
-            warnings_.append(f"{workers} workers for {n_batches} batch(es): starting {n_batches}")
-        workers = max(1, n_batches)
-    if given and workers > cores and backend == "local":
+    # the batches bound the workers; on this machine (the pool, a local Dask cluster) the
+    # cores too, unless MSISIM_MAX_WORKERS allows more: one warning names the binding limit
+    limit = workers if n_batches is None else min(workers, max(1, n_batches))
+    on_this_machine = backend == "local" or not address
+    cap = max(cores, max_workers(cores)) if given and on_this_machine and limit > cores else limit
+    if limit > cap:
+        allowed = "allowed by MSISIM_MAX_WORKERS" if cap > cores else "cores"
+        warnings_.append(
+            f"--workers {workers} is more than the {cap} {allowed}: starting {cap}; set "
+            f"MSISIM_MAX_WORKERS={limit} to start {limit}"
+        )
+        workers = cap
+    elif limit < workers:
+        if given and n_batches:
+            warnings_.append(f"{workers} workers for {n_batches} batch(es): starting {limit}")
+        workers = limit
+    if given and workers > cores and on_this_machine:
         warnings_.append(f"{workers} workers on {cores} cores: runs will compete for the cores")
     return workers, warnings_
 

@@ -13,13 +13,14 @@ levers) and replicate. So:
 
 from __future__ import annotations
 
+import contextvars
 import dataclasses
 import hashlib
 import itertools
 import json
 import logging
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -37,6 +38,13 @@ MAX_SEED = 2**63 - 1
 
 #: The root seed of a study that does not set its own (and of ``msisim run``).
 DEFAULT_SEED = 20261125
+
+#: Whether a study being built is checked against the caps of :mod:`msisim.study.bounds`
+#: (off while a study is read back from a manifest: ``from_dict(..., bounded=False)``).
+_BOUNDED: contextvars.ContextVar[bool] = contextvars.ContextVar("msisim_bounded", default=True)
+
+#: Parameters that size a run, named when a run is too large (any kind of model).
+_SIZE_KEYS = ("n_stakeholders", "n_dims", "n_lobbyists", "n_seats", "n_proposals")
 
 Sampler = Literal["grid", "lhs", "sobol"]
 SAMPLERS = ("grid", "lhs", "sobol")
@@ -320,6 +328,8 @@ class ExperimentSpec:
         for f in self.factors:
             if len(set(map(json.dumps, f.levels))) != len(f.levels):
                 raise ValueError(f"factor {f.name}: levels repeat ({list(f.levels)})")
+        if _BOUNDED.get():  # by arithmetic: before a list of sample points is built
+            self._check_run_count()
         # validate every combination's parameters once, before anything runs
         notes: dict[str, None] = {}
         checked: set[str] = set()
@@ -345,6 +355,113 @@ class ExperimentSpec:
                     continue
                 notes[f"design {task.design}: {note}" if task.design else note] = None
         object.__setattr__(self, "_notes", tuple(notes))
+        if _BOUNDED.get():
+            self._check_work()
+
+    # ------------------------------------------------------------------ bounds
+
+    def _points_per_design(self) -> dict[str, int]:
+        """Sample points each design runs, by arithmetic (no list of points is built).
+
+        Exact for the grid sampler (levels never repeat); for the others, and for explicit
+        contexts (which may repeat), an upper bound.
+        """
+        if self.sampler == "grid" or self.contexts:
+            unit = max(1, len(self.contexts))
+        else:
+            n = self.n_samples
+            if self.sampler == "sobol":  # Saltelli: N (D + 2) points, N a power of 2
+                n = 2 ** max(0, math.ceil(math.log2(n))) * (len(self._ranged()) + 2)
+            unit = n if self.factors else 1
+        ranged = self._ranged() if self.sampler != "grid" and not self.contexts else []
+        out = {}
+        for label, _design in self._design_items():
+            crossed = [f for f in self.factors if f not in ranged]
+            applies = [f for f in crossed if not f.designs or label in f.designs]
+            out[label] = unit * math.prod(len(f.levels) for f in applies)
+        return out
+
+    def _check_run_count(self) -> None:
+        """Refuse a study with more runs than ``MSISIM_MAX_RUNS`` (one line, before work)."""
+        from msisim.study.bounds import max_runs
+
+        points = self._points_per_design()
+        n_runs = sum(points.values()) * self.replicates
+        cap = max_runs()
+        if n_runs <= cap:
+            return
+        levels = [f"{f.name}: {len(f.levels):,}" for f in self.factors if len(f.levels) > 1]
+        where = f"factor levels {', '.join(levels)}; " if levels else ""
+        if self.sampler != "grid" and self.factors and not self.contexts:
+            where += f"{self.sampler} n_samples={self.n_samples:,}; "
+        if self.contexts:
+            where += f"{len(self.contexts):,} contexts; "
+        raise ValueError(
+            f"the study has {n_runs:,} runs ({len(points)} design(s) x up to "
+            f"{max(points.values()):,} sample point(s) x replicates={self.replicates:,}; "
+            f"{where}at most {cap:,} allowed): reduce them, or set MSISIM_MAX_RUNS={n_runs} "
+            "to allow it"
+        )
+
+    def _check_work(self) -> None:
+        """Refuse a task list or a run too large for memory, or too many core-hours.
+
+        The caps are ``MSISIM_MAX_MEMORY`` and ``MSISIM_MAX_CORE_HOURS``; one line each.
+        """
+        import sys
+
+        from msisim.study.bounds import (
+            TASK_BYTES,
+            env_size,
+            human_bytes,
+            max_core_hours,
+            max_memory,
+        )
+
+        kind = model_kind(self.model)
+        cells = self._cells()
+        n_runs = len(cells) * self.replicates
+        memory = max_memory()
+        first = self._task(cells[0][1], cells[0][2], cells[0][0], cells[0][3], 0) if cells else None
+        per_task = TASK_BYTES + (sys.getsizeof(first.params) if first else 0)
+        if n_runs * per_task > memory:
+            raise ValueError(
+                f"the study's task list of {n_runs:,} runs needs about "
+                f"{human_bytes(n_runs * per_task)} of memory, more than the "
+                f"{human_bytes(memory)} allowed: reduce replicates or factor levels, or set "
+                f"MSISIM_MAX_MEMORY={env_size(n_runs * per_task)} to allow it"
+            )
+        largest, largest_bytes, seconds = None, 0, 0.0
+        for _s, label, design, point in cells:
+            params = {**self.map_population, **self.base, **design, **point}
+            size = kind.memory_bytes(params)
+            if size > largest_bytes:
+                largest, largest_bytes = (label, params), size
+            seconds += kind.seconds_per_step(params) * self.steps * self.replicates
+        if largest is not None and largest_bytes > memory:
+            label, params = largest
+            sizes = ", ".join(f"{k}={v:,}" for k, v in params.items() if k in _SIZE_KEYS)
+            raise ValueError(
+                f"{f'design {label}: ' if label else ''}one run with {sizes} needs about "
+                f"{human_bytes(largest_bytes)} of memory, more than the {human_bytes(memory)} "
+                f"allowed: make it smaller, or set MSISIM_MAX_MEMORY={env_size(largest_bytes)} "
+                "to allow it"
+            )
+        hours, cap = seconds / 3600, max_core_hours()
+        if hours > cap:
+            sizes = ", ".join(
+                f"{k}={v:,}" for k, v in (largest[1] if largest else {}).items() if k in _SIZE_KEYS
+            )
+            raise ValueError(
+                f"the study's {n_runs:,} runs of steps={self.steps:,}"
+                f"{f' (largest: {sizes})' if sizes else ''} need about {hours:,.0f} core-hours, "
+                f"more than the {cap:,g} allowed: reduce them, or set "
+                f"MSISIM_MAX_CORE_HOURS={math.ceil(hours)} to allow it"
+            )
+
+    def n_runs(self) -> int:
+        """The number of runs (designs x sample points x replicates), without building them."""
+        return len(self._cells()) * self.replicates
 
     def _check_contexts(self) -> None:
         """Refuse explicit contexts that a sampler, a factor or a design would contradict."""
@@ -417,13 +534,22 @@ class ExperimentSpec:
         *,
         config_dirs: Sequence[Any] = (),
         base_dirs: Sequence[Any] = (),
+        bounded: bool = True,
     ) -> ExperimentSpec:
         """Build from a plain mapping (resolved YAML); unknown keys are refused.
 
         ``config_dirs`` (whose ``maps/`` hold named maps) and ``base_dirs`` (tried for a
         relative map path before the current folder) locate ``stakeholder_map``; see
-        :func:`msisim.stakeholder_map.resolve_map_path`.
+        :func:`msisim.stakeholder_map.resolve_map_path`. ``bounded=False`` skips the caps
+        on runs, memory and core-hours (:mod:`msisim.study.bounds`): for a study read back
+        from a manifest, which passed them (or a raised cap) when it ran.
         """
+        if not bounded:
+            token = _BOUNDED.set(False)
+            try:
+                return cls.from_dict(data, config_dirs=config_dirs, base_dirs=base_dirs)
+            finally:
+                _BOUNDED.reset(token)
         names = {f.name for f in dataclasses.fields(cls)}
         unknown = set(data) - names
         if unknown:
@@ -573,19 +699,24 @@ class ExperimentSpec:
         return list(self.designs.items()) if self.designs else [("", {})]
 
     def tasks(self) -> list[Task]:
-        """Every run of the study, keyed by run id (designs x samples x replicates)."""
-        return [
-            self._task(label, design, s, point, r)
-            for s, label, design, point in self._cells()
-            for r in range(self.replicates)
-        ]
+        """Every run of the study, keyed by run id (designs x samples x replicates).
+
+        Built anew at each call: a caller that needs only the count asks :meth:`n_runs`.
+        The replicates of one design and sample point share one ``params`` mapping (read
+        it, never change it).
+        """
+        return [task for cell in self._cells() for task in self._cell_tasks(*cell)]
 
     def _cells(self) -> list[tuple[int, str, dict[str, Any], dict[str, Any]]]:
         """(sample index, design label, design, point) of every design and sample point.
 
         A factor restricted to some designs is dropped from the point of the others, which
-        then run once per distinct remaining point (at its first sample index).
+        then run once per distinct remaining point (at its first sample index). Computed
+        once per spec (the spec is frozen).
         """
+        cached = self.__dict__.get("_cells_cache")
+        if cached is not None:
+            return cached
         out, seen = [], set()
         restricted = {f.name: f.designs for f in self.factors if f.designs}
         for s, point in enumerate(self.samples()):
@@ -598,6 +729,7 @@ class ExperimentSpec:
                     continue
                 seen.add(key)
                 out.append((s, label, design, own))
+        object.__setattr__(self, "_cells_cache", out)
         return out
 
     def _first_tasks(self) -> list[Task]:
@@ -606,19 +738,38 @@ class ExperimentSpec:
     def _task(
         self, label: str, design: dict[str, Any], sample: int, point: dict[str, Any], r: int
     ) -> Task:
+        return next(self._cell_tasks(sample, label, design, point, range(r, r + 1)))
+
+    def _cell_tasks(
+        self,
+        sample: int,
+        label: str,
+        design: dict[str, Any],
+        point: dict[str, Any],
+        replicates: range | None = None,
+    ) -> Iterator[Task]:
+        """The tasks of one design and sample point, one per replicate.
+
+        The run id hashes ``{"design", "params", "r", "seed", "steps"}`` and the seed key
+        ``{"context", "r", "seed", "steps"}`` as :func:`_digest` would (sorted keys, no
+        spaces); the text around ``r`` is encoded once per point, not once per replicate.
+        """
         params = {**self.map_population, **self.base, **design, **point}
         lever_keys = self._lever_keys()
         context = {k: v for k, v in params.items() if k not in lever_keys}
-        identity = {"design": label, "params": params, "steps": self.steps, "seed": self.seed}
-        run_id = _digest({**identity, "r": r})[:16]
-        seed_key = _digest({"context": context, "steps": self.steps, "seed": self.seed, "r": r})
-        seed = int(
-            np.random.SeedSequence(int(seed_key, 16)).generate_state(1, dtype=np.uint64)[0]
-            >> np.uint64(1)
-        )
-        return Task(
-            run_id, seed, label, sample, r, params, self.steps, self.collect_series, self.model
-        )
+        tail = f',"seed":{_json(self.seed)},"steps":{_json(self.steps)}}}'
+        id_head = f'{{"design":{_json(label)},"params":{_json(params)},"r":'
+        seed_head = f'{{"context":{_json(context)},"r":'
+        for r in range(self.replicates) if replicates is None else replicates:
+            run_id = hashlib.sha256(f"{id_head}{r}{tail}".encode()).hexdigest()[:16]
+            seed_key = hashlib.sha256(f"{seed_head}{r}{tail}".encode()).hexdigest()
+            seed = int(
+                np.random.SeedSequence(int(seed_key, 16)).generate_state(1, dtype=np.uint64)[0]
+                >> np.uint64(1)
+            )
+            yield Task(
+                run_id, seed, label, sample, r, params, self.steps, self.collect_series, self.model
+            )
 
 
 def map_population(
@@ -692,9 +843,13 @@ def _plain(value: Any) -> Any:
     return value
 
 
+def _json(data: Any) -> str:
+    """The canonical JSON text of ``data`` that :func:`_digest` hashes."""
+    return json.dumps(_plain(data), sort_keys=True, separators=(",", ":"))
+
+
 def _digest(data: Any) -> str:
-    text = json.dumps(_plain(data), sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(text.encode()).hexdigest()
+    return hashlib.sha256(_json(data).encode()).hexdigest()
 
 
 def _to_model(params: Mapping[str, Any]) -> dict[str, Any]:

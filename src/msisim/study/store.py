@@ -687,7 +687,7 @@ def rebuild_tables(folder: Path, manifest: Mapping[str, Any], why: str) -> str:
     """
     from msisim.study.spec import ExperimentSpec
 
-    spec = ExperimentSpec.from_dict(manifest["spec"])
+    spec = ExperimentSpec.from_dict(manifest["spec"], bounded=False)
     listed = {str(k): v for k, v in manifest["runs"].items()}
     order = [t.run_id for t in spec.tasks() if t.run_id in listed]
     with ResultStore(
@@ -736,7 +736,7 @@ def _check_unrecorded(
 
     probe = ResultStore.reader(folder, manifest["fingerprint"])
 
-    order = [t.run_id for t in ExperimentSpec.from_dict(manifest["spec"]).tasks()]
+    order = [t.run_id for t in ExperimentSpec.from_dict(manifest["spec"], bounded=False).tasks()]
     order = [i for i in order if i in manifest["runs"]]
     try:
         expected = probe.runs_from_parts(order, reject=False)
@@ -795,7 +795,7 @@ def verify_results(folder: str | Path, *, rebuild: bool = True) -> list[str]:
         warnings.append(f"{folder} is being written by {FolderLock(folder).holder()}")
     warnings.extend(check_report_plugins(folder, manifest))
     try:
-        spec = ExperimentSpec.from_dict(manifest["spec"])
+        spec = ExperimentSpec.from_dict(manifest["spec"], bounded=False)
     except (ValueError, TypeError) as err:
         raise ValueError(f"{folder / 'manifest.json'}: its spec is invalid ({err})") from None
     if spec.fingerprint() != manifest["fingerprint"]:

@@ -41,7 +41,7 @@ def formula_seconds(spec: Any) -> float:
     """
     from msisim.kinds import model_kind
 
-    return len(spec.tasks()) * spec.steps * model_kind(spec.model).seconds_per_step(spec.base)
+    return spec.n_runs() * spec.steps * model_kind(spec.model).seconds_per_step(spec.base)
 
 
 def load_timings(path: Path = TIMINGS_FILE) -> dict[str, Any]:
@@ -101,7 +101,7 @@ def estimate(
     entry = measured.get(setting)
     if (
         entry is not None
-        and int(entry.get("runs", -1)) == len(spec.tasks())
+        and int(entry.get("runs", -1)) == spec.n_runs()
         and abs(float(entry["formula_seconds"]) - formula) <= 1e-9 * max(1.0, formula)
         and int(entry.get("workers", 0)) == workers
     ):

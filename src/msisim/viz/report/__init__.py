@@ -158,7 +158,7 @@ def build_report(folder: str | Path) -> Path:
     if not manifest_path.exists() or not runs_path.exists():
         raise FileNotFoundError(f"{folder} holds no study results (manifest.json and runs.parquet)")
     manifest = json.loads(manifest_path.read_text())
-    spec = ExperimentSpec.from_dict(manifest["spec"])
+    spec = ExperimentSpec.from_dict(manifest["spec"], bounded=False)
     builder = get_report(report_name(spec))
     runs = pd.read_parquet(runs_path)
     series_path = folder / "series.parquet"
