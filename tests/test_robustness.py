@@ -295,3 +295,18 @@ def test_a_study_report_quotes_its_claims_map(tmp_path: Path) -> None:
         assert f"| {row['text']} | {row['share']:.2f} [" in report, row["text"]
         assert row["verdict"] in report
     assert "claims_map/report.md" in report and (study / "report.html").is_file()
+
+
+def test_a_claims_map_above_the_run_cap_is_refused_before_any_run(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from msisim.cli import load_experiment
+
+    spec = load_experiment("bollow_comparison", [], quick=True)
+    monkeypatch.setenv("MSISIM_MAX_RUNS", "1000")
+    with pytest.raises(ValueError, match=r"claims map of bollow_comparison: 3,360 runs .*"
+                       r"MSISIM_MAX_RUNS=3360") as info:  # fmt: skip
+        rb.build_map(spec, base=32)
+    assert "\n" not in str(info.value)
+    monkeypatch.setenv("MSISIM_MAX_RUNS", "3360")
+    assert rb.build_map(spec, base=32).n_points() == 480, "at the cap: accepted"

@@ -38,6 +38,7 @@ import pandas as pd
 
 from msisim.params import FIELD_GROUP, LOBBY_ACTION_FIELDS, Params
 from msisim.registry import did_you_mean
+from msisim.study.bounds import max_runs
 from msisim.study.claims import (
     STUDY_CLAIMS,
     Cell,
@@ -449,11 +450,21 @@ def build_map(
     if samples is not None:
         base = max(base, math.ceil(samples / (k + 2)))
     base = 2 ** max(1, math.ceil(math.log2(max(2, base))))
+    claims = (
+        STUDY_CLAIMS[spec.name](spec) if spec.name in STUDY_CLAIMS else generic_claims(spec, {})
+    )
+    n_runs = base * (k + 2) * len(cells_of(claims))
+    if n_runs > max_runs():
+        raise ValueError(
+            f"claims map of {spec.name}: {n_runs:,} runs (Saltelli base {base} x {k + 2} "
+            f"points per block x {len(cells_of(claims))} cells) exceed the cap of "
+            f"{max_runs():,}; lower --base/--samples or set MSISIM_MAX_RUNS={n_runs}"
+        )
     for name, reason in dropped.items():
         logger.warning("%s: assumption %s dropped: %s", spec.name, name, reason)
     claims_map = ClaimsMap(spec, [], space, base, dropped)
     if spec.name in STUDY_CLAIMS:
-        claims_map.claims = STUDY_CLAIMS[spec.name](spec)
+        claims_map.claims = claims
     else:
         claims_map.claims = generic_claims(
             spec, reference_signs(claims_map, reference_seeds, workers)
