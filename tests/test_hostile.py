@@ -12,6 +12,7 @@ import json
 import math
 import multiprocessing
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -239,6 +240,29 @@ CLI_CASES = [
     (["experiment", "bollow_comparison", "seed=-1"], 2, ["seed=-1"]),
     (["run", "replicates=abc"], 2, ["replicates"]),
     (["run", "hydra.run.dir=/dev/null", "replicates=1", "steps=2"], 2, ["/dev/null"]),
+    # nothing silently ignored: a key given twice, an empty output folder
+    (
+        ["run", "params.n_seats=12", "params.n_seats=13", "steps=2"],
+        2,
+        ["'params.n_seats=13'", "already set", "once"],
+    ),
+    (
+        ["experiment", "bollow_comparison", "base.n_stakeholders=100", "base.n_stakeholders=200"],
+        2,
+        ["base.n_stakeholders=200", "already set"],
+    ),
+    (
+        ["run", "hydra.run.dir=", "replicates=1", "steps=2"],
+        2,
+        ["'hydra.run.dir='", "empty", "current folder"],
+    ),
+    (
+        ["run", "-m", "hydra.sweep.dir=", "replicates=1", "steps=2"],
+        2,
+        ["'hydra.sweep.dir='", "empty"],
+    ),
+    (["experiment", "bollow_comparison", "--quick", "--out", ""], 2, ["--out ''", "empty"]),
+    (["compare", "example", "--quick", "--out", ""], 2, ["--out ''", "empty"]),
 ]
 
 
@@ -569,5 +593,10 @@ def test_the_count_of_refused_inputs():
         len(SPEC_CASES) + len(OPTION_CASES) + len(YAML_CASES) + len(CLI_CASES) + len(REPORT_CASES)
     )
     warned = len(WARN_CASES)
-    # SECURITY.md quotes these numbers; update both together
-    assert (refused, warned) == (57, 11), (refused, warned)
+    security = (Path(__file__).resolve().parents[1] / "SECURITY.md").read_text()
+    quoted = re.search(
+        r"(\d+) are refused in one line\s+naming the input and (\d+) are warned", security
+    )
+    assert quoted, "SECURITY.md quotes the tally"
+    assert (refused, warned) == tuple(map(int, quoted.groups())), "SECURITY.md's numbers"
+    assert (refused, warned) == (63, 11), (refused, warned)

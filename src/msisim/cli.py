@@ -172,7 +172,7 @@ def cmd_experiment(args: argparse.Namespace) -> int:
         if manifest is not None:
             check_recorded_plugins(recorded_plugins(manifest), plugins, args.out)
     spec = load_experiment(args.name, args.overrides, quick=args.quick, config_dir=args.config_dir)
-    out = check_out_dir(args.out) if args.out else _default_out(spec.name, args.quick)
+    out = check_out_dir(args.out) if args.out is not None else _default_out(spec.name, args.quick)
     n_runs = len(spec.tasks())
     logger.info("%s: %d runs -> %s", spec.name, n_runs, out)
     result = run_experiment(
@@ -216,7 +216,9 @@ def cmd_robustness(args: argparse.Namespace) -> int:
         spec, space=space, base=base, samples=args.samples, workers=args.workers
     )
     out = (
-        check_out_dir(args.out) if args.out else _default_out(f"{spec.name}_robustness", args.quick)
+        check_out_dir(args.out)
+        if args.out is not None
+        else _default_out(f"{spec.name}_robustness", args.quick)
     )
     result = rb.run_map(claims_map, out, workers=args.workers)
     setting = {
@@ -270,7 +272,11 @@ def cmd_compare(args: argparse.Namespace) -> int:
         config_dirs=config_dirs(args.config_dir),
     )
     map_name = spec.inputs["map"]["name"]
-    out = check_out_dir(args.out) if args.out else _default_out(f"compare_{map_name}", args.quick)
+    out = (
+        check_out_dir(args.out)
+        if args.out is not None
+        else _default_out(f"compare_{map_name}", args.quick)
+    )
     logger.info(
         "compare %s: %d designs x %d contexts x %d replicate(s) = %d runs -> %s",
         map_name, len(spec.designs), len(spec.contexts), spec.replicates, len(spec.tasks()), out,
@@ -316,7 +322,11 @@ def cmd_design(args: argparse.Namespace) -> int:
         config_dirs=config_dirs(args.config_dir),
     )
     map_name = context.inputs["map"]["name"]
-    out = check_out_dir(args.out) if args.out else _default_out(f"design_{map_name}", args.quick)
+    out = (
+        check_out_dir(args.out)
+        if args.out is not None
+        else _default_out(f"design_{map_name}", args.quick)
+    )
     print(
         f"design {map_name}: up to {nfe} candidate designs, {population} per generation, each "
         f"on {len(context.contexts)} contexts of {context.steps} steps -> {out}"

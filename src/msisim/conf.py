@@ -314,7 +314,9 @@ def check_overrides(overrides: list[str], hydra_keys: tuple[str, ...] = ()) -> N
     Refused, before Hydra composes anything: an override holding a key of
     :data:`msisim.study.checks.CODE_KEYS` (``+_target_=...``, or inside a ``{...}`` value),
     one whose key, group or package names ``hydra`` other than the plain values of
-    ``hydra_keys``, and an unsafe interpolation (``${oc.env:...}``).
+    ``hydra_keys``, an empty output folder (``hydra.run.dir=``: the current folder), a key
+    given twice (Hydra would keep the last value silently), and an unsafe interpolation
+    (``${oc.env:...}``).
 
     Raises:
         ValueError: One line naming the override and the key (or that it cannot be parsed).
@@ -326,6 +328,7 @@ def check_overrides(overrides: list[str], hydra_keys: tuple[str, ...] = ()) -> N
 
     code = re.compile(r"(?<!\w)(" + "|".join(CODE_KEYS) + r")(?!\w)")
     parser = OverridesParser.create()
+    seen: dict[str, str] = {}
     for text in overrides:
         try:
             (override,) = parser.parse_overrides([text])
@@ -341,6 +344,12 @@ def check_overrides(overrides: list[str], hydra_keys: tuple[str, ...] = ()) -> N
                 "configs and overrides are plain data (see SECURITY.md)"
             )
         key, package = override.key_or_group, override.package or ""
+        full = key + ("@" + package if package else "")
+        if full in seen:  # Hydra would keep the last value without a word
+            raise ValueError(
+                f"{where}: key {full} is already set by override {seen[full]!r}; give each key once"
+            )
+        seen[full] = line
         names = re.split(r"[./]", key) + package.split(".")
         if "hydra" in names:
             value = None if override.is_sweep_override() else override.value()
@@ -354,6 +363,11 @@ def check_overrides(overrides: list[str], hydra_keys: tuple[str, ...] = ()) -> N
                 raise ValueError(
                     f"{where}: key {key}{'@' + package if package else ''} refused: Hydra's own "
                     f"settings (launcher, sweeper, callbacks, logging) cannot be changed{allowed}"
+                )
+            if key.endswith("dir") and not override.is_sweep_override() and value in ("", None):
+                raise ValueError(
+                    f"{where}: an empty {key} would write into the current folder; "
+                    f"give a folder, e.g. {key}=outputs/mine"
                 )
         check_interpolation(line, where)
         if not override.is_sweep_override():
