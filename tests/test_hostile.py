@@ -279,6 +279,30 @@ def test_cli_refuses_bad_options_in_one_line(tmp_path, args, code, expect):
     assert not list(tmp_path.rglob("runs.parquet")), "refused before any run"
 
 
+# stakeholder maps (msisim map, compare, stakeholder_map=): file, row and column named
+MAP_HEADER = "group,category,size,power,interest\n"
+MAP_CASES = [
+    ("nul.csv", MAP_HEADER + "far\x00mers,grassroots,10,0.5,0.5\n", ["nul.csv, row 2", "column 'group'", "'\\x00'"]),
+    ("escape.csv", MAP_HEADER + "biz\x1b[2J,business,10,0.5,0.5\n", ["escape.csv, row 2", "column 'group'", "control character"]),
+    ("tab.yaml", 'groups:\n  - {group: "a\\tb", category: grassroots, size: 10, power: 0.5, interest: 0.5}\n', ["tab.yaml, entry 1", "column 'group'", "'\\t'"]),
+    ("letter.csv", MAP_HEADER + "farmers,grassroots,a,0.5,0.5\n", ["letter.csv, row 2", "column 'size'", "'a' is not a number"]),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("name", "text", "expect"), MAP_CASES, ids=[c[0] for c in MAP_CASES])
+def test_stakeholder_maps_are_refused_naming_file_row_and_column(
+    tmp_path, capsys, name, text, expect
+):
+    path = tmp_path / name
+    path.write_text(text)
+    code = main(["map", str(path)])
+    err = capsys.readouterr().err
+    assert code == 2, f"exit 2 for a bad map: {code} {err}"
+    one_line(err)
+    for word in expect:
+        assert word in err, f"the message must say {word!r}: {err}"
+
+
 def test_a_report_that_cannot_be_written_is_a_warning_with_exit_0(tmp_path, monkeypatch, capsys):
     import msisim.viz.report as report
 
@@ -590,7 +614,12 @@ def test_a_dask_cluster_without_workers_fails_after_the_timeout_and_resumes(tmp_
 
 def test_the_count_of_refused_inputs():
     refused = (
-        len(SPEC_CASES) + len(OPTION_CASES) + len(YAML_CASES) + len(CLI_CASES) + len(REPORT_CASES)
+        len(SPEC_CASES)
+        + len(OPTION_CASES)
+        + len(YAML_CASES)
+        + len(CLI_CASES)
+        + len(REPORT_CASES)
+        + len(MAP_CASES)
     )
     warned = len(WARN_CASES)
     security = (Path(__file__).resolve().parents[1] / "SECURITY.md").read_text()
@@ -599,4 +628,4 @@ def test_the_count_of_refused_inputs():
     )
     assert quoted, "SECURITY.md quotes the tally"
     assert (refused, warned) == tuple(map(int, quoted.groups())), "SECURITY.md's numbers"
-    assert (refused, warned) == (63, 11), (refused, warned)
+    assert (refused, warned) == (67, 11), (refused, warned)
