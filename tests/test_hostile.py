@@ -67,6 +67,9 @@ SPEC_CASES = [
     ({"sampler": "lhs", "factors": {"n_lobbyists": {"low": 0, "high": 3, "integer": "yes"}}}, ["integer"]),
     ({"outcomes": ["lobby_bais"]}, ["lobby_bais", "did you mean 'lobby_bias'"]),
     ({"outcomes": ["rose", 7]}, ["7", "not an outcome"]),
+    ({"outcomes": ["policy_9"]}, ["'policy_9' is not recorded", "policy_0, policy_1"]),
+    ({"outcomes": ["representation_farmers"]}, ["'representation_farmers'", "representation_grassroots"]),
+    ({"outcomes": ["score.government.bogus"]}, ["'score.government.bogus'", "score.ARENA.PRINCIPLE"]),
     ({"capture_threshold": math.nan}, ["capture_threshold", "finite"]),
     ({"capture_threshold": math.inf}, ["capture_threshold", "finite"]),
     ({"capture_threshold": "high"}, ["capture_threshold"]),
@@ -237,6 +240,11 @@ CLI_CASES = [
     (["experiment", "bollow_comparison", "--address", "tcp://127.0.0.1:1"], 2, ["--backend dask"]),
     (["experiment", "bollow_comparison", "outcomes=[lobby_bais]"], 2, ["lobby_bais"]),
     (["experiment", "bollow_comparison", "steps=20000000"], 2, ["steps"]),
+    (
+        ["experiment", "bollow_comparison", "report=bolow_comparison"],
+        2,
+        ["report:", "'bolow_comparison'", "did you mean 'bollow_comparison'"],
+    ),
     (["experiment", "bollow_comparison", "seed=-1"], 2, ["seed=-1"]),
     (["run", "replicates=abc"], 2, ["replicates"]),
     (["run", "hydra.run.dir=/dev/null", "replicates=1", "steps=2"], 2, ["/dev/null"]),
@@ -628,4 +636,4 @@ def test_the_count_of_refused_inputs():
     )
     assert quoted, "SECURITY.md quotes the tally"
     assert (refused, warned) == tuple(map(int, quoted.groups())), "SECURITY.md's numbers"
-    assert (refused, warned) == (67, 11), (refused, warned)
+    assert (refused, warned) == (71, 11), (refused, warned)

@@ -172,6 +172,7 @@ def cmd_experiment(args: argparse.Namespace) -> int:
         if manifest is not None:
             check_recorded_plugins(recorded_plugins(manifest), plugins, args.out)
     spec = load_experiment(args.name, args.overrides, quick=args.quick, config_dir=args.config_dir)
+    check_report_name(spec, args.name)
     out = check_out_dir(args.out) if args.out is not None else _default_out(spec.name, args.quick)
     n_runs = len(spec.tasks())
     logger.info("%s: %d runs -> %s", spec.name, n_runs, out)
@@ -365,6 +366,20 @@ def cmd_design(args: argparse.Namespace) -> int:
     print(f"pareto:  {(out / 'pareto.csv').resolve()}")
     print(f"report:  {report.resolve()}")
     return 0
+
+
+def check_report_name(spec: Any, name: str) -> None:
+    """Refuse a study whose ``report:`` names no report builder, before any run.
+
+    Raises:
+        ValueError: One line naming the study, the key and the valid reports.
+    """
+    from msisim.viz.report import get_report, report_name
+
+    try:
+        get_report(report_name(spec))
+    except ValueError as err:
+        raise ValueError(f"experiment {name}: report: {err}") from None
 
 
 def check_out_dir(text: str) -> Path:

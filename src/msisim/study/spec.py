@@ -323,6 +323,7 @@ class ExperimentSpec:
         # validate every combination's parameters once, before anything runs
         notes: dict[str, None] = {}
         checked: set[str] = set()
+        recorded: set[str] | None = set()  # family columns the runs record (forum kinds)
         for task in self._first_tasks():
             text = json.dumps([task.design, task.params], sort_keys=True)
             if text in checked:
@@ -331,6 +332,10 @@ class ExperimentSpec:
             try:
                 params = kind.params(_to_model(task.params), n_steps=self.steps)
                 found = check_run_params(params) if isinstance(params, Params) else []
+                if isinstance(params, Params) and recorded is not None:
+                    recorded |= family_columns(params)
+                else:
+                    recorded = None  # another model kind: its columns are its own
             except ValueError as err:
                 where = ", ".join(f"{k}={v}" for k, v in task.params.items() if k in self._varied())
                 label = f"design {task.design}: " if task.design else ""
@@ -345,6 +350,34 @@ class ExperimentSpec:
                     continue
                 notes[f"design {task.design}: {note}" if task.design else note] = None
         object.__setattr__(self, "_notes", tuple(notes))
+        if recorded is not None:
+            self._check_family_outcomes(recorded)
+
+    def _check_family_outcomes(self, recorded: set[str]) -> None:
+        """Refuse a family outcome no run records (``policy_9``, ``score.a.b``), before runs."""
+        import difflib
+
+        names = set(_outcome_names())
+        for name in self.outcomes:
+            if name in names or name in recorded:
+                continue
+            prefix = name.split(".")[0] + "." if "." in name else name.split("_")[0] + "_"
+            family = sorted(c for c in recorded if c.startswith(prefix))
+            close = difflib.get_close_matches(name, family, n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            if prefix == "score.":
+                from msisim.scorecard import ARENAS, PRINCIPLES
+
+                shown = (
+                    f"score.ARENA.PRINCIPLE, ARENA one of {', '.join(ARENAS)}, PRINCIPLE one "
+                    f"of {', '.join(PRINCIPLES)}"
+                )
+            else:
+                shown = ", ".join(family)
+            raise ValueError(
+                f"outcomes: {name!r} is not recorded by this study's runs{hint}; "
+                f"its {prefix}* outcomes: {shown}"
+            )
 
     def _check_contexts(self) -> None:
         """Refuse explicit contexts that a sampler, a factor or a design would contradict."""
@@ -663,6 +696,23 @@ def _outcome_names() -> tuple[str, ...]:
 #: :mod:`msisim.outcomes` at import (:func:`is_outcome` reads them when asked, so outcomes
 #: a plugin registers later count too).
 OUTCOMES: tuple[str, ...] = _outcome_names()
+
+
+def family_columns(params: Params) -> set[str]:
+    """The per-run columns of outcome families a forum with ``params`` records.
+
+    One per category (``representation_<category>``), per policy dimension (``policy_<j>``)
+    and per scorecard cell (``score.<arena>.<principle>``).
+    """
+    from msisim import outcomes as declared
+    from msisim.scorecard import ARENAS, PRINCIPLES
+
+    population = params.population
+    out = {f"score.{a}.{p}" for a in ARENAS for p in PRINCIPLES}
+    for o in declared.step_outcomes():
+        if o.family is not None and o.aggregate != "row":
+            out.update(declared.columns(o, population.category_names, population.n_dims))
+    return out
 
 
 def is_outcome(name: Any) -> bool:
