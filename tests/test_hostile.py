@@ -120,6 +120,31 @@ def test_parameters_a_design_ignores_are_warned_about_naming_the_design(base, ex
     assert spec.notes(), "a study built with it carries the warning"
 
 
+# a factor's level without effect: a warning naming the factor and the level
+BOLLOW_LIKE = {"designs": {"rep": {"membership": "representative"}, "open": {"membership": "open"}},
+               "factors": {"lobby_budget": [0.0, 0.5], "lobby_strategy": ["adaptive", "allies"]},
+               "design_factors": ["lobby_budget", "lobby_strategy"]}  # fmt: skip
+FACTOR_WARN_CASES = [
+    ({**BOLLOW_LIKE, "base": {**TINY["base"], "n_lobbyists": 0}}, ["factor lobby_budget=0.5", "n_lobbyists=0"]),
+    ({**BOLLOW_LIKE, "base": {**TINY["base"], "lobby_budget": 1.0, "n_lobbyists": 0}, "factors": {"lobby_strategy": ["adaptive", "allies"]}, "design_factors": ["lobby_strategy"]}, ["lobby_budget=1", "n_lobbyists=0"]),
+    ({"factors": {"seats_per_category": [{"grassroots": 6}, {"grassroots": 4}]}}, ["factor seats_per_category={'grassroots': 6}", "seat_allocation='equal'"]),
+    ({"base": {**TINY["base"], "membership": "open"}, "factors": {"term_length": [3, 5]}}, ["factor term_length=3", "membership='open'"]),
+    ({**BOLLOW_LIKE, "factors": {"lobby_budget": [0.0], "lobby_strategy": ["adaptive", "allies"]}}, ["factor lobby_strategy=allies", "lobby_budget=0"]),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("over", "expect"), FACTOR_WARN_CASES)
+def test_a_factor_level_without_effect_is_warned_about_naming_the_level(over, expect):
+    text = " | ".join(tiny(**over).notes())
+    for word in expect:
+        assert word in text, f"the warning must say {word!r}: {text!r}"
+
+
+def test_a_design_factor_acting_somewhere_is_not_warned_about():
+    spec = tiny(**BOLLOW_LIKE)  # lobby_strategy idle at budget 0 only: compared on purpose
+    assert spec.notes() == (), spec.notes()
+
+
 def test_a_study_warning_names_the_design_and_is_logged_before_work(tmp_path, caplog):
     spec = tiny(designs={"open": {"membership": "open", "term_length": 5}, "rep": {}})
     assert any(n.startswith("design open: term_length") for n in spec.notes()), spec.notes()
@@ -629,11 +654,11 @@ def test_the_count_of_refused_inputs():
         + len(REPORT_CASES)
         + len(MAP_CASES)
     )
-    warned = len(WARN_CASES)
+    warned = len(WARN_CASES) + len(FACTOR_WARN_CASES)
     security = (Path(__file__).resolve().parents[1] / "SECURITY.md").read_text()
     quoted = re.search(
         r"(\d+) are refused in one line\s+naming the input and (\d+) are warned", security
     )
     assert quoted, "SECURITY.md quotes the tally"
     assert (refused, warned) == tuple(map(int, quoted.groups())), "SECURITY.md's numbers"
-    assert (refused, warned) == (71, 11), (refused, warned)
+    assert (refused, warned) == (71, 16), (refused, warned)

@@ -324,6 +324,11 @@ class ExperimentSpec:
         notes: dict[str, None] = {}
         checked: set[str] = set()
         recorded: set[str] | None = set()  # family columns the runs record (forum kinds)
+        # a design factor's level: the runs holding it, and the notes where it had no effect
+        level_runs: dict[tuple[str, str], int] = {}
+        level_idle: dict[tuple[str, str], dict[str, None]] = {}
+        level_idle_runs: dict[tuple[str, str], int] = {}
+        base_idle: dict[str, int] = {}  # a base value's note: the runs it was found in
         for task in self._first_tasks():
             text = json.dumps([task.design, task.params], sort_keys=True)
             if text in checked:
@@ -340,15 +345,40 @@ class ExperimentSpec:
                 where = ", ".join(f"{k}={v}" for k, v in task.params.items() if k in self._varied())
                 label = f"design {task.design}: " if task.design else ""
                 raise ValueError(f"{label}{where}: {err}" if where else f"{label}{err}") from None
+            levels = {
+                name: (name, json.dumps(task.params.get(name), sort_keys=True))
+                for name in self.design_factors
+            }
+            for level in levels.values():
+                level_runs[level] = level_runs.get(level, 0) + 1
+            idle: set[tuple[str, str]] = set()
             for note in found:
                 if _note_parameter(note) in self.design_factors:
                     # an assumption or lever compared on common random numbers: where it has
-                    # no effect (no lobby, no selector) its runs are simply the same run
+                    # no effect (no lobby, no selector) its runs are simply the same run; a
+                    # level without effect in every run is reported below
+                    level = levels[_note_parameter(note)]
+                    level_idle.setdefault(level, {})[note] = None
+                    idle.add(level)
                     continue
                 if self.designs and _note_parameter(note) not in self._own(task.design):
-                    # a base value shared by designs that some design ignores: expected
+                    # a base value shared by designs that some design ignores: expected;
+                    # one that every run ignores is reported below
+                    base_idle[note] = base_idle.get(note, 0) + 1
                     continue
+                name = _note_parameter(note)
+                if name in task.params and name in {f.name for f in self.factors}:
+                    note = f"factor {name}={task.params[name]}: {note}"  # the level named
                 notes[f"design {task.design}: {note}" if task.design else note] = None
+            for level in idle:
+                level_idle_runs[level] = level_idle_runs.get(level, 0) + 1
+        for note, count in base_idle.items():
+            if count == len(checked):  # every design ignores it, in every run
+                notes[f"base: {note}"] = None
+        for level, found_notes in level_idle.items():
+            if level_idle_runs[level] == level_runs[level]:  # no run where the level acts
+                for note in found_notes:
+                    notes[f"factor {level[0]}={json.loads(level[1])}: {note}"] = None
         object.__setattr__(self, "_notes", tuple(notes))
         if recorded is not None:
             self._check_family_outcomes(recorded)
