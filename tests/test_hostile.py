@@ -80,6 +80,11 @@ SPEC_CASES = [
     ({"replicates": 10**9}, ["replicates"]),
     ({"designs": {"a": {"n_seats": 5000}}}, ["design a", "n_seats"]),
     ({"factors": {"n_seats": [12, 500]}}, ["n_seats=500"]),
+    # base values every design or a factor replaces are still checked
+    ({"base": {**TINY["base"], "membership": "bogus"}, "designs": {"rep": {"membership": "representative"}, "open": {"membership": "open"}}}, ["base.membership='bogus'", "every design replaces it", "'representative'"]),
+    ({"base": {**TINY["base"], "lobby_budget": -1}}, ["base.lobby_budget=-1", "a factor replaces it", "[0,"]),
+    ({"base": {**TINY["base"], "lobby_budget": "a"}}, ["base.lobby_budget='a'", "must be a number"]),
+    ({"base": {**TINY["base"], "epsilon": math.nan}, "designs": {"a": {"epsilon": 0.1}, "b": {"epsilon": 0.2}}}, ["base.epsilon=nan", "finite"]),
 ]  # fmt: skip
 
 
@@ -215,6 +220,7 @@ YAML_CASES = [
     ("name: broken\nsampler: lhs\nfactors: {n_lobbyists: {low: 1.2, high: 1.8, integer: true}}\n", ["no whole number"]),
     ("name: broken\nseed: -4\n", ["seed=-4"]),
     ("name: broken\nsteps: 20000000\n", ["steps=20000000"]),
+    ("name: broken\nbase: {membership: bogus}\ndesigns: {a: {membership: open}, b: {membership: plenary}}\n", ["base.membership='bogus'", "every design"]),
 ]  # fmt: skip
 
 
@@ -661,4 +667,4 @@ def test_the_count_of_refused_inputs():
     )
     assert quoted, "SECURITY.md quotes the tally"
     assert (refused, warned) == tuple(map(int, quoted.groups())), "SECURITY.md's numbers"
-    assert (refused, warned) == (71, 16), (refused, warned)
+    assert (refused, warned) == (76, 16), (refused, warned)

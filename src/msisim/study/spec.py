@@ -372,6 +372,7 @@ class ExperimentSpec:
                 notes[f"design {task.design}: {note}" if task.design else note] = None
             for level in idle:
                 level_idle_runs[level] = level_idle_runs.get(level, 0) + 1
+        self._check_shadowed_base(kind)
         for note, count in base_idle.items():
             if count == len(checked):  # every design ignores it, in every run
                 notes[f"base: {note}"] = None
@@ -382,6 +383,35 @@ class ExperimentSpec:
         object.__setattr__(self, "_notes", tuple(notes))
         if recorded is not None:
             self._check_family_outcomes(recorded)
+
+    def _check_shadowed_base(self, kind: Any) -> None:
+        """Validate the ``base`` values that every design, a factor or every context replaces.
+
+        They never reach a run, so the check of the runs' parameters never sees them; each is
+        put in place of the value it shadows in the first run and checked there.
+
+        Raises:
+            ValueError: One line naming ``base.KEY``, its value and what is wrong.
+        """
+        factors = {f.name for f in self.factors}
+        tasks = self._first_tasks()
+        if not tasks:
+            return
+        for key, value in self.base.items():
+            by = "a factor" if key in factors else ""
+            if not by and self.designs and all(key in d for d in self.designs.values()):
+                by = "every design"
+            if not by and self.contexts and all(key in c for c in self.contexts):
+                by = "every context"
+            if not by:
+                continue
+            try:
+                kind.params(_to_model({**tasks[0].params, key: value}), n_steps=self.steps)
+            except (ValueError, TypeError) as err:
+                raise ValueError(
+                    f"base.{key}={value!r}: {err} ({by} replaces it, but a base value must be "
+                    "valid too; fix it or remove it)"
+                ) from None
 
     def _check_family_outcomes(self, recorded: set[str]) -> None:
         """Refuse a family outcome no run records (``policy_9``, ``score.a.b``), before runs."""
