@@ -221,6 +221,17 @@ YAML_CASES = [
     ("name: broken\nseed: -4\n", ["seed=-4"]),
     ("name: broken\nsteps: 20000000\n", ["steps=20000000"]),
     ("name: broken\nbase: {membership: bogus}\ndesigns: {a: {membership: open}, b: {membership: plenary}}\n", ["base.membership='bogus'", "every design"]),
+    # messages a user understands: the file, the key and the allowed form
+    ("name: broken\nbase: {epsilon: a}\n", ["broken.yaml", "base.epsilon='a'", "must be a number"]),
+    ("name: broken\nsteps: a\n", ["broken.yaml", "steps", "Integer"]),
+    ("name: broken\nsampler: lhs\nfactors: {epsilon: {low: a, high: 0.3}}\n", ["factor epsilon", "low='a'", "must be a number"]),
+    ("name: broken\nbase: [1, 2]\n", ["broken.yaml", "base is a list", "must be a mapping", "base: {n_stakeholders: 100}"]),
+    ("name: broken\ndesigns: {a: [1, 2]}\n", ["broken.yaml", "designs.a is a list", "designs: {open: {membership: open}}"]),
+    ("name: broken\ncontexts: [[1, 2]]\n", ["broken.yaml", "contexts.0 is a list", "contexts: [{lobby_budget: 1.0}]"]),
+    ("name: broken\noutcomes: rose\n", ["broken.yaml", "outcomes is the value 'rose'", "must be a list"]),
+    ("replicates: 2\n", ["broken.yaml", "name is missing", "name: my_study"]),
+    ("name: broken\ntitle: ${question}\nquestion: ${title}\n", ["broken.yaml", "Recursive interpolation", "title"]),
+    ("name: broken\nbase: {categories: " + "[" * 3000 + "]" * 3000 + "}\n", ["broken.yaml:", "nested more than 50 levels"]),
 ]  # fmt: skip
 
 
@@ -241,6 +252,24 @@ def test_yaml_configs_are_refused_before_hydra_composes_them(config_dir, body, e
     with pytest.raises(Exception) as err:
         load_experiment("broken", [], quick=False)
     assert time.monotonic() - start < 30, "refused at once, not after expanding anything"
+    message = _one_line(err.value)
+    for word in expect:
+        assert word in message, f"the message must say {word!r}: {message}"
+
+
+# a config group file (any folder but maps/) is a mapping; Hydra's message named no file
+GROUP_FILE_CASES = [
+    ("design/listy.yaml", "- membership\n- open\n", ["design/listy.yaml", "the file is a list", "membership: open"]),
+    ("population/scalar.yaml", "5\n", ["population/scalar.yaml", "a single value"]),
+    ("lobbying/deep.yaml", "x: " + "[" * 200 + "]" * 200 + "\n", ["lobbying/deep.yaml:1", "nested more than 50"]),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("name", "body", "expect"), GROUP_FILE_CASES)
+def test_group_files_are_refused_naming_the_file(config_dir, name, body, expect):
+    (config_dir / name).write_text(body)
+    with pytest.raises(ValueError) as err:
+        load_experiment("bollow_comparison", [], quick=True)
     message = _one_line(err.value)
     for word in expect:
         assert word in message, f"the message must say {word!r}: {message}"
@@ -659,6 +688,7 @@ def test_the_count_of_refused_inputs():
         + len(CLI_CASES)
         + len(REPORT_CASES)
         + len(MAP_CASES)
+        + len(GROUP_FILE_CASES)
     )
     warned = len(WARN_CASES) + len(FACTOR_WARN_CASES)
     security = (Path(__file__).resolve().parents[1] / "SECURITY.md").read_text()
@@ -667,4 +697,4 @@ def test_the_count_of_refused_inputs():
     )
     assert quoted, "SECURITY.md quotes the tally"
     assert (refused, warned) == tuple(map(int, quoted.groups())), "SECURITY.md's numbers"
-    assert (refused, warned) == (76, 16), (refused, warned)
+    assert (refused, warned) == (89, 16), (refused, warned)

@@ -119,7 +119,13 @@ def load_experiment(
     from hydra.core.global_hydra import GlobalHydra
     from omegaconf import OmegaConf
 
-    from msisim.conf import check_overrides, config_dirs, experiment_dir, register_configs
+    from msisim.conf import (
+        check_overrides,
+        check_study_shapes,
+        config_dirs,
+        experiment_dir,
+        register_configs,
+    )
     from msisim.study.checks import check_config_tree
     from msisim.study.spec import ExperimentSpec
 
@@ -137,22 +143,38 @@ def load_experiment(
             raise ValueError(
                 f"experiment {name!r} has no quick setting ({root}/{config_name}.yaml)"
             )
+    path = root / f"{config_name}.yaml"
+    for study_file in dict.fromkeys([root / "experiment" / f"{name}.yaml", path]):
+        check_study_shapes(yaml.safe_load(study_file.read_text()), str(study_file))  # safe: above
     register_configs()
     GlobalHydra.instance().clear()
+    where = f"experiment {name} ({path}{', with overrides' if overrides else ''})"
     try:
         with initialize_config_dir(config_dir=str(root), version_base="1.3"):
             cfg = compose(config_name=config_name, overrides=search + overrides)
+        missing = sorted(OmegaConf.missing_keys(cfg))
+        if missing:
+            raise ValueError(
+                f"{where}: {missing[0]} is missing; every study gives it (e.g. {missing[0]}: "
+                f"my_study, letters, digits and _)"
+            )
+        data = OmegaConf.to_container(cfg, resolve=True)
+        check_study_shapes(data, where)  # with the overrides (contexts=[[1]])
+    except (HydraException, OmegaConfBaseException, RecursionError) as err:
+        raise ValueError(f"{where}: {_one_line(err)}") from None
     finally:
         GlobalHydra.instance().clear()
-    data = OmegaConf.to_container(cfg, resolve=True)
     if not isinstance(data, dict):
         raise ValueError(f"experiment {name!r} does not compose to a mapping")
     # a relative stakeholder_map path: against the study's folder first, then the current one
-    return ExperimentSpec.from_dict(
-        {str(k): v for k, v in data.items()},
-        config_dirs=config_dirs(config_dir),
-        base_dirs=[root / "experiment"],
-    )
+    try:
+        return ExperimentSpec.from_dict(
+            {str(k): v for k, v in data.items()},
+            config_dirs=config_dirs(config_dir),
+            base_dirs=[root / "experiment"],
+        )
+    except (ValueError, TypeError) as err:
+        raise ValueError(f"{where}: {_one_line(err)}") from None
 
 
 def cmd_experiment(args: argparse.Namespace) -> int:
@@ -1377,6 +1399,11 @@ def _one_line(err: BaseException) -> str:
     lines = [line for line in lines if "HYDRA_FULL_ERROR" not in line]
     if isinstance(err, yaml.YAMLError):
         return "malformed YAML: " + "; ".join(lines)
+    if isinstance(err, RecursionError):
+        return (
+            "maximum recursion depth exceeded: a value nested too deeply, or an interpolation "
+            "that refers back to itself (a: ${b} with b: ${a})"
+        )
     if not lines:
         return type(err).__name__
     if isinstance(err, HydraException | OmegaConfBaseException):

@@ -594,8 +594,18 @@ def _csv_rows(text: str, label: str) -> tuple[list[tuple[int, dict[str, Any]]], 
 def _yaml_rows(text: str, label: str) -> tuple[list[tuple[int, dict[str, Any]]], list[str]]:
     import yaml
 
+    from msisim.study.checks import MAX_YAML_DEPTH
+
+    depth = 0
     try:
         for event in yaml.parse(text, Loader=yaml.SafeLoader):
+            depth += isinstance(event, yaml.CollectionStartEvent)
+            depth -= isinstance(event, yaml.CollectionEndEvent)
+            if depth > MAX_YAML_DEPTH:  # composing it would exhaust Python's stack
+                raise ValueError(
+                    f"{label}, line {event.start_mark.line + 1}: nested more than "
+                    f"{MAX_YAML_DEPTH} levels deep; a map is a list of groups"
+                )
             if isinstance(event, yaml.AliasEvent):
                 raise ValueError(
                     f"{label}, line {event.start_mark.line + 1}: YAML alias refused; write the "

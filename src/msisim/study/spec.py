@@ -19,6 +19,7 @@ import itertools
 import json
 import logging
 import math
+import numbers
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -99,6 +100,14 @@ class Factor:
             low, high = value.get("low"), value.get("high")
             if not levels and (low is None or high is None):
                 raise ValueError(f"factor {name}: give levels: [...] or both low and high")
+            for key, bound in (("low", low), ("high", high)):
+                if bound is not None and (
+                    isinstance(bound, bool) or not isinstance(bound, numbers.Real)
+                ):
+                    raise ValueError(
+                        f"factor {name}: {key}={bound!r} is invalid: must be a number "
+                        f"(e.g. {name}: {{low: 0.1, high: 0.3}})"
+                    )
             if low is not None and high is not None and not float(low) < float(high):
                 raise ValueError(f"factor {name}: low={low} must be below high={high}")
             integer = value.get("integer", False)
@@ -344,6 +353,8 @@ class ExperimentSpec:
             except ValueError as err:
                 where = ", ".join(f"{k}={v}" for k, v in task.params.items() if k in self._varied())
                 label = f"design {task.design}: " if task.design else ""
+                if str(err).split("=", 1)[0] in set(self.base) - self._varied():
+                    raise ValueError(f"base.{err}") from None  # named as the study's key
                 raise ValueError(f"{label}{where}: {err}" if where else f"{label}{err}") from None
             levels = {
                 name: (name, json.dumps(task.params.get(name), sort_keys=True))
