@@ -331,6 +331,37 @@ CLI_CASES = [
     ),
     (["experiment", "bollow_comparison", "--quick", "--out", ""], 2, ["--out ''", "empty"]),
     (["compare", "example", "--quick", "--out", ""], 2, ["--out ''", "empty"]),
+    # messages a user understands: the key as given, its source and the allowed form
+    (
+        ["run", "params.epsilon=a", "steps=2"],
+        2,
+        ["params.epsilon=a", "could not be converted to Float"],
+    ),
+    (
+        ["run", "params.seats_per_category=[1,2]", "steps=2"],
+        2,
+        ["params.seats_per_category=[1, 2]", "mapping", "override"],
+    ),
+    (
+        ["run", "params.categories={a:1}", "steps=2"],
+        2,
+        ["params.categories.a=1", "mapping of the category's fields"],
+    ),
+    (
+        ["experiment", "bollow_comparison", "+base.epsilon=a"],
+        2,
+        ["bollow_comparison.yaml", "base.epsilon='a'", "must be a number"],
+    ),
+    (
+        ["experiment", "bollow_comparison", "base=[1,2]"],
+        2,
+        ["override 'base=[1,2]'", "base is a list", "must be a mapping"],
+    ),
+    (
+        ["experiment", "bollow_comparison", "contexts=[[1]]"],
+        2,
+        ["contexts.0 is a list", "contexts: [{lobby_budget: 1.0}]"],
+    ),
 ]
 
 
@@ -697,4 +728,4 @@ def test_the_count_of_refused_inputs():
     )
     assert quoted, "SECURITY.md quotes the tally"
     assert (refused, warned) == tuple(map(int, quoted.groups())), "SECURITY.md's numbers"
-    assert (refused, warned) == (89, 16), (refused, warned)
+    assert (refused, warned) == (95, 16), (refused, warned)

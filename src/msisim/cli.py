@@ -117,6 +117,7 @@ def load_experiment(
     """
     from hydra import compose, initialize_config_dir
     from hydra.core.global_hydra import GlobalHydra
+    from hydra.core.override_parser.overrides_parser import OverridesParser
     from omegaconf import OmegaConf
 
     from msisim.conf import (
@@ -143,6 +144,10 @@ def load_experiment(
             raise ValueError(
                 f"experiment {name!r} has no quick setting ({root}/{config_name}.yaml)"
             )
+    for override in OverridesParser.create().parse_overrides(overrides):  # a study's shapes
+        if "." not in override.key_or_group and not override.is_sweep_override():
+            value = override.value()
+            check_study_shapes({override.key_or_group: value}, f"override {override.input_line!r}")
     path = root / f"{config_name}.yaml"
     for study_file in dict.fromkeys([root / "experiment" / f"{name}.yaml", path]):
         check_study_shapes(yaml.safe_load(study_file.read_text()), str(study_file))  # safe: above
@@ -866,7 +871,22 @@ def check_run_overrides(
     flat = model_params(params, model, baseline)  # type: ignore[arg-type]
     if cfg.stakeholder_map:
         flat = with_map(flat, str(cfg.stakeholder_map), config_dirs(config_dir), baseline)  # type: ignore[arg-type]
-    model_kind(model).params(flat)
+    try:
+        model_kind(model).params(flat)
+    except ValueError as err:  # named as the key the user gave: params.NAME, and its source
+        name = str(err).split("=", 1)[0].split(".")[0].split("[")[0]
+        if name not in flat:
+            raise
+        given = [o for o in first if o.lstrip("+").startswith(f"params.{name}")]
+        groups = [o for o in first if o.split("=")[0] in config_groups(config_dir)]
+        source = (
+            f" (override {given[0]!r})"
+            if given
+            else f" (from {', '.join(groups)})"
+            if groups
+            else ""
+        )
+        raise ValueError(f"params.{_one_line(err)}{source}") from None
     return baseline  # type: ignore[return-value]
 
 
