@@ -12,6 +12,7 @@ import json
 import math
 import multiprocessing
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -66,6 +67,9 @@ SPEC_CASES = [
     ({"sampler": "lhs", "factors": {"n_lobbyists": {"low": 0, "high": 3, "integer": "yes"}}}, ["integer"]),
     ({"outcomes": ["lobby_bais"]}, ["lobby_bais", "did you mean 'lobby_bias'"]),
     ({"outcomes": ["rose", 7]}, ["7", "not an outcome"]),
+    ({"outcomes": ["policy_9"]}, ["'policy_9' is not recorded", "policy_0, policy_1"]),
+    ({"outcomes": ["representation_farmers"]}, ["'representation_farmers'", "representation_grassroots"]),
+    ({"outcomes": ["score.government.bogus"]}, ["'score.government.bogus'", "score.ARENA.PRINCIPLE"]),
     ({"capture_threshold": math.nan}, ["capture_threshold", "finite"]),
     ({"capture_threshold": math.inf}, ["capture_threshold", "finite"]),
     ({"capture_threshold": "high"}, ["capture_threshold"]),
@@ -76,6 +80,11 @@ SPEC_CASES = [
     ({"replicates": 10**9}, ["replicates"]),
     ({"designs": {"a": {"n_seats": 5000}}}, ["design a", "n_seats"]),
     ({"factors": {"n_seats": [12, 500]}}, ["n_seats=500"]),
+    # base values every design or a factor replaces are still checked
+    ({"base": {**TINY["base"], "membership": "bogus"}, "designs": {"rep": {"membership": "representative"}, "open": {"membership": "open"}}}, ["base.membership='bogus'", "every design replaces it", "'representative'"]),
+    ({"base": {**TINY["base"], "lobby_budget": -1}}, ["base.lobby_budget=-1", "a factor replaces it", "[0,"]),
+    ({"base": {**TINY["base"], "lobby_budget": "a"}}, ["base.lobby_budget='a'", "must be a number"]),
+    ({"base": {**TINY["base"], "epsilon": math.nan}, "designs": {"a": {"epsilon": 0.1}, "b": {"epsilon": 0.2}}}, ["base.epsilon=nan", "finite"]),
 ]  # fmt: skip
 
 
@@ -114,6 +123,31 @@ def test_parameters_a_design_ignores_are_warned_about_naming_the_design(base, ex
         assert word in text, f"the warning must say {word!r}: {text}"
     spec = tiny(base={**TINY["base"], **base})
     assert spec.notes(), "a study built with it carries the warning"
+
+
+# a factor's level without effect: a warning naming the factor and the level
+BOLLOW_LIKE = {"designs": {"rep": {"membership": "representative"}, "open": {"membership": "open"}},
+               "factors": {"lobby_budget": [0.0, 0.5], "lobby_strategy": ["adaptive", "allies"]},
+               "design_factors": ["lobby_budget", "lobby_strategy"]}  # fmt: skip
+FACTOR_WARN_CASES = [
+    ({**BOLLOW_LIKE, "base": {**TINY["base"], "n_lobbyists": 0}}, ["factor lobby_budget=0.5", "n_lobbyists=0"]),
+    ({**BOLLOW_LIKE, "base": {**TINY["base"], "lobby_budget": 1.0, "n_lobbyists": 0}, "factors": {"lobby_strategy": ["adaptive", "allies"]}, "design_factors": ["lobby_strategy"]}, ["lobby_budget=1", "n_lobbyists=0"]),
+    ({"factors": {"seats_per_category": [{"grassroots": 6}, {"grassroots": 4}]}}, ["factor seats_per_category={'grassroots': 6}", "seat_allocation='equal'"]),
+    ({"base": {**TINY["base"], "membership": "open"}, "factors": {"term_length": [3, 5]}}, ["factor term_length=3", "membership='open'"]),
+    ({**BOLLOW_LIKE, "factors": {"lobby_budget": [0.0], "lobby_strategy": ["adaptive", "allies"]}}, ["factor lobby_strategy=allies", "lobby_budget=0"]),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("over", "expect"), FACTOR_WARN_CASES)
+def test_a_factor_level_without_effect_is_warned_about_naming_the_level(over, expect):
+    text = " | ".join(tiny(**over).notes())
+    for word in expect:
+        assert word in text, f"the warning must say {word!r}: {text!r}"
+
+
+def test_a_design_factor_acting_somewhere_is_not_warned_about():
+    spec = tiny(**BOLLOW_LIKE)  # lobby_strategy idle at budget 0 only: compared on purpose
+    assert spec.notes() == (), spec.notes()
 
 
 def test_a_study_warning_names_the_design_and_is_logged_before_work(tmp_path, caplog):
@@ -198,6 +232,18 @@ YAML_CASES = [
     ("name: broken\nsampler: lhs\nfactors: {n_lobbyists: {low: 1.2, high: 1.8, integer: true}}\n", ["no whole number"]),
     ("name: broken\nseed: -4\n", ["seed=-4"]),
     ("name: broken\nsteps: 20000000\n", ["steps=20000000"]),
+    ("name: broken\nbase: {membership: bogus}\ndesigns: {a: {membership: open}, b: {membership: plenary}}\n", ["base.membership='bogus'", "every design"]),
+    # messages a user understands: the file, the key and the allowed form
+    ("name: broken\nbase: {epsilon: a}\n", ["broken.yaml", "base.epsilon='a'", "must be a number"]),
+    ("name: broken\nsteps: a\n", ["broken.yaml", "steps", "Integer"]),
+    ("name: broken\nsampler: lhs\nfactors: {epsilon: {low: a, high: 0.3}}\n", ["factor epsilon", "low='a'", "must be a number"]),
+    ("name: broken\nbase: [1, 2]\n", ["broken.yaml", "base is a list", "must be a mapping", "base: {n_stakeholders: 100}"]),
+    ("name: broken\ndesigns: {a: [1, 2]}\n", ["broken.yaml", "designs.a is a list", "designs: {open: {membership: open}}"]),
+    ("name: broken\ncontexts: [[1, 2]]\n", ["broken.yaml", "contexts.0 is a list", "contexts: [{lobby_budget: 1.0}]"]),
+    ("name: broken\noutcomes: rose\n", ["broken.yaml", "outcomes is the value 'rose'", "must be a list"]),
+    ("replicates: 2\n", ["broken.yaml", "name is missing", "name: my_study"]),
+    ("name: broken\ntitle: ${question}\nquestion: ${title}\n", ["broken.yaml", "Recursive interpolation", "title"]),
+    ("name: broken\nbase: {categories: " + "[" * 3000 + "]" * 3000 + "}\n", ["broken.yaml:", "nested more than 50 levels"]),
 ]  # fmt: skip
 
 
@@ -218,6 +264,24 @@ def test_yaml_configs_are_refused_before_hydra_composes_them(config_dir, body, e
     with pytest.raises(Exception) as err:
         load_experiment("broken", [], quick=False)
     assert time.monotonic() - start < 30, "refused at once, not after expanding anything"
+    message = _one_line(err.value)
+    for word in expect:
+        assert word in message, f"the message must say {word!r}: {message}"
+
+
+# a config group file (any folder but maps/) is a mapping; Hydra's message named no file
+GROUP_FILE_CASES = [
+    ("design/listy.yaml", "- membership\n- open\n", ["design/listy.yaml", "the file is a list", "membership: open"]),
+    ("population/scalar.yaml", "5\n", ["population/scalar.yaml", "a single value"]),
+    ("lobbying/deep.yaml", "x: " + "[" * 200 + "]" * 200 + "\n", ["lobbying/deep.yaml:1", "nested more than 50"]),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("name", "body", "expect"), GROUP_FILE_CASES)
+def test_group_files_are_refused_naming_the_file(config_dir, name, body, expect):
+    (config_dir / name).write_text(body)
+    with pytest.raises(ValueError) as err:
+        load_experiment("bollow_comparison", [], quick=True)
     message = _one_line(err.value)
     for word in expect:
         assert word in message, f"the message must say {word!r}: {message}"
@@ -254,9 +318,68 @@ CLI_CASES = [
     ),
     (["experiment", "bollow_comparison", "outcomes=[lobby_bais]"], 2, ["lobby_bais"]),
     (["experiment", "bollow_comparison", "steps=20000000"], 2, ["steps"]),
+    (
+        ["experiment", "bollow_comparison", "report=bolow_comparison"],
+        2,
+        ["report:", "'bolow_comparison'", "did you mean 'bollow_comparison'"],
+    ),
     (["experiment", "bollow_comparison", "seed=-1"], 2, ["seed=-1"]),
     (["run", "replicates=abc"], 2, ["replicates"]),
     (["run", "hydra.run.dir=/dev/null", "replicates=1", "steps=2"], 2, ["/dev/null"]),
+    # nothing silently ignored: a key given twice, an empty output folder
+    (
+        ["run", "params.n_seats=12", "params.n_seats=13", "steps=2"],
+        2,
+        ["'params.n_seats=13'", "already set", "once"],
+    ),
+    (
+        ["experiment", "bollow_comparison", "base.n_stakeholders=100", "base.n_stakeholders=200"],
+        2,
+        ["base.n_stakeholders=200", "already set"],
+    ),
+    (
+        ["run", "hydra.run.dir=", "replicates=1", "steps=2"],
+        2,
+        ["'hydra.run.dir='", "empty", "current folder"],
+    ),
+    (
+        ["run", "-m", "hydra.sweep.dir=", "replicates=1", "steps=2"],
+        2,
+        ["'hydra.sweep.dir='", "empty"],
+    ),
+    (["experiment", "bollow_comparison", "--quick", "--out", ""], 2, ["--out ''", "empty"]),
+    (["compare", "example", "--quick", "--out", ""], 2, ["--out ''", "empty"]),
+    # messages a user understands: the key as given, its source and the allowed form
+    (
+        ["run", "params.epsilon=a", "steps=2"],
+        2,
+        ["params.epsilon=a", "could not be converted to Float"],
+    ),
+    (
+        ["run", "params.seats_per_category=[1,2]", "steps=2"],
+        2,
+        ["params.seats_per_category=[1, 2]", "mapping", "override"],
+    ),
+    (
+        ["run", "params.categories={a:1}", "steps=2"],
+        2,
+        ["params.categories.a=1", "mapping of the category's fields"],
+    ),
+    (
+        ["experiment", "bollow_comparison", "+base.epsilon=a"],
+        2,
+        ["bollow_comparison.yaml", "base.epsilon='a'", "must be a number"],
+    ),
+    (
+        ["experiment", "bollow_comparison", "base=[1,2]"],
+        2,
+        ["override 'base=[1,2]'", "base is a list", "must be a mapping"],
+    ),
+    (
+        ["experiment", "bollow_comparison", "contexts=[[1]]"],
+        2,
+        ["contexts.0 is a list", "contexts: [{lobby_budget: 1.0}]"],
+    ),
 ]
 
 
@@ -271,6 +394,30 @@ def test_cli_refuses_bad_options_in_one_line(tmp_path, args, code, expect):
     for word in expect:
         assert word in proc.stderr, f"the message must say {word!r}: {proc.stderr}"
     assert not list(tmp_path.rglob("runs.parquet")), "refused before any run"
+
+
+# stakeholder maps (msisim map, compare, stakeholder_map=): file, row and column named
+MAP_HEADER = "group,category,size,power,interest\n"
+MAP_CASES = [
+    ("nul.csv", MAP_HEADER + "far\x00mers,grassroots,10,0.5,0.5\n", ["nul.csv, row 2", "column 'group'", "'\\x00'"]),
+    ("escape.csv", MAP_HEADER + "biz\x1b[2J,business,10,0.5,0.5\n", ["escape.csv, row 2", "column 'group'", "control character"]),
+    ("tab.yaml", 'groups:\n  - {group: "a\\tb", category: grassroots, size: 10, power: 0.5, interest: 0.5}\n', ["tab.yaml, entry 1", "column 'group'", "'\\t'"]),
+    ("letter.csv", MAP_HEADER + "farmers,grassroots,a,0.5,0.5\n", ["letter.csv, row 2", "column 'size'", "'a' is not a number"]),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("name", "text", "expect"), MAP_CASES, ids=[c[0] for c in MAP_CASES])
+def test_stakeholder_maps_are_refused_naming_file_row_and_column(
+    tmp_path, capsys, name, text, expect
+):
+    path = tmp_path / name
+    path.write_text(text)
+    code = main(["map", str(path)])
+    err = capsys.readouterr().err
+    assert code == 2, f"exit 2 for a bad map: {code} {err}"
+    one_line(err)
+    for word in expect:
+        assert word in err, f"the message must say {word!r}: {err}"
 
 
 def test_a_report_that_cannot_be_written_is_a_warning_with_exit_0(tmp_path, monkeypatch, capsys):
@@ -584,8 +731,19 @@ def test_a_dask_cluster_without_workers_fails_after_the_timeout_and_resumes(tmp_
 
 def test_the_count_of_refused_inputs():
     refused = (
-        len(SPEC_CASES) + len(OPTION_CASES) + len(YAML_CASES) + len(CLI_CASES) + len(REPORT_CASES)
+        len(SPEC_CASES)
+        + len(OPTION_CASES)
+        + len(YAML_CASES)
+        + len(CLI_CASES)
+        + len(REPORT_CASES)
+        + len(MAP_CASES)
+        + len(GROUP_FILE_CASES)
     )
-    warned = len(WARN_CASES)
-    # SECURITY.md quotes these numbers; update both together
-    assert (refused, warned) == (63, 11), (refused, warned)
+    warned = len(WARN_CASES) + len(FACTOR_WARN_CASES)
+    security = (Path(__file__).resolve().parents[1] / "SECURITY.md").read_text()
+    quoted = re.search(
+        r"(\d+) are refused in one line\s+naming the input and (\d+) are warned", security
+    )
+    assert quoted, "SECURITY.md quotes the tally"
+    assert (refused, warned) == tuple(map(int, quoted.groups())), "SECURITY.md's numbers"
+    assert (refused, warned) == (101, 16), (refused, warned)

@@ -118,9 +118,16 @@ def load_experiment(
     """
     from hydra import compose, initialize_config_dir
     from hydra.core.global_hydra import GlobalHydra
+    from hydra.core.override_parser.overrides_parser import OverridesParser
     from omegaconf import OmegaConf
 
-    from msisim.conf import check_overrides, config_dirs, experiment_dir, register_configs
+    from msisim.conf import (
+        check_overrides,
+        check_study_shapes,
+        config_dirs,
+        experiment_dir,
+        register_configs,
+    )
     from msisim.study.checks import check_config_tree
     from msisim.study.spec import ExperimentSpec
 
@@ -138,22 +145,42 @@ def load_experiment(
             raise ValueError(
                 f"experiment {name!r} has no quick setting ({root}/{config_name}.yaml)"
             )
+    for override in OverridesParser.create().parse_overrides(overrides):  # a study's shapes
+        if "." not in override.key_or_group and not override.is_sweep_override():
+            value = override.value()
+            check_study_shapes({override.key_or_group: value}, f"override {override.input_line!r}")
+    path = root / f"{config_name}.yaml"
+    for study_file in dict.fromkeys([root / "experiment" / f"{name}.yaml", path]):
+        check_study_shapes(yaml.safe_load(study_file.read_text()), str(study_file))  # safe: above
     register_configs()
     GlobalHydra.instance().clear()
+    where = f"experiment {name} ({path}{', with overrides' if overrides else ''})"
     try:
         with initialize_config_dir(config_dir=str(root), version_base="1.3"):
             cfg = compose(config_name=config_name, overrides=search + overrides)
+        missing = sorted(OmegaConf.missing_keys(cfg))
+        if missing:
+            raise ValueError(
+                f"{where}: {missing[0]} is missing; every study gives it (e.g. {missing[0]}: "
+                f"my_study, letters, digits and _)"
+            )
+        data = OmegaConf.to_container(cfg, resolve=True)
+        check_study_shapes(data, where)  # with the overrides (contexts=[[1]])
+    except (HydraException, OmegaConfBaseException, RecursionError) as err:
+        raise ValueError(f"{where}: {_one_line(err)}") from None
     finally:
         GlobalHydra.instance().clear()
-    data = OmegaConf.to_container(cfg, resolve=True)
     if not isinstance(data, dict):
         raise ValueError(f"experiment {name!r} does not compose to a mapping")
     # a relative stakeholder_map path: against the study's folder first, then the current one
-    return ExperimentSpec.from_dict(
-        {str(k): v for k, v in data.items()},
-        config_dirs=config_dirs(config_dir),
-        base_dirs=[root / "experiment"],
-    )
+    try:
+        return ExperimentSpec.from_dict(
+            {str(k): v for k, v in data.items()},
+            config_dirs=config_dirs(config_dir),
+            base_dirs=[root / "experiment"],
+        )
+    except (ValueError, TypeError) as err:
+        raise ValueError(f"{where}: {_one_line(err)}") from None
 
 
 def cmd_experiment(args: argparse.Namespace) -> int:
@@ -173,7 +200,8 @@ def cmd_experiment(args: argparse.Namespace) -> int:
         if manifest is not None:
             check_recorded_plugins(recorded_plugins(manifest), plugins, args.out)
     spec = load_experiment(args.name, args.overrides, quick=args.quick, config_dir=args.config_dir)
-    out = check_out_dir(args.out) if args.out else _default_out(spec.name, args.quick)
+    check_report_name(spec, args.name)
+    out = check_out_dir(args.out) if args.out is not None else _default_out(spec.name, args.quick)
     n_runs = spec.n_runs()
     logger.info("%s: %d runs -> %s", spec.name, n_runs, out)
     result = run_experiment(
@@ -212,7 +240,7 @@ def cmd_robustness(args: argparse.Namespace) -> int:
 
     space = rb.AssumptionSpace.load(args.assumptions)  # refused in one line before any run
     spec = load_experiment(args.name, [], quick=args.quick, config_dir=args.config_dir)
-    study_dir = _study_for_map(args, spec) if args.study else None
+    study_dir = _study_for_map(args, spec) if args.study is not None else None
     base = args.base if args.base is not None else (rb.QUICK_BASE if args.quick else rb.FULL_BASE)
     claims_map = rb.build_map(
         spec, space=space, base=base, samples=args.samples, workers=args.workers
@@ -222,7 +250,7 @@ def cmd_robustness(args: argparse.Namespace) -> int:
     else:
         out = (
             check_out_dir(args.out)
-            if args.out
+            if args.out is not None
             else _default_out(f"{spec.name}_robustness", args.quick)
         )
     result = rb.run_map(claims_map, out, workers=args.workers)
@@ -270,7 +298,9 @@ def _study_for_map(args: argparse.Namespace, spec: Any) -> Path:
     Raises:
         ValueError: ``--out`` given too, or a folder without a finished run of this study.
     """
-    if args.out:
+    if not str(args.study).strip():
+        raise ValueError("--study '': empty; give the folder of a finished run of the study")
+    if args.out is not None:
         raise ValueError(
             f"--study {args.study} writes the map into {args.study}/claims_map; drop --out"
         )
@@ -314,7 +344,11 @@ def cmd_compare(args: argparse.Namespace) -> int:
         config_dirs=config_dirs(args.config_dir),
     )
     map_name = spec.inputs["map"]["name"]
-    out = check_out_dir(args.out) if args.out else _default_out(f"compare_{map_name}", args.quick)
+    out = (
+        check_out_dir(args.out)
+        if args.out is not None
+        else _default_out(f"compare_{map_name}", args.quick)
+    )
     logger.info(
         "compare %s: %d designs x %d contexts x %d replicate(s) = %d runs -> %s",
         map_name, len(spec.designs), len(spec.contexts), spec.replicates, spec.n_runs(), out,
@@ -360,7 +394,11 @@ def cmd_design(args: argparse.Namespace) -> int:
         config_dirs=config_dirs(args.config_dir),
     )
     map_name = context.inputs["map"]["name"]
-    out = check_out_dir(args.out) if args.out else _default_out(f"design_{map_name}", args.quick)
+    out = (
+        check_out_dir(args.out)
+        if args.out is not None
+        else _default_out(f"design_{map_name}", args.quick)
+    )
     print(
         f"design {map_name}: up to {nfe} candidate designs, {population} per generation, each "
         f"on {len(context.contexts)} contexts of {context.steps} steps -> {out}"
@@ -399,6 +437,20 @@ def cmd_design(args: argparse.Namespace) -> int:
     print(f"pareto:  {(out / 'pareto.csv').resolve()}")
     print(f"report:  {report.resolve()}")
     return 0
+
+
+def check_report_name(spec: Any, name: str) -> None:
+    """Refuse a study whose ``report:`` names no report builder, before any run.
+
+    Raises:
+        ValueError: One line naming the study, the key and the valid reports.
+    """
+    from msisim.viz.report import get_report, report_name
+
+    try:
+        get_report(report_name(spec))
+    except ValueError as err:
+        raise ValueError(f"experiment {name}: report: {err}") from None
 
 
 def check_out_dir(text: str) -> Path:
@@ -863,7 +915,22 @@ def check_run_overrides(
     flat = model_params(params, model, baseline)  # type: ignore[arg-type]
     if cfg.stakeholder_map:
         flat = with_map(flat, str(cfg.stakeholder_map), config_dirs(config_dir), baseline)  # type: ignore[arg-type]
-    model_kind(model).params(flat)
+    try:
+        model_kind(model).params(flat)
+    except ValueError as err:  # named as the key the user gave: params.NAME, and its source
+        name = str(err).split("=", 1)[0].split(".")[0].split("[")[0]
+        if name not in flat:
+            raise
+        given = [o for o in first if o.lstrip("+").startswith(f"params.{name}")]
+        groups = [o for o in first if o.split("=")[0] in config_groups(config_dir)]
+        source = (
+            f" (override {given[0]!r})"
+            if given
+            else f" (from {', '.join(groups)})"
+            if groups
+            else ""
+        )
+        raise ValueError(f"params.{_one_line(err)}{source}") from None
     return baseline  # type: ignore[return-value]
 
 
@@ -1402,6 +1469,11 @@ def _one_line(err: BaseException) -> str:
     lines = [line for line in lines if "HYDRA_FULL_ERROR" not in line]
     if isinstance(err, yaml.YAMLError):
         return "malformed YAML: " + "; ".join(lines)
+    if isinstance(err, RecursionError):
+        return (
+            "maximum recursion depth exceeded: a value nested too deeply, or an interpolation "
+            "that refers back to itself (a: ${b} with b: ${a})"
+        )
     if not lines:
         return type(err).__name__
     if isinstance(err, HydraException | OmegaConfBaseException):

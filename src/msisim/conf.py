@@ -71,6 +71,75 @@ def experiment_schema() -> type:
     return dataclasses.make_dataclass("ExperimentSchema", specs)
 
 
+def check_study_shapes(data: Any, where: str) -> None:
+    """Refuse a study file whose keys have the wrong shape, naming the key and the form.
+
+    Hydra's own message for a list where a mapping belongs (``base: [1, 2]``) is "Cannot
+    merge DictConfig with ListConfig", with no key; this names it.
+
+    Raises:
+        ValueError: One line naming ``where`` (the file), the key and the allowed form.
+    """
+    if data is None:
+        return
+    if not isinstance(data, dict):
+        kind = "a list" if isinstance(data, list) else "a single value"
+        raise ValueError(f"{where}: the file is {kind}; a study is a mapping of key: value")
+    schema = experiment_schema()
+    hints = typing.get_type_hints(schema)
+    for f in dataclasses.fields(schema):
+        if f.name not in data or data[f.name] is None:
+            continue
+        value, origin = data[f.name], get_origin(hints[f.name])
+        if origin is dict and not isinstance(value, dict):
+            form = _EXAMPLES.get(f.name, f"{f.name}: {{key: value}}")
+            raise ValueError(
+                f"{where}: {f.name} is {_shape(value)}; it must be a mapping (e.g. {form})"
+            )
+        if origin is list and not isinstance(value, list):
+            form = _EXAMPLES.get(f.name, f"{f.name}: [a, b]")
+            raise ValueError(
+                f"{where}: {f.name} is {_shape(value)}; it must be a list (e.g. {form})"
+            )
+    for i, context in enumerate(data.get("contexts") or []):
+        if not isinstance(context, dict):
+            raise ValueError(
+                f"{where}: contexts.{i} is {_shape(context)}; a context is a mapping of "
+                f"parameter: value (e.g. {_EXAMPLES['contexts']})"
+            )
+    for key in ("designs", "factors"):  # each entry a mapping too
+        entries = data.get(key)
+        for label, entry in entries.items() if isinstance(entries, dict) else ():
+            if key == "designs" and entry is not None and not isinstance(entry, dict):
+                raise ValueError(
+                    f"{where}: designs.{label} is {_shape(entry)}; a design is a mapping of "
+                    "parameter: value (e.g. designs: {open: {membership: open}})"
+                )
+            if key == "factors" and isinstance(entry, str | int | float | bool):
+                raise ValueError(
+                    f"{where}: factors.{label} is {_shape(entry)}; a factor is {{levels: [...]}}"
+                    " or {low: ..., high: ...}"
+                )
+
+
+_EXAMPLES = {
+    "base": "base: {n_stakeholders: 100}",
+    "factors": "factors: {lobby_budget: {levels: [0, 1]}}",
+    "designs": "designs: {open: {membership: open}}",
+    "contexts": "contexts: [{lobby_budget: 1.0}]",
+    "outcomes": "outcomes: [rose, capture]",
+    "design_factors": "design_factors: [lobby_budget]",
+}
+
+
+def _shape(value: Any) -> str:
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    return f"the value {value!r:.40}"
+
+
 # --------------------------------------------------------------------------- generated schema
 
 
@@ -314,7 +383,9 @@ def check_overrides(overrides: list[str], hydra_keys: tuple[str, ...] = ()) -> N
     Refused, before Hydra composes anything: an override holding a key of
     :data:`msisim.study.checks.CODE_KEYS` (``+_target_=...``, or inside a ``{...}`` value),
     one whose key, group or package names ``hydra`` other than the plain values of
-    ``hydra_keys``, and an unsafe interpolation (``${oc.env:...}``).
+    ``hydra_keys``, an empty output folder (``hydra.run.dir=``: the current folder), a key
+    given twice (Hydra would keep the last value silently), and an unsafe interpolation
+    (``${oc.env:...}``).
 
     Raises:
         ValueError: One line naming the override and the key (or that it cannot be parsed).
@@ -326,6 +397,7 @@ def check_overrides(overrides: list[str], hydra_keys: tuple[str, ...] = ()) -> N
 
     code = re.compile(r"(?<!\w)(" + "|".join(CODE_KEYS) + r")(?!\w)")
     parser = OverridesParser.create()
+    seen: dict[str, str] = {}
     for text in overrides:
         try:
             (override,) = parser.parse_overrides([text])
@@ -341,6 +413,12 @@ def check_overrides(overrides: list[str], hydra_keys: tuple[str, ...] = ()) -> N
                 "configs and overrides are plain data (see SECURITY.md)"
             )
         key, package = override.key_or_group, override.package or ""
+        full = key + ("@" + package if package else "")
+        if full in seen:  # Hydra would keep the last value without a word
+            raise ValueError(
+                f"{where}: key {full} is already set by override {seen[full]!r}; give each key once"
+            )
+        seen[full] = line
         names = re.split(r"[./]", key) + package.split(".")
         if "hydra" in names:
             value = None if override.is_sweep_override() else override.value()
@@ -354,6 +432,11 @@ def check_overrides(overrides: list[str], hydra_keys: tuple[str, ...] = ()) -> N
                 raise ValueError(
                     f"{where}: key {key}{'@' + package if package else ''} refused: Hydra's own "
                     f"settings (launcher, sweeper, callbacks, logging) cannot be changed{allowed}"
+                )
+            if key.endswith("dir") and not override.is_sweep_override() and value in ("", None):
+                raise ValueError(
+                    f"{where}: an empty {key} would write into the current folder; "
+                    f"give a folder, e.g. {key}=outputs/mine"
                 )
         check_interpolation(line, where)
         if not override.is_sweep_override():

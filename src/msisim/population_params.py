@@ -276,6 +276,13 @@ def _stakeholder_count(name: str, value: Any) -> int:
 def _category_table(name: str, value: Any) -> tuple[CategorySpec, ...]:
     cats: Any = value
     if isinstance(cats, Mapping):
+        for k, v in cats.items():
+            if not isinstance(v, Mapping):
+                fail(
+                    f"{name}.{k}",
+                    v,
+                    "must be a mapping of the category's fields (share, position_mean, ...)",
+                )
         cats = [{"name": k, **v} for k, v in cats.items()]
     if isinstance(cats, (str, bytes)) or not isinstance(cats, Sequence) or len(cats) == 0:
         fail(name, value, "must be a non-empty sequence of categories")

@@ -8,7 +8,7 @@ the model's attributes are in docs/ODD.md §6; in short:
 ======================  =============================================================
 column                  meaning
 ======================  =============================================================
-``group``               group name (unique; any text)
+``group``               group name (unique; printable text)
 ``category``            forum category: government, bureaucracy, business,
                         civil_society, academia, grassroots, or a new identifier
 ``size``                head count (all whole numbers) or population share (sums to 1)
@@ -65,6 +65,7 @@ import dataclasses
 import io
 import logging
 import math
+import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from importlib import resources
@@ -593,8 +594,18 @@ def _csv_rows(text: str, label: str) -> tuple[list[tuple[int, dict[str, Any]]], 
 def _yaml_rows(text: str, label: str) -> tuple[list[tuple[int, dict[str, Any]]], list[str]]:
     import yaml
 
+    from msisim.study.checks import MAX_YAML_DEPTH
+
+    depth = 0
     try:
         for event in yaml.parse(text, Loader=yaml.SafeLoader):
+            depth += isinstance(event, yaml.CollectionStartEvent)
+            depth -= isinstance(event, yaml.CollectionEndEvent)
+            if depth > MAX_YAML_DEPTH:  # composing it would exhaust Python's stack
+                raise ValueError(
+                    f"{label}, line {event.start_mark.line + 1}: nested more than "
+                    f"{MAX_YAML_DEPTH} levels deep; a map is a list of groups"
+                )
             if isinstance(event, yaml.AliasEvent):
                 raise ValueError(
                     f"{label}, line {event.start_mark.line + 1}: YAML alias refused; write the "
@@ -786,6 +797,12 @@ class _Cells:
             raise ValueError(f"{self.where(column)}: empty; every group needs a {column}")
         if not isinstance(value, str):
             value = str(value)
+        control = next((ch for ch in value if unicodedata.category(ch) == "Cc"), None)
+        if control is not None:  # a NUL, a line break or an escape code: never meant
+            raise ValueError(
+                f"{self.where(column)}: {value!r} holds the control character {control!r}; "
+                f"a {column} is printable text"
+            )
         return value
 
     def number(

@@ -126,8 +126,10 @@ def check_out_dir(path: str | Path, what: str = "--out") -> Path:
     A symlink to a folder is a folder. A missing folder is fine (it is created later).
 
     Raises:
-        ValueError: One line naming the path and what it is.
+        ValueError: One line naming the path and what it is (or that it is empty).
     """
+    if not str(path).strip():  # Path('') is the current folder: never meant
+        raise ValueError(f"{what} {str(path)!r}: empty; give a folder, e.g. {what} outputs/mine")
     path = Path(path)
     try:
         mode: int | None = path.stat().st_mode

@@ -117,8 +117,12 @@ def check_yaml_file(
     *,
     shipped: bool = False,
     run_config: bool = False,
+    mapping: bool = False,
 ) -> None:
     """Refuse a YAML file with aliases, duplicate keys or code to run, before Hydra reads it.
+
+    Also refused: nesting deeper than :data:`MAX_YAML_DEPTH` (composing it would exhaust
+    Python's stack) and, with ``mapping``, a file that is not a mapping (a list, a value).
 
     Args:
         path: The YAML file.
@@ -128,6 +132,7 @@ def check_yaml_file(
             (only those msisim ships: :data:`SHIPPED_HYDRA`).
         run_config: The file is a ``run.yaml`` at the root of a user's config folder, which
             may hold the shipped ``run.yaml``'s ``hydra:`` block, unchanged (a copied tree).
+        mapping: The file must be a mapping (a config of Hydra's; a map may be a list).
 
     Raises:
         ValueError: One line naming the file, the line and the alias or key.
@@ -138,9 +143,18 @@ def check_yaml_file(
 
     path = Path(path)
     text = read_user_file(path, what)  # a regular file of bounded size, or refused
-    aliases = 0
+    aliases = depth = 0
     try:
         for event in yaml.parse(text, Loader=yaml.SafeLoader):
+            if isinstance(event, yaml.CollectionStartEvent):
+                depth += 1
+                if depth > MAX_YAML_DEPTH:  # composing it would exhaust Python's stack
+                    raise ValueError(
+                        f"{path}:{event.start_mark.line + 1}: nested more than {MAX_YAML_DEPTH} "
+                        "levels deep; a config is a few levels of mappings and lists"
+                    )
+            elif isinstance(event, yaml.CollectionEndEvent):
+                depth -= 1
             if isinstance(event, yaml.AliasEvent):
                 aliases += 1
                 if aliases > max_aliases:
@@ -160,6 +174,12 @@ def check_yaml_file(
     except yaml.YAMLError as err:  # a tag such as !!python/object
         first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
         raise ValueError(f"malformed YAML in {path}: {first}") from None
+    if mapping and not (data is None or isinstance(data, Mapping)):
+        kind = "a list" if isinstance(data, list) else f"a single value ({data!r:.40})"
+        raise ValueError(
+            f"{path}: the file is {kind}; a config file is a mapping of key: value "
+            "(e.g. membership: open)"
+        )
     if run_config and not shipped and isinstance(data, Mapping) and "hydra" in data:
         if data["hydra"] != _shipped_hydra():
             raise ValueError(
@@ -214,7 +234,12 @@ def check_config_tree(root: str | Path) -> None:
         )
     for path in _yaml_files(root):
         top = path == root / "run.yaml"
-        check_yaml_file(path, shipped=shipped and top, run_config=top)
+        mapping = path.relative_to(root).parts[0] != "maps"  # a map may be a list of groups
+        check_yaml_file(path, shipped=shipped and top, run_config=top, mapping=mapping)
+
+
+#: The deepest nesting of mappings and lists a YAML file may have (msisim's configs use 4).
+MAX_YAML_DEPTH = 50
 
 
 #: The most entries (files and folders) a config tree may hold; the shipped one has ~60.

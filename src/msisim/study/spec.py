@@ -20,6 +20,7 @@ import itertools
 import json
 import logging
 import math
+import numbers
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -107,6 +108,14 @@ class Factor:
             low, high = value.get("low"), value.get("high")
             if not levels and (low is None or high is None):
                 raise ValueError(f"factor {name}: give levels: [...] or both low and high")
+            for key, bound in (("low", low), ("high", high)):
+                if bound is not None and (
+                    isinstance(bound, bool) or not isinstance(bound, numbers.Real)
+                ):
+                    raise ValueError(
+                        f"factor {name}: {key}={bound!r} is invalid: must be a number "
+                        f"(e.g. {name}: {{low: 0.1, high: 0.3}})"
+                    )
             if low is not None and high is not None and not float(low) < float(high):
                 raise ValueError(f"factor {name}: low={low} must be below high={high}")
             integer = value.get("integer", False)
@@ -333,6 +342,12 @@ class ExperimentSpec:
         # validate every combination's parameters once, before anything runs
         notes: dict[str, None] = {}
         checked: set[str] = set()
+        recorded: set[str] | None = set()  # family columns the runs record (forum kinds)
+        # a design factor's level: the runs holding it, and the notes where it had no effect
+        level_runs: dict[tuple[str, str], int] = {}
+        level_idle: dict[tuple[str, str], dict[str, None]] = {}
+        level_idle_runs: dict[tuple[str, str], int] = {}
+        base_idle: dict[str, int] = {}  # a base value's note: the runs it was found in
         for task in self._first_tasks():
             text = json.dumps([task.design, task.params], sort_keys=True)
             if text in checked:
@@ -341,20 +356,54 @@ class ExperimentSpec:
             try:
                 params = kind.params(_to_model(task.params), n_steps=self.steps)
                 found = check_run_params(params) if isinstance(params, Params) else []
+                if isinstance(params, Params) and recorded is not None:
+                    recorded |= family_columns(params)
+                else:
+                    recorded = None  # another model kind: its columns are its own
             except ValueError as err:
                 where = ", ".join(f"{k}={v}" for k, v in task.params.items() if k in self._varied())
                 label = f"design {task.design}: " if task.design else ""
+                if str(err).split("=", 1)[0] in set(self.base) - self._varied():
+                    raise ValueError(f"base.{err}") from None  # named as the study's key
                 raise ValueError(f"{label}{where}: {err}" if where else f"{label}{err}") from None
+            levels = {
+                name: (name, json.dumps(task.params.get(name), sort_keys=True))
+                for name in self.design_factors
+            }
+            for level in levels.values():
+                level_runs[level] = level_runs.get(level, 0) + 1
+            idle: set[tuple[str, str]] = set()
             for note in found:
                 if _note_parameter(note) in self.design_factors:
                     # an assumption or lever compared on common random numbers: where it has
-                    # no effect (no lobby, no selector) its runs are simply the same run
+                    # no effect (no lobby, no selector) its runs are simply the same run; a
+                    # level without effect in every run is reported below
+                    level = levels[_note_parameter(note)]
+                    level_idle.setdefault(level, {})[note] = None
+                    idle.add(level)
                     continue
                 if self.designs and _note_parameter(note) not in self._own(task.design):
-                    # a base value shared by designs that some design ignores: expected
+                    # a base value shared by designs that some design ignores: expected;
+                    # one that every run ignores is reported below
+                    base_idle[note] = base_idle.get(note, 0) + 1
                     continue
+                name = _note_parameter(note)
+                if name in task.params and name in {f.name for f in self.factors}:
+                    note = f"factor {name}={task.params[name]}: {note}"  # the level named
                 notes[f"design {task.design}: {note}" if task.design else note] = None
+            for level in idle:
+                level_idle_runs[level] = level_idle_runs.get(level, 0) + 1
+        self._check_shadowed_base(kind)
+        for note, count in base_idle.items():
+            if count == len(checked):  # every design ignores it, in every run
+                notes[f"base: {note}"] = None
+        for level, found_notes in level_idle.items():
+            if level_idle_runs[level] == level_runs[level]:  # no run where the level acts
+                for note in found_notes:
+                    notes[f"factor {level[0]}={json.loads(level[1])}: {note}"] = None
         object.__setattr__(self, "_notes", tuple(notes))
+        if recorded is not None:
+            self._check_family_outcomes(recorded)
         if _BOUNDED.get():
             self._check_work()
 
@@ -462,6 +511,61 @@ class ExperimentSpec:
     def n_runs(self) -> int:
         """The number of runs (designs x sample points x replicates), without building them."""
         return len(self._cells()) * self.replicates
+
+    def _check_shadowed_base(self, kind: Any) -> None:
+        """Validate the ``base`` values that every design, a factor or every context replaces.
+
+        They never reach a run, so the check of the runs' parameters never sees them; each is
+        put in place of the value it shadows in the first run and checked there.
+
+        Raises:
+            ValueError: One line naming ``base.KEY``, its value and what is wrong.
+        """
+        factors = {f.name for f in self.factors}
+        tasks = self._first_tasks()
+        if not tasks:
+            return
+        for key, value in self.base.items():
+            by = "a factor" if key in factors else ""
+            if not by and self.designs and all(key in d for d in self.designs.values()):
+                by = "every design"
+            if not by and self.contexts and all(key in c for c in self.contexts):
+                by = "every context"
+            if not by:
+                continue
+            try:
+                kind.params(_to_model({**tasks[0].params, key: value}), n_steps=self.steps)
+            except (ValueError, TypeError) as err:
+                raise ValueError(
+                    f"base.{key}={value!r}: {err} ({by} replaces it, but a base value must be "
+                    "valid too; fix it or remove it)"
+                ) from None
+
+    def _check_family_outcomes(self, recorded: set[str]) -> None:
+        """Refuse a family outcome no run records (``policy_9``, ``score.a.b``), before runs."""
+        import difflib
+
+        names = set(_outcome_names())
+        for name in self.outcomes:
+            if name in names or name in recorded:
+                continue
+            prefix = name.split(".")[0] + "." if "." in name else name.split("_")[0] + "_"
+            family = sorted(c for c in recorded if c.startswith(prefix))
+            close = difflib.get_close_matches(name, family, n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            if prefix == "score.":
+                from msisim.scorecard import ARENAS, PRINCIPLES
+
+                shown = (
+                    f"score.ARENA.PRINCIPLE, ARENA one of {', '.join(ARENAS)}, PRINCIPLE one "
+                    f"of {', '.join(PRINCIPLES)}"
+                )
+            else:
+                shown = ", ".join(family)
+            raise ValueError(
+                f"outcomes: {name!r} is not recorded by this study's runs{hint}; "
+                f"its {prefix}* outcomes: {shown}"
+            )
 
     def _check_contexts(self) -> None:
         """Refuse explicit contexts that a sampler, a factor or a design would contradict."""
@@ -814,6 +918,23 @@ def _outcome_names() -> tuple[str, ...]:
 #: :mod:`msisim.outcomes` at import (:func:`is_outcome` reads them when asked, so outcomes
 #: a plugin registers later count too).
 OUTCOMES: tuple[str, ...] = _outcome_names()
+
+
+def family_columns(params: Params) -> set[str]:
+    """The per-run columns of outcome families a forum with ``params`` records.
+
+    One per category (``representation_<category>``), per policy dimension (``policy_<j>``)
+    and per scorecard cell (``score.<arena>.<principle>``).
+    """
+    from msisim import outcomes as declared
+    from msisim.scorecard import ARENAS, PRINCIPLES
+
+    population = params.population
+    out = {f"score.{a}.{p}" for a in ARENAS for p in PRINCIPLES}
+    for o in declared.step_outcomes():
+        if o.family is not None and o.aggregate != "row":
+            out.update(declared.columns(o, population.category_names, population.n_dims))
+    return out
 
 
 def is_outcome(name: Any) -> bool:
