@@ -353,8 +353,10 @@ def check_no_code(data: Any, where: str, *, shipped: bool = False) -> None:
 
     Refused: a key of :data:`CODE_KEYS` (``_target_`` ...), a ``hydra`` key, a ``defaults``
     entry naming a ``hydra/`` group or package, and an unsafe interpolation
-    (:func:`check_interpolation`). With ``shipped`` (msisim's own ``run.yaml``) the settings of
-    :data:`SHIPPED_HYDRA` and :data:`SHIPPED_DEFAULTS` are allowed, nothing more.
+    (:func:`check_interpolation`), and a value ``???`` (OmegaConf's missing value, which a
+    merge onto a schema default silently drops). With ``shipped`` (msisim's own ``run.yaml``)
+    the settings of :data:`SHIPPED_HYDRA` and :data:`SHIPPED_DEFAULTS` are allowed, nothing
+    more.
 
     Raises:
         ValueError: One line naming ``where`` (the file or override) and the key path.
@@ -389,6 +391,13 @@ def check_no_code(data: Any, where: str, *, shipped: bool = False) -> None:
                 raise ValueError(f"{where}: key {dotted} is not a setting msisim ships")
             if isinstance(node, str):
                 check_interpolation(node, f"{where}: key {dotted or '(top)'}")
+                if node.strip() == "???" and not shipped:  # merged onto a value, it vanishes
+                    raise ValueError(
+                        f"{where}: {f'key {dotted}' if dotted else 'the value'} is '???' "
+                        "(Hydra's mark of a value "
+                        "still to give, which a merge drops without a word): give the value "
+                        "or remove the key"
+                    )
 
 
 def _check_defaults(entries: Any, where: str, shipped: bool) -> None:
