@@ -594,7 +594,7 @@ def _csv_rows(text: str, label: str) -> tuple[list[tuple[int, dict[str, Any]]], 
 def _yaml_rows(text: str, label: str) -> tuple[list[tuple[int, dict[str, Any]]], list[str]]:
     import yaml
 
-    from msisim.study.checks import MAX_YAML_DEPTH
+    from msisim.user_files import MAX_YAML_DEPTH
 
     depth = 0
     try:

@@ -20,6 +20,9 @@ from pathlib import Path
 #: The largest config, map, designs or assumptions file msisim reads (10 MB; the shipped ones
 #: are a few kB).
 MAX_CONFIG_BYTES = 10 * 1024 * 1024
+#: Deepest nesting of a user's YAML (config or map): composing deeper would exhaust Python's
+#: stack ("maximum recursion depth exceeded", naming no file).
+MAX_YAML_DEPTH = 50
 
 _NAME = re.compile(r"[A-Za-z0-9_-]+")
 

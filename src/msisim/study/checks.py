@@ -139,7 +139,7 @@ def check_yaml_file(
     """
     import yaml
 
-    from msisim.user_files import read_user_file
+    from msisim.user_files import MAX_YAML_DEPTH, read_user_file
 
     path = Path(path)
     text = read_user_file(path, what)  # a regular file of bounded size, or refused
@@ -236,10 +236,6 @@ def check_config_tree(root: str | Path) -> None:
         top = path == root / "run.yaml"
         mapping = path.relative_to(root).parts[0] != "maps"  # a map may be a list of groups
         check_yaml_file(path, shipped=shipped and top, run_config=top, mapping=mapping)
-
-
-#: The deepest nesting of mappings and lists a YAML file may have (msisim's configs use 4).
-MAX_YAML_DEPTH = 50
 
 
 #: The most entries (files and folders) a config tree may hold; the shipped one has ~60.
