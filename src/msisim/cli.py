@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import argparse
 import difflib
-import json
 import logging
 import sys
 from datetime import datetime
@@ -305,19 +304,20 @@ def _study_for_map(args: argparse.Namespace, spec: Any) -> Path:
             f"--study {args.study} writes the map into {args.study}/claims_map; drop --out"
         )
     folder = Path(args.study)
-    manifest_path = folder / "manifest.json"
-    if not manifest_path.is_file() or not (folder / "runs.parquet").is_file():
+    from msisim.study.store import read_manifest
+
+    try:
+        manifest = read_manifest(folder)
+    except ValueError as exc:
+        raise ValueError(f"--study {args.study}: {exc}") from None
+    if manifest is None or not (folder / "runs.parquet").is_file():
         raise ValueError(
             f"--study {args.study}: not a finished study folder (no manifest.json and runs.parquet)"
         )
-    try:
-        manifest = json.loads(manifest_path.read_text())
-        fingerprint = manifest["fingerprint"]
-    except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise ValueError(f"--study {args.study}: unreadable manifest.json ({exc})") from None
+    fingerprint = manifest.get("fingerprint")
     if fingerprint != spec.fingerprint():
         setting = "quick" if args.quick else "full"
-        stored = manifest.get("spec", {}).get("name", "?") if isinstance(manifest, dict) else "?"
+        stored = manifest.get("spec", {}).get("name", "?")
         raise ValueError(
             f"--study {args.study} holds a run of {stored!r} that is not {spec.name}'s {setting} "
             f"setting (fingerprints differ); give the folder of `msisim experiment {spec.name}"
