@@ -228,6 +228,34 @@ def test_summary_only_gives_the_same_summary_for_less_work(membership: str) -> N
         short.summary()
 
 
+@pytest.mark.parametrize("membership", TEMPLATES)
+def test_a_run_kept_to_some_outcomes_gives_them_the_same_bits(membership: str) -> None:
+    """``outcomes=`` (the claims map asks for its claims' five) computes only those and what
+    they need: their values are the bits of a run that records everything, other outcomes
+    and the scorecard are absent, and the no-shock twin is not run when nothing kept reads
+    it; a run outcome kept brings the per-step outcomes it needs."""
+    kwargs = {"membership": membership, "n_stakeholders": 300, "n_steps": 60, "rng": 4,
+              "n_lobbyists": 2, "lobby_budget": 1.0,
+              "shocks": [{"step": 10, "category": "grassroots", "shift": [0.1, 0.0]},
+                         {"step": 30, "category": "all", "shift": [-0.05, 0.05]}]}  # fmt: skip
+    full = GovernanceModel(collect=False, summary_only=True, **kwargs).run().summary()
+    keep = ["capture", "congruence", "rose", "structural_tilt", "policy_1"]
+    lean = GovernanceModel(collect=False, summary_only=True, outcomes=keep, **kwargs)
+    assert lean.shock_twin is None, "nothing kept reads the no-shock twin"
+    assert not lean.keeps_scorecard, "nothing kept reads the scorecard"
+    got = lean.run().summary()
+    assert set(got) >= set(keep), "every kept outcome is in the summary"
+    assert {k: got[k] for k in keep} == {k: full[k] for k in keep}, "same bits as a full run"
+    assert "viewpoint_coverage" not in got and "governance_index" not in got, "others skipped"
+    with pytest.raises(RuntimeError, match="outcomes="):
+        lean.scorecard()
+    slope = GovernanceModel(collect=False, summary_only=True, outcomes=["responsiveness"], **kwargs)
+    assert slope.shock_twin is not None, "responsiveness reads the no-shock twin's responses"
+    assert slope.run().summary()["responsiveness"] == full["responsiveness"]
+    with pytest.raises(ValueError, match=r"\['capturr'\] are not registered outcomes"):
+        GovernanceModel(outcomes=["capture", "capturr"], **kwargs)
+
+
 def test_a_jittered_shock_falls_at_a_random_point_of_its_window() -> None:
     """``jitter = J`` moves the shock to ``step + U{0..J-1}``, drawn once per run from its own
     stream: over seeds the offsets spread over the window (a term of 20 is hit at different

@@ -35,6 +35,8 @@ logger = logging.getLogger(__name__)
 
 #: Presence is an exponential moving average of membership with this weight on the new round.
 PRESENCE_RATE = 0.1
+#: The whole-run records read from the no-shock twin (:data:`msisim.view.RECORDS`).
+SHOCK_RECORDS = frozenset({"shock_responses", "excess_error"})
 
 
 class GovernanceModel(mesa.Model):
@@ -70,6 +72,10 @@ class GovernanceModel(mesa.Model):
             share one twin (the study runner does this). It must be this run's twin (same
             seed, :func:`~msisim.counterfactual.without_lobby` parameters up to fields it
             cannot read, observation window) and have taken at least as many steps as this run will.
+        outcomes: The outcome keys the caller reads (``summary()`` keys; a family by its name
+            or a column), or None for every registered outcome. The run then computes only
+            those and what they need (:func:`msisim.outcomes.recording_plan`), with the same
+            values; its scorecard only when one of them needs it. The claims map reads five.
         **kwargs: Flat parameters or parameter groups.
     """
 
@@ -82,6 +88,7 @@ class GovernanceModel(mesa.Model):
         counterfactual: bool | None = None,
         summary_only: bool = False,
         lobby_twin: GovernanceModel | None = None,
+        outcomes: Iterable[str] | None = None,
         _twin: bool = False,
         **kwargs: Any,
     ) -> None:
@@ -113,8 +120,10 @@ class GovernanceModel(mesa.Model):
         )
         if summary_only and collect:
             raise ValueError("summary_only=True needs collect=False (the DataCollector keeps all)")
+        #: What this run records for its outcomes (derived from their declared needs).
+        self._plan = declared.recording_plan(outcomes)
         #: First step whose full metrics summary() needs (1 = every step).
-        self.observe_from = self.observation_start(params, summary_only)
+        self.observe_from = self.observation_start(params, summary_only, self._plan)
         pop, des, ctx = params.population, params.design, params.context
         self.category_names: tuple[str, ...] = pop.category_names
         self.n_categories = len(self.category_names)
@@ -208,8 +217,6 @@ class GovernanceModel(mesa.Model):
         # the Mesa agents are views onto these arrays, made when first asked for (_mesa_views)
         self._views: tuple[list[Stakeholder], Selector, list[Lobbyist]] | None = None
 
-        #: What this run records for its outcomes (derived from their declared needs).
-        self._plan = declared.recording_plan()
         self._step_outcomes = list(self._plan.step_outcomes)
         #: The read-only view of this forum that outcomes read (they never see the model).
         self.view = ForumView(self)
@@ -969,14 +976,19 @@ class GovernanceModel(mesa.Model):
                 )
 
     @staticmethod
-    def observation_start(params: Params, summary_only: bool) -> int:
+    def observation_start(
+        params: Params, summary_only: bool, plan: declared.RecordingPlan | None = None
+    ) -> int:
         """First step a run observes in full: the summary window's first with ``summary_only``.
 
         Before it a run records only the per-step outcomes that run outcomes declare they
         need in every step; when one of those reads the no-lobby twin, the twin (and so the
-        run) is observed from the first step.
+        run) is observed from the first step. ``plan``: the run's recording plan (default:
+        every registered outcome).
         """
-        if not summary_only or declared.recording_plan().twin_throughout:
+        if plan is None:
+            plan = declared.recording_plan()
+        if not summary_only or plan.twin_throughout:
             return 1
         sim = params.simulation
         return int(np.floor(sim.summary_burn_in * sim.n_steps)) + 1
@@ -1007,7 +1019,9 @@ class GovernanceModel(mesa.Model):
             lobby_twin = self.no_lobby_twin(
                 self.params, rng=self._seed, observe_from=self.observe_from
             )
-        if self.params.context.shocks:
+        if self.params.context.shocks and (
+            self._plan.kept is None or self._plan.records & SHOCK_RECORDS
+        ):  # a run that keeps no outcome reading the no-shock twin runs none
             shock_twin = GovernanceModel(
                 twins.without_shocks(self.params), rng=self._seed, _twin=True
             )
@@ -1059,7 +1073,8 @@ class GovernanceModel(mesa.Model):
                     **self._policy_record(),
                 }
             )
-        self._cells.append(scorecards.cells(self, self._arenas, observation))
+        if self._plan.scorecard:
+            self._cells.append(scorecards.cells(self, self._arenas, observation))
         if self._collect:
             self.datacollector.collect(self)
 
@@ -1203,6 +1218,11 @@ class GovernanceModel(mesa.Model):
                 out[o.key] = float(value)
         return out
 
+    @property
+    def keeps_scorecard(self) -> bool:
+        """Whether this run records its scorecard (every run, unless ``outcomes=`` left it out)."""
+        return self._plan.scorecard
+
     def scorecard(
         self,
         *,
@@ -1217,7 +1237,16 @@ class GovernanceModel(mesa.Model):
         efficiency there is ``1 -`` the gridlock rate); ``window=False`` scores the forum as
         it is now. Returns a tidy table (``arena, principle, indicator, lower, upper, score,
         weight``).
+
+        Raises:
+            RuntimeError: ``window=True`` in a run made with ``outcomes=`` that kept no outcome
+                reading the scorecard (its cells were not recorded).
         """
+        if window and not self._plan.scorecard:
+            raise RuntimeError(
+                "this run kept only the outcomes it was asked for (outcomes=...), none of them "
+                "reading the scorecard: its cells over the summary window were not recorded"
+            )
         return scorecards.build_scorecard(
             scorecards.indicators(self, window=window),
             arena_weights=arena_weights,

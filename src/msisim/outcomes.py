@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import math
 import warnings
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any, Literal
@@ -942,6 +942,8 @@ class RecordingPlan:
         records: The whole-run records some outcome declares (:data:`msisim.view.RECORDS`).
         twin_throughout: Whether one of ``throughout`` reads the no-lobby twin (which then
             has to be observed from the first step).
+        kept: The outcome keys a caller asked for (:func:`recording_plan`'s ``keep``), or
+            None when the run records every registered outcome.
     """
 
     step_outcomes: tuple[Outcome, ...]
@@ -949,16 +951,34 @@ class RecordingPlan:
     throughout: tuple[Outcome, ...]
     records: frozenset[str]
     twin_throughout: bool
+    kept: frozenset[str] | None = None
+
+    @property
+    def scorecard(self) -> bool:
+        """Whether the run records its scorecard cells (every run, unless ``keep`` left it out)."""
+        return self.kept is None or "scorecard" in self.records
 
 
-def recording_plan() -> RecordingPlan:
+def recording_plan(keep: Iterable[str] | None = None) -> RecordingPlan:
     """The recording plan of the outcomes registered now; an unmeetable need raises.
+
+    Args:
+        keep: The outcome keys (``summary()`` keys; a family by its name or any of its
+            columns) the caller reads, or None for every registered outcome. With ``keep`` a
+            run computes only those outcomes and what they need (the per-step outcomes and
+            records their ``needs`` name), and its scorecard only when one of them needs it:
+            a claims map that reads five outcomes skips the other forty. The kept outcomes'
+            values are the same bits as in a run that records everything (outcomes draw
+            nothing and never change the state).
 
     Raises:
         ValueError: A run outcome needs a name that is neither a per-step outcome nor a
-            whole-run record.
+            whole-run record, or ``keep`` names no registered outcome.
     """
     step, run = tuple(step_outcomes()), tuple(run_outcomes())
+    kept = None if keep is None else frozenset(keep)
+    if kept is not None:
+        step, run = _keep(step, run, kept)
     by_name = {o.name: o for o in step}
     needed: set[str] = set()
     records: set[str] = set()
@@ -980,7 +1000,33 @@ def recording_plan() -> RecordingPlan:
         throughout=throughout,
         records=frozenset(records),
         twin_throughout=any("lobby_twin" in o.needs for o in throughout),
+        kept=kept,
     )
+
+
+def _keep(
+    step: tuple[Outcome, ...], run: tuple[Outcome, ...], kept: frozenset[str]
+) -> tuple[tuple[Outcome, ...], tuple[Outcome, ...]]:
+    """The per-step and run outcomes a run computes for the keys ``kept`` (in column order)."""
+
+    def asked(o: Outcome) -> bool:
+        return any(asked_by(o, k) for k in kept)
+
+    unknown = sorted(k for k in kept if not any(asked_by(o, k) for o in (*step, *run)))
+    if unknown:
+        raise ValueError(
+            f"outcomes {unknown} are not registered outcomes (msisim.outcomes.OUTCOMES; "
+            "docs/ODD.md lists them)"
+        )
+    run = tuple(o for o in run if asked(o))
+    needed = {need for o in run for need in o.needs}
+    step = tuple(o for o in step if asked(o) or o.name in needed or o.aggregate == "row")
+    return step, run
+
+
+def asked_by(o: Outcome, key: str) -> bool:
+    """Whether ``key`` names the outcome ``o``: its summary key, name or a family's column."""
+    return key in (o.key, o.name) or (o.family is not None and key.startswith(o.name + "_"))
 
 
 def evaluate(

@@ -381,14 +381,20 @@ class ClaimsMap:
     def tasks(self) -> list[Task]:
         """Every run of the map: each cell at each point, one seed per Saltelli block."""
         k = len(self.space)
+        outcomes = self.outcomes()
         out = []
         for index, point in enumerate(self.points()):
             seed = self.block_seed(index // (k + 2))
             for cell in self.cells:
                 params = _plain(self.cell_params(cell, point))
                 run_id = _digest({"params": params, "steps": self.spec.steps, "seed": seed})[:16]
-                out.append(Task(run_id, seed, cell.label(), index, 0, params, self.spec.steps))
+                label, steps = cell.label(), self.spec.steps
+                out.append(Task(run_id, seed, label, index, 0, params, steps, outcomes=outcomes))
         return out
+
+    def outcomes(self) -> tuple[str, ...]:
+        """The outcomes the claims read: the only ones a map's run computes."""
+        return tuple(sorted({claim.outcome for claim in self.claims}))
 
 
 def _defaults() -> Any:
@@ -491,12 +497,15 @@ def reference_signs(claims_map: ClaimsMap, seeds: int, workers: int | None) -> d
         claims_map, claims=generic_claims(spec, {}), space=AssumptionSpace(())
     )
     tasks = []
+    outcomes = tuple(sorted({outcome for _, outcome, _, _ in pairs}))
     for s in range(seeds):
         seed = claims_map.block_seed(10**6 + s)
         for cell in probe.cells:
             params = _plain(probe.cell_params(cell, {"lobby_budget": _study_budget(spec)}))
             run_id = _digest({"params": params, "steps": spec.steps, "seed": seed})[:16]
-            tasks.append(Task(run_id, seed, cell.label(), s, 0, params, spec.steps))
+            tasks.append(
+                Task(run_id, seed, cell.label(), s, 0, params, spec.steps, outcomes=outcomes)
+            )
     rows = run_tasks(tasks, workers, label=f"{spec.name} reference")
     table = pd.DataFrame(rows)
     signs = {}

@@ -375,6 +375,7 @@ def execute_task(
                 collect=False,
                 summary_only=summary_only,
                 lobby_twin=shared.twin(task, p, summary_only),
+                outcomes=task.outcomes,
             )
             if shared.serving(p, summary_only):
                 model.records_twin_trace = True
@@ -387,13 +388,14 @@ def execute_task(
             serves()
         row.update({"status": "ok", "error": ""})
         row.update(model.summary())
-        card = model.scorecard()
-        row.update(
-            {
-                f"score.{a}.{p}": s
-                for a, p, s in zip(card["arena"], card["principle"], card["score"], strict=True)
-            }
-        )
+        if getattr(model, "keeps_scorecard", True):  # a run kept to a few outcomes may not
+            card = model.scorecard()
+            row.update(
+                {
+                    f"score.{a}.{p}": s
+                    for a, p, s in zip(card["arena"], card["principle"], card["score"], strict=True)
+                }
+            )
         if kind.panel:  # a questionnaire panel: empty unless panel_respondents > 0
             panel = panel_scorecard(model)
             row.update(

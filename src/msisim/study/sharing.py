@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from msisim import counterfactual as twins
+from msisim import outcomes as declared
 from msisim.kinds import model_kind
 from msisim.model import GovernanceModel
 from msisim.params import Params
@@ -51,6 +52,7 @@ class Plan:
             information in a forum without a selector).
         serves_as_twin: Whether the run is its group's no-lobby twin
             (:func:`msisim.counterfactual.can_serve_as_twin`).
+        outcomes: The outcomes the run keeps (:attr:`msisim.study.spec.Task.outcomes`).
     """
 
     params: Params | None
@@ -58,6 +60,14 @@ class Plan:
     lobby_acts: bool
     same_run: str
     serves_as_twin: bool = False
+    outcomes: tuple[str, ...] | None = None
+
+    def observe_from(self, summary_only: bool) -> int:
+        """The first step this run (and so its twin) observes in full."""
+        if self.params is None:
+            raise ValueError("a plan without parameters (a chamber, invalid ones) shares no twin")
+        recording = declared.recording_plan(self.outcomes)
+        return GovernanceModel.observation_start(self.params, summary_only, recording)
 
 
 #: Plans by task key, per process: the parent plans the batches, forked workers inherit them.
@@ -67,7 +77,7 @@ _MAX_PLANS = 5000  # about 10 kB each
 
 def plan(task: Task) -> Plan:
     """The :class:`Plan` of one task (kept per process: planning costs milliseconds)."""
-    key = (task.run_id, task.seed, task.steps, task.collect_series, task.model)
+    key = (task.run_id, task.seed, task.steps, task.collect_series, task.model, task.outcomes)
     known = _PLANS.get(key)
     if known is not None:
         return known
@@ -87,9 +97,11 @@ def _plan(task: Task) -> Plan:
     except (TypeError, ValueError):  # reported by the run itself
         return Plan(None, task.run_id, False, task.run_id)
     group = repr((task.seed, task.steps, twins.twin_parameters(params)))
-    same_run = repr((task.seed, task.steps, twins.effective(params), task.collect_series))
+    same_run = repr(
+        (task.seed, task.steps, twins.effective(params), task.collect_series, task.outcomes)
+    )
     serves = twins.can_serve_as_twin(params)
-    return Plan(params, group, params.context.lobby_acts, same_run, serves)
+    return Plan(params, group, params.context.lobby_acts, same_run, serves, task.outcomes)
 
 
 def batches(tasks: Sequence[Task], size: int) -> list[list[Task]]:
@@ -128,13 +140,13 @@ class SharedWork:
     def _key(p: Plan, summary_only: bool) -> str:
         if p.params is None:
             raise ValueError("a plan without parameters (a chamber, invalid ones) shares no twin")
-        return repr((p.group, GovernanceModel.observation_start(p.params, summary_only)))
+        return repr((p.group, p.observe_from(summary_only)))
 
     def twin(self, task: Task, p: Plan, summary_only: bool) -> GovernanceModel | None:
         """The finished no-lobby twin of ``task``'s group (run on first request), or None."""
         if not p.lobby_acts or p.params is None:
             return None
-        observe_from = GovernanceModel.observation_start(p.params, summary_only)
+        observe_from = p.observe_from(summary_only)
         key = self._key(p, summary_only)
         if key not in self._twins:
             twin = GovernanceModel.no_lobby_twin(p.params, rng=task.seed, observe_from=observe_from)

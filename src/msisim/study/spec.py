@@ -160,6 +160,10 @@ class Task:
         steps: Steps to run.
         collect_series: Whether to return the per-step metrics.
         model: The kind of model the run builds (:data:`msisim.kinds.MODEL_KINDS`).
+        outcomes: The outcome keys the run's row needs (a forum then computes only those:
+            ``GovernanceModel(outcomes=...)``; its row has no scorecard columns unless one of
+            them reads the scorecard), or None for every outcome. Not part of the run id:
+            studies record every outcome; the claims map asks for its claims' outcomes.
     """
 
     run_id: str
@@ -171,6 +175,7 @@ class Task:
     steps: int
     collect_series: bool = False
     model: str = "forum"
+    outcomes: tuple[str, ...] | None = None
 
 
 #: Outcomes a study's report focuses on when it names none (a forum's; another model kind's
