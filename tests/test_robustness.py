@@ -6,6 +6,7 @@ import dataclasses
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -317,3 +318,71 @@ def test_a_claims_map_above_the_run_cap_is_refused_before_any_run(
     assert "\n" not in str(info.value)
     monkeypatch.setenv("MSISIM_MAX_RUNS", "3360")
     assert rb.build_map(spec, base=32).n_points() == 480, "at the cap: accepted"
+
+
+def test_an_interrupted_map_resumes_with_the_same_tables(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A claims map journals its runs batch by batch: interrupted after its first batch, the
+    same map into the same folder runs only the missing runs and writes the tables of an
+    uninterrupted map, byte for byte; a folder of another map, or one that another process
+    is writing, is refused before any run."""
+    from msisim.model import GovernanceModel
+    from msisim.study.store import FolderBusyError, FolderLock
+
+    claim = Claim(
+        "c", "lobbied rep above unlobbied", "capture",
+        ((1, Cell("representative")), (-1, Cell("representative", budget=0))),
+    )  # fmt: skip
+    claims_map = _tiny_map([claim])
+    claims_map.spec.base.update(n_lobbyists=1, lobby_budget=1.0)
+    whole = rb.run_map(claims_map, tmp_path / "whole", workers=1)
+
+    real_iter = rb.iter_task_rows
+
+    def first_batch_then_stop(*args: Any, **kwargs: Any) -> Any:
+        rows = real_iter(*args, **kwargs)
+        yield next(rows)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(rb, "iter_task_rows", first_batch_then_stop)
+    with pytest.raises(KeyboardInterrupt):
+        rb.run_map(claims_map, tmp_path / "cut", workers=1)
+    monkeypatch.undo()
+    kept = len(pd.read_parquet(next((tmp_path / "cut" / "parts").glob("runs-*.parquet"))))
+    assert 0 < kept < whole.n_runs, "the first batch was journalled, the rest was not run"
+
+    built = []
+    real_init = GovernanceModel.__init__
+
+    def counting_init(self: GovernanceModel, *args: object, **kwargs: object) -> None:
+        built.append(1)
+        real_init(self, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(GovernanceModel, "__init__", counting_init)
+    resumed = rb.run_map(claims_map, tmp_path / "cut", workers=1)
+    monkeypatch.undo()
+    assert 0 < len(built) < whole.n_runs, (
+        f"the resume built {len(built)} models for {whole.n_runs} runs: only the missing ones"
+    )
+    runs = [
+        pd.read_csv(tmp_path / f / "runs.csv").drop(columns="seconds") for f in ("cut", "whole")
+    ]
+    pd.testing.assert_frame_equal(*runs, check_exact=True)  # the same runs in the same order
+    for name in ("points.csv", "claims.csv", "sobol.csv", "prim_boxes.csv"):
+        assert (tmp_path / "cut" / name).read_bytes() == (tmp_path / "whole" / name).read_bytes(), (
+            f"{name}: an interrupted and resumed map equals an uninterrupted one"
+        )
+    assert resumed.n_runs == whole.n_runs
+
+    other = _tiny_map([claim], n_points=16)
+    other.spec.base.update(n_lobbyists=1, lobby_budget=1.0)
+    with pytest.raises(ValueError, match="holds the runs of 'tiny claims map' with another"):
+        rb.check_map_folder(tmp_path / "whole", other)
+    lock = FolderLock(tmp_path / "whole")
+    lock.acquire()
+    try:
+        with pytest.raises(FolderBusyError, match="is being written by pid"):
+            rb.check_map_folder(tmp_path / "whole", claims_map)
+    finally:
+        lock.release()

@@ -241,9 +241,6 @@ def cmd_robustness(args: argparse.Namespace) -> int:
     spec = load_experiment(args.name, [], quick=args.quick, config_dir=args.config_dir)
     study_dir = _study_for_map(args, spec) if args.study is not None else None
     base = args.base if args.base is not None else (rb.QUICK_BASE if args.quick else rb.FULL_BASE)
-    claims_map = rb.build_map(
-        spec, space=space, base=base, samples=args.samples, workers=args.workers
-    )
     if study_dir is not None:
         out = check_out_dir(str(study_dir / rb.MAP_FOLDER))
     else:
@@ -252,7 +249,21 @@ def cmd_robustness(args: argparse.Namespace) -> int:
             if args.out is not None
             else _default_out(f"{spec.name}_robustness", args.quick)
         )
-    result = rb.run_map(claims_map, out, workers=args.workers)
+    claims_map = rb.build_map(
+        spec, space=space, base=base, samples=args.samples, workers=args.workers, folder=out
+    )
+    again = (
+        "the same command"
+        if study_dir is not None or args.out is not None
+        else f"the same command with --out {out}"
+    )
+    logger.info("claims map in %s (after an interruption, %s resumes it)", out, again)
+    try:
+        result = rb.run_map(claims_map, out, workers=args.workers)
+    except KeyboardInterrupt:
+        print(f"interrupted: the runs finished so far are kept in {out}; {again} runs the rest",
+              file=sys.stderr)  # fmt: skip
+        return 130
     rb.write_map_record(out, claims_map, result, quick=args.quick)
     setting = {
         "study": f"{spec.name} ({'quick' if args.quick else 'full'} setting: "
@@ -1201,7 +1212,8 @@ def build_parser() -> argparse.ArgumentParser:
         "configs/robustness/assumptions.yaml or --assumptions FILE), run the cells each of the "
         "study's claims compares at every point on one seed, and write points.csv, claims.csv "
         "(share of the space where each claim holds, Wilson 95%% interval, verdict, PRIM box "
-        "where it fails), prim_boxes.csv, sobol.csv and report.md into the output folder.",
+        "where it fails), prim_boxes.csv, sobol.csv and report.md into the output folder. "
+        "Runs are journalled as they finish: the same command into the same folder resumes.",
     )
     rob.add_argument("name", help="study name (see 'msisim list')")
     rob.add_argument(

@@ -10,6 +10,7 @@ import logging
 import warnings
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -307,6 +308,43 @@ def sobol_interpretable(indices: pd.DataFrame) -> pd.Series:
     return ~outside
 
 
+def import_prim() -> Any:
+    """ema_workbench's PRIM module (``ema_workbench.analysis.prim``), imported in seconds.
+
+    ema_workbench 3.0 names the class of each method it logs with
+    ``inspect.getouterframes(...)[1][3]`` at import time, which reads the source of every
+    frame on the stack and searches every loaded module for each: inside msisim (a deep
+    import, many modules loaded) its import took 15-20 s of a 45 s quick claims map. While
+    it imports, that call gets the frames without their source: the same class names.
+    """
+    import inspect
+    import sys
+
+    known = sys.modules.get("ema_workbench.analysis.prim")
+    if known is not None:
+        return known
+    real = inspect.getouterframes
+
+    def frames_only(frame: Any, context: int = 1) -> list[inspect.FrameInfo]:
+        out = []
+        while frame is not None:
+            code = frame.f_code
+            out.append(
+                inspect.FrameInfo(frame, code.co_filename, frame.f_lineno, code.co_name, None, None)
+            )
+            frame = frame.f_back
+        return out
+
+    inspect.getouterframes = frames_only
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            from ema_workbench.analysis import prim
+    finally:
+        inspect.getouterframes = real
+    return prim
+
+
 def prim_boxes(
     runs: pd.DataFrame,
     factors: Sequence[str],
@@ -342,10 +380,9 @@ def prim_boxes(
     if y.sum() == 0 or y.sum() == len(y):
         return empty, {"coverage": float("nan"), "density": float("nan"), "mass": float("nan"),
                        "base_rate": base_rate}  # fmt: skip
+    prim = import_prim()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        from ema_workbench.analysis import prim
-
         finder = prim.Prim(x.reset_index(drop=True), y, peel_alpha=0.1, mass_min=0.05)
         box = finder.find_box()
     limits = box.box_lim  # the box PRIM stopped at

@@ -14,6 +14,11 @@ sample, runs at every sample point the cells the study's claims need
   every cell's outcome over the assumptions, with bootstrap confidence and a flag where an
   index leaves [0, 1] beyond it (the sample is then too small to read it as a share).
 
+The runs themselves are journalled in the same folder as a study's are (a locked
+:class:`~msisim.study.store.ResultStore`: verified parts, ``runs.parquet``, ``runs.csv``,
+``manifest.json``), so an interrupted map resumes where it stopped. Each run computes only
+the outcomes the claims read (``Task.outcomes``).
+
 One set of runs serves both: the Saltelli sample's ``N (k + 2)`` points are the map's points.
 All cells of a point share its seed (common random numbers), and so do all points of one
 Saltelli block (a base row, its ``k`` mixed rows and its partner row), so an assumption with no
@@ -28,7 +33,7 @@ import json
 import logging
 import math
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -38,6 +43,7 @@ import pandas as pd
 
 from msisim.params import FIELD_GROUP, LOBBY_ACTION_FIELDS, Params
 from msisim.registry import did_you_mean
+from msisim.study.analysis import import_prim
 from msisim.study.bounds import max_runs
 from msisim.study.claims import (
     STUDY_CLAIMS,
@@ -396,6 +402,28 @@ class ClaimsMap:
         """The outcomes the claims read: the only ones a map's run computes."""
         return tuple(sorted({claim.outcome for claim in self.claims}))
 
+    def record(self) -> dict[str, Any]:
+        """What the map's folder records of it (its manifest's ``spec``)."""
+        return {
+            "name": f"{self.spec.name} claims map",
+            "study": self.spec.name,
+            "study_fingerprint": self.spec.fingerprint(),
+            "base": self.base,
+            "assumptions": list(self.space.names),
+            "cells": [cell.label() for cell in self.cells],
+            "claims": [claim.key for claim in self.claims],
+            "outcomes": list(self.outcomes()),
+        }
+
+    def fingerprint(self, tasks: Sequence[Task]) -> str:
+        """Hash of the map's run ids (parameters, steps, seeds) and the outcomes they compute.
+
+        A folder of another map is refused, never mixed in.
+        """
+        return _digest(
+            {"runs": sorted({t.run_id for t in tasks}), "outcomes": list(self.outcomes())}
+        )
+
 
 def _defaults() -> Any:
     return Params().context
@@ -426,6 +454,7 @@ def build_map(
     samples: int | None = None,
     reference_seeds: int = 4,
     workers: int | None = 1,
+    folder: str | Path | None = None,
 ) -> ClaimsMap:
     """The claims map of a study: its claims and the assumptions that apply to it.
 
@@ -436,9 +465,13 @@ def build_map(
         samples: At least this many map points (raises the base sample if needed).
         reference_seeds: Seeds of the runs that fix the generic claims' expected signs.
         workers: Worker processes for those runs.
+        folder: Where the map will run (:func:`run_map`): checked before any run, so a
+            folder of another map, or one another process is writing, is refused first.
 
     Raises:
-        ValueError: A study of another model kind, or assumptions that cannot apply.
+        ValueError: A study of another model kind, assumptions that cannot apply, or a
+            ``folder`` of another map (:class:`~msisim.study.store.FolderBusyError` when
+            another process writes it).
     """
     if spec.model != "forum":
         raise ValueError(
@@ -468,10 +501,10 @@ def build_map(
         )
     for name, reason in dropped.items():
         logger.warning("%s: assumption %s dropped: %s", spec.name, name, reason)
-    claims_map = ClaimsMap(spec, [], space, base, dropped)
-    if spec.name in STUDY_CLAIMS:
-        claims_map.claims = claims
-    else:
+    claims_map = ClaimsMap(spec, claims, space, base, dropped)
+    if folder is not None:  # the generic claims' signs change no run: their cells are fixed
+        check_map_folder(Path(folder), claims_map)
+    if spec.name not in STUDY_CLAIMS:
         claims_map.claims = generic_claims(
             spec, reference_signs(claims_map, reference_seeds, workers)
         )
@@ -483,6 +516,33 @@ def build_map(
                     f"claim {claim.key} names design {cell.design!r}, not in the study"
                 )
     return claims_map
+
+
+def check_map_folder(folder: Path, claims_map: ClaimsMap) -> None:
+    """Refuse, before any run, a folder that holds another map's runs or is being written.
+
+    Raises:
+        ValueError: The folder's manifest records another map (or cannot be read).
+        FolderBusyError: Another process holds the folder's lock.
+    """
+    from msisim.study.store import FolderBusyError, FolderLock, read_manifest
+
+    manifest = read_manifest(folder)
+    if manifest is not None:
+        fingerprint = claims_map.fingerprint(claims_map.tasks())
+        if manifest.get("fingerprint") != fingerprint:
+            what = manifest.get("experiment") or "another study"
+            raise ValueError(
+                f"{folder} holds the runs of {what!r} with another setting or another map "
+                f"(fingerprint {manifest.get('fingerprint')} != {fingerprint}); choose another "
+                "output folder or remove it"
+            )
+    lock = FolderLock(folder)
+    if folder.is_dir() and lock.is_held():
+        raise FolderBusyError(
+            f"{folder} is being written by {lock.holder() or 'another process'}; wait for it "
+            "to finish or choose another output folder"
+        )
 
 
 def reference_signs(claims_map: ClaimsMap, seeds: int, workers: int | None) -> dict[str, int]:
@@ -523,7 +583,14 @@ def reference_signs(claims_map: ClaimsMap, seeds: int, workers: int | None) -> d
 def run_tasks(
     tasks: list[Task], workers: int | None, label: str, points_per_batch: int = 2
 ) -> list[dict[str, Any]]:
-    """Run tasks and return their rows, one per task.
+    """Run tasks and return their rows, one per task (:func:`iter_task_rows`, collected)."""
+    return [row for rows in iter_task_rows(tasks, workers, label, points_per_batch) for row in rows]
+
+
+def iter_task_rows(
+    tasks: list[Task], workers: int | None, label: str, points_per_batch: int = 2
+) -> Iterator[list[dict[str, Any]]]:
+    """Run tasks and yield each finished batch's rows (one per task), with a progress bar.
 
     Batches keep each twin group whole (:func:`msisim.study.sharing.batches`), not each
     point: a no-lobby twin is run once per group, and a run that another point repeats (the
@@ -543,14 +610,12 @@ def run_tasks(
     for note in notes:
         logger.warning("%s", note)
     progress = Progress(len(tasks), label)
-    rows: list[dict[str, Any]] = []
     try:
         for results in _local(batch_list, n_workers):
-            rows.extend(row for row, _ in results)
+            yield [row for row, _ in results]
             progress.update(len(results))
     finally:
         progress.close()
-    return rows
 
 
 @dataclass
@@ -567,18 +632,40 @@ class MapResult:
 
 
 def run_map(claims_map: ClaimsMap, folder: str | Path, workers: int | None = None) -> MapResult:
-    """Run every cell at every point, evaluate the claims and write the tables."""
+    """Run every cell at every point, evaluate the claims and write the tables.
+
+    The runs are journalled batch by batch in ``folder`` (a locked result store,
+    :class:`msisim.study.store.ResultStore`: verified parts, ``runs.parquet`` and a manifest),
+    so an interrupted map loses at most the batches in flight: the same command into the
+    same folder runs only what is missing, with the same tables. A run that several points
+    repeat (the same id) is run and kept once.
+
+    Raises:
+        FolderBusyError: Another process is writing ``folder``.
+        ValueError: ``folder`` holds the runs of another map.
+    """
+    from msisim.study.store import ResultStore
+
     start = time.perf_counter()
     out = Path(folder)
-    out.mkdir(parents=True, exist_ok=True)
     tasks = claims_map.tasks()
-    logger.info(
-        "%s claims map: %d points x %d cells = %d runs over %d assumptions (Saltelli base %d)",
-        claims_map.spec.name, claims_map.n_points(), len(claims_map.cells), len(tasks),
-        len(claims_map.space), claims_map.base,
-    )  # fmt: skip
-    rows = run_tasks(tasks, workers, label=f"{claims_map.spec.name} claims map")
-    runs = pd.DataFrame(rows)
+    distinct = list({t.run_id: t for t in tasks}.values())
+    label = f"{claims_map.spec.name} claims map"
+    with ResultStore(out, claims_map.record(), claims_map.fingerprint(tasks)) as store:
+        done = store.finished_runs()
+        todo = [t for t in distinct if t.run_id not in done]
+        logger.info(
+            "%s: %d points x %d cells = %d runs (%d distinct) over %d assumptions (Saltelli "
+            "base %d); %d already finished in %s",
+            label, claims_map.n_points(), len(claims_map.cells), len(tasks), len(distinct),
+            len(claims_map.space), claims_map.base, len(distinct) - len(todo), out,
+        )  # fmt: skip
+        for rows in iter_task_rows(todo, workers, label=label):
+            store.write_batch(rows, ())
+        order = [t.run_id for t in distinct]
+        table = store.consolidate(order)
+        store.write_manifest(table, {"claims_map": True})
+    runs = _rows_of_tasks(tasks, table)
     points = evaluate(claims_map, runs)
     claims = claim_table(claims_map, points)
     boxes = failure_boxes(claims_map, points)
@@ -589,10 +676,18 @@ def run_map(claims_map: ClaimsMap, folder: str | Path, workers: int | None = Non
         ("sobol.csv", sobol),
     ):  # fmt: skip
         atomic_write(out / name, _csv_writer(table))
-    n_failed = int((runs["status"] != "ok").sum()) if "status" in runs else 0
+    n_failed = int((table["status"] != "ok").sum()) if "status" in table else 0
     return MapResult(
-        points, claims, boxes, sobol, time.perf_counter() - start, len(tasks), n_failed
+        points, claims, boxes, sobol, time.perf_counter() - start, len(distinct), n_failed
     )
+
+
+def _rows_of_tasks(tasks: Sequence[Task], table: pd.DataFrame) -> pd.DataFrame:
+    """One row per task from the table of distinct runs (a repeated run under each task)."""
+    rows = table.set_index("run_id").loc[[t.run_id for t in tasks]].reset_index()
+    return rows.assign(
+        design=[t.design for t in tasks], sample=[t.sample for t in tasks]
+    )  # fmt: skip
 
 
 def write_map_record(folder: Path, claims_map: ClaimsMap, result: MapResult, quick: bool) -> None:
@@ -746,10 +841,9 @@ def failure_boxes(claims_map: ClaimsMap, points: pd.DataFrame) -> pd.DataFrame:
         # on a Saltelli sample whose blocks share a seed PRIM would still pick it up
         idle = {n for n, i in zip(names, idle_assumptions(value, len(names)), strict=True) if i}
         cases = x[finite].drop(columns=sorted(idle)).reset_index(drop=True)
+        prim = import_prim()
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            from ema_workbench.analysis import prim
-
             finder = prim.Prim(cases, fails, peel_alpha=0.1, mass_min=0.05)
             box = finder.find_box()
             keep, stats = _readable_box(box, cases, fails)
