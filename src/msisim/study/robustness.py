@@ -652,6 +652,9 @@ def run_map(claims_map: ClaimsMap, folder: str | Path, workers: int | None = Non
     distinct = list({t.run_id: t for t in tasks}.values())
     label = f"{claims_map.spec.name} claims map"
     with ResultStore(out, claims_map.record(), claims_map.fingerprint(tasks)) as store:
+        for name, how in store.changed.items():  # consolidating below rewrites it
+            logger.warning("%s %s (changed outside msisim): rebuilt from the verified parts",
+                           out / name, how)  # fmt: skip
         done = store.finished_runs()
         todo = [t for t in distinct if t.run_id not in done]
         logger.info(
