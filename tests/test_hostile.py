@@ -236,7 +236,13 @@ YAML_CASES = [
     # messages a user understands: the file, the key and the allowed form
     ("name: broken\nbase: {epsilon: a}\n", ["broken.yaml", "base.epsilon='a'", "must be a number"]),
     ("name: broken\ntitle: ???\n", ["broken.yaml", "key title is '???'", "give the value"]),  # merged away
-    ("name: broken\nsteps: a\n", ["broken.yaml", "steps", "Integer"]),
+    ("name: broken\nsteps: a\n", ["broken.yaml: steps: 'a' is not a whole number", "(steps must be a whole number in [1, 10000000])"]),
+    ("name: broken\nreplicates: 1.5\n", ["broken.yaml: replicates: 1.5 is not a whole number", "[1, 1000000]"]),
+    ("name: broken\nseed: x\n", ["broken.yaml: seed: 'x' is not a whole number", "[0, 2^63 - 1]"]),
+    ("name: broken\nsteps: [10, 20]\n", ["broken.yaml: steps: a list is not a whole number"]),
+    ("name: broken\ncollect_series: maybe\n", ["broken.yaml: collect_series: 'maybe' is not true or false"]),
+    ("name: broken\ntitle: {a: 1}\n", ["broken.yaml: title: a mapping is not a text"]),
+    ("name: broken\ncapture_threshold: high\n", ["broken.yaml: capture_threshold: 'high' is not a number", "a finite number"]),
     ("name: broken\nsampler: lhs\nfactors: {epsilon: {low: a, high: 0.3}}\n", ["factor epsilon", "low='a'", "must be a number"]),
     ("name: broken\nbase: [1, 2]\n", ["broken.yaml", "base is a list", "must be a mapping", "base: {n_stakeholders: 100}"]),
     ("name: broken\ndesigns: {a: [1, 2]}\n", ["broken.yaml", "designs.a is a list", "designs: {open: {membership: open}}"]),
@@ -355,7 +361,26 @@ CLI_CASES = [
     (
         ["run", "params.epsilon=a", "steps=2"],
         2,
-        ["params.epsilon=a", "could not be converted to Float"],
+        [
+            "override 'params.epsilon=a'",
+            "params.epsilon: 'a' is not a number",
+            "(params.epsilon must be a number in [0, 10])",
+        ],
+    ),
+    (
+        ["run", "seed=x", "steps=2"],
+        2,
+        ["override 'seed=x'", "seed: 'x' is not a whole number", "[0, 2^63 - 1]"],
+    ),
+    (
+        ["run", "params.n_seats=[1,2]", "steps=2"],
+        2,
+        ["params.n_seats: a list is not a whole number", "in [1, 2000000]"],
+    ),
+    (
+        ["run", "-m", "params.epsilon=0.1,a", "steps=2"],
+        2,
+        ["override 'params.epsilon=0.1,a'", "params.epsilon: 'a' is not a number"],
     ),
     (
         ["run", "params.seats_per_category=[1,2]", "steps=2"],
@@ -748,4 +773,4 @@ def test_the_count_of_refused_inputs():
     )
     assert quoted, "SECURITY.md quotes the tally"
     assert (refused, warned) == tuple(map(int, quoted.groups())), "SECURITY.md's numbers"
-    assert (refused, warned) == (103, 16), (refused, warned)
+    assert (refused, warned) == (112, 16), (refused, warned)

@@ -840,11 +840,13 @@ def check_run_overrides(
         packaged_config_dir,
         parameter_table,
         register_configs,
+        study_form,
     )
     from msisim.kinds import model_kind
 
     register_configs(config_dir)  # the run config's schema (idempotent)
-    names = [info.name for info in parameter_table()]
+    infos = {info.name: info for info in parameter_table()}
+    names = list(infos)
     groups = config_groups(config_dir)
     readable = {*groups, "model", "params", "stakeholder_map", *RUN_SETTINGS}
     parsed = OverridesParser.create().parse_overrides(overrides)
@@ -883,6 +885,13 @@ def check_run_overrides(
                     f"unknown model parameter 'params.{name}'{hint}; "
                     "'msisim run --help' lists them all"
                 )
+            check_typed_override(override, f"params.{name}", infos[name].schema_type,
+                                 infos[name].form)  # fmt: skip
+        elif key in RUN_SETTINGS:
+            check_typed_override(override, key, int, study_form(key))
+        elif key in ("model", "stakeholder_map"):
+            check_typed_override(override, key, str, study_form("model") if key == "model" else
+                                 "a map's name or a .csv/.yaml file")  # fmt: skip
         elif key in groups:
             valid = group_options(key, config_dir)
             for choice in values:
@@ -932,6 +941,26 @@ def check_run_overrides(
         )
         raise ValueError(f"params.{_one_line(err)}{source}") from None
     return baseline  # type: ignore[return-value]
+
+
+def check_typed_override(override: Any, key: str, kind: Any, form: str) -> None:
+    """Refuse an override whose value (each value of a sweep) the schema's type cannot take.
+
+    Raises:
+        ValueError: One line naming the override, the key and the allowed form.
+    """
+    from msisim.conf import check_schema_value
+
+    if override.is_delete():
+        return
+    try:
+        values = (
+            list(override.sweep_iterator()) if override.is_sweep_override() else [override.value()]
+        )
+    except Exception:  # an interval or glob sweep (for a sweeper plugin): Hydra checks it
+        return
+    for value in values:
+        check_schema_value(value, kind, key, f"override {override.input_line!r}", form)
 
 
 def with_map(

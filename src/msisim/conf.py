@@ -29,7 +29,13 @@ from typing import Any, Literal, Optional, Union, get_args, get_origin
 
 from hydra.core.config_store import ConfigStore
 
-from msisim.study.spec import DEFAULT_SEED, ExperimentSpec
+from msisim.study.spec import (
+    DEFAULT_SEED,
+    MAX_SEED,
+    SAMPLERS,
+    WHOLE_NUMBER_BOUNDS,
+    ExperimentSpec,
+)
 
 _SCALARS = (bool, int, float, str)
 
@@ -91,6 +97,7 @@ def check_study_shapes(data: Any, where: str) -> None:
         if f.name not in data or data[f.name] is None:
             continue
         value, origin = data[f.name], get_origin(hints[f.name])
+        check_schema_value(value, hints[f.name], f.name, where, study_form(f.name))
         if origin is dict and not isinstance(value, dict):
             form = _EXAMPLES.get(f.name, f"{f.name}: {{key: value}}")
             raise ValueError(
@@ -120,6 +127,89 @@ def check_study_shapes(data: Any, where: str) -> None:
                     f"{where}: factors.{label} is {_shape(entry)}; a factor is {{levels: [...]}}"
                     " or {low: ..., high: ...}"
                 )
+
+
+# --------------------------------------------------------------------------- typed values
+
+#: What a value of each schema type is, in words.
+_TYPE_WORDS: dict[Any, str] = {
+    int: "a whole number",
+    float: "a number",
+    bool: "true or false",
+    str: "a text",
+}
+
+
+def check_schema_value(value: Any, kind: Any, key: str, where: str, form: str) -> None:
+    """Refuse a value OmegaConf could not convert to a schema field's type, in msisim's words.
+
+    ``kind`` is the field's schema type (``int``, ``float``, ``bool``, ``str`` or an
+    ``Optional`` of one; any other type is not checked here). Whether the value converts is
+    decided by OmegaConf's own nodes (so ``'5'`` is a whole number, as it is for Hydra); an
+    interpolation (``${...}``) is left to be checked once resolved. Hydra's own message
+    ("Value 'a' of type 'str' could not be converted to Integer; full_key: steps") named no
+    allowed form, and no file for a command-line override.
+
+    Raises:
+        ValueError: One line: ``WHERE: KEY: VALUE is not a whole number (KEY must be FORM)``.
+    """
+    from omegaconf.errors import ValidationError
+    from omegaconf.nodes import BooleanNode, FloatNode, IntegerNode, StringNode
+
+    optional = False
+    if get_origin(kind) in (Union, types.UnionType):
+        rest = [a for a in get_args(kind) if a is not type(None)]
+        optional, kind = True, rest[0] if len(rest) == 1 else Any
+    if kind not in _TYPE_WORDS:
+        return
+    if isinstance(value, str) and "${" in value:
+        return  # an interpolation: its resolved value is checked by the spec or the model
+    nodes: dict[Any, Any] = {int: IntegerNode, float: FloatNode, bool: BooleanNode, str: StringNode}
+    try:
+        nodes[kind](value=value, is_optional=optional)
+    except ValidationError:
+        shown = "null" if value is None else _shape(value).removeprefix("the value ")
+        words = _TYPE_WORDS[kind]
+        rule = "" if form == words else f" ({key} must be {form})"
+        raise ValueError(f"{where}: {key}: {shown} is not {words}{rule}") from None
+
+
+def study_form(key: str) -> str:
+    """The allowed form of a study's scalar setting, in words (for messages)."""
+    if key in WHOLE_NUMBER_BOUNDS:
+        lo, hi = WHOLE_NUMBER_BOUNDS[key]
+        return f"a whole number in [{lo}, {hi if hi != MAX_SEED else '2^63 - 1'}]"
+    if key == "sampler":
+        return f"one of {', '.join(SAMPLERS)}"
+    if key == "capture_threshold":
+        return "a finite number"
+    if key == "collect_series":
+        return "true or false"
+    if key == "workers":
+        return "a whole number >= 1"
+    if key == "model":
+        from msisim.kinds import MODEL_KINDS
+
+        return f"a model kind: {', '.join(MODEL_KINDS)}"
+    return "a text"
+
+
+def param_form(spec: Any) -> str:
+    """A parameter's allowed form in words, from its :class:`msisim.validation.ParamSpec`."""
+    allowed = spec.allowed()
+    if spec.kind == "int" and spec.lo is not None:  # whole bounds as whole numbers, not 2e+06
+        lo = int(spec.lo)
+        allowed = f"in [{lo}, {int(spec.hi)}]" if spec.hi is not None else f">= {lo}"
+    ranged = f"in {allowed}" if allowed.startswith(("[", "(")) else allowed
+    if spec.kind == "int":
+        return f"a whole number {ranged}".rstrip()
+    if spec.kind in ("float", "optional_float"):
+        return f"a number {ranged}".rstrip()
+    if spec.kind == "bool":
+        return "true or false"
+    if spec.kind == "choice":
+        return f"one of {', '.join(spec.choice_names())}"
+    return spec.doc
 
 
 _EXAMPLES = {
@@ -152,6 +242,7 @@ class ParamInfo:
     schema_type: Any
     default: Any
     doc: str
+    form: str = ""  # the allowed form in words ("a number in [0, 1]"), for messages
 
     @property
     def complex(self) -> bool:
@@ -209,7 +300,8 @@ def parameter_table() -> list[ParamInfo]:
             spec = f.metadata.get("spec") if f.metadata else None
             doc = f"{spec.doc} ({spec.allowed()})" if spec and spec.allowed() else ""
             doc = doc or (spec.doc if spec else "")
-            table.append(ParamInfo(f.name, group, _schema_type(hints[f.name]), default, doc))
+            form = param_form(spec) if spec else ""
+            table.append(ParamInfo(f.name, group, _schema_type(hints[f.name]), default, doc, form))
     return table
 
 
