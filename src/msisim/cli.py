@@ -122,9 +122,12 @@ def load_experiment(
 
     from msisim.conf import (
         check_overrides,
+        check_study_overrides,
         check_study_shapes,
         config_dirs,
+        cycle_message,
         experiment_dir,
+        interpolation_cycle,
         register_configs,
     )
     from msisim.study.checks import check_config_tree
@@ -156,7 +159,14 @@ def load_experiment(
     where = f"experiment {name} ({path}{', with overrides' if overrides else ''})"
     try:
         with initialize_config_dir(config_dir=str(root), version_base="1.3"):
+            if overrides:  # checked against the study itself, in msisim's words
+                plain = compose(config_name=config_name, overrides=search)
+                study = OmegaConf.to_container(plain, resolve=False)
+                check_study_overrides(overrides, study, name)  # type: ignore[arg-type]
             cfg = compose(config_name=config_name, overrides=search + overrides)
+        cycle = interpolation_cycle(OmegaConf.to_container(cfg, resolve=False))
+        if cycle:
+            raise ValueError(cycle_message(cycle, where))
         missing = sorted(OmegaConf.missing_keys(cfg))
         if missing:
             raise ValueError(
@@ -835,7 +845,9 @@ def check_run_overrides(
         RUN_SETTINGS,
         config_dirs,
         config_groups,
+        cycle_message,
         group_options,
+        interpolation_cycle,
         model_params,
         packaged_config_dir,
         parameter_table,
@@ -914,11 +926,27 @@ def check_run_overrides(
     GlobalHydra.instance().clear()
     try:
         with initialize_config_dir(config_dir=str(packaged), version_base="1.3"):
-            cfg = compose(config_name="run", overrides=search + first)
+            cfg = compose(config_name="run", overrides=search + first, return_hydra_config=True)
             plain = compose(config_name="run", overrides=search)  # the default groups only
     finally:
         GlobalHydra.instance().clear()
-    params = OmegaConf.to_container(cfg.params, resolve=True)
+    choices = dict(cfg.hydra.runtime.choices)
+    del cfg.hydra  # from here on the job's config only, as the run sees it
+    unresolved = OmegaConf.to_container(cfg, resolve=False)
+    cycle = interpolation_cycle(unresolved)
+    if cycle:  # OmegaConf would name the key only: the files that set it too
+        files = dict.fromkeys(f for k in cycle for f in run_config_files(choices, config_dir, k))
+        raise ValueError(cycle_message(cycle, ", ".join(files) or "msisim run's config"))
+    try:
+        params = OmegaConf.to_container(cfg.params, resolve=True)
+    except OmegaConfBaseException as err:  # an interpolation that cannot be resolved
+        key = str(getattr(err, "full_key", "") or "")
+        named = run_config_files(choices, config_dir, key) if key else []
+        reason = str(getattr(err, "msg", "") or err).strip().splitlines()[0]
+        raise ValueError(
+            f"{', '.join(named) or 'msisim run'}: {key}: {reason}; an interpolation names a "
+            "key of the composed config ('msisim run --cfg job' shows them)"
+        ) from None
     baseline = OmegaConf.to_container(plain.params, resolve=True)
     model = str(cfg.model)
     flat = model_params(params, model, baseline)  # type: ignore[arg-type]
@@ -941,6 +969,42 @@ def check_run_overrides(
         )
         raise ValueError(f"params.{_one_line(err)}{source}") from None
     return baseline  # type: ignore[return-value]
+
+
+def run_config_files(choices: dict[str, Any], config_dir: str | Path | None, key: str) -> list[str]:
+    """The config files of a ``msisim run`` composition that set ``key`` (a dotted path).
+
+    ``choices`` is Hydra's ``hydra.runtime.choices`` (group -> option); each option's file is
+    the first on the search path, its keys placed under its ``# @package`` (by default the
+    group's name), and the primary ``run.yaml`` at the top.
+    """
+    from msisim.conf import config_dirs
+
+    found = []
+    for group, option in [("", "run"), *choices.items()]:
+        if option is None or group.startswith("hydra"):
+            continue
+        for folder in config_dirs(config_dir):
+            path = folder / group / f"{option}.yaml"
+            if not path.is_file():
+                continue
+            text = path.read_text()  # checked by check_config_tree: a small regular file
+            package = group.replace("/", ".")
+            for line in text.splitlines()[:5]:
+                if line.startswith("# @package"):
+                    package = line.split(None, 2)[2].strip()
+            package = "" if package == "_global_" or not group else package
+            try:
+                data = yaml.safe_load(text)
+            except yaml.YAMLError:
+                data = None
+            node: Any = {package: data} if package else data
+            for part in key.split("."):
+                node = node.get(part) if isinstance(node, dict) else None
+            if node is not None:
+                found.append(str(path))
+            break
+    return found
 
 
 def check_typed_override(override: Any, key: str, kind: Any, form: str) -> None:

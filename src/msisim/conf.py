@@ -194,8 +194,12 @@ def study_form(key: str) -> str:
     return "a text"
 
 
-def param_form(spec: Any) -> str:
-    """A parameter's allowed form in words, from its :class:`msisim.validation.ParamSpec`."""
+def param_form(spec: Any, schema_type: Any = None) -> str:
+    """A parameter's allowed form in words, from its :class:`msisim.validation.ParamSpec`.
+
+    A parameter validated by its own converter is described by its schema type and meaning
+    (``a whole number, the population size N``).
+    """
     allowed = spec.allowed()
     if spec.kind == "int" and spec.lo is not None:  # whole bounds as whole numbers, not 2e+06
         lo = int(spec.lo)
@@ -209,7 +213,145 @@ def param_form(spec: Any) -> str:
         return "true or false"
     if spec.kind == "choice":
         return f"one of {', '.join(spec.choice_names())}"
-    return spec.doc
+    word = _TYPE_WORDS.get(schema_type)
+    return f"{word}, the {spec.doc}" if word else spec.doc
+
+
+def check_study_overrides(overrides: list[str], study: dict[str, Any], name: str) -> None:
+    """Refuse ``msisim experiment`` overrides that do not fit the study, in msisim's words.
+
+    ``study`` is the study composed without the overrides (unresolved). Checked: the key is
+    a study key (with a "did you mean"), a path goes through mappings only (``steps.x=1``),
+    a model parameter under ``base``, ``designs.D`` or ``contexts`` is a known one whose value
+    has the parameter's type, a plain ``KEY=VALUE`` changes a key the study sets (else
+    ``+KEY=VALUE`` adds it), ``+KEY=VALUE`` adds one it does not set, ``~KEY`` deletes one
+    it sets. Hydra's own messages ("Could not override 'base.epsilon'. ... Key 'epsilon' is
+    not in struct") named no allowed form.
+
+    Raises:
+        ValueError: One line naming the override, the key and the allowed form.
+    """
+    import difflib
+
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+    from hydra.core.override_parser.types import OverrideType
+
+    infos = {info.name: info for info in parameter_table()}
+    keys = [f.name for f in dataclasses.fields(experiment_schema())]
+    for override in OverridesParser.create().parse_overrides(overrides):
+        if override.is_sweep_override() or override.package:
+            continue  # a sweep has no meaning here; Hydra's message says so
+        line = override.input_line or ""
+        where = f"override {line!r}"
+        parts = override.key_or_group.split(".")
+        if parts[0] not in keys:
+            close = difflib.get_close_matches(parts[0], keys, n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            raise ValueError(
+                f"{where}: a study has no key {parts[0]!r}{hint}; keys: {', '.join(keys)}"
+            )
+        node: Any = study
+        for depth, part in enumerate(parts[:-1]):
+            if isinstance(node, list) and part.isdigit() and int(part) < len(node):
+                node = node[int(part)]
+            elif isinstance(node, dict) and part in node:
+                node = node[part]
+            else:
+                node = None
+            if node is not None and not isinstance(node, dict | list):
+                path = ".".join(parts[: depth + 1])
+                raise ValueError(
+                    f"{where}: {path} is {_shape(node)}, not a mapping; set it whole "
+                    f"({path}=VALUE) or a key of a mapping such as base.KEY=VALUE"
+                )
+            if node is None:
+                break
+        exists = isinstance(node, dict) and parts[-1] in node
+        value = None if override.is_delete() else override.value()
+        problems = []
+        param = parts[-1] if len(parts) >= 2 else None
+        if param is not None and (
+            (parts[0] == "base" and len(parts) == 2)
+            or (parts[0] in ("designs", "contexts") and len(parts) == 3)
+        ):
+            info = infos.get(param)
+            if info is None:
+                close = difflib.get_close_matches(param, list(infos), n=1)
+                hint = f" (did you mean {close[0]!r}?)" if close else ""
+                raise ValueError(
+                    f"{where}: {param!r} is not a model parameter{hint}; "
+                    "'msisim run --help' lists them"
+                )
+            if not override.is_delete():
+                try:
+                    check_schema_value(value, info.schema_type, ".".join(parts), where, info.form)
+                except ValueError as err:
+                    problems.append(str(err).removeprefix(f"{where}: "))
+        key = ".".join(parts)
+        kind = override.type
+        if kind == OverrideType.CHANGE and not exists:
+            problems.append(
+                f"study {name} does not set {key}: add it with a + ('+{key}={_text(line)}')"
+            )
+        elif kind == OverrideType.ADD and exists:
+            problems.append(
+                f"study {name} sets {key} already: change it without the + ('{key}={_text(line)}')"
+            )
+        elif kind == OverrideType.DEL and not exists:
+            problems.append(f"study {name} does not set {key}: there is nothing to delete")
+        if problems:
+            raise ValueError(f"{where}: {'; and '.join(problems)}")
+
+
+_REFERENCE = re.compile(r"^\$\{([A-Za-z_][\w.]*)\}$")
+
+
+def interpolation_cycle(data: Any) -> list[str] | None:
+    """The first cycle of plain interpolations (``a: ${b}``, ``b: ${a}``) in a config, if any.
+
+    ``data`` is the unresolved config as plain data. Returns the keys of the cycle, the
+    first repeated at the end (``['a', 'b', 'a']``); OmegaConf would say only "Recursive
+    interpolation detected" with one key and no file.
+    """
+    refs: dict[str, str] = {}
+
+    def walk(node: Any, path: str) -> None:
+        items = (
+            node.items()
+            if isinstance(node, dict)
+            else enumerate(node)
+            if isinstance(node, list)
+            else ()
+        )
+        for key, value in items:
+            full = f"{path}.{key}" if path else str(key)
+            if isinstance(value, str) and _REFERENCE.match(value):
+                refs[full] = _REFERENCE.match(value).group(1)  # type: ignore[union-attr]
+            else:
+                walk(value, full)
+
+    walk(data, "")
+    for start in refs:
+        chain = [start]
+        while chain[-1] in refs:
+            target = refs[chain[-1]]
+            if target in chain:
+                return [*chain[chain.index(target) :], target]
+            chain.append(target)
+    return None
+
+
+def cycle_message(cycle: list[str], where: str) -> str:
+    """One line naming where an interpolation cycle is, its keys and what to do."""
+    return (
+        f"{where}: {cycle[0]}: the interpolation ${{{cycle[1]}}} leads back to {cycle[0]} "
+        f"({' -> '.join(cycle)}); give one of these keys a value"
+    )
+
+
+def _text(line: str) -> str:
+    """The value part of an override as typed (``base.epsilon=0.2`` -> ``0.2``)."""
+    return line.split("=", 1)[1] if "=" in line else ""
 
 
 _EXAMPLES = {
@@ -300,8 +442,9 @@ def parameter_table() -> list[ParamInfo]:
             spec = f.metadata.get("spec") if f.metadata else None
             doc = f"{spec.doc} ({spec.allowed()})" if spec and spec.allowed() else ""
             doc = doc or (spec.doc if spec else "")
-            form = param_form(spec) if spec else ""
-            table.append(ParamInfo(f.name, group, _schema_type(hints[f.name]), default, doc, form))
+            kind = _schema_type(hints[f.name])
+            form = param_form(spec, kind) if spec else ""
+            table.append(ParamInfo(f.name, group, kind, default, doc, form))
     return table
 
 
