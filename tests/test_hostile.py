@@ -299,6 +299,9 @@ RUN_GROUP_CASES = [
     ({"design/cyc.yaml": "# @package params\nmembership: ${params.selection}\nselection: ${params.membership}\n"}, ["design=cyc"], ["design/cyc.yaml: params.membership: the interpolation ${params.selection} leads back", "(params.membership -> params.selection -> params.membership)"]),
     ({"design/half.yaml": "# @package params\nmembership: ${params.selection}\n", "lobbying/half.yaml": "# @package params\nselection: ${params.membership}\n"}, ["design=half", "lobbying=half"], ["design/half.yaml, ", "lobbying/half.yaml: params.membership", "leads back"]),
     ({"design/miss.yaml": "# @package params\nmembership: ${params.nothere}\n"}, ["design=miss"], ["design/miss.yaml: params.membership:", "'params.nothere' not found"]),
+    ({"design/nohead.yaml": "membership: open\n"}, ["design=nohead"], ["design/nohead.yaml:", "'# @package params'", "land under 'design.'"]),
+    ({"design/badval.yaml": "# @package params\nepsilon: a\n"}, ["design=badval"], ["design/badval.yaml: params.epsilon: 'a' is not a number", "[0, 10]"]),
+    ({"design/typo.yaml": "# @package params\nepsilonn: 0.1\n"}, ["design=typo"], ["design/typo.yaml: 'epsilonn' is not a model parameter", "did you mean 'epsilon'"]),
 ]  # fmt: skip
 
 
@@ -822,4 +825,4 @@ def test_the_count_of_refused_inputs():
     )
     assert quoted, "SECURITY.md quotes the tally"
     assert (refused, warned) == tuple(map(int, quoted.groups())), "SECURITY.md's numbers"
-    assert (refused, warned) == (119, 16), (refused, warned)
+    assert (refused, warned) == (122, 16), (refused, warned)

@@ -920,6 +920,8 @@ def check_run_overrides(
                 first.append(f"{override.get_key_element()}={values[0]}")
         else:
             first.append(override.input_line or "")
+    chosen = {o.split("=", 1)[0]: o.split("=", 1)[1] for o in first if o.split("=")[0] in groups}
+    check_run_group_files(chosen, config_dir, infos)
     packaged = packaged_config_dir()
     extra = [f"file://{p}" for p in config_dirs(config_dir) if p != packaged]
     search = [f"hydra.searchpath=[{','.join(extra)}]"] if extra else []
@@ -969,6 +971,59 @@ def check_run_overrides(
         )
         raise ValueError(f"params.{_one_line(err)}{source}") from None
     return baseline  # type: ignore[return-value]
+
+
+def check_run_group_files(
+    chosen: dict[str, str], config_dir: str | Path | None, infos: dict[str, Any]
+) -> None:
+    """Check the group files ``msisim run`` composes before Hydra does, naming the file.
+
+    ``chosen`` maps a group to the option the command line gives; the other groups take
+    the defaults of the first ``run.yaml`` on the search path. A file's keys must be model
+    parameters (``# @package params``) of the schema's types: Hydra's messages ("Key
+    'design' not in 'RunSchema'", "could not be converted to Float") named no allowed form.
+
+    Raises:
+        ValueError: One line naming the file, the key and the allowed form.
+    """
+    import difflib
+
+    from msisim.conf import check_schema_value, config_dirs
+
+    folders = config_dirs(config_dir)
+    run_yaml = next(f / "run.yaml" for f in folders if (f / "run.yaml").is_file())
+    defaults = (yaml.safe_load(run_yaml.read_text()) or {}).get("defaults") or []
+    options = {k: v for d in defaults if isinstance(d, dict) for k, v in d.items()}
+    for group, option in {**options, **chosen}.items():
+        if " " in str(group) or group.startswith("hydra") or not isinstance(option, str):
+            continue
+        path = next((f / group / f"{option}.yaml" for f in folders
+                     if (f / group / f"{option}.yaml").is_file()), None)  # fmt: skip
+        if path is None:
+            continue
+        text = path.read_text()  # checked by check_config_tree: a small regular file
+        header = [ln.split(None, 2)[2].strip() for ln in text.splitlines()[:5]
+                  if ln.startswith("# @package") and len(ln.split()) > 2]  # fmt: skip
+        package = header[0] if header else group
+        data = yaml.safe_load(text) or {}
+        if package == "_global_" and isinstance(data, dict):
+            data, package = data.get("params") or {}, "params"
+        if package != "params":
+            raise ValueError(
+                f"{path}: a group file of msisim run sets model parameters and starts with "
+                f"'# @package params'; without it its keys land under '{package}.', which "
+                "msisim run does not read"
+            )
+        for key, value in data.items() if isinstance(data, dict) else ():
+            info = infos.get(str(key))
+            if info is None:
+                close = difflib.get_close_matches(str(key), list(infos), n=1)
+                hint = f" (did you mean {close[0]!r}?)" if close else ""
+                raise ValueError(
+                    f"{path}: {key!r} is not a model parameter{hint}; "
+                    "'msisim run --help' lists them"
+                )
+            check_schema_value(value, info.schema_type, f"params.{key}", str(path), info.form)
 
 
 def run_config_files(choices: dict[str, Any], config_dir: str | Path | None, key: str) -> list[str]:
