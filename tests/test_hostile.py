@@ -236,14 +236,20 @@ YAML_CASES = [
     # messages a user understands: the file, the key and the allowed form
     ("name: broken\nbase: {epsilon: a}\n", ["broken.yaml", "base.epsilon='a'", "must be a number"]),
     ("name: broken\ntitle: ???\n", ["broken.yaml", "key title is '???'", "give the value"]),  # merged away
-    ("name: broken\nsteps: a\n", ["broken.yaml", "steps", "Integer"]),
+    ("name: broken\nsteps: a\n", ["broken.yaml: steps: 'a' is not a whole number", "(steps must be a whole number in [1, 10000000])"]),
+    ("name: broken\nreplicates: 1.5\n", ["broken.yaml: replicates: 1.5 is not a whole number", "[1, 1000000]"]),
+    ("name: broken\nseed: x\n", ["broken.yaml: seed: 'x' is not a whole number", "[0, 2^63 - 1]"]),
+    ("name: broken\nsteps: [10, 20]\n", ["broken.yaml: steps: a list is not a whole number"]),
+    ("name: broken\ncollect_series: maybe\n", ["broken.yaml: collect_series: 'maybe' is not true or false"]),
+    ("name: broken\ntitle: {a: 1}\n", ["broken.yaml: title: a mapping is not a text"]),
+    ("name: broken\ncapture_threshold: high\n", ["broken.yaml: capture_threshold: 'high' is not a number", "a finite number"]),
     ("name: broken\nsampler: lhs\nfactors: {epsilon: {low: a, high: 0.3}}\n", ["factor epsilon", "low='a'", "must be a number"]),
     ("name: broken\nbase: [1, 2]\n", ["broken.yaml", "base is a list", "must be a mapping", "base: {n_stakeholders: 100}"]),
     ("name: broken\ndesigns: {a: [1, 2]}\n", ["broken.yaml", "designs.a is a list", "designs: {open: {membership: open}}"]),
     ("name: broken\ncontexts: [[1, 2]]\n", ["broken.yaml", "contexts.0 is a list", "contexts: [{lobby_budget: 1.0}]"]),
     ("name: broken\noutcomes: rose\n", ["broken.yaml", "outcomes is the value 'rose'", "must be a list"]),
     ("replicates: 2\n", ["broken.yaml", "name is missing", "name: my_study"]),
-    ("name: broken\ntitle: ${question}\nquestion: ${title}\n", ["broken.yaml", "Recursive interpolation", "title"]),
+    ("name: broken\ntitle: ${question}\nquestion: ${title}\n", ["broken.yaml", "title: the interpolation ${question} leads back to title", "(title -> question -> title)"]),
     ("name: broken\nbase: {categories: " + "[" * 3000 + "]" * 3000 + "}\n", ["broken.yaml:", "nested more than 50 levels"]),
 ]  # fmt: skip
 
@@ -284,6 +290,32 @@ def test_group_files_are_refused_naming_the_file(config_dir, name, body, expect)
     with pytest.raises(ValueError) as err:
         load_experiment("bollow_comparison", [], quick=True)
     message = _one_line(err.value)
+    for word in expect:
+        assert word in message, f"the message must say {word!r}: {message}"
+
+
+# msisim run's config group files: an interpolation cycle names every file of the cycle
+RUN_GROUP_CASES = [
+    ({"design/cyc.yaml": "# @package params\nmembership: ${params.selection}\nselection: ${params.membership}\n"}, ["design=cyc"], ["design/cyc.yaml: params.membership: the interpolation ${params.selection} leads back", "(params.membership -> params.selection -> params.membership)"]),
+    ({"design/half.yaml": "# @package params\nmembership: ${params.selection}\n", "lobbying/half.yaml": "# @package params\nselection: ${params.membership}\n"}, ["design=half", "lobbying=half"], ["design/half.yaml, ", "lobbying/half.yaml: params.membership", "leads back"]),
+    ({"design/miss.yaml": "# @package params\nmembership: ${params.nothere}\n"}, ["design=miss"], ["design/miss.yaml: params.membership:", "'params.nothere' not found"]),
+    ({"design/nohead.yaml": "membership: open\n"}, ["design=nohead"], ["design/nohead.yaml:", "'# @package params'", "land under 'design.'"]),
+    ({"design/badval.yaml": "# @package params\nepsilon: a\n"}, ["design=badval"], ["design/badval.yaml: params.epsilon: 'a' is not a number", "[0, 10]"]),
+    ({"design/typo.yaml": "# @package params\nepsilonn: 0.1\n"}, ["design=typo"], ["design/typo.yaml: 'epsilonn' is not a model parameter", "did you mean 'epsilon'"]),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("files", "overrides", "expect"), RUN_GROUP_CASES)
+def test_run_group_files_name_the_file_of_a_bad_interpolation(tmp_path, files, overrides, expect):
+    from msisim.cli import check_run_overrides
+
+    for name, body in files.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(body)
+    with pytest.raises(ValueError) as err:
+        check_run_overrides([*overrides, "steps=2"], tmp_path)
+    message = str(err.value)
+    one_line(message)
     for word in expect:
         assert word in message, f"the message must say {word!r}: {message}"
 
@@ -355,7 +387,26 @@ CLI_CASES = [
     (
         ["run", "params.epsilon=a", "steps=2"],
         2,
-        ["params.epsilon=a", "could not be converted to Float"],
+        [
+            "override 'params.epsilon=a'",
+            "params.epsilon: 'a' is not a number",
+            "(params.epsilon must be a number in [0, 10])",
+        ],
+    ),
+    (
+        ["run", "seed=x", "steps=2"],
+        2,
+        ["override 'seed=x'", "seed: 'x' is not a whole number", "[0, 2^63 - 1]"],
+    ),
+    (
+        ["run", "params.n_seats=[1,2]", "steps=2"],
+        2,
+        ["params.n_seats: a list is not a whole number", "in [1, 2000000]"],
+    ),
+    (
+        ["run", "-m", "params.epsilon=0.1,a", "steps=2"],
+        2,
+        ["override 'params.epsilon=0.1,a'", "params.epsilon: 'a' is not a number"],
     ),
     (
         ["run", "params.seats_per_category=[1,2]", "steps=2"],
@@ -370,7 +421,32 @@ CLI_CASES = [
     (
         ["experiment", "bollow_comparison", "+base.epsilon=a"],
         2,
-        ["bollow_comparison.yaml", "base.epsilon='a'", "must be a number"],
+        ["override '+base.epsilon=a'", "base.epsilon: 'a' is not a number", "[0, 10]"],
+    ),
+    (
+        ["experiment", "bollow_comparison", "base.epsilon=a"],
+        2,
+        [
+            "override 'base.epsilon=a'",
+            "base.epsilon: 'a' is not a number",
+            "must be a number in [0, 10]",
+            "add it with a + ('+base.epsilon=a')",
+        ],
+    ),
+    (
+        ["experiment", "bollow_comparison", "stepz=3"],
+        2,
+        ["override 'stepz=3'", "a study has no key 'stepz'", "did you mean 'steps'"],
+    ),
+    (
+        ["experiment", "bollow_comparison", "+base.n_stakeholders=50"],
+        2,
+        ["sets base.n_stakeholders already", "without the + ('base.n_stakeholders=50')"],
+    ),
+    (
+        ["experiment", "bollow_comparison", "steps.x=1"],
+        2,
+        ["override 'steps.x=1'", "steps is the value", "not a mapping"],
     ),
     (
         ["experiment", "bollow_comparison", "base=[1,2]"],
@@ -740,6 +816,7 @@ def test_the_count_of_refused_inputs():
         + len(REPORT_CASES)
         + len(MAP_CASES)
         + len(GROUP_FILE_CASES)
+        + len(RUN_GROUP_CASES)
     )
     warned = len(WARN_CASES) + len(FACTOR_WARN_CASES)
     security = (Path(__file__).resolve().parents[1] / "SECURITY.md").read_text()
@@ -748,4 +825,4 @@ def test_the_count_of_refused_inputs():
     )
     assert quoted, "SECURITY.md quotes the tally"
     assert (refused, warned) == tuple(map(int, quoted.groups())), "SECURITY.md's numbers"
-    assert (refused, warned) == (103, 16), (refused, warned)
+    assert (refused, warned) == (122, 16), (refused, warned)

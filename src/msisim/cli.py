@@ -122,9 +122,12 @@ def load_experiment(
 
     from msisim.conf import (
         check_overrides,
+        check_study_overrides,
         check_study_shapes,
         config_dirs,
+        cycle_message,
         experiment_dir,
+        interpolation_cycle,
         register_configs,
     )
     from msisim.study.checks import check_config_tree
@@ -156,7 +159,14 @@ def load_experiment(
     where = f"experiment {name} ({path}{', with overrides' if overrides else ''})"
     try:
         with initialize_config_dir(config_dir=str(root), version_base="1.3"):
+            if overrides:  # checked against the study itself, in msisim's words
+                plain = compose(config_name=config_name, overrides=search)
+                study = OmegaConf.to_container(plain, resolve=False)
+                check_study_overrides(overrides, study, name)  # type: ignore[arg-type]
             cfg = compose(config_name=config_name, overrides=search + overrides)
+        cycle = interpolation_cycle(OmegaConf.to_container(cfg, resolve=False))
+        if cycle:
+            raise ValueError(cycle_message(cycle, where))
         missing = sorted(OmegaConf.missing_keys(cfg))
         if missing:
             raise ValueError(
@@ -846,16 +856,20 @@ def check_run_overrides(
         RUN_SETTINGS,
         config_dirs,
         config_groups,
+        cycle_message,
         group_options,
+        interpolation_cycle,
         model_params,
         packaged_config_dir,
         parameter_table,
         register_configs,
+        study_form,
     )
     from msisim.kinds import model_kind
 
     register_configs(config_dir)  # the run config's schema (idempotent)
-    names = [info.name for info in parameter_table()]
+    infos = {info.name: info for info in parameter_table()}
+    names = list(infos)
     groups = config_groups(config_dir)
     readable = {*groups, "model", "params", "stakeholder_map", *RUN_SETTINGS}
     parsed = OverridesParser.create().parse_overrides(overrides)
@@ -894,6 +908,13 @@ def check_run_overrides(
                     f"unknown model parameter 'params.{name}'{hint}; "
                     "'msisim run --help' lists them all"
                 )
+            check_typed_override(override, f"params.{name}", infos[name].schema_type,
+                                 infos[name].form)  # fmt: skip
+        elif key in RUN_SETTINGS:
+            check_typed_override(override, key, int, study_form(key))
+        elif key in ("model", "stakeholder_map"):
+            check_typed_override(override, key, str, study_form("model") if key == "model" else
+                                 "a map's name or a .csv/.yaml file")  # fmt: skip
         elif key in groups:
             valid = group_options(key, config_dir)
             for choice in values:
@@ -910,17 +931,35 @@ def check_run_overrides(
                 first.append(f"{override.get_key_element()}={values[0]}")
         else:
             first.append(override.input_line or "")
+    chosen = {o.split("=", 1)[0]: o.split("=", 1)[1] for o in first if o.split("=")[0] in groups}
+    check_run_group_files(chosen, config_dir, infos)
     packaged = packaged_config_dir()
     extra = [f"file://{p}" for p in config_dirs(config_dir) if p != packaged]
     search = [f"hydra.searchpath=[{','.join(extra)}]"] if extra else []
     GlobalHydra.instance().clear()
     try:
         with initialize_config_dir(config_dir=str(packaged), version_base="1.3"):
-            cfg = compose(config_name="run", overrides=search + first)
+            cfg = compose(config_name="run", overrides=search + first, return_hydra_config=True)
             plain = compose(config_name="run", overrides=search)  # the default groups only
     finally:
         GlobalHydra.instance().clear()
-    params = OmegaConf.to_container(cfg.params, resolve=True)
+    choices = dict(cfg.hydra.runtime.choices)
+    del cfg.hydra  # from here on the job's config only, as the run sees it
+    unresolved = OmegaConf.to_container(cfg, resolve=False)
+    cycle = interpolation_cycle(unresolved)
+    if cycle:  # OmegaConf would name the key only: the files that set it too
+        files = dict.fromkeys(f for k in cycle for f in run_config_files(choices, config_dir, k))
+        raise ValueError(cycle_message(cycle, ", ".join(files) or "msisim run's config"))
+    try:
+        params = OmegaConf.to_container(cfg.params, resolve=True)
+    except OmegaConfBaseException as err:  # an interpolation that cannot be resolved
+        key = str(getattr(err, "full_key", "") or "")
+        named = run_config_files(choices, config_dir, key) if key else []
+        reason = str(getattr(err, "msg", "") or err).strip().splitlines()[0]
+        raise ValueError(
+            f"{', '.join(named) or 'msisim run'}: {key}: {reason}; an interpolation names a "
+            "key of the composed config ('msisim run --cfg job' shows them)"
+        ) from None
     baseline = OmegaConf.to_container(plain.params, resolve=True)
     model = str(cfg.model)
     flat = model_params(params, model, baseline)  # type: ignore[arg-type]
@@ -943,6 +982,115 @@ def check_run_overrides(
         )
         raise ValueError(f"params.{_one_line(err)}{source}") from None
     return baseline  # type: ignore[return-value]
+
+
+def check_run_group_files(
+    chosen: dict[str, str], config_dir: str | Path | None, infos: dict[str, Any]
+) -> None:
+    """Check the group files ``msisim run`` composes before Hydra does, naming the file.
+
+    ``chosen`` maps a group to the option the command line gives; the other groups take
+    the defaults of the first ``run.yaml`` on the search path. A file's keys must be model
+    parameters (``# @package params``) of the schema's types: Hydra's messages ("Key
+    'design' not in 'RunSchema'", "could not be converted to Float") named no allowed form.
+
+    Raises:
+        ValueError: One line naming the file, the key and the allowed form.
+    """
+    import difflib
+
+    from msisim.conf import check_schema_value, config_dirs
+
+    folders = config_dirs(config_dir)
+    run_yaml = next(f / "run.yaml" for f in folders if (f / "run.yaml").is_file())
+    defaults = (yaml.safe_load(run_yaml.read_text()) or {}).get("defaults") or []
+    options = {k: v for d in defaults if isinstance(d, dict) for k, v in d.items()}
+    for group, option in {**options, **chosen}.items():
+        if " " in str(group) or group.startswith("hydra") or not isinstance(option, str):
+            continue
+        path = next((f / group / f"{option}.yaml" for f in folders
+                     if (f / group / f"{option}.yaml").is_file()), None)  # fmt: skip
+        if path is None:
+            continue
+        text = path.read_text()  # checked by check_config_tree: a small regular file
+        header = [ln.split(None, 2)[2].strip() for ln in text.splitlines()[:5]
+                  if ln.startswith("# @package") and len(ln.split()) > 2]  # fmt: skip
+        package = header[0] if header else group
+        data = yaml.safe_load(text) or {}
+        if package == "_global_" and isinstance(data, dict):
+            data, package = data.get("params") or {}, "params"
+        if package != "params":
+            raise ValueError(
+                f"{path}: a group file of msisim run sets model parameters and starts with "
+                f"'# @package params'; without it its keys land under '{package}.', which "
+                "msisim run does not read"
+            )
+        for key, value in data.items() if isinstance(data, dict) else ():
+            info = infos.get(str(key))
+            if info is None:
+                close = difflib.get_close_matches(str(key), list(infos), n=1)
+                hint = f" (did you mean {close[0]!r}?)" if close else ""
+                raise ValueError(
+                    f"{path}: {key!r} is not a model parameter{hint}; "
+                    "'msisim run --help' lists them"
+                )
+            check_schema_value(value, info.schema_type, f"params.{key}", str(path), info.form)
+
+
+def run_config_files(choices: dict[str, Any], config_dir: str | Path | None, key: str) -> list[str]:
+    """The config files of a ``msisim run`` composition that set ``key`` (a dotted path).
+
+    ``choices`` is Hydra's ``hydra.runtime.choices`` (group -> option); each option's file is
+    the first on the search path, its keys placed under its ``# @package`` (by default the
+    group's name), and the primary ``run.yaml`` at the top.
+    """
+    from msisim.conf import config_dirs
+
+    found = []
+    for group, option in [("", "run"), *choices.items()]:
+        if option is None or group.startswith("hydra"):
+            continue
+        for folder in config_dirs(config_dir):
+            path = folder / group / f"{option}.yaml"
+            if not path.is_file():
+                continue
+            text = path.read_text()  # checked by check_config_tree: a small regular file
+            package = group.replace("/", ".")
+            for line in text.splitlines()[:5]:
+                if line.startswith("# @package"):
+                    package = line.split(None, 2)[2].strip()
+            package = "" if package == "_global_" or not group else package
+            try:
+                data = yaml.safe_load(text)
+            except yaml.YAMLError:
+                data = None
+            node: Any = {package: data} if package else data
+            for part in key.split("."):
+                node = node.get(part) if isinstance(node, dict) else None
+            if node is not None:
+                found.append(str(path))
+            break
+    return found
+
+
+def check_typed_override(override: Any, key: str, kind: Any, form: str) -> None:
+    """Refuse an override whose value (each value of a sweep) the schema's type cannot take.
+
+    Raises:
+        ValueError: One line naming the override, the key and the allowed form.
+    """
+    from msisim.conf import check_schema_value
+
+    if override.is_delete():
+        return
+    try:
+        values = (
+            list(override.sweep_iterator()) if override.is_sweep_override() else [override.value()]
+        )
+    except Exception:  # an interval or glob sweep (for a sweeper plugin): Hydra checks it
+        return
+    for value in values:
+        check_schema_value(value, kind, key, f"override {override.input_line!r}", form)
 
 
 def with_map(

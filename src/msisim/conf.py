@@ -29,7 +29,13 @@ from typing import Any, Literal, Optional, Union, get_args, get_origin
 
 from hydra.core.config_store import ConfigStore
 
-from msisim.study.spec import DEFAULT_SEED, ExperimentSpec
+from msisim.study.spec import (
+    DEFAULT_SEED,
+    MAX_SEED,
+    SAMPLERS,
+    WHOLE_NUMBER_BOUNDS,
+    ExperimentSpec,
+)
 
 _SCALARS = (bool, int, float, str)
 
@@ -91,6 +97,7 @@ def check_study_shapes(data: Any, where: str) -> None:
         if f.name not in data or data[f.name] is None:
             continue
         value, origin = data[f.name], get_origin(hints[f.name])
+        check_schema_value(value, hints[f.name], f.name, where, study_form(f.name))
         if origin is dict and not isinstance(value, dict):
             form = _EXAMPLES.get(f.name, f"{f.name}: {{key: value}}")
             raise ValueError(
@@ -120,6 +127,231 @@ def check_study_shapes(data: Any, where: str) -> None:
                     f"{where}: factors.{label} is {_shape(entry)}; a factor is {{levels: [...]}}"
                     " or {low: ..., high: ...}"
                 )
+
+
+# --------------------------------------------------------------------------- typed values
+
+#: What a value of each schema type is, in words.
+_TYPE_WORDS: dict[Any, str] = {
+    int: "a whole number",
+    float: "a number",
+    bool: "true or false",
+    str: "a text",
+}
+
+
+def check_schema_value(value: Any, kind: Any, key: str, where: str, form: str) -> None:
+    """Refuse a value OmegaConf could not convert to a schema field's type, in msisim's words.
+
+    ``kind`` is the field's schema type (``int``, ``float``, ``bool``, ``str`` or an
+    ``Optional`` of one; any other type is not checked here). Whether the value converts is
+    decided by OmegaConf's own nodes (so ``'5'`` is a whole number, as it is for Hydra); an
+    interpolation (``${...}``) is left to be checked once resolved. Hydra's own message
+    ("Value 'a' of type 'str' could not be converted to Integer; full_key: steps") named no
+    allowed form, and no file for a command-line override.
+
+    Raises:
+        ValueError: One line: ``WHERE: KEY: VALUE is not a whole number (KEY must be FORM)``.
+    """
+    from omegaconf.errors import ValidationError
+    from omegaconf.nodes import BooleanNode, FloatNode, IntegerNode, StringNode
+
+    optional = False
+    if get_origin(kind) in (Union, types.UnionType):
+        rest = [a for a in get_args(kind) if a is not type(None)]
+        optional, kind = True, rest[0] if len(rest) == 1 else Any
+    if kind not in _TYPE_WORDS:
+        return
+    if isinstance(value, str) and "${" in value:
+        return  # an interpolation: its resolved value is checked by the spec or the model
+    nodes: dict[Any, Any] = {int: IntegerNode, float: FloatNode, bool: BooleanNode, str: StringNode}
+    try:
+        nodes[kind](value=value, is_optional=optional)
+    except ValidationError:
+        shown = "null" if value is None else _shape(value).removeprefix("the value ")
+        words = _TYPE_WORDS[kind]
+        rule = "" if form == words else f" ({key} must be {form})"
+        raise ValueError(f"{where}: {key}: {shown} is not {words}{rule}") from None
+
+
+def study_form(key: str) -> str:
+    """The allowed form of a study's scalar setting, in words (for messages)."""
+    if key in WHOLE_NUMBER_BOUNDS:
+        lo, hi = WHOLE_NUMBER_BOUNDS[key]
+        return f"a whole number in [{lo}, {hi if hi != MAX_SEED else '2^63 - 1'}]"
+    if key == "sampler":
+        return f"one of {', '.join(SAMPLERS)}"
+    if key == "capture_threshold":
+        return "a finite number"
+    if key == "collect_series":
+        return "true or false"
+    if key == "workers":
+        return "a whole number >= 1"
+    if key == "model":
+        from msisim.kinds import MODEL_KINDS
+
+        return f"a model kind: {', '.join(MODEL_KINDS)}"
+    return "a text"
+
+
+def param_form(spec: Any, schema_type: Any = None) -> str:
+    """A parameter's allowed form in words, from its :class:`msisim.validation.ParamSpec`.
+
+    A parameter validated by its own converter is described by its schema type and meaning
+    (``a whole number, the population size N``).
+    """
+    allowed = spec.allowed()
+    if spec.kind == "int" and spec.lo is not None:  # whole bounds as whole numbers, not 2e+06
+        lo = int(spec.lo)
+        allowed = f"in [{lo}, {int(spec.hi)}]" if spec.hi is not None else f">= {lo}"
+    ranged = f"in {allowed}" if allowed.startswith(("[", "(")) else allowed
+    if spec.kind == "int":
+        return f"a whole number {ranged}".rstrip()
+    if spec.kind in ("float", "optional_float"):
+        return f"a number {ranged}".rstrip()
+    if spec.kind == "bool":
+        return "true or false"
+    if spec.kind == "choice":
+        return f"one of {', '.join(spec.choice_names())}"
+    word = _TYPE_WORDS.get(schema_type)
+    return f"{word}, the {spec.doc}" if word else spec.doc
+
+
+def check_study_overrides(overrides: list[str], study: dict[str, Any], name: str) -> None:
+    """Refuse ``msisim experiment`` overrides that do not fit the study, in msisim's words.
+
+    ``study`` is the study composed without the overrides (unresolved). Checked: the key is
+    a study key (with a "did you mean"), a path goes through mappings only (``steps.x=1``),
+    a model parameter under ``base``, ``designs.D`` or ``contexts`` is a known one whose value
+    has the parameter's type, a plain ``KEY=VALUE`` changes a key the study sets (else
+    ``+KEY=VALUE`` adds it), ``+KEY=VALUE`` adds one it does not set, ``~KEY`` deletes one
+    it sets. Hydra's own messages ("Could not override 'base.epsilon'. ... Key 'epsilon' is
+    not in struct") named no allowed form.
+
+    Raises:
+        ValueError: One line naming the override, the key and the allowed form.
+    """
+    import difflib
+
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+    from hydra.core.override_parser.types import OverrideType
+
+    infos = {info.name: info for info in parameter_table()}
+    keys = [f.name for f in dataclasses.fields(experiment_schema())]
+    for override in OverridesParser.create().parse_overrides(overrides):
+        if override.is_sweep_override() or override.package:
+            continue  # a sweep has no meaning here; Hydra's message says so
+        line = override.input_line or ""
+        where = f"override {line!r}"
+        parts = override.key_or_group.split(".")
+        if parts[0] not in keys:
+            close = difflib.get_close_matches(parts[0], keys, n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            raise ValueError(
+                f"{where}: a study has no key {parts[0]!r}{hint}; keys: {', '.join(keys)}"
+            )
+        node: Any = study
+        for depth, part in enumerate(parts[:-1]):
+            if isinstance(node, list) and part.isdigit() and int(part) < len(node):
+                node = node[int(part)]
+            elif isinstance(node, dict) and part in node:
+                node = node[part]
+            else:
+                node = None
+            if node is not None and not isinstance(node, dict | list):
+                path = ".".join(parts[: depth + 1])
+                raise ValueError(
+                    f"{where}: {path} is {_shape(node)}, not a mapping; set it whole "
+                    f"({path}=VALUE) or a key of a mapping such as base.KEY=VALUE"
+                )
+            if node is None:
+                break
+        exists = isinstance(node, dict) and parts[-1] in node
+        value = None if override.is_delete() else override.value()
+        problems = []
+        param = parts[-1] if len(parts) >= 2 else None
+        if param is not None and (
+            (parts[0] == "base" and len(parts) == 2)
+            or (parts[0] in ("designs", "contexts") and len(parts) == 3)
+        ):
+            info = infos.get(param)
+            if info is None:
+                close = difflib.get_close_matches(param, list(infos), n=1)
+                hint = f" (did you mean {close[0]!r}?)" if close else ""
+                raise ValueError(
+                    f"{where}: {param!r} is not a model parameter{hint}; "
+                    "'msisim run --help' lists them"
+                )
+            if not override.is_delete():
+                try:
+                    check_schema_value(value, info.schema_type, ".".join(parts), where, info.form)
+                except ValueError as err:
+                    problems.append(str(err).removeprefix(f"{where}: "))
+        key = ".".join(parts)
+        kind = override.type
+        if kind == OverrideType.CHANGE and not exists:
+            problems.append(
+                f"study {name} does not set {key}: add it with a + ('+{key}={_text(line)}')"
+            )
+        elif kind == OverrideType.ADD and exists:
+            problems.append(
+                f"study {name} sets {key} already: change it without the + ('{key}={_text(line)}')"
+            )
+        elif kind == OverrideType.DEL and not exists:
+            problems.append(f"study {name} does not set {key}: there is nothing to delete")
+        if problems:
+            raise ValueError(f"{where}: {'; and '.join(problems)}")
+
+
+_REFERENCE = re.compile(r"^\$\{([A-Za-z_][\w.]*)\}$")
+
+
+def interpolation_cycle(data: Any) -> list[str] | None:
+    """The first cycle of plain interpolations (``a: ${b}``, ``b: ${a}``) in a config, if any.
+
+    ``data`` is the unresolved config as plain data. Returns the keys of the cycle, the
+    first repeated at the end (``['a', 'b', 'a']``); OmegaConf would say only "Recursive
+    interpolation detected" with one key and no file.
+    """
+    refs: dict[str, str] = {}
+
+    def walk(node: Any, path: str) -> None:
+        items = (
+            node.items()
+            if isinstance(node, dict)
+            else enumerate(node)
+            if isinstance(node, list)
+            else ()
+        )
+        for key, value in items:
+            full = f"{path}.{key}" if path else str(key)
+            if isinstance(value, str) and _REFERENCE.match(value):
+                refs[full] = _REFERENCE.match(value).group(1)  # type: ignore[union-attr]
+            else:
+                walk(value, full)
+
+    walk(data, "")
+    for start in refs:
+        chain = [start]
+        while chain[-1] in refs:
+            target = refs[chain[-1]]
+            if target in chain:
+                return [*chain[chain.index(target) :], target]
+            chain.append(target)
+    return None
+
+
+def cycle_message(cycle: list[str], where: str) -> str:
+    """One line naming where an interpolation cycle is, its keys and what to do."""
+    return (
+        f"{where}: {cycle[0]}: the interpolation ${{{cycle[1]}}} leads back to {cycle[0]} "
+        f"({' -> '.join(cycle)}); give one of these keys a value"
+    )
+
+
+def _text(line: str) -> str:
+    """The value part of an override as typed (``base.epsilon=0.2`` -> ``0.2``)."""
+    return line.split("=", 1)[1] if "=" in line else ""
 
 
 _EXAMPLES = {
@@ -152,6 +384,7 @@ class ParamInfo:
     schema_type: Any
     default: Any
     doc: str
+    form: str = ""  # the allowed form in words ("a number in [0, 1]"), for messages
 
     @property
     def complex(self) -> bool:
@@ -209,7 +442,9 @@ def parameter_table() -> list[ParamInfo]:
             spec = f.metadata.get("spec") if f.metadata else None
             doc = f"{spec.doc} ({spec.allowed()})" if spec and spec.allowed() else ""
             doc = doc or (spec.doc if spec else "")
-            table.append(ParamInfo(f.name, group, _schema_type(hints[f.name]), default, doc))
+            kind = _schema_type(hints[f.name])
+            form = param_form(spec, kind) if spec else ""
+            table.append(ParamInfo(f.name, group, kind, default, doc, form))
     return table
 
 

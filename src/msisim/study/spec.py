@@ -37,6 +37,16 @@ logger = logging.getLogger(__name__)
 #: parquet keep 63 bits exactly).
 MAX_SEED = 2**63 - 1
 
+#: A study's whole-number settings and their bounds (checked by :class:`ExperimentSpec`; a
+#: study file's value is checked against them before Hydra converts it, :mod:`msisim.conf`).
+WHOLE_NUMBER_BOUNDS: dict[str, tuple[int, int]] = {
+    "n_samples": (1, 10**6),
+    "replicates": (1, 10**6),
+    "steps": (1, 10_000_000),
+    "batch_size": (1, 10**6),
+    "seed": (0, MAX_SEED),
+}
+
 #: The root seed of a study that does not set its own (and of ``msisim run``).
 DEFAULT_SEED = 20261125
 
@@ -265,13 +275,8 @@ class ExperimentSpec:
         kind = model_kind(self.model)  # else the registry's one-line error with valid kinds
         if self.sampler not in SAMPLERS:
             raise ValueError(f"sampler={self.sampler!r} is invalid: must be one of {SAMPLERS}")
-        for key, value, lo, hi in (
-            ("n_samples", self.n_samples, 1, 10**6),
-            ("replicates", self.replicates, 1, 10**6),
-            ("steps", self.steps, 1, 10_000_000),
-            ("batch_size", self.batch_size, 1, 10**6),
-            ("seed", self.seed, 0, MAX_SEED),
-        ):
+        for key, (lo, hi) in WHOLE_NUMBER_BOUNDS.items():
+            value = getattr(self, key)
             if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
                 raise ValueError(
                     f"{key}={value!r} is invalid: must be a whole number in [{lo}, {hi}]"
