@@ -771,14 +771,15 @@ def group_options(group: str, extra: str | Path | None = None) -> list[str]:
 
 
 def config_groups(extra: str | Path | None = None) -> list[str]:
-    """The config groups of ``msisim run`` (folders other than ``experiment``)."""
+    """The config groups of ``msisim run``: folders other than experiment/, maps/, robustness/."""
     return sorted(
         {
             p.name
             for root in config_dirs(extra)
             for p in root.iterdir()
             if p.is_dir()
-            and p.name not in ("experiment", "maps")  # maps/: stakeholder maps, not a group
+            # maps/: stakeholder maps; robustness/: the claims map's assumptions (not groups)
+            and p.name not in ("experiment", "maps", "robustness")
             and not p.name.startswith(("_", "."))
         }
     )
