@@ -386,3 +386,21 @@ def test_an_interrupted_map_resumes_with_the_same_tables(
             rb.check_map_folder(tmp_path / "whole", claims_map)
     finally:
         lock.release()
+
+
+@pytest.mark.slow
+def test_a_map_on_dask_writes_the_tables_of_the_local_pool(tmp_path: Path) -> None:
+    """``--backend dask`` spreads the map's runs over a Dask cluster (here a local one); the
+    tables are those of the local process pool, byte for byte."""
+    claim = Claim(
+        "c", "lobbied rep above unlobbied", "capture",
+        ((1, Cell("representative")), (-1, Cell("representative", budget=0))),
+    )  # fmt: skip
+    claims_map = _tiny_map([claim])
+    claims_map.spec.base.update(n_lobbyists=1, lobby_budget=1.0)
+    rb.run_map(claims_map, tmp_path / "local", workers=1)
+    rb.run_map(claims_map, tmp_path / "dask", workers=1, backend="dask")
+    for name in ("points.csv", "claims.csv", "sobol.csv", "prim_boxes.csv"):
+        assert (tmp_path / "dask" / name).read_bytes() == (
+            tmp_path / "local" / name
+        ).read_bytes(), f"{name}: the same map on Dask and on the local pool"

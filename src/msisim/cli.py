@@ -245,8 +245,10 @@ def cmd_experiment(args: argparse.Namespace) -> int:
 def cmd_robustness(args: argparse.Namespace) -> int:
     """Draw the structural assumptions and re-evaluate the study's claims at every point."""
     from msisim.study import robustness as rb
+    from msisim.study.runner import check_run_options
     from msisim.viz.report.claims_map import write_report
 
+    check_run_options(args.backend, args.workers, args.address, None)  # before any work
     space = rb.AssumptionSpace.load(args.assumptions)  # refused in one line before any run
     spec = load_experiment(args.name, [], quick=args.quick, config_dir=args.config_dir)
     study_dir = _study_for_map(args, spec) if args.study is not None else None
@@ -269,7 +271,9 @@ def cmd_robustness(args: argparse.Namespace) -> int:
     )
     logger.info("claims map in %s (after an interruption, %s resumes it)", out, again)
     try:
-        result = rb.run_map(claims_map, out, workers=args.workers)
+        result = rb.run_map(
+            claims_map, out, workers=args.workers, backend=args.backend, address=args.address
+        )
     except KeyboardInterrupt:
         print(f"interrupted: the runs finished so far are kept in {out}; {again} runs the rest",
               file=sys.stderr)  # fmt: skip
@@ -1377,6 +1381,10 @@ def build_parser() -> argparse.ArgumentParser:
                      help="your own assumption file (YAML, the shipped file's format)")  # fmt: skip
     rob.add_argument("--workers", type=_positive, default=None,
                      help="worker processes (default: all cores)")  # fmt: skip
+    rob.add_argument("--backend", choices=("local", "dask"), default="local",
+                     help="where the runs run: this machine's process pool (default) or Dask "
+                     "(a local cluster, or --address)")  # fmt: skip
+    rob.add_argument("--address", help="Dask scheduler address, e.g. tcp://10.0.0.5:8786")
     rob.add_argument("--out", help="output folder (default outputs/NAME_robustness/TIMESTAMP)")
     rob.add_argument(
         "--study",

@@ -588,9 +588,18 @@ def run_tasks(
 
 
 def iter_task_rows(
-    tasks: list[Task], workers: int | None, label: str, points_per_batch: int = 2
+    tasks: list[Task],
+    workers: int | None,
+    label: str,
+    points_per_batch: int = 2,
+    *,
+    backend: str = "local",
+    address: str | None = None,
 ) -> Iterator[list[dict[str, Any]]]:
     """Run tasks and yield each finished batch's rows (one per task), with a progress bar.
+
+    On this machine's process pool (``backend='local'``) or on Dask (``'dask'``: a local
+    cluster, or the scheduler at ``address``), as ``msisim experiment`` runs a study.
 
     Batches keep each twin group whole (:func:`msisim.study.sharing.batches`), not each
     point: a no-lobby twin is run once per group, and a run that another point repeats (the
@@ -598,7 +607,7 @@ def iter_task_rows(
     base point only in an assumption the run cannot read, such as ``n_lobbyists``, or a lobby
     assumption in a cell without a lobby) is run once and its result copied to the other's row.
     """
-    from msisim.study.runner import Progress, _local, check_run_options
+    from msisim.study.runner import Progress, _dask, _local, check_run_options
     from msisim.study.sharing import batches, plan
 
     cells = max(1, len(tasks) // max(1, len({t.sample for t in tasks})))
@@ -606,12 +615,17 @@ def iter_task_rows(
     distinct = len({plan(t).same_run for t in tasks})
     if distinct < len(tasks):
         logger.info("%s: %d runs, %d of them distinct", label, len(tasks), distinct)
-    n_workers, notes = check_run_options("local", workers, None, None, len(batch_list))
+    n_workers, notes = check_run_options(backend, workers, address, None, len(batch_list))
     for note in notes:
         logger.warning("%s", note)
     progress = Progress(len(tasks), label)
+    stream = (
+        _local(batch_list, n_workers)
+        if backend == "local"
+        else _dask(batch_list, n_workers, address)
+    )
     try:
-        for results in _local(batch_list, n_workers):
+        for results in stream:
             yield [row for row, _ in results]
             progress.update(len(results))
     finally:
@@ -631,7 +645,14 @@ class MapResult:
     n_failed: int
 
 
-def run_map(claims_map: ClaimsMap, folder: str | Path, workers: int | None = None) -> MapResult:
+def run_map(
+    claims_map: ClaimsMap,
+    folder: str | Path,
+    workers: int | None = None,
+    *,
+    backend: str = "local",
+    address: str | None = None,
+) -> MapResult:
     """Run every cell at every point, evaluate the claims and write the tables.
 
     The runs are journalled batch by batch in ``folder`` (a locked result store,
@@ -640,9 +661,14 @@ def run_map(claims_map: ClaimsMap, folder: str | Path, workers: int | None = Non
     same folder runs only what is missing, with the same tables. A run that several points
     repeat (the same id) is run and kept once.
 
+    ``backend`` and ``address``: where the runs run (:func:`iter_task_rows`): the documented
+    setting's core-hours spread over a Dask cluster's workers.
+
     Raises:
         FolderBusyError: Another process is writing ``folder``.
         ValueError: ``folder`` holds the runs of another map.
+        SweepError: Dask failed (no scheduler at ``address``, no worker); the runs finished
+            so far are kept.
     """
     from msisim.study.store import ResultStore
 
@@ -663,7 +689,7 @@ def run_map(claims_map: ClaimsMap, folder: str | Path, workers: int | None = Non
             label, claims_map.n_points(), len(claims_map.cells), len(tasks), len(distinct),
             len(claims_map.space), claims_map.base, len(distinct) - len(todo), out,
         )  # fmt: skip
-        for rows in iter_task_rows(todo, workers, label=label):
+        for rows in iter_task_rows(todo, workers, label, backend=backend, address=address):
             store.write_batch(rows, ())
         order = [t.run_id for t in distinct]
         table = store.consolidate(order)
