@@ -139,3 +139,28 @@ def test_a_streamed_sweep_resumes_where_it_stopped(
         check_exact=True,
         obj="resumed streamed sweep vs an uninterrupted one",
     )
+
+
+@pytest.mark.parametrize("plain", [GRID, SOBOL], ids=["grid", "sobol"])
+def test_plans_made_once_per_point_say_what_a_plan_per_run_says(plain: dict[str, Any]) -> None:
+    """A study's replicates share their point's validated parameters; keys are as defined."""
+    from msisim import counterfactual as twins
+    from msisim.params import Params
+    from msisim.study import sharing
+    from msisim.study.spec import _to_model
+
+    spec = ExperimentSpec.from_dict(plain)
+    sharing._POINTS.clear()
+    for task in spec.tasks():
+        made = sharing._plan(task)
+        params = Params.from_flat(n_steps=task.steps, **_to_model(task.params))
+        assert made.params == params, "the run's own parameters"
+        assert made.group == repr((task.seed, task.steps, twins.twin_parameters(params))), (
+            "twin group: seed, steps and the twin's parameters"
+        )
+        assert made.same_run == repr(
+            (task.seed, task.steps, twins.effective(params), task.collect_series)
+        ), "same-run key: seed, steps, the parameters the run reads, the outputs asked"
+        assert made.serves_as_twin == twins.can_serve_as_twin(params), "serves as twin"
+        assert made.lobby_acts == params.context.lobby_acts, "has a lobby"
+    assert len(sharing._POINTS) == spec.n_runs() // spec.replicates, "one validation per point"
