@@ -164,3 +164,23 @@ def test_plans_made_once_per_point_say_what_a_plan_per_run_says(plain: dict[str,
         assert made.serves_as_twin == twins.can_serve_as_twin(params), "serves as twin"
         assert made.lobby_acts == params.context.lobby_acts, "has a lobby"
     assert len(sharing._POINTS) == spec.n_runs() // spec.replicates, "one validation per point"
+
+
+def test_a_sweep_builds_its_chunks_as_workers_take_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    spec = ExperimentSpec.from_dict(GRID)
+    monkeypatch.setattr(runner_module, "CHUNK_TASKS", 6)  # three chunks, one per replicate
+    built: list[int] = []
+    chunks = ExperimentSpec.task_chunks
+
+    def counted(self: ExperimentSpec, max_tasks: int) -> Any:
+        for chunk in chunks(self, max_tasks):
+            built.append(len(chunk))
+            yield chunk
+
+    monkeypatch.setattr(ExperimentSpec, "task_chunks", counted)
+    seen: list[int] = []
+    run_experiment(spec, tmp_path, workers=1, on_batch=lambda n: seen.append(len(built)))
+    assert built == [6, 6, 6], f"every task built once, a chunk at a time: {built}"
+    assert seen[0] == 1, f"the first batch ran with one chunk built of three: {seen}"
