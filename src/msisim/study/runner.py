@@ -24,8 +24,8 @@ before its first run, and one that finds a file whose hash differs from the reco
 
 from __future__ import annotations
 
-import collections
 import functools
+import itertools
 import logging
 import math
 import multiprocessing
@@ -53,6 +53,7 @@ from msisim.plugins import Plugin, PluginError, ensure_plugins, loaded_plugins, 
 from msisim.scorecard import panel_scorecard
 from msisim.study.bounds import max_workers
 from msisim.study.sharing import SharedWork, batches, plan
+from msisim.study.spec import CHUNK_TASKS as DEFAULT_CHUNK_TASKS
 from msisim.study.spec import ExperimentSpec, Task, _plain, _to_model
 from msisim.study.store import ResultStore
 
@@ -75,6 +76,15 @@ PARENT_POLL_SECONDS = 0.5
 #: Start method of the local pool's workers; ``None``: ``fork`` where the platform has it,
 #: else ``spawn`` (tests set ``"spawn"`` to check that workers load plugins themselves).
 START_METHOD: str | None = None
+#: Tasks the sweep builds, plans and batches at a time (:meth:`ExperimentSpec.task_chunks`);
+#: tests lower it to run a small study the way a large one runs.
+CHUNK_TASKS = DEFAULT_CHUNK_TASKS
+#: Batches built at most before the workers start, to count them against the workers asked
+#: for (more workers than batches would idle).
+PEEK_BATCHES = 4096
+#: Batches a Dask sweep keeps submitted at most (besides four per worker): the rest wait,
+#: unbuilt, for a free place.
+DASK_IN_FLIGHT = 256
 
 
 class SweepError(RuntimeError):
@@ -461,7 +471,7 @@ def run_batch(
 
 
 def _local(
-    batch_list: list[list[Task]],
+    batch_list: Iterable[list[Task]],
     workers: int,
     run_timeout: float | None = None,
     plugins: Sequence[Plugin] = (),
@@ -474,12 +484,13 @@ def _local(
     replaced, and every run caught in it becomes a *suspect*. Suspects are rerun one at a
     time, each alone in a fresh worker, so a run that again kills its worker or hangs is
     identified without doubt and recorded as failed ("worker died", "timed out after ... s").
+    The batches are taken from ``batch_list`` only when a worker is free for them.
     """
     if workers <= 1 and run_timeout is None:
         for batch in batch_list:
             yield _refuse_plugin_errors(run_batch, batch, plugins)
         return
-    queue = collections.deque(batch_list)
+    queue = _Queue(batch_list)
     suspects: list[Task] = []
     while queue:
         pool = _new_pool(workers)
@@ -513,6 +524,29 @@ def _local(
             suspects.extend(batch)
     for task in suspects:
         yield [_run_alone(task, run_timeout, plugins)]
+
+
+class _Queue:
+    """Batches taken from an iterable one at a time: true while one is left."""
+
+    def __init__(self, batches: Iterable[list[Task]]) -> None:
+        self._batches = iter(batches)
+        self._head: list[list[Task]] = []  # the next batch, once taken
+
+    def __bool__(self) -> bool:
+        if not self._head:
+            self._head.extend(itertools.islice(self._batches, 1))
+        return bool(self._head)
+
+    def popleft(self) -> list[Task]:
+        """The next batch.
+
+        Raises:
+            IndexError: None is left.
+        """
+        if not self:
+            raise IndexError("no batch left")
+        return self._head.pop()
 
 
 def _plugin_failure(err: PluginError) -> SweepError:
@@ -595,12 +629,17 @@ def _kill_pool(pool: ProcessPoolExecutor) -> None:
 
 
 def _dask(
-    batch_list: list[list[Task]],
+    batch_list: Iterable[list[Task]],
     workers: int,
     address: str | None,
     no_worker_timeout: float = NO_WORKER_TIMEOUT,
     plugins: Sequence[Plugin] = (),
+    n_runs: int = 0,
 ) -> Iterator[list[Any]]:
+    """Batches on a Dask cluster, at most :data:`DASK_IN_FLIGHT` plus four per worker submitted.
+
+    ``n_runs`` (the runs of ``batch_list``) lets a failure say how many were not run.
+    """
     from distributed import Client, LocalCluster
 
     cluster = None
@@ -624,12 +663,18 @@ def _dask(
     try:
         # each batch carries the plugins' records: a worker loads the files (at the same
         # path: a shared file system on a remote cluster) and checks their hashes
-        futures = client.map(run_batch, batch_list, pure=False, plugins=list(plugins))
-        pending = dict(zip(futures, batch_list, strict=True))
+        queue = _Queue(batch_list)
+        pending: dict[Any, list[Task]] = {}
+        n_yielded = 0
+        window = DASK_IN_FLIGHT + 4 * max(workers, len(client.scheduler_info().get("workers", {})))
         last_worker = time.monotonic()
         last_check = 0.0
         next_report = NO_WORKER_REPORT_SECONDS
-        while pending:
+        while pending or queue:
+            while queue and len(pending) < window:
+                batch = queue.popleft()
+                future = client.submit(run_batch, batch, pure=False, plugins=list(plugins))
+                pending[future] = batch
             done = [f for f in pending if f.done()]
             for future in done:
                 batch = pending.pop(future)
@@ -640,6 +685,7 @@ def _dask(
                 except Exception as err:  # e.g. KilledWorker: Dask gave up after worker deaths
                     reason = f"worker died ({type(err).__name__})"
                     results = [(failure_row(t, reason), None) for t in batch]
+                n_yielded += len(results)
                 yield results
                 future.release()
             if done or not pending:
@@ -653,8 +699,8 @@ def _dask(
                 elif now - last_worker > no_worker_timeout:
                     raise SweepError(
                         f"no Dask worker connected to {where} for {no_worker_timeout:g} s; "
-                        f"{len(pending)} batch(es) not run; finished runs are kept, rerun the "
-                        "same command to resume"
+                        f"{n_runs - n_yielded} run(s) not run; finished runs "
+                        "are kept, rerun the same command to resume"
                     )
                 elif now - last_worker >= next_report:  # once every 10 s at most
                     logger.warning(
@@ -782,25 +828,32 @@ def _sweep(
         logger.warning(
             "%s %s (changed outside msisim): rebuilt from the verified parts", folder / name, how
         )
-    tasks = spec.tasks()
+    n_runs = spec.n_runs()
     done = store.finished_runs()
-    todo = [t for t in tasks if t.run_id not in done]
-    batch_list = batches(todo, spec.batch_size)
-    n_workers, notes = check_run_options(backend, workers, address, run_timeout, len(batch_list))
+    # the finished runs of this study (one pass over the ids; none to count on a first run)
+    n_skipped = sum(1 for run_id in spec.run_ids() if run_id in done) if done else 0
+    n_todo = n_runs - n_skipped
+    stream = _batch_stream(spec, done)
+    # batches taken before the workers start: all of them, or more than the workers asked
+    # for (then the batches do not cap them); the others are built as workers take them
+    asked = min(workers or multiprocessing.cpu_count() or 1, PEEK_BATCHES)
+    first = list(itertools.islice(stream, asked + 1))
+    n_workers, notes = check_run_options(backend, workers, address, run_timeout, len(first))
     for note in notes:
         logger.warning("%s", note)
     logger.info(
         "%s: %d runs, %d already finished, %d to run on %s with %d worker(s)",
-        spec.name, len(tasks), len(tasks) - len(todo), len(todo), backend, n_workers,
+        spec.name, n_runs, n_skipped, n_todo, backend, n_workers,
     )  # fmt: skip
-    stream = (
+    batch_list = itertools.chain(first, stream)
+    results_stream = (
         _local(batch_list, n_workers, run_timeout, plugins)
         if backend == "local"
-        else _dask(batch_list, n_workers, address, no_worker_timeout, plugins)
+        else _dask(batch_list, n_workers, address, no_worker_timeout, plugins, n_todo)
     )
-    progress = Progress(len(todo), spec.name)
+    progress = Progress(n_todo, spec.name)
     try:
-        for results in stream:
+        for results in results_stream:
             rows = [row for row, _ in results]
             store.write_batch(rows, [s for _, s in results if s is not None])
             progress.update(len(rows))
@@ -808,11 +861,24 @@ def _sweep(
                 on_batch(len(rows))
     finally:
         progress.close()
-    runs = store.consolidate([t.run_id for t in tasks])
+    runs = store.consolidate(list(spec.run_ids()))
     n_failed = int((runs["status"] != "ok").sum()) if not runs.empty else 0
     seconds = time.perf_counter() - start
     store.write_manifest(
         runs,
         {"backend": backend, "workers": n_workers, "address": address or "", "seconds": seconds},
     )
-    return SweepResult(Path(folder), runs, len(todo), len(tasks) - len(todo), n_failed, seconds)
+    return SweepResult(Path(folder), runs, n_todo, n_skipped, n_failed, seconds)
+
+
+def _batch_stream(spec: ExperimentSpec, done: set[str]) -> Iterator[list[Task]]:
+    """The batches of the unfinished tasks, built a chunk of :data:`CHUNK_TASKS` at a time.
+
+    Each chunk holds whole replicates (:meth:`ExperimentSpec.task_chunks`) and so whole twin
+    groups; its unfinished tasks are batched by :func:`msisim.study.sharing.batches`. A study
+    of at most :data:`CHUNK_TASKS` runs is one chunk: its batches are those of the whole list.
+    """
+    for chunk in spec.task_chunks(CHUNK_TASKS):
+        todo = [t for t in chunk if t.run_id not in done] if done else chunk
+        if todo:
+            yield from batches(todo, spec.batch_size)

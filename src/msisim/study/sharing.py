@@ -88,20 +88,48 @@ def plan(task: Task) -> Plan:
     return made
 
 
+#: The seed-free part of plans (parameters, twin and same-run texts, whether the run serves
+#: as twin) by the task's parameters: the replicates of a study's point share it, so a study
+#: is planned in validations per point, not per run.
+_POINTS: dict[tuple[Any, ...], tuple[Params, str, str, bool] | None] = {}
+
+
 def _plan(task: Task) -> Plan:
-    flat = _to_model(task.params)
     if not model_kind(task.model).twins:  # e.g. a parliament: nothing to share
         return Plan(None, task.run_id, False, task.run_id)
-    try:
-        params = Params.from_flat(n_steps=task.steps, **flat)
-    except (TypeError, ValueError):  # reported by the run itself
+    point = _point(task)
+    if point is None:  # parameters that do not validate: reported by the run itself
         return Plan(None, task.run_id, False, task.run_id)
-    group = repr((task.seed, task.steps, twins.twin_parameters(params)))
-    same_run = repr(
-        (task.seed, task.steps, twins.effective(params), task.collect_series, task.outcomes)
+    params, twin_text, effective_text, serves = point
+    # the texts of repr((seed, steps, twin_parameters)) and repr((seed, steps, effective,
+    # collect_series, outcomes)), the parameters' part written once per point
+    group = f"({task.seed!r}, {task.steps!r}, {twin_text})"
+    same_run = (
+        f"({task.seed!r}, {task.steps!r}, {effective_text}, {task.collect_series!r}, "
+        f"{task.outcomes!r})"
     )
-    serves = twins.can_serve_as_twin(params)
     return Plan(params, group, params.context.lobby_acts, same_run, serves, task.outcomes)
+
+
+def _point(task: Task) -> tuple[Params, str, str, bool] | None:
+    key = (task.model, task.steps, repr(task.params))
+    if key in _POINTS:
+        return _POINTS[key]
+    try:
+        params = Params.from_flat(n_steps=task.steps, **_to_model(task.params))
+    except (TypeError, ValueError):
+        made = None
+    else:
+        made = (
+            params,
+            repr(twins.twin_parameters(params)),
+            repr(twins.effective(params)),
+            twins.can_serve_as_twin(params),
+        )
+    if len(_POINTS) >= _MAX_PLANS:
+        _POINTS.clear()
+    _POINTS[key] = made
+    return made
 
 
 def batches(tasks: Sequence[Task], size: int) -> list[list[Task]]:

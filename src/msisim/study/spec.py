@@ -47,6 +47,11 @@ WHOLE_NUMBER_BOUNDS: dict[str, tuple[int, int]] = {
     "seed": (0, MAX_SEED),
 }
 
+#: Tasks a sweep builds at a time (:meth:`ExperimentSpec.task_chunks`): a study of more runs
+#: is built, planned and batched a chunk of whole replicates at a time, so memory and the
+#: wait before the first run stay bounded however many runs it has.
+CHUNK_TASKS = 10_000
+
 #: The root seed of a study that does not set its own (and of ``msisim run``).
 DEFAULT_SEED = 20261125
 
@@ -815,11 +820,52 @@ class ExperimentSpec:
     def tasks(self) -> list[Task]:
         """Every run of the study, keyed by run id (designs x samples x replicates).
 
-        Built anew at each call: a caller that needs only the count asks :meth:`n_runs`.
-        The replicates of one design and sample point share one ``params`` mapping (read
-        it, never change it).
+        Built anew at each call: a caller that needs only the count asks :meth:`n_runs`, one
+        that runs them all takes them a chunk at a time (:meth:`task_chunks`), one that needs
+        their ids asks :meth:`run_ids`. The replicates of one design and sample point share
+        one ``params`` mapping (read it, never change it).
         """
         return [task for cell in self._cells() for task in self._cell_tasks(*cell)]
+
+    def task_chunks(self, max_tasks: int = CHUNK_TASKS) -> Iterator[list[Task]]:
+        """Every task of :meth:`tasks`, built a chunk of at most ``max_tasks`` at a time.
+
+        A study of at most ``max_tasks`` runs is one chunk, :meth:`tasks` itself. A larger one
+        comes replicate by replicate: each chunk holds whole replicates of every design and
+        sample point (as many as fit), in the order of :meth:`tasks` within the chunk, so the
+        task of design and sample point number ``c`` (of :meth:`n_runs` ``/ replicates``) and
+        replicate ``r`` is at place ``c * replicates + r`` of :meth:`tasks`. Runs sharing a
+        no-lobby twin share their seed, which depends on the replicate: no twin group spans
+        two chunks, unless one replicate has more than ``max_tasks`` points, which are then
+        cut into slices (a group cut in two runs its twin once per slice; results are equal).
+
+        Raises:
+            ValueError: ``max_tasks`` is not a whole number >= 1.
+        """
+        if isinstance(max_tasks, bool) or not isinstance(max_tasks, int) or max_tasks < 1:
+            raise ValueError(f"max_tasks={max_tasks!r} is invalid: must be a whole number >= 1")
+        cells = self._cells()
+        if len(cells) * self.replicates <= max_tasks:
+            if cells and self.replicates:
+                yield self.tasks()
+            return
+        per_chunk = max(1, max_tasks // len(cells))  # whole replicates of every point
+        width = min(len(cells), max_tasks)  # points per slice of a replicate
+        for first in range(0, self.replicates, per_chunk):
+            replicates = range(first, min(self.replicates, first + per_chunk))
+            for start in range(0, len(cells), width):
+                yield [
+                    task
+                    for cell in cells[start : start + width]
+                    for task in self._cell_tasks(*cell, replicates)
+                ]
+
+    def run_ids(self) -> Iterator[str]:
+        """The run ids of :meth:`tasks`, in its order, one at a time (no task is built)."""
+        for _sample, label, design, point in self._cells():
+            _params, id_head, _seed_head, tail = self._identity_text(label, design, point)
+            for r in range(self.replicates):
+                yield hashlib.sha256(f"{id_head}{r}{tail}".encode()).hexdigest()[:16]
 
     def _cells(self) -> list[tuple[int, str, dict[str, Any], dict[str, Any]]]:
         """(sample index, design label, design, point) of every design and sample point.
@@ -854,6 +900,18 @@ class ExperimentSpec:
     ) -> Task:
         return next(self._cell_tasks(sample, label, design, point, range(r, r + 1)))
 
+    def _identity_text(
+        self, label: str, design: dict[str, Any], point: dict[str, Any]
+    ) -> tuple[dict[str, Any], str, str, str]:
+        """A point's parameters and the JSON text around ``r`` of its run id and seed key."""
+        params = {**self.map_population, **self.base, **design, **point}
+        lever_keys = self._lever_keys()
+        context = {k: v for k, v in params.items() if k not in lever_keys}
+        tail = f',"seed":{_json(self.seed)},"steps":{_json(self.steps)}}}'
+        id_head = f'{{"design":{_json(label)},"params":{_json(params)},"r":'
+        seed_head = f'{{"context":{_json(context)},"r":'
+        return params, id_head, seed_head, tail
+
     def _cell_tasks(
         self,
         sample: int,
@@ -868,12 +926,7 @@ class ExperimentSpec:
         ``{"context", "r", "seed", "steps"}`` as :func:`_digest` would (sorted keys, no
         spaces); the text around ``r`` is encoded once per point, not once per replicate.
         """
-        params = {**self.map_population, **self.base, **design, **point}
-        lever_keys = self._lever_keys()
-        context = {k: v for k, v in params.items() if k not in lever_keys}
-        tail = f',"seed":{_json(self.seed)},"steps":{_json(self.steps)}}}'
-        id_head = f'{{"design":{_json(label)},"params":{_json(params)},"r":'
-        seed_head = f'{{"context":{_json(context)},"r":'
+        params, id_head, seed_head, tail = self._identity_text(label, design, point)
         for r in range(self.replicates) if replicates is None else replicates:
             run_id = hashlib.sha256(f"{id_head}{r}{tail}".encode()).hexdigest()[:16]
             seed_key = hashlib.sha256(f"{seed_head}{r}{tail}".encode()).hexdigest()
