@@ -95,9 +95,9 @@ def test_a_sampler_is_counted_before_it_draws():
 # --------------------------------------------------------------------------- memory
 
 
-def test_the_task_list_is_refused_above_the_memory_cap(monkeypatch):
+def test_the_run_table_is_refused_above_the_memory_cap(monkeypatch):
     monkeypatch.setenv("MSISIM_MAX_MEMORY", "10M")
-    refused({**TINY, "replicates": 25_000}, "task list of 50,000 runs", "MSISIM_MAX_MEMORY=")
+    refused({**TINY, "replicates": 25_000}, "run table of 50,000 runs", "MSISIM_MAX_MEMORY=")
 
 
 def test_a_huge_forum_population_is_refused_above_the_memory_cap(monkeypatch):

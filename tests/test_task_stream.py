@@ -159,7 +159,7 @@ def test_plans_made_once_per_point_say_what_a_plan_per_run_says(plain: dict[str,
             "twin group: seed, steps and the twin's parameters"
         )
         assert made.same_run == repr(
-            (task.seed, task.steps, twins.effective(params), task.collect_series)
+            (task.seed, task.steps, twins.effective(params), task.collect_series, task.outcomes)
         ), "same-run key: seed, steps, the parameters the run reads, the outputs asked"
         assert made.serves_as_twin == twins.can_serve_as_twin(params), "serves as twin"
         assert made.lobby_acts == params.context.lobby_acts, "has a lobby"

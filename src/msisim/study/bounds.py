@@ -6,8 +6,10 @@ that raises the cap, when
 * its runs (designs x sample points x replicates) exceed ``MSISIM_MAX_RUNS`` (default
   :data:`DEFAULT_MAX_RUNS`): counted by arithmetic before any list of runs is built, so a
   grid of 4 factors with 300 levels each is refused at once;
-* its task list, or one of its runs (a forum's population and twin, a parliament's vote
-  matrices; :attr:`msisim.kinds.ModelKind.memory_bytes`), would take more memory than
+* its run table (what a sweep holds whole: the journal read back and consolidated; its
+  tasks are built a chunk at a time), or one of its runs (a forum's population and twin, a
+  parliament's vote matrices; :attr:`msisim.kinds.ModelKind.memory_bytes`), would take more
+  memory than
   ``MSISIM_MAX_MEMORY`` (default: half the memory available when the study is built);
 * its runs would take more than ``MSISIM_MAX_CORE_HOURS`` (default
   :data:`DEFAULT_MAX_CORE_HOURS`) of one core, by the formula of ``msisim list``
@@ -26,7 +28,7 @@ __all__ = [
     "DEFAULT_MAX_CORE_HOURS",
     "DEFAULT_MAX_RUNS",
     "MEMORY_SHARE",
-    "TASK_BYTES",
+    "RUN_BYTES",
     "available_memory",
     "env_size",
     "human_bytes",
@@ -37,19 +39,21 @@ __all__ = [
 ]
 
 #: Runs a study may have unless ``MSISIM_MAX_RUNS`` says otherwise: 50 times the largest
-#: shipped study (2,100 runs), and a task list built in a few seconds (about 20 us and
-#: 700 bytes per run).
+#: shipped study (2,100 runs), and a run table of about 300 MB at consolidation
+#: (:data:`RUN_BYTES`).
 DEFAULT_MAX_RUNS = 100_000
 #: Core-hours a study may need by the formula of ``msisim list`` unless
 #: ``MSISIM_MAX_CORE_HOURS`` says otherwise (the shipped studies need minutes).
 DEFAULT_MAX_CORE_HOURS = 1_000.0
-#: Share of the available memory a task list or one run may take unless
+#: Share of the available memory a run table or one run may take unless
 #: ``MSISIM_MAX_MEMORY`` says otherwise.
 MEMORY_SHARE = 0.5
-#: Bytes per run of a study's task list besides its parameters' own dictionary: the
-#: ``Task``, its run id and seed, and its places in the runner's lists (measured 2026-12
-#: with ``tracemalloc``: 585-683 bytes per task of the shipped studies, parameters included).
-TASK_BYTES = 400
+#: Bytes per run a sweep holds at its end: a row of the run table as pandas holds it (730
+#: to 1,560 bytes in the shipped studies' ``runs.parquet``, measured 2026-12 with
+#: ``memory_usage(deep=True)``), twice (the journal's parts read back, and the table
+#: ordered for ``runs.parquet``). Tasks are built a chunk at a time (``CHUNK_TASKS``) and
+#: no longer count.
+RUN_BYTES = 2 * 1_600
 
 _UNITS = {"": 1, "K": 2**10, "M": 2**20, "G": 2**30, "T": 2**40}
 

@@ -468,14 +468,12 @@ class ExperimentSpec:
         )
 
     def _check_work(self) -> None:
-        """Refuse a task list or a run too large for memory, or too many core-hours.
+        """Refuse a run table or a run too large for memory, or too many core-hours.
 
         The caps are ``MSISIM_MAX_MEMORY`` and ``MSISIM_MAX_CORE_HOURS``; one line each.
         """
-        import sys
-
         from msisim.study.bounds import (
-            TASK_BYTES,
+            RUN_BYTES,
             env_size,
             human_bytes,
             max_core_hours,
@@ -486,14 +484,12 @@ class ExperimentSpec:
         cells = self._cells()
         n_runs = len(cells) * self.replicates
         memory = max_memory()
-        first = self._task(cells[0][1], cells[0][2], cells[0][0], cells[0][3], 0) if cells else None
-        per_task = TASK_BYTES + (sys.getsizeof(first.params) if first else 0)
-        if n_runs * per_task > memory:
+        if n_runs * RUN_BYTES > memory:
             raise ValueError(
-                f"the study's task list of {n_runs:,} runs needs about "
-                f"{human_bytes(n_runs * per_task)} of memory, more than the "
+                f"the study's run table of {n_runs:,} runs needs about "
+                f"{human_bytes(n_runs * RUN_BYTES)} of memory, more than the "
                 f"{human_bytes(memory)} allowed: reduce replicates or factor levels, or set "
-                f"MSISIM_MAX_MEMORY={env_size(n_runs * per_task)} to allow it"
+                f"MSISIM_MAX_MEMORY={env_size(n_runs * RUN_BYTES)} to allow it"
             )
         largest, largest_bytes, seconds = None, 0, 0.0
         for _s, label, design, point in cells:
