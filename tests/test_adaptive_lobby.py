@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import functools
 import itertools
+import math
 
 import numpy as np
 import pytest
@@ -191,6 +192,24 @@ def test_member_values_grow_with_voice_gap_and_stay():
     assert long[0] > 5 * short[0], "a member staying 20 rounds is worth far more"
     forever = lobbying.tie_effect(np.array([1e6]), 0.02, 1.0)
     assert forever[0] == pytest.approx(1 / 0.02), "instant relaxation: F = sum (1-d)^h = 1/d"
+
+
+def test_water_filling_several_budgets_at_once_gives_the_bits_of_one_at_a_time() -> None:
+    """The split search water-fills the members at six budgets with one sort
+    (``water_fills``): each spending is the bits of ``water_fill`` at that budget."""
+    rng = np.random.default_rng(5)
+    for trial in range(200):
+        n = int(rng.integers(1, 60))
+        value = rng.exponential(1.0, n) * (rng.random(n) > 0.2)  # some members worth nothing
+        gap = rng.random(n)
+        budgets = [0.0, float(rng.exponential(3.0)), float(rng.exponential(0.01)), 1e-300, 50.0]
+        if trial % 7 == 0:
+            budgets.append(math.inf)
+        cost = float(rng.uniform(0.5, 20.0))
+        together = lobbying.water_fills(value, gap, budgets, cost)
+        for budget, spend in zip(budgets, together, strict=True):
+            alone = lobbying.water_fill(value, gap, budget, cost)
+            assert np.array_equal(spend, alone), f"budget {budget}: the bits of water_fill"
 
 
 def test_water_filling_equalises_marginal_gains():

@@ -539,6 +539,41 @@ def _shares(log_worth: np.ndarray, price: float | np.ndarray, budget: float) -> 
     return price * np.maximum(log_worth - float(levels[funded[-1]]), 0.0)
 
 
+def water_fills(
+    value: np.ndarray, gap: np.ndarray, budgets: Sequence[float], tie_cost: float
+) -> list[np.ndarray]:
+    """:func:`water_fill` without caps at one price for each of ``budgets``: the same bits.
+
+    The items' order is sorted once and shared by every budget (the adaptive lobby's split
+    search water-fills the members at six budgets a step).
+    """
+    worth = np.asarray(value, dtype=float) * np.asarray(gap, dtype=float)
+    useful = worth > 0
+    out = []
+    if not useful.any():
+        return [np.zeros(worth.shape[0]) for _ in budgets]
+    cost = float(tie_cost)
+    candidates = np.log(worth[useful] / cost)
+    ordered = np.sort(candidates)[::-1]
+    cumulative = ordered.cumsum()
+    counts = np.arange(1, ordered.shape[0] + 1)
+    for budget in budgets:
+        spend = np.zeros(worth.shape[0])
+        if budget <= 0:
+            out.append(spend)
+            continue
+        if budget == math.inf:
+            spend[useful] = math.inf
+            out.append(spend)
+            continue
+        levels = (cumulative - float(budget) / cost) / counts
+        funded = (ordered > levels).nonzero()[0]
+        level = float(ordered[0]) if funded.size == 0 else float(levels[funded[-1]])
+        spend[useful] = cost * np.maximum(candidates - level, 0.0)
+        out.append(spend)
+    return out
+
+
 def _fill_level(log_worth: np.ndarray, budget_units: float) -> float:
     """Water level ``ln lambda`` at which uncapped items spend ``budget_units * c`` in total."""
     ordered = np.sort(log_worth)[::-1]
@@ -672,8 +707,15 @@ def spending_with_seats(
     gained_tie = (1.0 - selector_tie) * -np.expm1(-shares / selector_tie_cost)
     seats = seat_worth(selector_tie + gained_tie) - seat_worth(np.array([selector_tie]))
     best, best_total = (np.zeros(member_value.shape[0]), 0.0), -math.inf
-    for to_selector, tie_gain, seat_gain in zip(shares, gained_tie, seats, strict=True):
-        spend = water_fill(member_value, gap, budget - to_selector, tie_cost, caps)
+    rests = [budget - to_selector for to_selector in shares]
+    spends = (
+        water_fills(member_value, gap, rests, tie_cost)
+        if caps is None
+        else [water_fill(member_value, gap, rest, tie_cost, caps) for rest in rests]
+    )
+    for to_selector, tie_gain, seat_gain, spend in zip(
+        shares, gained_tie, seats, spends, strict=True
+    ):
         total = float(member_value @ (gap * -np.expm1(-spend / tie_cost)))
         total += gate_value * tie_gain + seat_gain
         if total > best_total + 1e-12:
