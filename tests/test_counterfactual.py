@@ -256,6 +256,30 @@ def test_a_run_kept_to_some_outcomes_gives_them_the_same_bits(membership: str) -
         GovernanceModel(outcomes=["capture", "capturr"], **kwargs)
 
 
+def test_a_kept_scorecard_column_keeps_the_scorecard_and_a_missing_column_is_refused() -> None:
+    """A study row's scorecard columns (``score.<arena>.<principle>``) are not outcomes but
+    keep the scorecard; a panel is asked only of a run that kept it; a family column the
+    run does not have (``policy_7`` in 2 dimensions) is refused, not silently left out."""
+    from msisim.study.runner import execute_task
+    from msisim.study.spec import Task
+
+    kwargs = {"membership": "representative", "n_stakeholders": 200, "n_steps": 20, "rng": 2}
+    model = GovernanceModel(outcomes=["score.government.participation", "capture"], **kwargs)
+    assert model.keeps_scorecard, "a score.* column keeps the scorecard"
+    assert not GovernanceModel(outcomes=["capture"], **kwargs).keeps_scorecard
+    with pytest.raises(ValueError, match=r"\['policy_7'\] are not columns of this run"):
+        GovernanceModel(outcomes=["policy_7"], **kwargs)
+    with pytest.raises(ValueError, match="representation_nosuch"):
+        GovernanceModel(outcomes=["representation_nosuch"], **kwargs)
+    params = {"membership": "representative", "n_stakeholders": 200, "panel_respondents": 3}
+    for outcomes, card in ((("rose",), False), (("rose", "score.government.participation"), True)):
+        task = Task("p" * 16, 3, "", 0, 0, params, 20, outcomes=outcomes)
+        row, _ = execute_task(task)
+        assert row["status"] == "ok", f"{outcomes}: {row['error']}"
+        assert ("score.government.participation" in row) == card, "scorecard columns if kept"
+        assert any(k.startswith("panel.") for k in row) == card, "a panel only with the card"
+
+
 def test_a_jittered_shock_falls_at_a_random_point_of_its_window() -> None:
     """``jitter = J`` moves the shock to ``step + U{0..J-1}``, drawn once per run from its own
     stream: over seeds the offsets spread over the window (a term of 20 is hit at different

@@ -320,6 +320,17 @@ def test_run_group_files_name_the_file_of_a_bad_interpolation(tmp_path, files, o
         assert word in message, f"the message must say {word!r}: {message}"
 
 
+def test_a_run_group_file_with_a_defaults_list_is_composed(tmp_path):
+    """A group file may extend another with Hydra's ``defaults:`` list: not a parameter."""
+    from msisim.cli import check_run_overrides
+
+    (tmp_path / "design").mkdir()
+    (tmp_path / "design" / "mine.yaml").write_text(
+        "# @package params\ndefaults:\n  - sortition\nepsilon: 0.2\n"
+    )
+    check_run_overrides(["design=mine", "steps=2"], tmp_path)  # accepted, no error
+
+
 def test_an_alias_bomb_is_refused_without_expanding_it(tmp_path):
     path = tmp_path / "bomb.yaml"
     path.write_text(BOMB)

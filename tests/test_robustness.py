@@ -404,3 +404,29 @@ def test_a_map_on_dask_writes_the_tables_of_the_local_pool(tmp_path: Path) -> No
         assert (tmp_path / "dask" / name).read_bytes() == (
             tmp_path / "local" / name
         ).read_bytes(), f"{name}: the same map on Dask and on the local pool"
+
+
+def test_a_map_counts_its_failed_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Runs that fail are counted in the map's result (and rerun on resume), not lost."""
+    from msisim.model import GovernanceModel
+
+    claim = Claim(
+        "c", "lobbied rep above unlobbied", "capture",
+        ((1, Cell("representative")), (-1, Cell("representative", budget=0))),
+    )  # fmt: skip
+    claims_map = _tiny_map([claim])
+    claims_map.spec.base.update(n_lobbyists=1, lobby_budget=1.0)
+    real_step = GovernanceModel.step
+
+    def failing_step(self: GovernanceModel) -> None:
+        if self.lobby_acts and not self.is_twin:
+            raise RuntimeError("boom")
+        real_step(self)
+
+    monkeypatch.setattr(GovernanceModel, "step", failing_step)
+    result = rb.run_map(claims_map, tmp_path / "map", workers=1)
+    monkeypatch.undo()
+    lobbied = len({t.run_id for t in claims_map.tasks() if t.design == "representative@1b"})
+    assert result.n_failed == lobbied > 0, f"{result.n_failed} failed runs reported, {lobbied} made"
+    again = rb.run_map(claims_map, tmp_path / "map", workers=1)
+    assert again.n_failed == 0, "the failed runs run again on resume"

@@ -1030,6 +1030,8 @@ def check_run_group_files(
                 "msisim run does not read"
             )
         for key, value in data.items() if isinstance(data, dict) else ():
+            if key == "defaults":  # Hydra's defaults list: the files it names are composed too
+                continue
             info = infos.get(str(key))
             if info is None:
                 close = difflib.get_close_matches(str(key), list(infos), n=1)

@@ -224,6 +224,8 @@ class GovernanceModel(mesa.Model):
             o.name: declared.columns(o, self.category_names, pop.n_dims)
             for o in self._step_outcomes
         }
+        if self._plan.kept is not None:  # a family's column must be one this run has
+            self._check_kept_columns(self._plan.kept)
         self._unobserved = dict.fromkeys(self.metric_names(), math.nan)  # a row before the window
         self.series: list[dict[str, float]] = []
         #: A twin's record per step: what its sibling reads (None before the window).
@@ -1217,6 +1219,24 @@ class GovernanceModel(mesa.Model):
             if value is not None:
                 out[o.key] = float(value)
         return out
+
+    def _check_kept_columns(self, kept: frozenset[str]) -> None:
+        """Refuse a kept family column this run does not have (``policy_7`` in 2 dimensions)."""
+        names = {o.key for o in (*self._step_outcomes, *self._plan.run_outcomes)}
+        names |= {o.name for o in self._step_outcomes}
+        columns = {c for cols in self._columns.values() for c in cols}
+        unknown = sorted(
+            k for k in kept
+            if k not in names and k not in columns and not k.startswith(declared.CARD_PREFIXES)
+        )  # fmt: skip
+        if unknown:
+            family = sorted(
+                c for o in self._step_outcomes if o.family for c in self._columns[o.name]
+            )
+            raise ValueError(
+                f"outcomes {unknown} are not columns of this run (its families' columns: "
+                f"{', '.join(family)})"
+            )
 
     @property
     def keeps_scorecard(self) -> bool:

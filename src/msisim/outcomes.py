@@ -955,8 +955,16 @@ class RecordingPlan:
 
     @property
     def scorecard(self) -> bool:
-        """Whether the run records its scorecard cells (every run, unless ``keep`` left it out)."""
-        return self.kept is None or "scorecard" in self.records
+        """Whether the run records its scorecard cells (every run, unless ``keep`` left it out).
+
+        Kept when an outcome needs it, or ``keep`` names a scorecard column of a study's row
+        (``score.<arena>.<principle>``, ``panel.<arena>.<principle>``).
+        """
+        return (
+            self.kept is None
+            or "scorecard" in self.records
+            or any(k.startswith(CARD_PREFIXES) for k in self.kept)
+        )
 
 
 def recording_plan(keep: Iterable[str] | None = None) -> RecordingPlan:
@@ -1004,6 +1012,10 @@ def recording_plan(keep: Iterable[str] | None = None) -> RecordingPlan:
     )
 
 
+#: Prefixes of a study row's scorecard columns (not outcomes: the scorecard's cells).
+CARD_PREFIXES = ("score.", "panel.")
+
+
 def _keep(
     step: tuple[Outcome, ...], run: tuple[Outcome, ...], kept: frozenset[str]
 ) -> tuple[tuple[Outcome, ...], tuple[Outcome, ...]]:
@@ -1012,6 +1024,7 @@ def _keep(
     def asked(o: Outcome) -> bool:
         return any(asked_by(o, k) for k in kept)
 
+    kept = frozenset(k for k in kept if not k.startswith(CARD_PREFIXES))
     unknown = sorted(k for k in kept if not any(asked_by(o, k) for o in (*step, *run)))
     if unknown:
         raise ValueError(

@@ -7,6 +7,7 @@ All functions take the tidy run table (``runs.parquet``: one row per run, parame
 from __future__ import annotations
 
 import logging
+import threading
 import warnings
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -318,10 +319,16 @@ def import_prim() -> Any:
     it imports, that call gets the frames without their source: the same class names.
     """
     import inspect
+
+    with _PRIM_IMPORT:  # one import at a time patches and restores inspect
+        return _import_prim(inspect)
+
+
+def _import_prim(inspect: Any) -> Any:
     import sys
 
     known = sys.modules.get("ema_workbench.analysis.prim")
-    if known is not None:
+    if known is not None and getattr(known, "Prim", None) is not None:
         return known
     real = inspect.getouterframes
 
@@ -341,8 +348,12 @@ def import_prim() -> Any:
             warnings.simplefilter("ignore")
             from ema_workbench.analysis import prim
     finally:
-        inspect.getouterframes = real
+        if inspect.getouterframes is frames_only:
+            inspect.getouterframes = real
     return prim
+
+
+_PRIM_IMPORT = threading.Lock()
 
 
 def prim_boxes(

@@ -622,7 +622,7 @@ def iter_task_rows(
     stream = (
         _local(batch_list, n_workers)
         if backend == "local"
-        else _dask(batch_list, n_workers, address)
+        else _dask(batch_list, n_workers, address, n_runs=len(tasks))
     )
     try:
         for results in stream:
@@ -694,17 +694,20 @@ def run_map(
         order = [t.run_id for t in distinct]
         table = store.consolidate(order)
         store.write_manifest(table, {"claims_map": True})
-    runs = _rows_of_tasks(tasks, table)
-    points = evaluate(claims_map, runs)
-    claims = claim_table(claims_map, points)
-    boxes = failure_boxes(claims_map, points)
-    claims = claims.merge(box_words(boxes), on="claim", how="left").fillna({"fails_where": ""})
-    sobol = sobol_table(claims_map, points)
-    for name, table in (
-        ("points.csv", points), ("claims.csv", claims), ("prim_boxes.csv", boxes),
-        ("sobol.csv", sobol),
-    ):  # fmt: skip
-        atomic_write(out / name, _csv_writer(table))
+        runs = _rows_of_tasks(tasks, table)
+        points = evaluate(claims_map, runs)
+        claims = claim_table(claims_map, points)
+        boxes = failure_boxes(claims_map, points)
+        words = box_words(boxes)
+        claims = claims.merge(words, on="claim", how="left").fillna({"fails_where": ""})
+        sobol = sobol_table(claims_map, points)
+        for name, written in (
+            ("points.csv", points),
+            ("claims.csv", claims),
+            ("prim_boxes.csv", boxes),
+            ("sobol.csv", sobol),
+        ):  # fmt: skip  (under the folder's lock, like the runs)
+            atomic_write(out / name, _csv_writer(written))
     n_failed = int((table["status"] != "ok").sum()) if "status" in table else 0
     return MapResult(
         points, claims, boxes, sobol, time.perf_counter() - start, len(distinct), n_failed

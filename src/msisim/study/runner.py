@@ -392,13 +392,16 @@ def execute_task(
                 serves = functools.partial(shared.offer, p, summary_only, model)
         else:
             options = kind.study_options(summary_only)
+            if task.outcomes is not None and kind.twins:  # a forum: only what the row needs
+                options["outcomes"] = task.outcomes
             model = kind.build(flat, rng=task.seed, n_steps=task.steps, **options)
         model.run()
         if serves is not None:
             serves()
         row.update({"status": "ok", "error": ""})
         row.update(model.summary())
-        if getattr(model, "keeps_scorecard", True):  # a run kept to a few outcomes may not
+        keeps_card = getattr(model, "keeps_scorecard", True)  # a run kept to a few outcomes
+        if keeps_card:
             card = model.scorecard()
             row.update(
                 {
@@ -406,7 +409,7 @@ def execute_task(
                     for a, p, s in zip(card["arena"], card["principle"], card["score"], strict=True)
                 }
             )
-        if kind.panel:  # a questionnaire panel: empty unless panel_respondents > 0
+        if kind.panel and keeps_card:  # a questionnaire panel: empty unless panel_respondents > 0
             panel = panel_scorecard(model)
             row.update(
                 {
