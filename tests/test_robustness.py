@@ -374,6 +374,9 @@ def test_an_interrupted_map_resumes_with_the_same_tables(
             f"{name}: an interrupted and resumed map equals an uninterrupted one"
         )
     assert resumed.n_runs == whole.n_runs
+    from msisim.cli import main
+
+    assert main(["report", str(tmp_path / "whole")]) == 2, "a map's folder is not a study's"
 
     other = _tiny_map([claim], n_points=16)
     other.spec.base.update(n_lobbyists=1, lobby_budget=1.0)

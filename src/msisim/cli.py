@@ -548,6 +548,11 @@ def cmd_report(args: argparse.Namespace) -> int:
     load_plugins(args.plugin or [])
     folder = find_study_folder(Path(args.folder))
     manifest = read_manifest(folder) or {}
+    if manifest.get("claims_map"):
+        raise ValueError(
+            f"{folder} is a claims map's folder (msisim robustness): its report is "
+            f"{folder / 'report.md'}, written with the map; `msisim report` reads study folders"
+        )
     if not (folder / "runs.csv").exists() and recorded_files(manifest) is None:
         write_runs_csv(folder)  # an older folder; msisim's own are verified by build_report
     path = build_report(folder)  # verifies (rebuilds or refuses) the tables first
