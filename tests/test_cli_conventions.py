@@ -107,8 +107,8 @@ def test_run_overrides_are_checked_before_hydra_starts() -> None:
         check_run_overrides(["design=opne"])
     with pytest.raises(ValueError, match=r"mu=0\.9"):
         check_run_overrides(["params.mu=0.9"])  # the model's own range check: (0, 0.5]
-    with pytest.raises(ConfigCompositionException):
-        check_run_overrides(["params.n_seats=many"])  # typed: not an int
+    with pytest.raises(ValueError, match=r"params\.n_seats: 'many' is not a whole number"):
+        check_run_overrides(["params.n_seats=many"])  # typed, in msisim's words before Hydra
 
 
 def test_run_chooses_the_model_kind_and_refuses_the_other_kinds_parameters() -> None:
