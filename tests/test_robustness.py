@@ -19,6 +19,21 @@ from msisim.study.spec import ExperimentSpec
 SRC = str(Path(__file__).resolve().parents[1] / "src")
 
 
+def _count_models(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Count the models built until ``monkeypatch.undo()``: one entry per ``GovernanceModel``."""
+    from msisim.model import GovernanceModel
+
+    built: list[int] = []
+    real_init = GovernanceModel.__init__
+
+    def counting_init(self: GovernanceModel, *args: object, **kwargs: object) -> None:
+        built.append(1)
+        real_init(self, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(GovernanceModel, "__init__", counting_init)
+    return built
+
+
 def _tiny_map(claims: list[Claim], n_points: int = 8) -> rb.ClaimsMap:
     spec = ExperimentSpec(
         name="tiny",
@@ -244,16 +259,7 @@ def test_a_run_another_point_repeats_is_run_once_with_the_same_result(
         inside = {plan(t).same_run for t in batch}
         others = {plan(t).same_run for j, b in enumerate(batch_list) if j != i for t in b}
         assert not inside & others, "a repeated run stays in one batch (its twin group's)"
-    from msisim.model import GovernanceModel
-
-    built = []
-    real_init = GovernanceModel.__init__
-
-    def counting_init(self: GovernanceModel, *args: object, **kwargs: object) -> None:
-        built.append(1)
-        real_init(self, *args, **kwargs)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(GovernanceModel, "__init__", counting_init)
+    built = _count_models(monkeypatch)
     rows = pd.DataFrame(rb.run_tasks(tasks, workers=1, label="tiny"))
     monkeypatch.undo()
     assert len(built) == len(distinct), (
@@ -327,7 +333,6 @@ def test_an_interrupted_map_resumes_with_the_same_tables(
     same map into the same folder runs only the missing runs and writes the tables of an
     uninterrupted map, byte for byte; a folder of another map, or one that another process
     is writing, is refused before any run."""
-    from msisim.model import GovernanceModel
     from msisim.study.store import FolderBusyError, FolderLock
 
     claim = Claim(
@@ -352,14 +357,7 @@ def test_an_interrupted_map_resumes_with_the_same_tables(
     kept = len(pd.read_parquet(next((tmp_path / "cut" / "parts").glob("runs-*.parquet"))))
     assert 0 < kept < whole.n_runs, "the first batch was journalled, the rest was not run"
 
-    built = []
-    real_init = GovernanceModel.__init__
-
-    def counting_init(self: GovernanceModel, *args: object, **kwargs: object) -> None:
-        built.append(1)
-        real_init(self, *args, **kwargs)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(GovernanceModel, "__init__", counting_init)
+    built = _count_models(monkeypatch)
     resumed = rb.run_map(claims_map, tmp_path / "cut", workers=1)
     monkeypatch.undo()
     assert 0 < len(built) < whole.n_runs, (

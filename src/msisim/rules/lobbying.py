@@ -541,36 +541,35 @@ def _shares(log_worth: np.ndarray, price: float | np.ndarray, budget: float) -> 
 
 def water_fills(
     value: np.ndarray, gap: np.ndarray, budgets: Sequence[float], tie_cost: float
-) -> list[np.ndarray]:
+) -> np.ndarray:
     """:func:`water_fill` without caps at one price for each of ``budgets``: the same bits.
 
-    The items' order is sorted once and shared by every budget (the adaptive lobby's split
-    search water-fills the members at six budgets a step).
+    Returns ``float64[len(budgets), n]``, one row per budget. The items' order is sorted once
+    and every budget's water level is found in one pass over a ``[budgets, items]`` table (the
+    adaptive lobby's split search water-fills the members at six budgets a step); each entry is
+    the same arithmetic as :func:`water_fill`'s, so each row has its bits.
     """
     worth = np.asarray(value, dtype=float) * np.asarray(gap, dtype=float)
+    budget = np.asarray(budgets, dtype=float)
+    out = np.zeros((budget.shape[0], worth.shape[0]))
     useful = worth > 0
-    out = []
     if not useful.any():
-        return [np.zeros(worth.shape[0]) for _ in budgets]
+        return out
+    columns = np.flatnonzero(useful)
+    out[np.ix_(budget == math.inf, columns)] = math.inf  # every item at its (infinite) cap
+    rows = np.flatnonzero((budget > 0) & (budget < math.inf))
+    if rows.shape[0] == 0:
+        return out
     cost = float(tie_cost)
-    candidates = np.log(worth[useful] / cost)
+    candidates = np.log(worth[columns] / cost)
     ordered = np.sort(candidates)[::-1]
-    cumulative = ordered.cumsum()
-    counts = np.arange(1, ordered.shape[0] + 1)
-    for budget in budgets:
-        spend = np.zeros(worth.shape[0])
-        if budget <= 0:
-            out.append(spend)
-            continue
-        if budget == math.inf:
-            spend[useful] = math.inf
-            out.append(spend)
-            continue
-        levels = (cumulative - float(budget) / cost) / counts
-        funded = (ordered > levels).nonzero()[0]
-        level = float(ordered[0]) if funded.size == 0 else float(levels[funded[-1]])
-        spend[useful] = cost * np.maximum(candidates - level, 0.0)
-        out.append(spend)
+    levels = (ordered.cumsum() - (budget[rows] / cost)[:, None]) / np.arange(
+        1, ordered.shape[0] + 1
+    )
+    above = ordered > levels  # a prefix of each row (the best item is always funded)
+    last = above.shape[1] - 1 - above[:, ::-1].argmax(axis=1)  # the last funded item
+    level = np.where(above.any(axis=1), levels[np.arange(rows.shape[0]), last], ordered[0])
+    out[np.ix_(rows, columns)] = cost * np.maximum(candidates - level[:, None], 0.0)
     return out
 
 
@@ -711,12 +710,14 @@ def spending_with_seats(
     spends = (
         water_fills(member_value, gap, rests, tie_cost)
         if caps is None
-        else [water_fill(member_value, gap, rest, tie_cost, caps) for rest in rests]
+        else np.array([water_fill(member_value, gap, rest, tie_cost, caps) for rest in rests])
     )
-    for to_selector, tie_gain, seat_gain, spend in zip(
-        shares, gained_tie, seats, spends, strict=True
+    gained = -np.expm1(-spends / tie_cost)  # each split's tie gains, one row per split
+    gained *= gap
+    for to_selector, tie_gain, seat_gain, spend, member_gain in zip(
+        shares, gained_tie, seats, spends, gained, strict=True
     ):
-        total = float(member_value @ (gap * -np.expm1(-spend / tie_cost)))
+        total = float(member_value @ member_gain)
         total += gate_value * tie_gain + seat_gain
         if total > best_total + 1e-12:
             best, best_total = (spend, float(to_selector)), total
