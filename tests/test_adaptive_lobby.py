@@ -351,3 +351,19 @@ def test_the_selector_price_sets_the_fixed_lobby_selector_tie() -> None:
         np.testing.assert_allclose(
             model.lobby_state.selector_ties, [tie], err_msg=f"selector price {price}"
         )
+
+
+def test_water_filling_at_per_item_prices_without_caps_gives_the_bits_of_infinite_caps() -> None:
+    """The uncapped path at one price per item (the open forum's lobby when the convener's tie
+    has its own price) skips the capping rounds: the bits of the same fill with infinite caps."""
+    rng = np.random.default_rng(11)
+    for trial in range(300):
+        n = int(rng.integers(1, 60))
+        value = rng.exponential(1.0, n) * (rng.random(n) > 0.2)
+        gap = rng.random(n)
+        prices = np.full(n, float(rng.uniform(0.5, 20.0)))
+        prices[-1] *= float(np.exp(rng.uniform(-1.0, 4.0)))  # the selector's own price
+        budget = [0.0, float(rng.exponential(3.0)), 1e-300, 50.0, math.inf][trial % 5]
+        uncapped = lobbying.water_fill(value, gap, budget, prices)
+        capped = lobbying.water_fill(value, gap, budget, prices, np.full(n, math.inf))
+        assert np.array_equal(uncapped, capped), f"trial {trial}, budget {budget}: same bits"

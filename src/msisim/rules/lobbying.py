@@ -495,7 +495,19 @@ def water_fill(
         level = _fill_level(candidates, float(budget) / cost)
         spend[useful] = cost * np.maximum(candidates - level, 0.0)
         return spend
-    cap = np.full(worth.shape[0], np.inf) if cap is None else np.asarray(cap, dtype=float)
+    if cap is None:  # one price per item, no caps: one round of the loop below
+        useful = worth > 0
+        if budget <= 0 or not useful.any():
+            return spend
+        if budget == math.inf:  # every item at its (infinite) cap
+            spend[useful] = math.inf
+            return spend
+        prices = np.asarray(tie_cost, dtype=float)[useful]
+        share = _shares(np.log(worth[useful] / prices), prices, float(budget))
+        if share is not None:
+            spend[useful] = share
+        return spend
+    cap = np.asarray(cap, dtype=float)
     useful = (worth > 0) & (cap > 0)
     if budget <= 0 or not useful.any():
         return spend
@@ -704,7 +716,8 @@ def spending_with_seats(
     gap = 1.0 - member_tie
     shares = budget * SELECTOR_SHARES
     gained_tie = (1.0 - selector_tie) * -np.expm1(-shares / selector_tie_cost)
-    seats = seat_worth(selector_tie + gained_tie) - seat_worth(np.array([selector_tie]))
+    worth = seat_worth(np.append(selector_tie + gained_tie, selector_tie))  # one call, row-wise
+    seats = worth[:-1] - worth[-1]
     best, best_total = (np.zeros(member_value.shape[0]), 0.0), -math.inf
     rests = [budget - to_selector for to_selector in shares]
     spends = (
