@@ -1370,7 +1370,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Draw the model's structural assumptions (a Saltelli sample; the shipped "
         "configs/robustness/assumptions.yaml or --assumptions FILE), run the cells each of the "
         "study's claims compares at every point on one seed, and write points.csv, claims.csv "
-        "(share of the space where each claim holds, Wilson 95%% interval, verdict, PRIM box "
+        "(share of the space where each claim holds, Wilson 95% interval, verdict, PRIM box "
         "where it fails), prim_boxes.csv, sobol.csv and report.md into the output folder. "
         "Runs are journalled as they finish: the same command into the same folder resumes.",
     )
