@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import logging
 import subprocess
 import sys
 from pathlib import Path
@@ -309,6 +310,36 @@ def test_a_study_report_quotes_its_claims_map(tmp_path: Path) -> None:
         assert f"| {row['text']} | {row['share']:.2f} [" in report, row["text"]
         assert row["verdict"] in report
     assert "claims_map/report.md" in report and (study / "report.html").is_file()
+
+
+def test_an_assumption_every_cell_sets_is_refused_and_a_partial_one_is_warned(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A cell's design and levers win over the point's assumptions: drawing ``membership``
+    in the Bollow comparison (every cell is a representative or an open forum) would change
+    no run, so it is refused before any run; one that some cells set is warned about."""
+    from msisim.cli import load_experiment
+
+    spec = load_experiment("bollow_comparison", [], quick=True)
+    space = rb.AssumptionSpace.from_dict(
+        {
+            "membership": {"choices": ["open", "representative"]},
+            "epsilon": {"low": 0.1, "high": 0.5},
+        }
+    )
+    built = _count_models(monkeypatch)
+    with pytest.raises(ValueError, match="assumption 'membership' is set by every cell") as info:
+        rb.build_map(spec, space=space, base=2)
+    assert "\n" not in str(info.value) and not built, "one line, before any run"
+    space = rb.AssumptionSpace.from_dict(
+        {
+            "lobby_targets_selector": {"choices": [True, False]},
+            "epsilon": {"low": 0.1, "high": 0.5},
+        }
+    )
+    with caplog.at_level(logging.WARNING, logger="msisim"):
+        rb.build_map(spec, space=space, base=2)
+    assert "assumption lobby_targets_selector is set by cells" in caplog.text, caplog.text
 
 
 def test_a_claims_map_above_the_run_cap_is_refused_before_any_run(

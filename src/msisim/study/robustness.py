@@ -502,6 +502,7 @@ def build_map(
     for name, reason in dropped.items():
         logger.warning("%s: assumption %s dropped: %s", spec.name, name, reason)
     claims_map = ClaimsMap(spec, claims, space, base, dropped)
+    _refuse_inert_assumptions(claims_map)  # the generic claims' cells do not wait for signs
     if folder is not None:  # the generic claims' signs change no run: their cells are fixed
         check_map_folder(Path(folder), claims_map)
     if spec.name not in STUDY_CLAIMS:
@@ -516,6 +517,39 @@ def build_map(
                     f"claim {claim.key} names design {cell.design!r}, not in the study"
                 )
     return claims_map
+
+
+def _refuse_inert_assumptions(claims_map: ClaimsMap) -> None:
+    """Refuse an assumption that every cell the claims compare sets itself; warn of a partial one.
+
+    A cell's design and its own levers win over the point's assumptions
+    (:meth:`ClaimsMap.cell_params`), so drawing a parameter that every cell sets (``membership``
+    in a study comparing representative and open forums) changes no run: its Sobol indices
+    would be 0 and its PRIM box empty, a finding about nothing.
+    """
+    spec = claims_map.spec
+    cells = cells_of(claims_map.claims)
+    fixed = {
+        cell: set(spec.designs.get(cell.design, {})) | {k for k, _ in cell.levers}
+        for cell in cells
+    }
+    for name in claims_map.space.names:
+        if name in MAP_QUANTITIES or name == "lobby_budget":
+            continue
+        setting = [cell.label() for cell in cells if name in fixed[cell]]
+        if len(setting) == len(cells):
+            raise ValueError(
+                f"assumption {name!r} is set by every cell the claims of {spec.name} compare "
+                f"(their designs or levers), so drawing it changes no run; leave it out of the "
+                "assumptions"
+            )
+        if setting:
+            logger.warning(
+                "%s: assumption %s is set by cells %s themselves; it varies only in the others",
+                spec.name,
+                name,
+                ", ".join(setting),
+            )
 
 
 def check_map_folder(folder: Path, claims_map: ClaimsMap) -> None:
