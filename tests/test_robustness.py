@@ -80,6 +80,10 @@ def test_an_unknown_assumption_is_refused_in_one_line(tmp_path: Path) -> None:
         rb.AssumptionSpace.from_dict({"epsilon": {"low": 0.5, "high": 0.1}})
     with pytest.raises(ValueError, match="above its bound"):
         rb.AssumptionSpace.from_dict({"tie_decay": {"low": 0.1, "high": 2.0}})
+    with pytest.raises(ValueError, match="with integer: true both must be whole numbers"):
+        rb.AssumptionSpace.from_dict({"n_lobbyists": {"low": 1, "high": 10.5, "integer": True}})
+    with pytest.raises(ValueError, match="both must be finite"):
+        rb.AssumptionSpace.from_dict({"epsilon": {"low": float("nan"), "high": 0.5}})
     with pytest.raises(ValueError, match="choice 'bribes' is not allowed"):
         rb.AssumptionSpace.from_dict({"lobby_strategy": {"choices": ["allies", "bribes"]}})
     bad = tmp_path / "bad.yaml"

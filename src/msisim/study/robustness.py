@@ -230,7 +230,9 @@ def _assumption(name: str, entry: Any, where: str) -> Assumption:
         low, high = float(entry["low"]), float(entry["high"])
     except (TypeError, ValueError):
         raise ValueError(f"{where}: {name} low/high must be numbers") from None
-    if not (math.isfinite(low) and math.isfinite(high)) or not low < high:
+    if not (math.isfinite(low) and math.isfinite(high)):
+        raise ValueError(f"{where}: {name} low={low:g}, high={high:g}: both must be finite")
+    if not low < high:
         raise ValueError(f"{where}: {name} low={low:g} must be below high={high:g}")
     scale = entry.get("scale", "linear")
     if scale not in ("linear", "log"):
@@ -240,8 +242,11 @@ def _assumption(name: str, entry: Any, where: str) -> Assumption:
     integer = entry.get("integer", False)
     if not isinstance(integer, bool):
         raise ValueError(f"{where}: {name} integer={integer!r} must be true or false")
-    if integer and math.ceil(low) > math.floor(high):
-        raise ValueError(f"{where}: {name} range [{low:g}, {high:g}] holds no whole number")
+    if integer and not (low.is_integer() and high.is_integer()):
+        raise ValueError(
+            f"{where}: {name} low={low:g}, high={high:g}: with integer: true both must be "
+            "whole numbers"
+        )
     per = str(entry.get("per", "") or "")
     if per and per not in FIELD_GROUP:
         raise ValueError(
@@ -530,8 +535,7 @@ def _refuse_inert_assumptions(claims_map: ClaimsMap) -> None:
     spec = claims_map.spec
     cells = cells_of(claims_map.claims)
     fixed = {
-        cell: set(spec.designs.get(cell.design, {})) | {k for k, _ in cell.levers}
-        for cell in cells
+        cell: set(spec.designs.get(cell.design, {})) | {k for k, _ in cell.levers} for cell in cells
     }
     for name in claims_map.space.names:
         if name in MAP_QUANTITIES or name == "lobby_budget":
