@@ -1356,6 +1356,9 @@ class GovernanceModel(mesa.Model):
             self.sample_positions, st.affectedness[self.viewpoint_sample]
         )
         self.population_distribution = (_read_only(values), _read_only(cdf))
+        ranks = metrics.distribution_ranks(values)
+        #: Where each of those values ranks among them (metrics.distribution_ranks).
+        self.population_ranks = None if ranks is None else _read_only(ranks)
         self.sample_tree = cKDTree(self.sample_positions)
         radius = self.params.simulation.viewpoint_radius
         near = self.sample_tree.query_ball_point(self.sample_positions, radius, return_length=True)

@@ -248,6 +248,14 @@ class Observation(scorecards.RoomTallies):
         )
 
     @cached_property
+    def many_to_many(self) -> float:
+        """Wasserstein-1 distance between the population's and the room's positions."""
+        view = self.view
+        return metrics.many_to_many_distance(
+            view.population_distribution, view.room, view.population_ranks
+        )
+
+    @cached_property
     def _tilt(self) -> tuple[float, float, dict[str, float]]:
         view = self.view
         if not view.has_lobby_twin and not view.lobby_acts:  # the run is its own twin
@@ -428,7 +436,7 @@ def _many_to_many_distance(o: Observation) -> float:
     ``congruence_error`` (the policy's distance to the public ideal) it asks whether the room
     holds the population's spread of views, not only its centre.
     """
-    return metrics.many_to_many_distance(o.view.population_distribution, o.view.room)
+    return o.many_to_many
 
 
 @outcome(
@@ -455,8 +463,7 @@ def _congruence(o: Observation) -> float:
     distance to the public ideal is ``congruence_error`` (``policy_congruence`` on a 0..1
     scale).
     """
-    distance = metrics.many_to_many_distance(o.view.population_distribution, o.view.room)
-    return 1.0 - distance
+    return 1.0 - o.many_to_many
 
 
 @outcome(

@@ -297,6 +297,11 @@ class ForumView(RunView):
         """
         return self._model.population_distribution
 
+    @property
+    def population_ranks(self) -> np.ndarray | None:
+        """:func:`msisim.metrics.distribution_ranks` of ``population_distribution``'s values."""
+        return self._model.population_ranks
+
     # ------------------------------------------------------------------ categories
 
     @property
