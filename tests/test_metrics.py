@@ -457,14 +457,14 @@ def test_many_to_many_distance_merge_gives_the_bits_of_sorting() -> None:
         if case % 10 == 0:  # a coordinate outside [0, 2): the general path
             room = 3.0 * room - 1.0
         population = metrics.distribution_of(points, rng.random(n))
-        ranks = metrics.distribution_ranks(population[0])
+        at_values = metrics.distribution_at_values(*population)
         seats = np.sort(room, axis=0) + 2.0 * np.arange(d)
         sorted_knots = seats.T.ravel()
         general += not bool((sorted_knots[1:] >= sorted_knots[:-1]).all())
         expected = metrics._many_to_many_sorting(*population, sorted_knots, m, d)
         for got in (
             metrics.many_to_many_distance(population, room),
-            metrics.many_to_many_distance(population, room, ranks),
+            metrics.many_to_many_distance(population, room, at_values),
         ):
             assert np.float64(got).tobytes() == np.float64(expected).tobytes(), (
                 f"case {case}: merging the room into the population's knots gives the bits "

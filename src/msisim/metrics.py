@@ -452,22 +452,22 @@ def distribution_of(points: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray
     return values, cdf
 
 
-def distribution_ranks(values: np.ndarray) -> np.ndarray | None:
-    """``values.searchsorted(values, "right")`` for the values of :func:`distribution_of`.
+def distribution_at_values(values: np.ndarray, cdf: np.ndarray) -> np.ndarray | None:
+    """The population's distribution function at each of its own values (:func:`distribution_of`).
 
-    What :func:`many_to_many_distance` reads of the population side at each of its own knots,
-    kept while positions stay; None when ``values`` is not sorted (positions outside
-    ``[0, 2)``), where that function takes its general path.
+    ``cdf[values.searchsorted(values, "right")]``: what :func:`many_to_many_distance` reads
+    of the population at each of its knots, kept while positions stay; None when ``values``
+    is not sorted (positions outside ``[0, 2)``), where that function takes its general path.
     """
     if values.size > 1 and not bool((values[1:] >= values[:-1]).all()):
         return None
-    return values.searchsorted(values, "right")
+    return cdf[values.searchsorted(values, "right")]
 
 
 def many_to_many_distance(
     population: tuple[np.ndarray, np.ndarray],
     room: np.ndarray,
-    ranks: np.ndarray | None = None,
+    at_values: np.ndarray | None = None,
 ) -> float:
     """Many-to-many congruence as a distance between two distributions of positions.
 
@@ -481,8 +481,8 @@ def many_to_many_distance(
     functions step by 1 per coordinate, so one pass integrates them all (between them the two
     functions agree and add nothing).
 
-    ``ranks``: :func:`distribution_ranks` of the population's values, if the caller keeps
-    them (the value is the same; it saves a search over the population per call).
+    ``at_values``: :func:`distribution_at_values` of the population, if the caller keeps it
+    (the value is the same; it saves a search over the population per call).
 
     Range: [0, 1]; 0 = the room is distributed as the population is; NaN for an empty room.
     """
@@ -490,20 +490,20 @@ def many_to_many_distance(
     if m == 0:
         return float("nan")
     values, cdf = population
-    seats = np.sort(room, axis=0)
-    seats += 2.0 * np.arange(d)
-    if ranks is None:
-        ranks = distribution_ranks(values)
+    seats = np.sort(room.T, axis=1)  # each coordinate's seats in a row
+    seats += (2.0 * np.arange(d))[:, None]
+    if at_values is None:
+        at_values = distribution_at_values(values, cdf)
     # the seats are sorted unless a coordinate leaves [0, 2): the general path then
-    if ranks is None or (d > 1 and not bool((seats[-1, :-1] <= seats[0, 1:]).all())):
-        return _many_to_many_sorting(values, cdf, seats.T.ravel(), m, d)
-    seats = seats.T.ravel()
+    if at_values is None or (d > 1 and not bool((seats[:-1, -1] <= seats[1:, 0]).all())):
+        return _many_to_many_sorting(values, cdf, seats.ravel(), m, d)
+    seats = seats.ravel()
     n_values, n_seats = values.shape[0], seats.shape[0]
     # The knots are the values and the seats merged, each seat before the values equal to it
-    # (equal floats: the same array as sorting both). At each knot the population's count is
-    # values.searchsorted(knot, "right") and the room's seats.searchsorted(knot, "right"):
-    # for a value, its rank and the seats before it; for a seat, two searches among the few
-    # seats. The same integers as searching every knot, without that search.
+    # (equal floats: the same array as sorting both). At a knot the gap is
+    # cdf[values.searchsorted(knot, "right")] - seats.searchsorted(knot, "right") / m: at a
+    # value, at_values and the seats before it; at a seat, two searches for the few seats.
+    # The same numbers as searching every knot, without that search.
     below = values.searchsorted(seats, "left")
     at_seat = below + np.arange(n_seats)  # where each seat lands among the knots
     is_seat = np.zeros(n_values + n_seats, dtype=bool)
@@ -512,17 +512,14 @@ def many_to_many_distance(
     knots = np.empty(n_values + n_seats)
     knots[at_seat] = seats
     knots[is_value] = values
-    population_count = np.empty(n_values + n_seats, dtype=np.intp)
-    population_count[at_seat] = values.searchsorted(seats, "right")
-    population_count[is_value] = ranks
-    room_count = np.empty(n_values + n_seats, dtype=np.intp)
-    room_count[at_seat] = seats.searchsorted(seats, "right")
     # value j follows every seat whose landing rank below[i] is at most j
     bounds = np.empty(n_seats + 2, dtype=np.intp)
     bounds[0], bounds[1:-1], bounds[-1] = 0, below, n_values
-    room_count[is_value] = np.arange(n_seats + 1).repeat(bounds[1:] - bounds[:-1])
-    gap = cdf[population_count[:-1]] - room_count[:-1] / m
-    return float(np.abs(gap) @ (knots[1:] - knots[:-1])) / d  # (np.diff(knots))
+    seats_before = np.arange(n_seats + 1).repeat(bounds[1:] - bounds[:-1])
+    gap = np.empty(n_values + n_seats)
+    gap[is_value] = at_values - seats_before / m
+    gap[at_seat] = cdf[values.searchsorted(seats, "right")] - seats.searchsorted(seats, "right") / m
+    return float(np.abs(gap[:-1]) @ (knots[1:] - knots[:-1])) / d  # (np.diff(knots))
 
 
 def _many_to_many_sorting(

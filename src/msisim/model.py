@@ -1356,9 +1356,9 @@ class GovernanceModel(mesa.Model):
             self.sample_positions, st.affectedness[self.viewpoint_sample]
         )
         self.population_distribution = (_read_only(values), _read_only(cdf))
-        ranks = metrics.distribution_ranks(values)
-        #: Where each of those values ranks among them (metrics.distribution_ranks).
-        self.population_ranks = None if ranks is None else _read_only(ranks)
+        at_values = metrics.distribution_at_values(values, cdf)
+        #: The distribution function at each of those values (metrics.distribution_at_values).
+        self.population_at_values = None if at_values is None else _read_only(at_values)
         self.sample_tree = cKDTree(self.sample_positions)
         radius = self.params.simulation.viewpoint_radius
         near = self.sample_tree.query_ball_point(self.sample_positions, radius, return_length=True)

@@ -173,33 +173,27 @@ class Observation(scorecards.RoomTallies):
         self.grassroots = view.grassroots
 
     @cached_property
-    def _composition(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        view = self.view
-        n_paid = view.n_paid
-        if n_paid == 0:  # nobody paid, nobody claims a category: the room's own shares
-            # (whole counts: the same sums as with the paid column)
-            return self.member_shares, self.member_voice_shares, np.append(self.member_shares, 0.0)
-        real, claims = self.member_counts, view.paid_claims
-        return (
-            metrics.shares(real + claims),
-            metrics.shares(self.member_voice + claims * view.paid_voice),
-            metrics.shares(np.concatenate((real, [n_paid]))),
-        )
-
-    @cached_property
     def head_shares(self) -> np.ndarray:
         """Categories' shares of the room by headcount, paid participants as they claim."""
-        return self._composition[0]
+        if self.n_paid == 0:  # nobody paid, nobody claims a category: the room's own
+            return self.member_shares
+        return metrics.shares(self.member_counts + self.view.paid_claims)
 
     @cached_property
     def voice_shares(self) -> np.ndarray:
         """Categories' shares of the room's voice, paid participants as they claim."""
-        return self._composition[1]
+        view = self.view
+        if self.n_paid == 0:
+            return self.member_voice_shares
+        return metrics.shares(self.member_voice + view.paid_claims * view.paid_voice)
 
     @cached_property
     def true_shares(self) -> np.ndarray:
         """Shares of the room with paid participants as a category of their own (``K + 1``)."""
-        return self._composition[2]
+        n_paid = self.n_paid
+        if n_paid == 0:  # (whole counts: the same sums as with the paid column)
+            return np.append(self.member_shares, 0.0)
+        return metrics.shares(np.concatenate((self.member_counts, [n_paid])))
 
     @cached_property
     def n_paid(self) -> int:
@@ -252,7 +246,7 @@ class Observation(scorecards.RoomTallies):
         """Wasserstein-1 distance between the population's and the room's positions."""
         view = self.view
         return metrics.many_to_many_distance(
-            view.population_distribution, view.room, view.population_ranks
+            view.population_distribution, view.room, view.population_at_values
         )
 
     @cached_property

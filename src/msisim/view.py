@@ -298,9 +298,9 @@ class ForumView(RunView):
         return self._model.population_distribution
 
     @property
-    def population_ranks(self) -> np.ndarray | None:
-        """:func:`msisim.metrics.distribution_ranks` of ``population_distribution``'s values."""
-        return self._model.population_ranks
+    def population_at_values(self) -> np.ndarray | None:
+        """:func:`msisim.metrics.distribution_at_values` of ``population_distribution``."""
+        return self._model.population_at_values
 
     # ------------------------------------------------------------------ categories
 
