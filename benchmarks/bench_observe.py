@@ -78,14 +78,14 @@ def _frozen(n_runs: int) -> None:
         spent = []
         for model in models:
             best = math.inf
-            for _ in range(5):
+            for _ in range(20):
                 t = time.process_time()
-                for _ in range(40):
+                for _ in range(10):
                     model.compute_metrics()
-                best = min(best, (time.process_time() - t) / 40)
+                best = min(best, (time.process_time() - t) / 10)
             spent.append(best * 1e6)
         print(f"{name:6s} compute_metrics {statistics.mean(spent):7.1f} us per observed step "
-              f"(mean over {len(models)} models of the least of 5 x 40 calls)")  # fmt: skip
+              f"(mean over {len(models)} models of the least of 20 x 10 calls)")  # fmt: skip
 
 
 def main() -> None:

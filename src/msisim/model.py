@@ -1082,7 +1082,7 @@ class GovernanceModel(mesa.Model):
 
     def tilt_parts(self) -> dict[str, float]:
         """This forum's lobby bias split into its parts (:func:`msisim.metrics.tilt_parts`)."""
-        return metrics.parts_of_path(self._tilt_path())
+        return metrics.parts_of_path(self.tilt_path())
 
     def tilt_record(self) -> dict[str, float]:
         """What a no-lobby twin records: ``lobby_bias``, its tilt parts and the policy.
@@ -1090,7 +1090,7 @@ class GovernanceModel(mesa.Model):
         The policy's coordinates (``policy_0``, ...) give each further lobby's capture toward
         its own ideal (:meth:`lobby_captures`).
         """
-        path = self._tilt_path()  # its last value is metrics.lobby_bias (the same bits)
+        path = self.tilt_path()  # its last value is metrics.lobby_bias (the same bits)
         return {"lobby_bias": path[-1], **metrics.parts_of_path(path), **self._policy_record()}
 
     def _policy_record(self) -> dict[str, float]:
@@ -1113,7 +1113,8 @@ class GovernanceModel(mesa.Model):
         moved, m = self.forum.policy - twin, self.public_ideal
         return {actor.name: metrics.lobby_bias(m + moved, m, actor.ideal) for actor in self.lobbies}
 
-    def _tilt_path(self) -> list[float]:
+    def tilt_path(self) -> list[float]:
+        """The lobby bias of each reference point of the tilt parts (:func:`metrics.tilt_path`)."""
         st = self.stakeholders
         if self._everyone_mean is None:  # head-counted mean interest, until interests move
             self._everyone_mean = st.position.mean(axis=0)

@@ -253,8 +253,8 @@ class Observation(scorecards.RoomTallies):
     def _tilt(self) -> tuple[float, float, dict[str, float]]:
         view = self.view
         if not view.has_lobby_twin and not view.lobby_acts:  # the run is its own twin
-            own = view.tilt_record()
-            return own["lobby_bias"], own["lobby_bias"], {p: own[p] for p in metrics.TILT_PARTS}
+            path = view.tilt_path()  # its last value is the lobby bias (as in tilt_record)
+            return path[-1], path[-1], metrics.parts_of_path(path)
         lobby_bias = metrics.lobby_bias(view.policy, view.public_ideal, view.lobby_ideal)
         if view.has_lobby_twin:
             twin = view.twin_record()

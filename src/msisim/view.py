@@ -344,6 +344,10 @@ class ForumView(RunView):
         """This forum's ``lobby_bias`` and its tilt parts now."""
         return MappingProxyType(self._model.tilt_record())
 
+    def tilt_path(self) -> list[float]:
+        """This forum's :func:`msisim.metrics.tilt_path` now (a new list; the last is its bias)."""
+        return self._model.tilt_path()
+
     def lobby_captures(self) -> Mapping[str, float]:
         """Each lobby's capture toward its own ideal now (the main lobby's is ``lobby``)."""
         return MappingProxyType(self._model.lobby_captures())
