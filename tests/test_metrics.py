@@ -226,6 +226,20 @@ def test_viewpoint_coverage_hand_case() -> None:
     assert got == pytest.approx(0.75), "3 of 4 stakeholders lie within 0.1 of a member"
 
 
+def test_viewpoint_coverage_counts_the_same_pairs_as_every_distance() -> None:
+    rng = np.random.default_rng(11)
+    for case in range(200):
+        # positions on a 0.1 grid put many pairs exactly at the radius (the <= boundary)
+        population = np.round(rng.random((int(rng.integers(1, 400)), 2)), 1 + case % 3)
+        room = np.round(rng.random((int(rng.integers(1, 250)), 2)), 1 + case % 2)
+        diff = population[:, None, :] - room[None, :, :]
+        squared = diff[..., 0] * diff[..., 0] + diff[..., 1] * diff[..., 1]
+        expected = np.count_nonzero((squared <= 0.1 * 0.1).any(axis=1)) / population.shape[0]
+        assert metrics.viewpoint_coverage(population, room, 0.1) == expected, (
+            f"case {case}: the covered stakeholders are those with a member within 0.1"
+        )
+
+
 def test_viewpoint_coverage_empty_forum_and_full_radius() -> None:
     population = np.random.default_rng(0).random((10, 2))
     assert metrics.viewpoint_coverage(population, np.empty((0, 2)), 0.5) == 0.0, (
@@ -426,3 +440,34 @@ def test_many_to_many_distance_known_answers() -> None:
     assert distance(points, mass, seats) == pytest.approx(expected, rel=1e-12), (
         "the same value as scipy's Wasserstein-1 distance, coordinate by coordinate"
     )
+
+
+def test_many_to_many_distance_merge_gives_the_bits_of_sorting() -> None:
+    rng = np.random.default_rng(12)
+    general = 0
+    for case in range(300):
+        n, d, m = int(rng.integers(1, 300)), int(rng.integers(1, 4)), int(rng.integers(1, 80))
+        # clipped positions: many values tie at 0 and 1; rounded ones tie everywhere
+        points = np.clip(rng.normal(0.5, 0.4, (n, d)), 0.0, 1.0)
+        room = np.clip(rng.normal(0.5, 0.3, (m, d)), 0.0, 1.0)
+        if case % 3 == 0:
+            points, room = np.round(points, 1), np.round(room, 1)
+        if case % 4 == 0:  # members advocating exactly some stakeholders' interests
+            room[: m // 2] = points[rng.integers(0, n, m // 2)]
+        if case % 10 == 0:  # a coordinate outside [0, 2): the general path
+            room = 3.0 * room - 1.0
+        population = metrics.distribution_of(points, rng.random(n))
+        at_values = metrics.distribution_at_values(*population)
+        seats = np.sort(room, axis=0) + 2.0 * np.arange(d)
+        sorted_knots = seats.T.ravel()
+        general += not bool((sorted_knots[1:] >= sorted_knots[:-1]).all())
+        expected = metrics._many_to_many_sorting(*population, sorted_knots, m, d)
+        for got in (
+            metrics.many_to_many_distance(population, room),
+            metrics.many_to_many_distance(population, room, at_values),
+        ):
+            assert np.float64(got).tobytes() == np.float64(expected).tobytes(), (
+                f"case {case}: merging the room into the population's knots gives the bits "
+                f"of sorting them all ({got!r} vs {expected!r})"
+            )
+    assert general > 0, "some cases took the general path (room outside [0, 2))"

@@ -1082,7 +1082,7 @@ class GovernanceModel(mesa.Model):
 
     def tilt_parts(self) -> dict[str, float]:
         """This forum's lobby bias split into its parts (:func:`msisim.metrics.tilt_parts`)."""
-        return metrics.parts_of_path(self._tilt_path())
+        return metrics.parts_of_path(self.tilt_path())
 
     def tilt_record(self) -> dict[str, float]:
         """What a no-lobby twin records: ``lobby_bias``, its tilt parts and the policy.
@@ -1090,7 +1090,7 @@ class GovernanceModel(mesa.Model):
         The policy's coordinates (``policy_0``, ...) give each further lobby's capture toward
         its own ideal (:meth:`lobby_captures`).
         """
-        path = self._tilt_path()  # its last value is metrics.lobby_bias (the same bits)
+        path = self.tilt_path()  # its last value is metrics.lobby_bias (the same bits)
         return {"lobby_bias": path[-1], **metrics.parts_of_path(path), **self._policy_record()}
 
     def _policy_record(self) -> dict[str, float]:
@@ -1113,7 +1113,8 @@ class GovernanceModel(mesa.Model):
         moved, m = self.forum.policy - twin, self.public_ideal
         return {actor.name: metrics.lobby_bias(m + moved, m, actor.ideal) for actor in self.lobbies}
 
-    def _tilt_path(self) -> list[float]:
+    def tilt_path(self) -> list[float]:
+        """The lobby bias of each reference point of the tilt parts (:func:`metrics.tilt_path`)."""
         st = self.stakeholders
         if self._everyone_mean is None:  # head-counted mean interest, until interests move
             self._everyone_mean = st.position.mean(axis=0)
@@ -1356,6 +1357,9 @@ class GovernanceModel(mesa.Model):
             self.sample_positions, st.affectedness[self.viewpoint_sample]
         )
         self.population_distribution = (_read_only(values), _read_only(cdf))
+        at_values = metrics.distribution_at_values(values, cdf)
+        #: The distribution function at each of those values (metrics.distribution_at_values).
+        self.population_at_values = None if at_values is None else _read_only(at_values)
         self.sample_tree = cKDTree(self.sample_positions)
         radius = self.params.simulation.viewpoint_radius
         near = self.sample_tree.query_ball_point(self.sample_positions, radius, return_length=True)

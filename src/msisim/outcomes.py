@@ -173,33 +173,27 @@ class Observation(scorecards.RoomTallies):
         self.grassroots = view.grassroots
 
     @cached_property
-    def _composition(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        view = self.view
-        n_paid = view.n_paid
-        if n_paid == 0:  # nobody paid, nobody claims a category: the room's own shares
-            # (whole counts: the same sums as with the paid column)
-            return self.member_shares, self.member_voice_shares, np.append(self.member_shares, 0.0)
-        real, claims = self.member_counts, view.paid_claims
-        return (
-            metrics.shares(real + claims),
-            metrics.shares(self.member_voice + claims * view.paid_voice),
-            metrics.shares(np.concatenate((real, [n_paid]))),
-        )
-
-    @cached_property
     def head_shares(self) -> np.ndarray:
         """Categories' shares of the room by headcount, paid participants as they claim."""
-        return self._composition[0]
+        if self.n_paid == 0:  # nobody paid, nobody claims a category: the room's own
+            return self.member_shares
+        return metrics.shares(self.member_counts + self.view.paid_claims)
 
     @cached_property
     def voice_shares(self) -> np.ndarray:
         """Categories' shares of the room's voice, paid participants as they claim."""
-        return self._composition[1]
+        view = self.view
+        if self.n_paid == 0:
+            return self.member_voice_shares
+        return metrics.shares(self.member_voice + view.paid_claims * view.paid_voice)
 
     @cached_property
     def true_shares(self) -> np.ndarray:
         """Shares of the room with paid participants as a category of their own (``K + 1``)."""
-        return self._composition[2]
+        n_paid = self.n_paid
+        if n_paid == 0:  # (whole counts: the same sums as with the paid column)
+            return np.append(self.member_shares, 0.0)
+        return metrics.shares(np.concatenate((self.member_counts, [n_paid])))
 
     @cached_property
     def n_paid(self) -> int:
@@ -248,11 +242,19 @@ class Observation(scorecards.RoomTallies):
         )
 
     @cached_property
+    def many_to_many(self) -> float:
+        """Wasserstein-1 distance between the population's and the room's positions."""
+        view = self.view
+        return metrics.many_to_many_distance(
+            view.population_distribution, view.room, view.population_at_values
+        )
+
+    @cached_property
     def _tilt(self) -> tuple[float, float, dict[str, float]]:
         view = self.view
         if not view.has_lobby_twin and not view.lobby_acts:  # the run is its own twin
-            own = view.tilt_record()
-            return own["lobby_bias"], own["lobby_bias"], {p: own[p] for p in metrics.TILT_PARTS}
+            path = view.tilt_path()  # its last value is the lobby bias (as in tilt_record)
+            return path[-1], path[-1], metrics.parts_of_path(path)
         lobby_bias = metrics.lobby_bias(view.policy, view.public_ideal, view.lobby_ideal)
         if view.has_lobby_twin:
             twin = view.twin_record()
@@ -428,7 +430,7 @@ def _many_to_many_distance(o: Observation) -> float:
     ``congruence_error`` (the policy's distance to the public ideal) it asks whether the room
     holds the population's spread of views, not only its centre.
     """
-    return metrics.many_to_many_distance(o.view.population_distribution, o.view.room)
+    return o.many_to_many
 
 
 @outcome(
@@ -455,8 +457,7 @@ def _congruence(o: Observation) -> float:
     distance to the public ideal is ``congruence_error`` (``policy_congruence`` on a 0..1
     scale).
     """
-    distance = metrics.many_to_many_distance(o.view.population_distribution, o.view.room)
-    return 1.0 - distance
+    return 1.0 - o.many_to_many
 
 
 @outcome(

@@ -297,6 +297,11 @@ class ForumView(RunView):
         """
         return self._model.population_distribution
 
+    @property
+    def population_at_values(self) -> np.ndarray | None:
+        """:func:`msisim.metrics.distribution_at_values` of ``population_distribution``."""
+        return self._model.population_at_values
+
     # ------------------------------------------------------------------ categories
 
     @property
@@ -338,6 +343,10 @@ class ForumView(RunView):
     def tilt_record(self) -> Mapping[str, float]:
         """This forum's ``lobby_bias`` and its tilt parts now."""
         return MappingProxyType(self._model.tilt_record())
+
+    def tilt_path(self) -> list[float]:
+        """This forum's :func:`msisim.metrics.tilt_path` now (a new list; the last is its bias)."""
+        return self._model.tilt_path()
 
     def lobby_captures(self) -> Mapping[str, float]:
         """Each lobby's capture toward its own ideal now (the main lobby's is ``lobby``)."""
