@@ -759,24 +759,24 @@ class GovernanceModel(mesa.Model):
         eligible = self.rule.eligible(st.terms_served, st.seated, des)
         projection = st.advocated @ axis
         plan = self._seat_plan
-        means = []
-        for capture in lobbying.CAPTURE_GRID:
-            seated = membership.select_seats(
-                self._pools,
-                [pool.seats for pool in plan],
-                selection=self.selection,
-                capture=float(capture),
-                lottery=[pool.lottery for pool in plan],
-                lottery_capture=0.0,
-                lottery_acceptance=des.sortition_acceptance == "engagement",
-                lobby_ideal=actor.ideal,
-                seen=st.advocated,
-                resources=st.resources,
-                engagement=st.engagement,
-                eligible=eligible,
-                rng=np.random.default_rng(seed),
-            )
-            means.append(float(projection[seated].mean()) if seated.any() else 0.0)
+        seated_by_level = membership.select_seats_by_capture(
+            self._pools,
+            [pool.seats for pool in plan],
+            selection=self.selection,
+            captures=lobbying.CAPTURE_GRID,
+            lottery=[pool.lottery for pool in plan],
+            lottery_capture=0.0,
+            lottery_acceptance=des.sortition_acceptance == "engagement",
+            lobby_ideal=actor.ideal,
+            seen=st.advocated,
+            resources=st.resources,
+            engagement=st.engagement,
+            eligible=eligible,
+            rng=np.random.default_rng(seed),
+        )
+        means = [
+            float(projection[seated].mean()) if seated.any() else 0.0 for seated in seated_by_level
+        ]
         seating = np.array(means) - means[0]
         self._forecasts[k] = (next_selection, seating)
         return seating
