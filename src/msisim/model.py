@@ -774,9 +774,11 @@ class GovernanceModel(mesa.Model):
             eligible=eligible,
             rng=np.random.default_rng(seed),
         )
-        means = [
-            float(projection[seated].mean()) if seated.any() else 0.0 for seated in seated_by_level
-        ]
+        means = []
+        for seated in seated_by_level:
+            body = projection[seated]
+            # body.mean(): np.mean sums with add.reduce and divides by the count
+            means.append(float(np.add.reduce(body)) / body.shape[0] if body.shape[0] else 0.0)
         seating = np.array(means) - means[0]
         self._forecasts[k] = (next_selection, seating)
         return seating
