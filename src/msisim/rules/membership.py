@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -287,7 +288,7 @@ def select_seats_by_capture(
     """
     score_rule = selection_rule(selection) if isinstance(selection, str) else selection
     by_lot = [False] * len(pools) if lottery is None else list(lottery)
-    levels = _Levels.of(np.asarray(captures, dtype=float))
+    levels = _Levels(np.asarray(captures, dtype=float))
     n = seen.shape[0]
     draws_candidacy = engaged_only and (lottery_acceptance or not all(by_lot))
     steps_forward = rng.random(size=n) < engagement if draws_candidacy else np.ones(n, dtype=bool)
@@ -302,7 +303,7 @@ def select_seats_by_capture(
             continue
         pool_levels = levels
         if is_lottery and lottery_capture is not None:
-            pool_levels = _Levels.of(np.full(levels.n, float(lottery_capture)))
+            pool_levels = _Levels(np.full(levels.n, float(lottery_capture)))
         everyone_stands = is_lottery and not lottery_acceptance
         stands = np.ones(n, dtype=bool) if everyone_stands else steps_forward
         willing = eligible if everyone_stands else stands_and_eligible
@@ -334,31 +335,31 @@ def select_seats_by_capture(
     return seated
 
 
-@dataclass(frozen=True)
 class _Levels:
     """Capture levels of one selection, with what every pool's ranking reads of them."""
 
-    n: int
-    captures: list[float]
-    positive: np.ndarray  # captures > 0, bool[L]
-    weight: np.ndarray  # captures as a column, float64[L, 1]
-    rest: np.ndarray  # 1 - captures as a column, float64[L, 1]
-    same: bool  # every level has the same capture
-    first: float
+    def __init__(self, captures: np.ndarray) -> None:
+        self.array = captures
+        self.captures: list[float] = captures.tolist()
+        self.n = len(self.captures)
+        self.first = self.captures[0]
+        #: Every level has the same capture (then every level ranks alike).
+        self.same = all(c == self.first for c in self.captures)
 
-    @classmethod
-    def of(cls, captures: np.ndarray) -> _Levels:
-        values = captures.tolist()
-        weight = captures[:, None]
-        return cls(
-            len(values),
-            values,
-            captures > 0,
-            weight,
-            1.0 - weight,
-            all(c == values[0] for c in values),
-            values[0],
-        )
+    @cached_property
+    def positive(self) -> np.ndarray:
+        """``captures > 0``, ``bool[L]``."""
+        return self.array > 0
+
+    @cached_property
+    def weight(self) -> np.ndarray:
+        """The captures as a column, ``float64[L, 1]``."""
+        return self.array[:, None]
+
+    @cached_property
+    def rest(self) -> np.ndarray:
+        """``1 - captures`` as a column, ``float64[L, 1]``."""
+        return 1.0 - self.weight
 
 
 @dataclass(frozen=True)
