@@ -326,12 +326,12 @@ def select_seats_by_capture(
         rule = SELECTION_RULES["random"] if is_lottery else score_rule
         if member is None and pool_levels.same:  # every level ranks alike
             top = _rank_one(candidates, pool, k, pool_levels.first, rule, context)
-            seated[:, top] = True
+            if levels.n > 1:
+                seated[:, top] = True
         else:
             rows, top = _rank_levels(candidates, member, pool, k, pool_levels, rule, context)
             seated[rows, top] = True
-        if levels.n > 1:
-            taken[top] = True
+        taken[top] = True  # (one level: taken is its row of seated)
     return seated
 
 
