@@ -212,6 +212,9 @@ class GovernanceModel(mesa.Model):
         self.recused = np.zeros(0, dtype=bool)
         #: Each adaptive lobby's seating forecast, kept until its selection (_seating_forecast).
         self._forecasts: dict[int, tuple[int, np.ndarray]] = {}
+        #: The endogenous capture and favoured ideal, with the selector ties they were
+        #: computed from (_selector_capture).
+        self._capture_memo: tuple[bytes, tuple[float, np.ndarray]] | None = None
         self.room = np.zeros((0, pop.n_dims))  # advocated positions in the room at the decision
 
         # the Mesa agents are views onto these arrays, made when first asked for (_mesa_views)
@@ -391,9 +394,18 @@ class GovernanceModel(mesa.Model):
             return float(exogenous), self.lobby_ideal
         if not self.rule.selector_capturable:
             return 0.0, self.lobby_ideal
-        return lobbying.selector_capture_by_lobby(
-            self.lobby_state.selector_ties, self.lobby_ideals, self.params.design.transparency
-        )
+        # a pure function of the ties (the ideals and transparency are fixed for the run):
+        # recomputed only when some tie has changed (never, when nobody buys the selector)
+        ties = self.lobby_state.selector_ties
+        memo = self._capture_memo
+        if memo is None or memo[0] != ties.tobytes():
+            memo = self._capture_memo = (
+                ties.tobytes(),
+                lobbying.selector_capture_by_lobby(
+                    ties, self.lobby_ideals, self.params.design.transparency
+                ),
+            )
+        return memo[1]
 
     def _fill_seats(self) -> None:
         st, des = self.stakeholders, self.params.design
@@ -759,24 +771,26 @@ class GovernanceModel(mesa.Model):
         eligible = self.rule.eligible(st.terms_served, st.seated, des)
         projection = st.advocated @ axis
         plan = self._seat_plan
+        seated_by_level = membership.select_seats_by_capture(
+            self._pools,
+            [pool.seats for pool in plan],
+            selection=self.selection,
+            captures=lobbying.CAPTURE_GRID,
+            lottery=[pool.lottery for pool in plan],
+            lottery_capture=0.0,
+            lottery_acceptance=des.sortition_acceptance == "engagement",
+            lobby_ideal=actor.ideal,
+            seen=st.advocated,
+            resources=st.resources,
+            engagement=st.engagement,
+            eligible=eligible,
+            rng=np.random.default_rng(seed),
+        )
         means = []
-        for capture in lobbying.CAPTURE_GRID:
-            seated = membership.select_seats(
-                self._pools,
-                [pool.seats for pool in plan],
-                selection=self.selection,
-                capture=float(capture),
-                lottery=[pool.lottery for pool in plan],
-                lottery_capture=0.0,
-                lottery_acceptance=des.sortition_acceptance == "engagement",
-                lobby_ideal=actor.ideal,
-                seen=st.advocated,
-                resources=st.resources,
-                engagement=st.engagement,
-                eligible=eligible,
-                rng=np.random.default_rng(seed),
-            )
-            means.append(float(projection[seated].mean()) if seated.any() else 0.0)
+        for seated in seated_by_level:
+            body = projection[seated]
+            # body.mean(): np.mean sums with add.reduce and divides by the count
+            means.append(float(np.add.reduce(body)) / body.shape[0] if body.shape[0] else 0.0)
         seating = np.array(means) - means[0]
         self._forecasts[k] = (next_selection, seating)
         return seating

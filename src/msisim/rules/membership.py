@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -71,11 +72,17 @@ class SelectionRule:
         summary: One line for docs, the app and error messages.
         score: ``(SelectionContext) -> float64[k]``, one score per candidate (higher =
             preferred), a pure function.
+        per_candidate: Each candidate's score depends on the candidate and the pool alone,
+            not on who else stands (scoring a subset of the candidates gives the subset of
+            their scores, bit for bit). :func:`select_seats_by_capture` then scores a pool
+            once for every capture level instead of once per level; false (the safe
+            default) scores each level's candidates after its screening.
     """
 
     name: str
     summary: str
     score: Callable[[SelectionContext], np.ndarray]
+    per_candidate: bool = False
 
 
 #: Refuses a selection rule that lacks part of its protocol (what its class documents).
@@ -126,16 +133,27 @@ def _score_merit(c: SelectionContext) -> np.ndarray:
 
 register_selection(
     SelectionRule(
-        "random", "sortition within the pool: a uniform draw per candidate", _score_random
+        "random",
+        "sortition within the pool: a uniform draw per candidate",
+        _score_random,
+        per_candidate=True,
     )
 )
 register_selection(
     SelectionRule(
-        "election", "candidates closest to their pool's median position win", _score_election
+        "election",
+        "candidates closest to their pool's median position win",
+        _score_election,
+        per_candidate=True,
     )
 )
 register_selection(
-    SelectionRule("merit", "the most resourceful candidates (time, money, skills)", _score_merit)
+    SelectionRule(
+        "merit",
+        "the most resourceful candidates (time, money, skills)",
+        _score_merit,
+        per_candidate=True,
+    )
 )
 
 
@@ -220,57 +238,294 @@ def select_seats(
     Returns:
         ``bool[N]`` mask of seated stakeholders.
     """
+    return select_seats_by_capture(
+        pools,
+        seats,
+        selection=selection,
+        captures=np.array([capture], dtype=float),
+        lobby_ideal=lobby_ideal,
+        seen=seen,
+        resources=resources,
+        engagement=engagement,
+        eligible=eligible,
+        rng=rng,
+        engaged_only=engaged_only,
+        lottery=lottery,
+        lottery_capture=lottery_capture,
+        lottery_acceptance=lottery_acceptance,
+        candidates_out=candidates_out,
+    )[0]
+
+
+def select_seats_by_capture(
+    pools: Sequence[np.ndarray],
+    seats: Sequence[int],
+    *,
+    selection: str | SelectionRule,
+    captures: np.ndarray,
+    lobby_ideal: np.ndarray,
+    seen: np.ndarray,
+    resources: np.ndarray,
+    engagement: np.ndarray,
+    eligible: np.ndarray,
+    rng: np.random.Generator,
+    engaged_only: bool = True,
+    lottery: Sequence[bool] | None = None,
+    lottery_capture: float | None = None,
+    lottery_acceptance: bool = False,
+    candidates_out: np.ndarray | None = None,
+) -> np.ndarray:
+    """:func:`select_seats` at several capture levels on one draw, ``bool[L, N]``.
+
+    Row ``l`` has the bits of ``select_seats(..., capture=captures[l], rng=r)`` with ``r`` a
+    generator in the state ``rng`` is in (every level sees the same candidacy and noise
+    draws: common random numbers), for ``captures`` of length ``L``. What does not depend on
+    the capture level (candidacy, the pools' candidates, the order of closeness to the lobby
+    ideal, the scores of a :attr:`SelectionRule.per_candidate` rule) is done once for all
+    levels; the levels are ranked together as rows of arrays. ``candidates_out`` receives
+    the candidates considered at any level. The other arguments are those of
+    :func:`select_seats`.
+    """
     score_rule = selection_rule(selection) if isinstance(selection, str) else selection
     by_lot = [False] * len(pools) if lottery is None else list(lottery)
+    levels = _Levels(np.asarray(captures, dtype=float))
     n = seen.shape[0]
     draws_candidacy = engaged_only and (lottery_acceptance or not all(by_lot))
     steps_forward = rng.random(size=n) < engagement if draws_candidacy else np.ones(n, dtype=bool)
     noise = np.asarray(rng.random(n), dtype=float)
-    lobby_distance = distances(seen, lobby_ideal)
-    seated = np.zeros(n, dtype=bool)
+    context = _PoolContext(noise, seen, resources, engagement, distances(seen, lobby_ideal))
+    seated = np.zeros((levels.n, n), dtype=bool)
+    taken = seated[0] if levels.n == 1 else np.zeros(n, dtype=bool)  # seated at some level
     stands_and_eligible = steps_forward & eligible
     for pool, k, is_lottery in zip(pools, seats, by_lot, strict=True):
         k = int(k)
         if k <= 0 or pool.shape[0] == 0:
             continue
-        pool_capture = capture if not is_lottery or lottery_capture is None else lottery_capture
+        pool_levels = levels
+        if is_lottery and lottery_capture is not None:
+            pool_levels = _Levels(np.full(levels.n, float(lottery_capture)))
         everyone_stands = is_lottery and not lottery_acceptance
         stands = np.ones(n, dtype=bool) if everyone_stands else steps_forward
+        willing = eligible if everyone_stands else stands_and_eligible
         order = pool[np.argsort(noise[pool], kind="stable")]  # random order for top-ups
-        order = order[~seated[order]]  # nobody holds two seats
-        willing = order[(eligible if everyone_stands else stands_and_eligible)[order]]
-        if willing.shape[0] < k:
-            rest = order[eligible[order] & ~stands[order]]
-            willing = np.concatenate([willing, rest[: k - willing.shape[0]]])
-        if willing.shape[0] < k:
-            rest = order[~eligible[order]]
-            willing = np.concatenate([willing, rest[: k - willing.shape[0]]])
-        candidates = np.sort(willing)
+        member: np.ndarray | None = None  # which of the candidates each level has (None: all)
+        if levels.n == 1:
+            order = order[~taken[order]]  # nobody holds two seats
+            candidates = _pool_candidates(order, k, willing, stands, eligible)
+        elif taken[order].any():  # nobody holds two seats: candidates differ by level
+            by_level = np.zeros(seated.shape, dtype=bool)
+            for row, seated_row in zip(by_level, seated, strict=True):
+                free = order[~seated_row[order]]
+                row[_pool_candidates(free, k, willing, stands, eligible)] = True
+            candidates = np.flatnonzero(by_level.any(axis=0))
+            member = by_level[:, candidates]
+        else:
+            candidates = _pool_candidates(order, k, willing, stands, eligible)
         if candidates_out is not None:
             candidates_out[candidates] = True
-        if pool_capture > 0 and candidates.shape[0] > k:
-            n_keep = max(k, int(np.ceil((1.0 - pool_capture) * candidates.shape[0])))
-            closest = np.argsort(lobby_distance[candidates], kind="stable")[:n_keep]
-            candidates = np.sort(candidates[closest])
         rule = SELECTION_RULES["random"] if is_lottery else score_rule
-        rule_score = np.asarray(
-            rule.score(SelectionContext(candidates, pool, noise, seen, resources, engagement))
+        if member is None and pool_levels.same:  # every level ranks alike
+            top = _rank_one(candidates, pool, k, pool_levels.first, rule, context)
+            if levels.n > 1:
+                seated[:, top] = True
+        else:
+            rows, top = _rank_levels(candidates, member, pool, k, pool_levels, rule, context)
+            seated[rows, top] = True
+        taken[top] = True  # (one level: taken is its row of seated)
+    return seated
+
+
+class _Levels:
+    """Capture levels of one selection, with what every pool's ranking reads of them."""
+
+    def __init__(self, captures: np.ndarray) -> None:
+        self.array = captures
+        self.captures: list[float] = captures.tolist()
+        self.n = len(self.captures)
+        self.first = self.captures[0]
+        #: Every level has the same capture (then every level ranks alike).
+        self.same = all(c == self.first for c in self.captures)
+
+    @cached_property
+    def positive(self) -> np.ndarray:
+        """``captures > 0``, ``bool[L]``."""
+        return self.array > 0
+
+    @cached_property
+    def weight(self) -> np.ndarray:
+        """The captures as a column, ``float64[L, 1]``."""
+        return self.array[:, None]
+
+    @cached_property
+    def rest(self) -> np.ndarray:
+        """``1 - captures`` as a column, ``float64[L, 1]``."""
+        return 1.0 - self.weight
+
+
+@dataclass(frozen=True)
+class _PoolContext:
+    """What every pool of one selection shares (the draws and what the selector sees)."""
+
+    noise: np.ndarray
+    seen: np.ndarray
+    resources: np.ndarray
+    engagement: np.ndarray
+    lobby_distance: np.ndarray
+
+    def score(self, rule: SelectionRule, candidates: np.ndarray, pool: np.ndarray) -> np.ndarray:
+        """The rule's scores of ``candidates`` (one per candidate, checked)."""
+        score = np.asarray(
+            rule.score(
+                SelectionContext(
+                    candidates, pool, self.noise, self.seen, self.resources, self.engagement
+                )
+            )
         )
-        if rule_score.shape != candidates.shape:
+        if score.shape != candidates.shape:
             raise ValueError(
-                f"selection rule {rule.name!r} scored {rule_score.shape} for "
+                f"selection rule {rule.name!r} scored {score.shape} for "
                 f"{candidates.shape[0]} candidates: must give one score per candidate"
             )
-        if pool_capture == 0:  # 1.0 * r + 0.0 * r' has the bits of r (ranks are >= 0)
-            score = percentile_rank(rule_score)
+        return score
+
+
+def _pool_candidates(
+    order: np.ndarray, k: int, willing: np.ndarray, stands: np.ndarray, eligible: np.ndarray
+) -> np.ndarray:
+    """A pool's candidates (sorted indices) from its unseated members in random ``order``.
+
+    The ``willing`` (standing and eligible), topped up to ``k`` with eligible members who did
+    not stand, then with ineligible ones.
+    """
+    candidates = order[willing[order]]
+    if candidates.shape[0] < k:
+        rest = order[eligible[order] & ~stands[order]]
+        candidates = np.concatenate([candidates, rest[: k - candidates.shape[0]]])
+    if candidates.shape[0] < k:
+        rest = order[~eligible[order]]
+        candidates = np.concatenate([candidates, rest[: k - candidates.shape[0]]])
+    return np.sort(candidates)
+
+
+def _rank_one(
+    candidates: np.ndarray,
+    pool: np.ndarray,
+    k: int,
+    capture: float,
+    rule: SelectionRule,
+    context: _PoolContext,
+) -> np.ndarray:
+    """Screen and rank one pool's candidates at one capture level; who wins its ``k`` seats."""
+    if capture > 0 and candidates.shape[0] > k:
+        n_keep = max(k, int(np.ceil((1.0 - capture) * candidates.shape[0])))
+        closest = np.argsort(context.lobby_distance[candidates], kind="stable")[:n_keep]
+        candidates = np.sort(candidates[closest])
+    rank = percentile_rank(context.score(rule, candidates, pool))
+    if capture == 0:  # 1.0 * r + 0.0 * r' has the bits of r (ranks are >= 0)
+        score = rank
+    else:
+        score = (1.0 - capture) * rank + capture * percentile_rank(
+            -context.lobby_distance[candidates]
+        )
+    score = score + 1e-9 * context.noise[candidates]  # break exact ties at random
+    return candidates[np.argsort(-score, kind="stable")[:k]]
+
+
+def _rank_levels(
+    candidates: np.ndarray,
+    member: np.ndarray | None,
+    pool: np.ndarray,
+    k: int,
+    levels: _Levels,
+    rule: SelectionRule,
+    context: _PoolContext,
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`_rank_one` at every capture level at once; the seats each level fills.
+
+    Level ``l`` considers ``candidates[member[l]]`` (all of them when ``member`` is
+    ``None``) with capture ``levels.captures[l]``. A level's candidates are a subsequence of
+    ``candidates`` (sorted indices), so the stable sort of theirs by any key is the
+    subsequence of the stable sort of all: a level's screening keeps its first ``n_keep``
+    along the shared order of closeness, and its ranks are counts of its kept candidates
+    along the shared order of scores, divided as :func:`percentile_rank` divides.
+
+    Returns:
+        ``(level, stakeholder)`` index pairs of the seats filled.
+    """
+    size = candidates.shape[0]
+    distance = context.lobby_distance[candidates]
+    keep = member  # the candidates each level keeps after screening (None: all)
+    if member is None:
+        if size > k and levels.positive.any():
+            closest = np.argsort(distance, kind="stable")
+            count = np.array(
+                [max(k, int(np.ceil((1.0 - c) * size))) if c > 0 else size for c in levels.captures]
+            )
+            keep = np.empty((levels.n, size), dtype=bool)
+            keep[:, closest] = np.arange(1, size + 1) <= count[:, None]
         else:
-            score = (1.0 - pool_capture) * percentile_rank(
-                rule_score
-            ) + pool_capture * percentile_rank(-lobby_distance[candidates])
-        score = score + 1e-9 * noise[candidates]  # break exact ties at random
-        top = candidates[np.argsort(-score, kind="stable")[:k]]
-        seated[top] = True
-    return seated
+            count = np.full(levels.n, size)
+    else:
+        count = member.sum(axis=1)
+        screened = levels.positive & (count > k)
+        if screened.any():
+            n_keep = np.maximum(k, np.ceil(levels.rest[:, 0] * count).astype(np.int64))
+            count = np.where(screened, n_keep, count)
+            closest = np.argsort(distance, kind="stable")
+            along = member[:, closest]
+            keep = np.empty(member.shape, dtype=bool)
+            keep[:, closest] = along & (np.cumsum(along, axis=1) <= count[:, None])
+    divisor = np.maximum(count - 1, 1)[:, None]
+    lonely = count <= 1
+    if keep is None or getattr(rule, "per_candidate", False):
+        rank = _level_ranks(context.score(rule, candidates, pool), keep, divisor, lonely)
+    else:  # score each level's candidates after its screening
+        rule_score = np.zeros(keep.shape)
+        for row, kept in zip(rule_score, keep, strict=True):
+            row[kept] = context.score(rule, candidates[kept], pool)
+        rank = _level_ranks(rule_score, keep, divisor, lonely)
+    if levels.positive.any():  # 1.0 * r + 0.0 * r' has the bits of r (ranks are >= 0)
+        score = levels.rest * rank
+        score += levels.weight * _level_ranks(-distance, keep, divisor, lonely)
+    else:
+        score = np.broadcast_to(rank, (levels.n, size))
+    score = score + 1e-9 * context.noise[candidates]  # break exact ties at random
+    np.negative(score, out=score)
+    if keep is not None:
+        score[~keep] = np.inf  # dropped candidates rank last and are never seated
+    best = np.argsort(score, axis=1, kind="stable")[:, :k]
+    if count.min() >= k:
+        return np.repeat(np.arange(levels.n), best.shape[1]), candidates[best.ravel()]
+    won = np.arange(best.shape[1]) < np.minimum(count, k)[:, None]
+    return np.nonzero(won)[0], candidates[best[won]]
+
+
+def _level_ranks(
+    values: np.ndarray, keep: np.ndarray | None, divisor: np.ndarray, lonely: np.ndarray
+) -> np.ndarray:
+    """:func:`percentile_rank` of ``values`` among each level's kept candidates.
+
+    ``values`` is ``float64[u]`` (the same at every level) or ``float64[L, u]``; ``keep``
+    ``bool[L, u]`` (``None``: every level keeps all, and the result is ``float64[u]``);
+    ``divisor`` each level's kept count less one (at least 1) as a column; ``lonely`` the
+    levels that keep one candidate or none (rank 1). Entries a level does not keep are
+    meaningless.
+    """
+    if keep is None:
+        return percentile_rank(values)
+    order = np.argsort(values, axis=-1, kind="stable")
+    ranks = np.empty(keep.shape, dtype=np.int64)
+    if order.ndim == 1:
+        ranks[:, order] = np.cumsum(keep[:, order], axis=1)
+    else:
+        np.put_along_axis(
+            ranks, order, np.cumsum(np.take_along_axis(keep, order, axis=1), axis=1), axis=1
+        )
+    ranks -= 1
+    scaled = ranks / divisor  # as percentile_rank divides: int64 / int64 is float64 division
+    if lonely.any():
+        scaled[lonely] = 1.0
+    return scaled
 
 
 def update_terms(
