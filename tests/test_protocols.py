@@ -10,6 +10,7 @@ selection, in the adaptive lobby's forecast and in the per-agent reference model
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import logging
 import textwrap
@@ -31,7 +32,10 @@ from msisim.rules.membership import (
     MEMBERSHIP_PROTOCOL,
     MEMBERSHIP_RULES,
     SELECTED_SEATS,
+    SELECTION_RULES,
     MembershipRule,
+    SelectionContext,
+    SelectionRule,
     category_seats,
 )
 
@@ -210,3 +214,25 @@ def test_the_reference_model_runs_plugin_rules(example: Any) -> None:
         "the reference asks the rule who is eligible: no incumbent is re-seated"
     )
     assert SELECTED_SEATS - {"term_limit"} == MEMBERSHIP_RULES["rotating_seats"].parameters
+
+
+def test_a_selection_rule_wrongly_claiming_per_candidate_scores_is_refused() -> None:
+    """``per_candidate=True`` lets the adaptive lobby's forecast score a pool once for every
+    capture level; a rule whose scores depend on who else stands would get a wrong forecast
+    without it, so the claim is checked before any run."""
+
+    def rank_among_candidates(c: SelectionContext) -> np.ndarray:
+        return np.argsort(np.argsort(c.resources[c.candidates])).astype(float)
+
+    honest = SelectionRule("relative_merit", "rank among those standing", rank_among_candidates)
+    with SELECTION_RULES.temporary():
+        SELECTION_RULES.add("relative_merit", honest)
+        check_unit("selection rule", "relative_merit")  # the safe default: accepted
+    wrong = dataclasses.replace(honest, per_candidate=True)
+    with SELECTION_RULES.temporary():
+        SELECTION_RULES.add("relative_merit", wrong)
+        with pytest.raises(ProtocolError) as caught:
+            check_unit("selection rule", "relative_merit")
+    assert str(caught.value).startswith(
+        "selection rule 'relative_merit': declares per_candidate=True, but scoring a subset"
+    ), str(caught.value)

@@ -11,6 +11,7 @@ plugin registers). Outcomes are checked the same way by asking a trial run's sum
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Callable
 from typing import Any
@@ -112,7 +113,14 @@ def _probe_selection(rule: Any) -> dict[str, Any]:
         resources=rng.random(n) + 0.5,
         engagement=rng.random(n),
     )
-    _shape("score()", rule.score(context), (4,), "f")
+    whole = _shape("score()", rule.score(context), (4,), "f")
+    if getattr(rule, "per_candidate", False):  # a subset of the candidates: their scores
+        some = dataclasses.replace(context, candidates=context.candidates[[3, 1]])
+        if not np.array_equal(np.asarray(rule.score(some)), whole[[3, 1]]):
+            raise ProtocolError(
+                "declares per_candidate=True, but scoring a subset of the candidates changed "
+                "their scores; set per_candidate=False (the default)"
+            )
     return {"membership": "representative", "selection": rule.name}
 
 
