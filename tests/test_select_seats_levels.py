@@ -209,6 +209,31 @@ def test_a_rule_scoring_the_wrong_shape_is_refused_by_name() -> None:
         )
 
 
+@pytest.mark.parametrize(
+    ("captures", "lottery_capture"),
+    [([0.0, -0.5], None), ([float("nan")], None), ([1.5], None), ([0.5], 1.2)],
+)
+def test_a_capture_outside_zero_one_is_refused(
+    captures: list[float], lottery_capture: float | None
+) -> None:
+    """A selection is defined for captures in [0, 1]; outside it (or NaN) the levels would not
+    rank as one-level selections do, so the call is refused rather than answered."""
+    with pytest.raises(ValueError, match=r"capture levels must lie in \[0, 1\]"):
+        membership.select_seats_by_capture(
+            [np.arange(6)],
+            [2],
+            selection="election",
+            captures=np.array(captures),
+            lottery_capture=lottery_capture,
+            lobby_ideal=np.zeros(2),
+            seen=np.random.default_rng(0).random((6, 2)),
+            resources=np.ones(6),
+            engagement=np.ones(6),
+            eligible=np.ones(6, dtype=bool),
+            rng=np.random.default_rng(0),
+        )
+
+
 @pytest.mark.parametrize("name", sorted(SELECTION_RULES.names()))
 def test_a_per_candidate_rule_scores_a_subset_as_it_scores_all(name: str) -> None:
     rule = selection_rule(name)

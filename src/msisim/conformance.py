@@ -115,8 +115,8 @@ def _probe_selection(rule: Any) -> dict[str, Any]:
     )
     whole = _shape("score()", rule.score(context), (4,), "f")
     if getattr(rule, "per_candidate", False):  # a subset of the candidates: their scores
-        some = dataclasses.replace(context, candidates=context.candidates[[3, 1]])
-        if not np.array_equal(np.asarray(rule.score(some)), whole[[3, 1]]):
+        some = dataclasses.replace(context, candidates=context.candidates[[1, 3]])
+        if not np.array_equal(np.asarray(rule.score(some)), whole[[1, 3]]):
             raise ProtocolError(
                 "declares per_candidate=True, but scoring a subset of the candidates changed "
                 "their scores; set per_candidate=False (the default)"

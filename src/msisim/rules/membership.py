@@ -285,8 +285,12 @@ def select_seats_by_capture(
     levels; the levels are ranked together as rows of arrays. ``candidates_out`` receives
     the candidates considered at any level. The other arguments are those of
     :func:`select_seats`.
+
+    Raises:
+        ValueError: A capture level (or ``lottery_capture``) outside [0, 1], or NaN.
     """
     score_rule = selection_rule(selection) if isinstance(selection, str) else selection
+    _check_captures(captures, lottery_capture)
     by_lot = [False] * len(pools) if lottery is None else list(lottery)
     levels = _Levels(np.asarray(captures, dtype=float))
     n = seen.shape[0]
@@ -333,6 +337,17 @@ def select_seats_by_capture(
             seated[rows, top] = True
         taken[top] = True  # (one level: taken is its row of seated)
     return seated
+
+
+def _check_captures(captures: np.ndarray, lottery_capture: float | None) -> None:
+    """Refuse capture levels outside [0, 1] (NaN included): a selection is defined on [0, 1]."""
+    levels = np.asarray(captures, dtype=float)
+    extra = () if lottery_capture is None else (float(lottery_capture),)
+    if not (np.all((levels >= 0.0) & (levels <= 1.0)) and all(0.0 <= c <= 1.0 for c in extra)):
+        raise ValueError(
+            f"capture levels must lie in [0, 1]; got {levels.tolist()}"
+            + (f" and lottery_capture={extra[0]}" if extra else "")
+        )
 
 
 class _Levels:
