@@ -483,26 +483,20 @@ def water_fill(
     worth = np.asarray(value, dtype=float) * np.asarray(gap, dtype=float)
     spend = np.zeros(worth.shape[0])
     priced = np.ndim(tie_cost) > 0
-    if cap is None and not priced:  # one round, no clamping (the loop below, infinite caps)
-        cost = float(tie_cost)
+    if cap is None:  # one round, no clamping (the loop below, infinite caps)
         useful = worth > 0
         if budget <= 0 or not useful.any():
             return spend
         if budget == math.inf:  # every item at its (infinite) cap
             spend[useful] = math.inf
             return spend
-        candidates = np.log(worth[useful] / cost)
-        level = _fill_level(candidates, float(budget) / cost)
-        spend[useful] = cost * np.maximum(candidates - level, 0.0)
-        return spend
-    if cap is None:  # one price per item, no caps: one round of the loop below
-        useful = worth > 0
-        if budget <= 0 or not useful.any():
+        if not priced:
+            cost = float(tie_cost)
+            candidates = np.log(worth[useful] / cost)
+            level = _fill_level(candidates, float(budget) / cost)
+            spend[useful] = cost * np.maximum(candidates - level, 0.0)
             return spend
-        if budget == math.inf:  # every item at its (infinite) cap
-            spend[useful] = math.inf
-            return spend
-        prices = np.asarray(tie_cost, dtype=float)[useful]
+        prices = np.asarray(tie_cost, dtype=float)[useful]  # one price per item
         share = _shares(np.log(worth[useful] / prices), prices, float(budget))
         if share is not None:
             spend[useful] = share
