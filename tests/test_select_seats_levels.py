@@ -192,21 +192,29 @@ def test_every_level_has_the_bits_of_one_level_selection(seed: int) -> None:
     )
 
 
+def _six_stakeholders(
+    selection: str | SelectionRule, captures: list[float], lottery_capture: float | None = None
+) -> np.ndarray:
+    """Two seats from a pool of six stakeholders at the given capture levels."""
+    return membership.select_seats_by_capture(
+        [np.arange(6)],
+        [2],
+        selection=selection,
+        captures=np.array(captures),
+        lottery_capture=lottery_capture,
+        lobby_ideal=np.zeros(2),
+        seen=np.random.default_rng(0).random((6, 2)),
+        resources=np.ones(6),
+        engagement=np.ones(6),
+        eligible=np.ones(6, dtype=bool),
+        rng=np.random.default_rng(0),
+    )
+
+
 def test_a_rule_scoring_the_wrong_shape_is_refused_by_name() -> None:
     bad = SelectionRule("bad", "one score too many", lambda c: np.zeros(c.candidates.shape[0] + 1))
     with pytest.raises(ValueError, match="selection rule 'bad' scored"):
-        membership.select_seats_by_capture(
-            [np.arange(6)],
-            [2],
-            selection=bad,
-            captures=np.array([0.0, 0.5]),
-            lobby_ideal=np.zeros(2),
-            seen=np.random.default_rng(0).random((6, 2)),
-            resources=np.ones(6),
-            engagement=np.ones(6),
-            eligible=np.ones(6, dtype=bool),
-            rng=np.random.default_rng(0),
-        )
+        _six_stakeholders(bad, [0.0, 0.5])
 
 
 @pytest.mark.parametrize(
@@ -219,19 +227,10 @@ def test_a_capture_outside_zero_one_is_refused(
     """A selection is defined for captures in [0, 1]; outside it (or NaN) the levels would not
     rank as one-level selections do, so the call is refused rather than answered."""
     with pytest.raises(ValueError, match=r"capture levels must lie in \[0, 1\]"):
-        membership.select_seats_by_capture(
-            [np.arange(6)],
-            [2],
-            selection="election",
-            captures=np.array(captures),
-            lottery_capture=lottery_capture,
-            lobby_ideal=np.zeros(2),
-            seen=np.random.default_rng(0).random((6, 2)),
-            resources=np.ones(6),
-            engagement=np.ones(6),
-            eligible=np.ones(6, dtype=bool),
-            rng=np.random.default_rng(0),
-        )
+        _six_stakeholders("election", captures, lottery_capture)
+    assert _six_stakeholders("election", [0.0, 1.0]).sum(axis=1).tolist() == [2, 2], (
+        "the same call within [0, 1] seats two at each level"
+    )
 
 
 @pytest.mark.parametrize("name", sorted(SELECTION_RULES.names()))
