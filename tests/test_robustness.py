@@ -35,6 +35,17 @@ def _count_models(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     return built
 
 
+def _lobbied_map(n_points: int = 8) -> rb.ClaimsMap:
+    """A tiny map of one claim, the lobbied representative forum above its no-lobby twin."""
+    claim = Claim(
+        "c", "lobbied rep above unlobbied", "capture",
+        ((1, Cell("representative")), (-1, Cell("representative", budget=0))),
+    )  # fmt: skip
+    claims_map = _tiny_map([claim], n_points)
+    claims_map.spec.base.update(n_lobbyists=1, lobby_budget=1.0)
+    return claims_map
+
+
 def _tiny_map(claims: list[Claim], n_points: int = 8) -> rb.ClaimsMap:
     spec = ExperimentSpec(
         name="tiny",
@@ -250,12 +261,7 @@ def test_a_run_another_point_repeats_is_run_once_with_the_same_result(
     from msisim.study.runner import run_batch
     from msisim.study.sharing import batches, plan
 
-    claim = Claim(
-        "c", "lobbied rep above unlobbied", "capture",
-        ((1, Cell("representative")), (-1, Cell("representative", budget=0))),
-    )  # fmt: skip
-    claims_map = _tiny_map([claim])
-    claims_map.spec.base.update(n_lobbyists=1, lobby_budget=1.0)
+    claims_map = _lobbied_map()
     tasks = claims_map.tasks()
     distinct = {plan(t).same_run for t in tasks}
     assert len(distinct) < len(tasks), "the no-lobby cell cannot read tie_decay: runs repeat"
@@ -370,12 +376,7 @@ def test_an_interrupted_map_resumes_with_the_same_tables(
     is writing, is refused before any run."""
     from msisim.study.store import FolderBusyError, FolderLock
 
-    claim = Claim(
-        "c", "lobbied rep above unlobbied", "capture",
-        ((1, Cell("representative")), (-1, Cell("representative", budget=0))),
-    )  # fmt: skip
-    claims_map = _tiny_map([claim])
-    claims_map.spec.base.update(n_lobbyists=1, lobby_budget=1.0)
+    claims_map = _lobbied_map()
     whole = rb.run_map(claims_map, tmp_path / "whole", workers=1)
 
     real_iter = rb.iter_task_rows
@@ -411,8 +412,7 @@ def test_an_interrupted_map_resumes_with_the_same_tables(
 
     assert main(["report", str(tmp_path / "whole")]) == 2, "a map's folder is not a study's"
 
-    other = _tiny_map([claim], n_points=16)
-    other.spec.base.update(n_lobbyists=1, lobby_budget=1.0)
+    other = _lobbied_map(n_points=16)
     with pytest.raises(ValueError, match="holds the runs of 'tiny claims map' with another"):
         rb.check_map_folder(tmp_path / "whole", other)
     lock = FolderLock(tmp_path / "whole")
@@ -428,12 +428,7 @@ def test_an_interrupted_map_resumes_with_the_same_tables(
 def test_a_map_on_dask_writes_the_tables_of_the_local_pool(tmp_path: Path) -> None:
     """``--backend dask`` spreads the map's runs over a Dask cluster (here a local one); the
     tables are those of the local process pool, byte for byte."""
-    claim = Claim(
-        "c", "lobbied rep above unlobbied", "capture",
-        ((1, Cell("representative")), (-1, Cell("representative", budget=0))),
-    )  # fmt: skip
-    claims_map = _tiny_map([claim])
-    claims_map.spec.base.update(n_lobbyists=1, lobby_budget=1.0)
+    claims_map = _lobbied_map()
     rb.run_map(claims_map, tmp_path / "local", workers=1)
     rb.run_map(claims_map, tmp_path / "dask", workers=1, backend="dask")
     for name in ("points.csv", "claims.csv", "sobol.csv", "prim_boxes.csv"):
@@ -446,12 +441,7 @@ def test_a_map_counts_its_failed_runs(tmp_path: Path, monkeypatch: pytest.Monkey
     """Runs that fail are counted in the map's result (and rerun on resume), not lost."""
     from msisim.model import GovernanceModel
 
-    claim = Claim(
-        "c", "lobbied rep above unlobbied", "capture",
-        ((1, Cell("representative")), (-1, Cell("representative", budget=0))),
-    )  # fmt: skip
-    claims_map = _tiny_map([claim])
-    claims_map.spec.base.update(n_lobbyists=1, lobby_budget=1.0)
+    claims_map = _lobbied_map()
     real_step = GovernanceModel.step
 
     def failing_step(self: GovernanceModel) -> None:
